@@ -1,0 +1,130 @@
+/**
+ * The one error type of dirbridge and the registry of its codes.
+ *
+ * Every code has a stable name, an HTTP status for when it crosses the API, a message a person
+ * can act on and a hint that says how to fix it. `docs/errors.md` mirrors this registry; a test
+ * keeps the two in step. Codes are never reused or renamed.
+ *
+ * `expose` decides whether the message leaves the process: anything not exposed is answered as
+ * a generic INTERNAL_ERROR, so a private detail (a SQL statement, a file path) never reaches a client.
+ */
+
+export interface ErrorDefinition {
+  readonly status: number;
+  readonly message: string;
+  readonly hint: string;
+  readonly expose: boolean;
+}
+
+function def(status: number, message: string, hint: string, expose = true): ErrorDefinition {
+  return { status, message, hint, expose };
+}
+
+export const ERRORS = {
+  // configuration and start-up
+  CONFIG_INVALID: def(400, 'The configuration is invalid.', 'Fix the named key in the config file or environment variable and start again.'),
+  DATA_DIR_UNWRITABLE: def(500, 'The data folder cannot be written.', 'Give the dirbridge process write access to the data folder, or choose another with --data-dir.'),
+  STORE_UNAVAILABLE: def(503, 'The store (database) cannot be reached.', 'Check DATABASE_URL and that the database server is running and accepts connections.', false),
+  STORE_MIGRATION_FAILED: def(500, 'A store migration failed.', 'Restore the database from backup or fix the reported problem, then start again.', false),
+  TENANT_NOT_FOUND: def(404, 'No tenant exists in this store.', 'Start the tenant service once (dirbridge serve or start) to create it.'),
+
+  // request validation and generic
+  REQUEST_INVALID: def(400, 'The request body or parameters are invalid.', 'Correct the named field and send the request again.'),
+  NOT_FOUND: def(404, 'Nothing exists at this address.', 'Check the URL; the API is described at /api/v1/openapi.json.'),
+  INTERNAL_ERROR: def(500, 'Something went wrong inside dirbridge.', 'Try again; if it persists, look at the tenant service log for the request id.', true),
+
+  // admin authentication and authorization
+  AUTH_REQUIRED: def(401, 'You are not signed in.', 'Sign in to the admin center first.'),
+  AUTH_INVALID_CREDENTIALS: def(401, 'The user name or password is wrong.', 'Check the user name and password and try again.'),
+  AUTH_FORBIDDEN: def(403, 'Your role may only look, not change.', 'Ask a global admin to make this change, or to give you the global admin role.'),
+  CSRF_INVALID: def(403, 'The request did not carry a valid CSRF token.', 'Reload the admin center and try again.'),
+  ADMIN_EXISTS: def(409, 'An admin with this user name already exists.', 'Choose another user name.'),
+
+  // agents
+  AGENT_CREDENTIAL_INVALID: def(401, 'The agent credential is unknown or revoked.', 'Create a new registration token in the admin center and register the agent again (dirbridge agent --token ...).'),
+  REGISTRATION_TOKEN_INVALID: def(401, 'The registration token is unknown, expired or already used.', 'Create a new registration token in the admin center (Agents) or with the CLI and use it once.'),
+  TENANT_UNREACHABLE: def(503, 'The agent cannot reach the tenant service.', 'Check the tenant URL and that the tenant service is running and reachable from the agent host.'),
+  BATCH_INVALID: def(400, 'A sync batch is malformed.', 'Upgrade the agent to a version that matches the tenant service.'),
+
+  // directory sources
+  DIR_UNREACHABLE: def(502, 'The source directory cannot be reached.', 'Check the source URL, that the directory server is running, and that no firewall blocks the port.'),
+  DIR_BIND_FAILED: def(502, 'The source directory rejected the sync account credentials.', 'Check the bind DN and password of the sync account (--bind-dn, --bind-password-file).'),
+  DIR_TLS_FAILED: def(502, 'The TLS connection to the source directory failed.', 'Give the CA that signed the directory server certificate with --ca-file, or check the server name.'),
+  DIR_SEARCH_FAILED: def(502, 'A search in the source directory failed.', 'Check the base DN and filter, and that the sync account may read them.'),
+  LDIF_SYNTAX: def(400, 'A line of the LDIF file cannot be read.', 'Fix the LDIF at the named line; the other entries still sync.'),
+  LDIF_FILE_UNREADABLE: def(400, 'The LDIF file cannot be read.', 'Check the path given as source and that dirbridge may read it.'),
+
+  // per-object sync errors
+  OBJECT_REQUIRED_ATTRIBUTE_MISSING: def(422, 'A required attribute is missing on the object.', 'Add the named attribute to the entry in the directory; the object is retried on the next cycle.'),
+  OBJECT_DUPLICATE_UPN: def(409, 'Another user already has this user principal name.', 'Give one of the two entries a different UPN (or mail) in the directory.'),
+  OBJECT_DUPLICATE_MAIL: def(409, 'Another user already has this mail address.', 'Give one of the two entries a different mail address in the directory.'),
+  OBJECT_VALUE_INVALID: def(422, 'An attribute has a value that cannot be synchronized.', 'Correct the named attribute in the directory (too long, or of the wrong syntax).'),
+  OBJECT_OUT_OF_SCOPE: def(422, 'The object is outside the sync scope.', 'Change the scope (base DNs, filter, group) if it should be synchronized.'),
+  DELETE_THRESHOLD_EXCEEDED: def(409, 'The cycle would delete more objects than the threshold allows; no deletes were exported.', 'Check why so many objects left the scope; if intended, allow the deletes once in DirSync management or with dirbridge sync --allow-deletes.'),
+
+  // passwords
+  PASSWORD_SCHEME_UNSUPPORTED: def(422, 'The user password is stored with a scheme dirbridge cannot synchronize.', 'Have the user change the password so the directory stores it with a supported scheme (for example {SSHA512} or {PBKDF2-SHA256}).'),
+  PASSWORD_HASH_MALFORMED: def(422, 'The stored password hash is malformed.', 'Have the user change the password in the directory.'),
+  PASSWORD_CLEARTEXT: def(200, 'The directory stores this password in cleartext.', 'Configure the directory to hash passwords (for example password-hash {SSHA512} in slapd) and have the user change it.'),
+  PASSWORD_NOT_SET: def(422, 'The user has no password in the directory.', 'Set a password for the user in the directory if they should sign in.'),
+  SIGN_IN_FAILED: def(401, 'The user name or password is wrong.', 'Check the user name and password; after several failures sign-in is locked for a while.'),
+  SIGN_IN_LOCKED: def(429, 'Too many failed sign-ins; sign-in is locked for a while.', 'Wait until the time in Retry-After has passed, then try again with the right password.'),
+} as const satisfies Record<string, ErrorDefinition>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export interface AppErrorOptions {
+  /** Overrides the registry message with a more specific one (still public). */
+  message?: string;
+  /** Overrides the registry hint. */
+  hint?: string;
+  /** Structured, public details: the field, line or attribute that is wrong. */
+  details?: Record<string, unknown>;
+  /** Private cause: logged, never sent. */
+  cause?: unknown;
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly hint: string;
+  readonly expose: boolean;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, options: AppErrorOptions = {}) {
+    const definition = ERRORS[code];
+    super(options.message ?? definition.message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.status = definition.status;
+    this.hint = options.hint ?? definition.hint;
+    this.expose = definition.expose;
+    this.details = options.details;
+  }
+
+  /** The shape that leaves the process (API body, CLI --json). */
+  toJSON(): PublicError {
+    if (!this.expose) return internalError();
+    return { code: this.code, message: this.message, hint: this.hint, ...(this.details ? { details: this.details } : {}) };
+  }
+}
+
+export interface PublicError {
+  code: string;
+  message: string;
+  hint: string;
+  details?: Record<string, unknown>;
+}
+
+function internalError(): PublicError {
+  return { code: 'INTERNAL_ERROR', message: ERRORS.INTERNAL_ERROR.message, hint: ERRORS.INTERNAL_ERROR.hint };
+}
+
+/** Converts anything thrown into the public shape, hiding what is not meant to be seen. */
+export function toPublicError(error: unknown): PublicError {
+  return error instanceof AppError ? error.toJSON() : internalError();
+}
+
+export function isAppError(error: unknown, code?: ErrorCode): error is AppError {
+  return error instanceof AppError && (code === undefined || error.code === code);
+}

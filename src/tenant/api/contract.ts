@@ -1,0 +1,303 @@
+/**
+ * The tenant HTTP API contract, shared by the server (validation), the agent's client and the
+ * admin center (types only). All paths are under /api/v1. Errors are always
+ * `{ error: { code, message, hint, details? } }` with the registry's HTTP status.
+ *
+ * Agent endpoints authenticate with `Authorization: Bearer <agent credential>`.
+ * Admin endpoints authenticate with the `dirbridge_session` cookie (HttpOnly, SameSite=Strict);
+ * every change (POST/PATCH/PUT/DELETE) also needs the `x-csrf-token` header from /auth/me or sign-in.
+ */
+import { z } from 'zod';
+
+const anchor = z.string().min(1).max(512);
+const dn = z.string().max(4096);
+const shortText = z.string().max(1024);
+
+// ---------- objects ----------
+export const syncedUserSchema = z.object({
+  kind: z.literal('user'),
+  anchor,
+  dn,
+  userPrincipalName: z.string().min(1).max(1024),
+  displayName: shortText.nullable(),
+  givenName: shortText.nullable(),
+  surname: shortText.nullable(),
+  mail: z.string().max(1024).nullable(),
+  otherMails: z.array(z.string().max(1024)).max(100),
+  enabled: z.boolean(),
+});
+
+export const syncedGroupSchema = z.object({
+  kind: z.literal('group'),
+  anchor,
+  dn,
+  name: z.string().min(1).max(1024),
+  description: z.string().max(4096).nullable(),
+  mail: z.string().max(1024).nullable(),
+  memberAnchors: z.array(anchor).max(1_000_000),
+});
+
+export const objectChangeSchema = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('upsert'), object: z.discriminatedUnion('kind', [syncedUserSchema, syncedGroupSchema]) }),
+  z.object({ op: z.literal('delete'), kind: z.enum(['user', 'group']), anchor, dn }),
+]);
+
+const batchId = z.string().min(8).max(128);
+
+// ---------- agent API ----------
+/** POST /api/v1/agent/register (no auth; the token is the proof) */
+export const agentRegisterRequest = z.object({
+  registrationToken: z.string().min(16).max(512),
+  host: z.string().min(1).max(255),
+  version: z.string().min(1).max(64),
+});
+export interface AgentRegisterResponse {
+  agentId: string;
+  /** Shown once; the tenant keeps only a hash. */
+  credential: string;
+}
+
+/** POST /api/v1/agent/heartbeat */
+export const agentHeartbeatRequest = z.object({
+  host: z.string().min(1).max(255),
+  version: z.string().min(1).max(64),
+  /** Short, secret-free description of the source for the admin center (e.g. "ldap://dc1:389 (openldap)"). */
+  source: z.string().max(512).optional(),
+  syncAccount: z.string().max(1024).optional(),
+  tlsVerificationDisabled: z.boolean().optional(),
+});
+
+/** GET /api/v1/agent/settings, also returned by heartbeat */
+export interface AgentSettings {
+  directorySyncEnabled: boolean;
+  passwordSyncEnabled: boolean;
+  kdfParams: { log2N: number; r: number; p: number; keyLength: number };
+  deleteThreshold: number;
+  /** Number of deletes an admin allowed for the next cycle beyond the threshold (0 = none). */
+  allowedDeletes: number;
+  /** Whether this agent holds the active lease (standby agents only heartbeat). */
+  active: boolean;
+}
+
+/** POST /api/v1/agent/batches/objects */
+export const objectBatchRequest = z.object({
+  batchId,
+  changes: z.array(objectChangeSchema).max(5000),
+});
+
+export const passwordVerifierSchema = z.object({
+  scheme: z.string().min(1).max(64),
+  schemeParams: z.record(z.string(), z.union([z.string().max(1024), z.number()])),
+  kdf: z.literal('scrypt'),
+  kdfParams: z.object({ log2N: z.number().int().min(10).max(22), r: z.number().int().min(1).max(32), p: z.number().int().min(1).max(16), keyLength: z.number().int().min(16).max(64) }),
+  salt: z.string().min(8).max(256),
+  hash: z.string().min(8).max(256),
+});
+
+/** POST /api/v1/agent/batches/passwords */
+export const passwordBatchRequest = z.object({
+  batchId,
+  items: z.array(
+    z.discriminatedUnion('op', [
+      z.object({ op: z.literal('set'), anchor, verifiers: z.array(passwordVerifierSchema).min(1).max(16), changedAt: z.string().datetime().optional() }),
+      z.object({ op: z.literal('clear'), anchor }),
+      z.object({ op: z.literal('error'), anchor, scheme: z.string().max(64).nullable(), code: z.string().max(64), message: z.string().max(1024) }),
+    ]),
+  ).max(5000),
+});
+
+export interface BatchResult {
+  batchId: string;
+  /** True when this batch id was applied before: nothing changed this time. */
+  duplicate: boolean;
+  applied: number;
+  errors: Array<{ anchor: string; code: string; message: string; hint: string; attribute: string | null }>;
+}
+
+/** POST /api/v1/agent/runs: a finished (or failed) cycle */
+export const syncRunReport = z.object({
+  runId: z.string().min(8).max(128),
+  kind: z.enum(['directory', 'password']),
+  mode: z.enum(['full', 'delta', 'persist']).optional(),
+  startedAt: z.string().datetime(),
+  finishedAt: z.string().datetime(),
+  outcome: z.enum(['success', 'partial', 'failed', 'blocked']),
+  counts: z.record(z.string(), z.number().int().min(0)),
+  errorCode: z.string().max(64).nullable(),
+  errorMessage: z.string().max(2048).nullable(),
+  /** Per-object errors found by the agent in this run (mapping, scheme). Replaces the agent-side errors of earlier runs of the same kind. */
+  objectErrors: z.array(z.object({
+    anchor,
+    kind: z.enum(['user', 'group']),
+    dn,
+    attribute: z.string().max(256).nullable(),
+    code: z.string().max(64),
+    message: z.string().max(2048),
+    hint: z.string().max(2048),
+  })).max(100_000),
+  /** Set when a full cycle produced the complete plan; anchors not present were deleted. */
+  pendingDeletes: z.number().int().min(0).optional(),
+});
+
+// ---------- admin API ----------
+export type Role = 'global_admin' | 'global_reader';
+
+/** POST /api/v1/auth/sign-in */
+export const adminSignInRequest = z.object({ username: z.string().min(1).max(256), password: z.string().min(1).max(1024) });
+/** GET /api/v1/auth/me, and the body of a successful sign-in */
+export interface AdminSession {
+  username: string;
+  role: Role;
+  csrfToken: string;
+}
+
+export type WarningCode =
+  | 'DIRECTORY_SYNC_STALE'
+  | 'DIRECTORY_SYNC_NEVER_RAN'
+  | 'PASSWORD_SYNC_STALE'
+  | 'PASSWORD_SYNC_NEVER_RAN'
+  | 'AGENT_SILENT'
+  | 'NO_AGENT'
+  | 'LAST_CYCLE_FAILED'
+  | 'DELETE_THRESHOLD_EXCEEDED'
+  | 'OBJECTS_IN_ERROR'
+  | 'TLS_VERIFICATION_DISABLED';
+
+export interface StatusWarning {
+  code: WarningCode;
+  message: string;
+  troubleshooterUrl: string;
+}
+
+export interface AgentView {
+  id: string;
+  host: string;
+  version: string;
+  lastHeartbeat: string | null;
+  active: boolean;
+  source: string | null;
+  syncAccount: string | null;
+}
+
+/** GET /api/v1/dirsync/status (also what `dirbridge status --json` prints) */
+export interface DirSyncStatus {
+  state: 'healthy' | 'warning' | 'never_synced';
+  directorySyncEnabled: boolean;
+  lastDirectorySync: string | null;
+  passwordSyncEnabled: boolean;
+  lastPasswordSync: string | null;
+  staleAfterHours: number;
+  warnings: StatusWarning[];
+  agents: AgentView[];
+  syncErrorCount: number;
+  syncClientVersion: string | null;
+  syncServiceAccount: string | null;
+  lastCycle: { kind: 'directory' | 'password'; outcome: string; finishedAt: string; errorCode: string | null; errorMessage: string | null } | null;
+  pendingDeletes: number | null;
+}
+
+/** PATCH /api/v1/dirsync/settings (global admin) */
+export const settingsPatchRequest = z.object({
+  passwordSyncEnabled: z.boolean().optional(),
+  directorySyncEnabled: z.boolean().optional(),
+  staleAfterHours: z.number().int().min(1).max(24 * 365).optional(),
+  deleteThreshold: z.number().int().min(0).max(10_000_000).optional(),
+}).strict();
+
+export interface UserView {
+  anchor: string;
+  userPrincipalName: string;
+  displayName: string | null;
+  givenName: string | null;
+  surname: string | null;
+  mail: string | null;
+  enabled: boolean;
+  source: 'on_premises' | 'cloud';
+  dn: string | null;
+  passwordSynced: boolean;
+  lastSyncedAt: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
+
+/** GET /api/v1/users?search=&page=1&pageSize=25 */
+export const userListQuery = z.object({
+  search: z.string().max(256).optional(),
+  page: z.coerce.number().int().min(1).default(1),
+  pageSize: z.coerce.number().int().min(1).max(200).default(25),
+});
+
+export interface GroupView {
+  anchor: string;
+  name: string;
+  description: string | null;
+  mail: string | null;
+  dn: string;
+  memberCount: number;
+}
+
+export interface SyncErrorView {
+  anchor: string;
+  kind: 'user' | 'group';
+  dn: string;
+  attribute: string | null;
+  code: string;
+  message: string;
+  hint: string;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+export interface AuditEntry {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  details: Record<string, unknown>;
+}
+
+export type Verdict = 'ok' | 'warning' | 'error';
+export interface TroubleshooterCheck {
+  id: 'agent_heartbeat' | 'last_cycle' | 'password_sync_enabled' | 'directory_sync_stale' | 'password_sync_stale' | 'objects_in_error' | 'delete_threshold' | 'tls_verification';
+  verdict: Verdict;
+  /** What was found, in plain words (English; the admin center translates by id + verdict and uses `params`). */
+  found: string;
+  /** What to do; empty when ok. */
+  action: string;
+  params: Record<string, string | number | null>;
+}
+/** GET /api/v1/troubleshooter */
+export interface TroubleshooterReport {
+  ranAt: string;
+  checks: TroubleshooterCheck[];
+}
+
+/** POST /api/v1/registration-tokens (global admin) */
+export interface RegistrationTokenCreated {
+  id: string;
+  /** Shown once. */
+  token: string;
+  expiresAt: string;
+}
+
+// ---------- end-user sign-in ----------
+/** POST /api/v1/sign-in: 200 with the identity, 401 wrong, 429 locked (Retry-After) */
+export const userSignInRequest = z.object({ username: z.string().min(1).max(1024), password: z.string().min(1).max(1024) });
+export interface UserSignInResponse {
+  anchor: string;
+  userPrincipalName: string;
+  displayName: string | null;
+  mail: string | null;
+}
+
+export type AgentRegisterRequest = z.infer<typeof agentRegisterRequest>;
+export type AgentHeartbeatRequest = z.infer<typeof agentHeartbeatRequest>;
+export type ObjectBatchRequest = z.infer<typeof objectBatchRequest>;
+export type PasswordBatchRequest = z.infer<typeof passwordBatchRequest>;
+export type SyncRunReport = z.infer<typeof syncRunReport>;
+export type SettingsPatch = z.infer<typeof settingsPatchRequest>;

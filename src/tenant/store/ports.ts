@@ -1,0 +1,188 @@
+/**
+ * What the tenant service needs from its store, as narrow repositories. The HTTP layer and the
+ * domain rules depend on these interfaces only; `kysely-store.ts` implements them for SQLite and
+ * PostgreSQL. Every method is scoped to one tenant (every row carries `tenant_id`).
+ * Times are `Date` in and out; JSON columns are parsed objects.
+ */
+import type { ObjectChange, SyncRunKind, SyncRunOutcome } from '../../sync/model.js';
+import type { PasswordVerifier } from '../../passwords/verifier-model.js';
+import type { AgentView, AuditEntry, GroupView, Page, Role, SyncErrorView, UserView } from '../api/contract.js';
+
+export interface TenantSettings {
+  directorySyncEnabled: boolean;
+  passwordSyncEnabled: boolean;
+  staleAfterHours: number;
+  deleteThreshold: number;
+  allowedDeletes: number;
+  kdfParams: { log2N: number; r: number; p: number; keyLength: number };
+}
+
+export interface AdminRecord {
+  id: string;
+  username: string;
+  role: Role;
+  /** Encoded KDF hash of the admin password (see tenant/domain/admin-password.ts). */
+  passwordHash: string;
+  createdAt: Date;
+}
+
+export interface SessionRecord {
+  /** sha256 of the session token (the cookie holds the token). */
+  idHash: string;
+  adminId: string;
+  csrfToken: string;
+  expiresAt: Date;
+}
+
+export interface AgentRecord {
+  id: string;
+  host: string;
+  version: string;
+  credentialHash: string;
+  lastHeartbeat: Date | null;
+  source: string | null;
+  syncAccount: string | null;
+  tlsVerificationDisabled: boolean;
+  createdAt: Date;
+}
+
+export interface RegistrationTokenRecord {
+  id: string;
+  tokenHash: string;
+  createdBy: string;
+  expiresAt: Date;
+  usedAt: Date | null;
+}
+
+export interface SyncRunRecord {
+  id: string;
+  agentId: string;
+  kind: SyncRunKind;
+  mode: string | null;
+  startedAt: Date;
+  finishedAt: Date;
+  outcome: SyncRunOutcome;
+  counts: Record<string, number>;
+  errorCode: string | null;
+  errorMessage: string | null;
+}
+
+export interface NewSyncError {
+  anchor: string;
+  kind: 'user' | 'group';
+  dn: string;
+  attribute: string | null;
+  code: string;
+  message: string;
+  hint: string;
+  /** 'agent' errors are replaced by each run report; 'tenant' errors by each batch touching the anchor. */
+  origin: 'agent' | 'tenant';
+  /** Run kind for agent errors (directory or password), so a password run replaces only password errors. */
+  runKind: SyncRunKind;
+}
+
+export interface StoredUserForSignIn {
+  anchor: string;
+  userPrincipalName: string;
+  displayName: string | null;
+  mail: string | null;
+  enabled: boolean;
+  verifiers: PasswordVerifier[];
+}
+
+export interface PasswordState {
+  anchor: string;
+  scheme: string | null;
+  lastAttemptAt: Date | null;
+  lastSuccessAt: Date | null;
+  resultCode: string | null;
+  sourceChangedAt: Date | null;
+}
+
+export interface LockoutRecord {
+  key: string;
+  failures: number;
+  lockedUntil: Date | null;
+  lastFailureAt: Date;
+}
+
+export interface ApplyObjectsResult {
+  applied: number;
+  errors: Array<{ anchor: string; code: string; message: string; hint: string; attribute: string | null }>;
+}
+
+/** One tenant's data. Obtained from `TenantStore.forTenant(id)`. */
+export interface TenantRepository {
+  readonly tenantId: string;
+
+  getSettings(): Promise<TenantSettings>;
+  updateSettings(patch: Partial<TenantSettings>): Promise<TenantSettings>;
+
+  // admins and sessions
+  createAdmin(input: { username: string; role: Role; passwordHash: string }): Promise<AdminRecord>;
+  findAdminByUsername(username: string): Promise<AdminRecord | null>;
+  findAdminById(id: string): Promise<AdminRecord | null>;
+  countAdmins(): Promise<number>;
+  createSession(session: SessionRecord): Promise<void>;
+  findSession(idHash: string, now: Date): Promise<SessionRecord | null>;
+  deleteSession(idHash: string): Promise<void>;
+
+  // agents
+  createRegistrationToken(token: RegistrationTokenRecord): Promise<void>;
+  listRegistrationTokens(): Promise<RegistrationTokenRecord[]>;
+  /** Marks the token used and creates the agent atomically; null when the token is unknown, used or expired. */
+  redeemRegistrationToken(tokenHash: string, now: Date, agent: Omit<AgentRecord, 'lastHeartbeat' | 'source' | 'syncAccount' | 'tlsVerificationDisabled'>): Promise<AgentRecord | null>;
+  findAgent(id: string): Promise<AgentRecord | null>;
+  listAgents(): Promise<AgentView[]>;
+  recordHeartbeat(id: string, at: Date, info: { host: string; version: string; source?: string | undefined; syncAccount?: string | undefined; tlsVerificationDisabled?: boolean | undefined }): Promise<void>;
+  /** Lease for the active agent: granted when free, held by `agentId`, or expired. Returns whether `agentId` holds it after the call. */
+  acquireLease(agentId: string, now: Date, ttlSeconds: number): Promise<boolean>;
+
+  // batches (all-or-nothing; a batch id already recorded changes nothing and returns duplicate)
+  applyObjectBatch(batchId: string, agentId: string, changes: ObjectChange[], now: Date): Promise<ApplyObjectsResult & { duplicate: boolean }>;
+  applyPasswordBatch(batchId: string, agentId: string, items: Array<
+    | { op: 'set'; anchor: string; verifiers: PasswordVerifier[]; changedAt?: string | undefined }
+    | { op: 'clear'; anchor: string }
+    | { op: 'error'; anchor: string; scheme: string | null; code: string; message: string }
+  >, now: Date): Promise<ApplyObjectsResult & { duplicate: boolean }>;
+  /** Removes every synced verifier (the confirmed admin action). Returns how many users had one. */
+  clearAllVerifiers(): Promise<number>;
+
+  // runs and errors
+  recordRun(run: SyncRunRecord, agentErrors: NewSyncError[]): Promise<void>;
+  lastSuccessfulRun(kind: SyncRunKind): Promise<SyncRunRecord | null>;
+  lastRun(kind?: SyncRunKind): Promise<SyncRunRecord | null>;
+  listRuns(limit: number): Promise<SyncRunRecord[]>;
+  countSyncErrors(): Promise<number>;
+  listSyncErrors(query: { page: number; pageSize: number; code?: string | undefined; search?: string | undefined }): Promise<Page<SyncErrorView>>;
+
+  // directory objects
+  listUsers(query: { search?: string | undefined; page: number; pageSize: number }): Promise<Page<UserView>>;
+  countUsers(): Promise<number>;
+  listGroups(query: { search?: string | undefined; page: number; pageSize: number }): Promise<Page<GroupView>>;
+  /** Finds an enabled or disabled user by UPN or any mail address (case-insensitive). */
+  findUserForSignIn(username: string): Promise<StoredUserForSignIn | null>;
+  getPasswordState(anchor: string): Promise<PasswordState | null>;
+  groupNamesOf(anchor: string): Promise<string[]>;
+
+  // sign-in lockout (key: "user:<anchor or name>" or "client:<ip>")
+  getLockout(key: string): Promise<LockoutRecord | null>;
+  saveLockout(record: LockoutRecord): Promise<void>;
+  clearLockout(key: string): Promise<void>;
+
+  // audit
+  audit(entry: { actor: string; action: string; details: Record<string, unknown>; at: Date }): Promise<void>;
+  listAudit(query: { page: number; pageSize: number }): Promise<Page<AuditEntry>>;
+}
+
+export interface TenantStore {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Applies pending migrations (idempotent; safe to run from several processes at once). */
+  migrate(): Promise<void>;
+  /** Creates the tenant (and its default settings) if it does not exist. */
+  ensureTenant(tenantId: string, name: string): Promise<void>;
+  forTenant(tenantId: string): TenantRepository;
+  /** Cheap liveness probe for /healthz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
