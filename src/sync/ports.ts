@@ -1,0 +1,91 @@
+/**
+ * Ports of the sync engine. The engine (plan, apply, phases) depends only on these; the agent
+ * wires real adapters: a directory source (LDIF file, LDAP), the local export state (SQLite file)
+ * and the tenant client (HTTP).
+ */
+import type { DirectoryEntry } from '../directory/entry.js';
+import type { ObjectChange, SyncRunKind } from './model.js';
+
+/** What a read is for: objects read every mapped attribute; passwords read only the anchor, the
+ * DN and the password attributes (userPassword, sambaNTPassword), so the password loop stays cheap. */
+export type ReadPurpose = 'objects' | 'passwords';
+
+export interface ChangeSet {
+  /** Entries added or modified since the cursor (renamed/moved entries included, same anchor). */
+  changed: AsyncIterable<DirectoryEntry[]>;
+  /**
+   * Anchors deleted (or moved out of the searched bases) since the cursor, when the source knows
+   * them (syncrepl). 'compare' means the engine must list every anchor in scope and compare with
+   * what it exported.
+   */
+  deleted: string[] | 'compare';
+  /** Cursor to persist once every change of this set has been exported. */
+  nextCursor: string;
+}
+
+export interface DirectorySource {
+  /** Secret-free description for logs and the admin center, e.g. "ldap://127.0.0.1:3890 (openldap)". */
+  readonly description: string;
+  /** Which mapping flavor applies to its entries. */
+  readonly flavor: 'openldap' | 'ad' | 'ldif';
+  /** Every entry in scope, page by page (streamed: never the whole directory in memory). */
+  readAll(purpose: ReadPurpose): AsyncIterable<DirectoryEntry[]>;
+  /**
+   * Changes since `cursor`; null when the source has no delta (LDIF: re-read and compare) or the
+   * cursor is no longer valid (the engine then runs a full cycle).
+   */
+  readChanges(cursor: string | null, purpose: ReadPurpose): Promise<ChangeSet | null>;
+  /** Every anchor in scope, page by page, for delete detection by comparison. */
+  listAnchors(): AsyncIterable<string[]>;
+  /**
+   * Calls `onChange` as soon as the directory reports a change (RFC 4533 refreshAndPersist).
+   * Absent when the source cannot push. Returns a function that stops watching.
+   */
+  watch?(onChange: () => void, onError: (error: unknown) => void): () => void;
+  close(): Promise<void>;
+}
+
+export interface ExportedRecord {
+  anchor: string;
+  kind: 'user' | 'group';
+  dn: string;
+  /** sha256 of the exported object's canonical JSON: a change of any exported attribute changes it. */
+  fingerprint: string;
+}
+
+/** The agent's memory of what it exported (so a delta sends only changes and a restart resumes). */
+export interface ExportState {
+  get(anchor: string): ExportedRecord | undefined;
+  findByDn(dn: string): ExportedRecord | undefined;
+  /** Every anchor, for delete detection. */
+  anchors(): Iterable<string>;
+  count(): number;
+  /** Records what a batch exported, after the tenant acknowledged it. */
+  commit(upserts: ExportedRecord[], deletedAnchors: string[]): void;
+  getCursor(name: string): string | null;
+  setCursor(name: string, value: string | null): void;
+}
+
+export interface BatchOutcome {
+  duplicate: boolean;
+  applied: number;
+  errors: Array<{ anchor: string; code: string; message: string; hint: string; attribute: string | null }>;
+}
+
+/** The tenant as the engine sees it. */
+export interface TenantSink {
+  pushObjects(batchId: string, changes: ObjectChange[]): Promise<BatchOutcome>;
+  reportRun(report: {
+    runId: string;
+    kind: SyncRunKind;
+    mode: 'full' | 'delta' | 'persist';
+    startedAt: Date;
+    finishedAt: Date;
+    outcome: 'success' | 'partial' | 'failed' | 'blocked';
+    counts: Record<string, number>;
+    errorCode: string | null;
+    errorMessage: string | null;
+    objectErrors: Array<{ anchor: string; kind: 'user' | 'group'; dn: string; attribute: string | null; code: string; message: string; hint: string }>;
+    pendingDeletes?: number;
+  }): Promise<void>;
+}
