@@ -45,6 +45,8 @@ export const ERRORS = {
   REGISTRATION_TOKEN_INVALID: def(401, 'The registration token is unknown, expired or already used.', 'Create a new registration token in the admin center (Agents) or with the CLI and use it once.'),
   TENANT_UNREACHABLE: def(503, 'The agent cannot reach the tenant service.', 'Check the tenant URL and that the tenant service is running and reachable from the agent host.'),
   BATCH_INVALID: def(400, 'A sync batch is malformed.', 'Upgrade the agent to a version that matches the tenant service.'),
+  PASSWORD_SYNC_DISABLED: def(409, 'Password sync is switched off for this tenant; password hashes are not accepted.', 'Switch password sync on in DirSync management (global admin); the agent stops sending hashes once it sees the setting.'),
+  NO_BLOCKED_DELETES: def(409, 'No sync cycle is waiting for permission to delete.', 'Nothing to allow: the last directory sync cycle was not stopped by the delete threshold.'),
 
   // directory sources
   DIR_UNREACHABLE: def(502, 'The source directory cannot be reached.', 'Check the source URL, that the directory server is running, and that no firewall blocks the port.'),
@@ -66,6 +68,7 @@ export const ERRORS = {
   PASSWORD_SCHEME_UNSUPPORTED: def(422, 'The user password is stored with a scheme dirbridge cannot synchronize.', 'Have the user change the password so the directory stores it with a supported scheme (for example {SSHA512} or {PBKDF2-SHA256}).'),
   PASSWORD_HASH_MALFORMED: def(422, 'The stored password hash is malformed.', 'Have the user change the password in the directory.'),
   PASSWORD_CLEARTEXT: def(200, 'The directory stores this password in cleartext.', 'Configure the directory to hash passwords (for example password-hash {SSHA512} in slapd) and have the user change it.'),
+  PASSWORD_USER_UNKNOWN: def(404, 'A password arrived for a user the tenant does not know.', 'Nothing to do if the user was just deleted; otherwise run a directory sync so the user exists, and the password follows on the next password sync.'),
   PASSWORD_NOT_SET: def(422, 'The user has no password in the directory.', 'Set a password for the user in the directory if they should sign in.'),
   SIGN_IN_FAILED: def(401, 'The user name or password is wrong.', 'Check the user name and password; after several failures sign-in is locked for a while.'),
   SIGN_IN_LOCKED: def(429, 'Too many failed sign-ins; sign-in is locked for a while.', 'Wait until the time in Retry-After has passed, then try again with the right password.'),

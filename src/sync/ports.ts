@@ -4,7 +4,8 @@
  * and the tenant client (HTTP).
  */
 import type { DirectoryEntry } from '../directory/entry.js';
-import type { ObjectChange, SyncRunKind } from './model.js';
+import type { ObjectChange, ObjectSyncError, SyncRunKind } from './model.js';
+import type { PasswordVerifier } from '../passwords/verifier-model.js';
 
 /** What a read is for: objects read every mapped attribute; passwords read only the anchor, the
  * DN and the password attributes (userPassword, sambaNTPassword), so the password loop stays cheap. */
@@ -35,6 +36,11 @@ export interface DirectorySource {
    * cursor is no longer valid (the engine then runs a full cycle).
    */
   readChanges(cursor: string | null, purpose: ReadPurpose): Promise<ChangeSet | null>;
+  /**
+   * The source's change position now (e.g. the highest entryCSN / contextCSN, uSNChanged), read
+   * before a full cycle so the next delta starts there. null when the source has no delta.
+   */
+  currentCursor(): Promise<string | null>;
   /** Every anchor in scope, page by page, for delete detection by comparison. */
   listAnchors(): AsyncIterable<string[]>;
   /**
@@ -42,6 +48,11 @@ export interface DirectorySource {
    * Absent when the source cannot push. Returns a function that stops watching.
    */
   watch?(onChange: () => void, onError: (error: unknown) => void): () => void;
+  /**
+   * Problems of the last read that are not entries (an LDIF record that cannot be parsed), as
+   * per-object errors. Their anchors count as present, so nothing is deleted because of them.
+   */
+  readProblems?(): ObjectSyncError[];
   close(): Promise<void>;
 }
 
@@ -51,12 +62,15 @@ export interface ExportedRecord {
   dn: string;
   /** sha256 of the exported object's canonical JSON: a change of any exported attribute changes it. */
   fingerprint: string;
+  /** The user's uid, so posixGroup memberUid values resolve to anchors in a delta. */
+  uid?: string | null;
 }
 
 /** The agent's memory of what it exported (so a delta sends only changes and a restart resumes). */
 export interface ExportState {
   get(anchor: string): ExportedRecord | undefined;
   findByDn(dn: string): ExportedRecord | undefined;
+  findByUid?(uid: string): ExportedRecord | undefined;
   /** Every anchor, for delete detection. */
   anchors(): Iterable<string>;
   count(): number;
@@ -65,6 +79,30 @@ export interface ExportState {
   getCursor(name: string): string | null;
   setCursor(name: string, value: string | null): void;
 }
+
+/** The agent's memory of which password hash it derived and exported, by keyed fingerprint (never the hash). */
+export interface PasswordExportRecord {
+  anchor: string;
+  fingerprint: string;
+  scheme: string | null;
+  derivedAt: Date;
+  exportedAt: Date;
+  resultCode: string | null;
+}
+
+export interface PasswordExportState {
+  get(anchor: string): PasswordExportRecord | undefined;
+  commit(records: PasswordExportRecord[], clearedAnchors: string[]): void;
+  /** Forgets every record, so the next cycle re-derives and re-sends everything (after a tenant-side clear). */
+  reset(): void;
+  getCursor(name: string): string | null;
+  setCursor(name: string, value: string | null): void;
+}
+
+export type PasswordItem =
+  | { op: 'set'; anchor: string; verifiers: PasswordVerifier[]; changedAt?: string | undefined }
+  | { op: 'clear'; anchor: string }
+  | { op: 'error'; anchor: string; scheme: string | null; code: string; message: string };
 
 export interface BatchOutcome {
   duplicate: boolean;
@@ -75,6 +113,7 @@ export interface BatchOutcome {
 /** The tenant as the engine sees it. */
 export interface TenantSink {
   pushObjects(batchId: string, changes: ObjectChange[]): Promise<BatchOutcome>;
+  pushPasswords(batchId: string, items: PasswordItem[]): Promise<BatchOutcome>;
   reportRun(report: {
     runId: string;
     kind: SyncRunKind;

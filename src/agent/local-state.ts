@@ -1,0 +1,112 @@
+/**
+ * The agent's local record of what it exported (objects by fingerprint, password hashes by keyed
+ * fingerprint), its cursors and its fingerprint key, in one SQLite file next to the agent.
+ *
+ * better-sqlite3 directly rather than the tenant's Kysely layer: the engine's ExportState port is
+ * synchronous (a lookup per object on the hot path), and this file is private to one process.
+ */
+import Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { AppError } from '../shared/errors.js';
+import { normalizeDn } from '../directory/dn.js';
+import type { ExportState, ExportedRecord, PasswordExportRecord, PasswordExportState } from '../sync/ports.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS exported (
+  anchor TEXT PRIMARY KEY, kind TEXT NOT NULL, dn TEXT NOT NULL, dn_norm TEXT NOT NULL, uid TEXT, fingerprint TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS exported_dn ON exported(dn_norm);
+CREATE INDEX IF NOT EXISTS exported_uid ON exported(uid);
+CREATE TABLE IF NOT EXISTS password_exported (
+  anchor TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, scheme TEXT, derived_at INTEGER NOT NULL, exported_at INTEGER NOT NULL, result_code TEXT
+);
+CREATE TABLE IF NOT EXISTS cursors (name TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+`;
+
+interface ExportedRow { anchor: string; kind: 'user' | 'group'; dn: string; uid: string | null; fingerprint: string }
+interface PasswordRow { anchor: string; fingerprint: string; scheme: string | null; derived_at: number; exported_at: number; result_code: string | null }
+
+export class LocalState {
+  readonly exports: ExportState;
+  readonly passwords: PasswordExportState;
+  private readonly db: Database.Database;
+
+  constructor(path: string) {
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      this.db = new Database(path);
+    } catch (cause) {
+      throw new AppError('DATA_DIR_UNWRITABLE', { message: `The agent state file ${path} cannot be opened.`, cause });
+    }
+    this.db.pragma('journal_mode = WAL');
+    // Durable enough: losing the last commit only means re-exporting it, which the tenant applies idempotently.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(SCHEMA);
+
+    const db = this.db;
+    const getExported = db.prepare<[string], ExportedRow>('SELECT anchor, kind, dn, uid, fingerprint FROM exported WHERE anchor = ?');
+    const byDn = db.prepare<[string], ExportedRow>('SELECT anchor, kind, dn, uid, fingerprint FROM exported WHERE dn_norm = ?');
+    const byUid = db.prepare<[string], ExportedRow>("SELECT anchor, kind, dn, uid, fingerprint FROM exported WHERE uid = ? AND kind = 'user'");
+    const upsert = db.prepare('INSERT INTO exported (anchor, kind, dn, dn_norm, uid, fingerprint) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(anchor) DO UPDATE SET kind = excluded.kind, dn = excluded.dn, dn_norm = excluded.dn_norm, uid = excluded.uid, fingerprint = excluded.fingerprint');
+    const remove = db.prepare('DELETE FROM exported WHERE anchor = ?');
+    const removePassword = db.prepare('DELETE FROM password_exported WHERE anchor = ?');
+    const getCursor = db.prepare<[string], { value: string | null }>('SELECT value FROM cursors WHERE name = ?');
+    const setCursor = db.prepare('INSERT INTO cursors (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value');
+    const toRecord = (row: ExportedRow | undefined): ExportedRecord | undefined => row && { anchor: row.anchor, kind: row.kind, dn: row.dn, uid: row.uid, fingerprint: row.fingerprint };
+
+    const commitExports = db.transaction((upserts: ExportedRecord[], deleted: string[]) => {
+      for (const r of upserts) upsert.run(r.anchor, r.kind, r.dn, normalizeDn(r.dn), r.uid ?? null, r.fingerprint);
+      for (const anchor of deleted) { remove.run(anchor); removePassword.run(anchor); }
+    });
+    this.exports = {
+      get: (anchor) => toRecord(getExported.get(anchor)),
+      findByDn: (dn) => toRecord(byDn.get(normalizeDn(dn))),
+      findByUid: (uid) => toRecord(byUid.get(uid)),
+      *anchors() {
+        for (const row of db.prepare<[], { anchor: string }>('SELECT anchor FROM exported').iterate()) yield row.anchor;
+      },
+      count: () => (db.prepare('SELECT count(*) AS n FROM exported').get() as { n: number }).n,
+      commit: (upserts, deleted) => commitExports(upserts, deleted),
+      getCursor: (name) => getCursor.get(name)?.value ?? null,
+      setCursor: (name, value) => { setCursor.run(name, value); },
+    };
+
+    const getPassword = db.prepare<[string], PasswordRow>('SELECT * FROM password_exported WHERE anchor = ?');
+    const upsertPassword = db.prepare('INSERT INTO password_exported (anchor, fingerprint, scheme, derived_at, exported_at, result_code) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(anchor) DO UPDATE SET fingerprint = excluded.fingerprint, scheme = excluded.scheme, derived_at = excluded.derived_at, exported_at = excluded.exported_at, result_code = excluded.result_code');
+    const commitPasswords = db.transaction((records: PasswordExportRecord[], cleared: string[]) => {
+      for (const r of records) upsertPassword.run(r.anchor, r.fingerprint, r.scheme, r.derivedAt.getTime(), r.exportedAt.getTime(), r.resultCode);
+      for (const anchor of cleared) removePassword.run(anchor);
+    });
+    this.passwords = {
+      get: (anchor) => {
+        const row = getPassword.get(anchor);
+        return row && { anchor: row.anchor, fingerprint: row.fingerprint, scheme: row.scheme, derivedAt: new Date(row.derived_at), exportedAt: new Date(row.exported_at), resultCode: row.result_code };
+      },
+      commit: (records, cleared) => commitPasswords(records, cleared),
+      reset: () => { db.exec("DELETE FROM password_exported; DELETE FROM cursors WHERE name = 'passwords'"); },
+      getCursor: (name) => getCursor.get(name)?.value ?? null,
+      setCursor: (name, value) => { setCursor.run(name, value); },
+    };
+  }
+
+  /** The key of the password fingerprints: random, made once, never leaves this file. */
+  fingerprintKey(): Buffer {
+    const row = this.db.prepare<[], { value: Buffer }>("SELECT value FROM meta WHERE key = 'fingerprint_key'").get();
+    if (row) return row.value;
+    const key = randomBytes(32);
+    this.db.prepare("INSERT INTO meta (key, value) VALUES ('fingerprint_key', ?)").run(key);
+    return key;
+  }
+
+  /** Forgets everything exported (used when the agent registers with a new tenant). */
+  resetAll(): void {
+    this.db.exec('DELETE FROM exported; DELETE FROM password_exported; DELETE FROM cursors;');
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * The agent's HTTP client of the tenant API. Requests that fail on the way (network, 502-504) are
+ * retried with the same body, so a batch keeps its id and the tenant applies it at most once.
+ */
+import { AppError, ERRORS, type ErrorCode } from '../shared/errors.js';
+import type { AgentHeartbeatRequest, AgentRegisterResponse, AgentSettings, BatchResult, SyncRunReport } from '../tenant/api/contract.js';
+import type { BatchOutcome, PasswordItem, TenantSink } from '../sync/ports.js';
+import type { ObjectChange } from '../sync/model.js';
+
+export interface TenantClientOptions {
+  tenantUrl: string;
+  /** `<agentId>.<secret>`; sent only in the Authorization header. */
+  credential?: string;
+  retries?: number;
+  timeoutMs?: number;
+}
+
+export class TenantClient implements TenantSink {
+  private readonly base: string;
+
+  constructor(private readonly options: TenantClientOptions) {
+    this.base = options.tenantUrl.replace(/\/+$/, '');
+  }
+
+  register(registrationToken: string, host: string, version: string): Promise<AgentRegisterResponse> {
+    return this.request('POST', '/api/v1/agent/register', { registrationToken, host, version }, false);
+  }
+
+  heartbeat(info: AgentHeartbeatRequest): Promise<AgentSettings> {
+    return this.request('POST', '/api/v1/agent/heartbeat', info);
+  }
+
+  async pushObjects(batchId: string, changes: ObjectChange[]): Promise<BatchOutcome> {
+    const result = await this.request<BatchResult>('POST', '/api/v1/agent/batches/objects', { batchId, changes });
+    return result;
+  }
+
+  async pushPasswords(batchId: string, items: PasswordItem[]): Promise<BatchOutcome> {
+    return this.request<BatchResult>('POST', '/api/v1/agent/batches/passwords', { batchId, items });
+  }
+
+  async reportRun(report: Parameters<TenantSink['reportRun']>[0]): Promise<void> {
+    const body: SyncRunReport = {
+      runId: report.runId,
+      kind: report.kind,
+      mode: report.mode,
+      startedAt: report.startedAt.toISOString(),
+      finishedAt: report.finishedAt.toISOString(),
+      outcome: report.outcome,
+      counts: report.counts,
+      errorCode: report.errorCode,
+      errorMessage: report.errorMessage,
+      objectErrors: report.objectErrors,
+      ...(report.pendingDeletes !== undefined ? { pendingDeletes: report.pendingDeletes } : {}),
+    };
+    await this.request('POST', '/api/v1/agent/runs', body);
+  }
+
+  private async request<T>(method: string, path: string, body: unknown, authenticated = true): Promise<T> {
+    const retries = this.options.retries ?? 4;
+    const payload = JSON.stringify(body);
+    let lastError: unknown;
+    for (let attempt = 0; attempt <= retries; attempt++) {
+      if (attempt > 0) await sleep(Math.min(250 * 2 ** attempt, 5000));
+      let response: Response;
+      try {
+        response = await fetch(this.base + path, {
+          method,
+          headers: {
+            'content-type': 'application/json',
+            ...(authenticated && this.options.credential ? { authorization: `Bearer ${this.options.credential}` } : {}),
+          },
+          body: payload,
+          signal: AbortSignal.timeout(this.options.timeoutMs ?? 60_000),
+        });
+      } catch (cause) {
+        lastError = cause;
+        continue;
+      }
+      if (response.status >= 502 && response.status <= 504) {
+        lastError = new Error(`HTTP ${response.status}`);
+        continue;
+      }
+      const text = await response.text();
+      const json = text ? (JSON.parse(text) as unknown) : null;
+      if (!response.ok) throw errorFromResponse(response.status, json, path);
+      return json as T;
+    }
+    throw new AppError('TENANT_UNREACHABLE', { message: `The tenant service at ${this.base} did not answer ${method} ${path}.`, cause: lastError });
+  }
+}
+
+function errorFromResponse(status: number, body: unknown, path: string): AppError {
+  const error = (body as { error?: { code?: string; message?: string; hint?: string; details?: Record<string, unknown> } } | null)?.error;
+  const code = error?.code && error.code in ERRORS ? (error.code as ErrorCode) : status === 401 ? 'AGENT_CREDENTIAL_INVALID' : 'BATCH_INVALID';
+  return new AppError(code, {
+    message: error?.message ?? `The tenant service answered ${status} to ${path}.`,
+    ...(error?.hint ? { hint: error.hint } : {}),
+    ...(error?.details ? { details: error.details } : {}),
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,69 @@
+/**
+ * The one configuration schema. Titles, descriptions and defaults live here and generate
+ * docs/configuration.md (`npx tsx scripts/make-config-docs.ts`), so the docs cannot drift.
+ */
+import { z } from 'zod';
+
+const intervals = z.object({
+  heartbeatSeconds: z.number().int().min(1).max(3600).default(5).describe('How often the agent reports to the tenant and reads its settings (password sync on/off obeys within this time).'),
+  deltaMinutes: z.number().min(0.05).max(24 * 60).default(30).describe('How often the agent runs a delta directory cycle.'),
+  fullHours: z.number().min(0.01).max(24 * 30).default(6).describe('How often a full directory cycle replaces the delta (it also retries objects in error).'),
+  passwordMinutes: z.number().min(0.05).max(24 * 60).default(2).describe('How often the agent runs a password hash sync cycle (changes pushed by syncrepl go at once).'),
+}).default({ heartbeatSeconds: 5, deltaMinutes: 30, fullHours: 6, passwordMinutes: 2 });
+
+const mapping = z.object({
+  upnDomain: z.string().optional().describe('Domain of UPNs built from uid ("{uid}@{upnDomain}"); defaults to the dc= parts of the entry DN.'),
+  userPrincipalName: z.array(z.string()).min(1).optional().describe('Templates for the UPN, tried in order, e.g. ["{mail}", "{uid}@example.org"].'),
+  displayName: z.array(z.string()).min(1).optional().describe('Templates for the display name, e.g. ["{displayName}", "{givenName} {sn}"].'),
+  givenName: z.array(z.string()).min(1).optional().describe('Templates for the given name.'),
+  surname: z.array(z.string()).min(1).optional().describe('Templates for the surname.'),
+  mail: z.array(z.string()).min(1).optional().describe('Templates for the primary mail address.'),
+  groupName: z.array(z.string()).min(1).optional().describe('Templates for the group name.'),
+}).default({});
+
+const ldifSource = z.object({
+  type: z.literal('ldif'),
+  path: z.string().min(1).describe('Path of the LDIF file; it is re-read on every cycle and watched for changes.'),
+});
+
+const ldapSource = z.object({
+  type: z.literal('ldap'),
+  url: z.string().regex(/^ldaps?:\/\/[^/]+\/?$/, 'must be ldap://host:port or ldaps://host:port').describe('ldap://host:389 (with startTls) or ldaps://host:636.'),
+  flavor: z.enum(['openldap', 'ad']).default('openldap').describe('openldap covers OpenLDAP, 389-DS and FreeIPA; ad covers Active Directory and Samba AD.'),
+  bindDn: z.string().min(1).describe('DN of the sync account.'),
+  bindPasswordFile: z.string().min(1).describe('File holding the sync account password (never put the password itself in the config).'),
+  baseDns: z.array(z.string().min(1)).min(1).describe('Subtrees to synchronize.'),
+  excludeDns: z.array(z.string().min(1)).default([]).describe('Subtrees under the base DNs to leave out.'),
+  filter: z.string().optional().describe('An LDAP filter every synchronized object must also match, e.g. (!(employeeType=contractor)).'),
+  memberOfGroup: z.string().optional().describe('DN of a group: only its members (nested included) are synchronized.'),
+  userFilter: z.string().optional().describe('Overrides the flavor default filter for users.'),
+  groupFilter: z.string().optional().describe('Overrides the flavor default filter for groups.'),
+  startTls: z.boolean().default(false).describe('Upgrade an ldap:// connection with StartTLS.'),
+  caFile: z.string().optional().describe('PEM file of the CA that signed the directory server certificate.'),
+  tlsInsecureSkipVerify: z.boolean().default(false).describe('Do not verify the server certificate. Loud in the log and shown as a warning in the admin center; for tests only.'),
+  pageSize: z.number().int().min(10).max(10000).default(1000).describe('Entries per paged search result page.'),
+});
+
+export const configSchema = z.object({
+  tenant: z.object({
+    port: z.number().int().min(0).max(65535).default(8080).describe('HTTP port of the tenant service and admin center (env DIRBRIDGE_PORT).'),
+    host: z.string().default('127.0.0.1').describe('Address to listen on; 0.0.0.0 to accept connections from other hosts (env DIRBRIDGE_HOST).'),
+    dataDir: z.string().default('./data').describe('Folder for the SQLite store, the agent state and other local files (env DIRBRIDGE_DATA_DIR).'),
+    databaseUrl: z.string().optional().describe('postgres://user@host:5432/db to use PostgreSQL instead of the embedded SQLite (env DATABASE_URL).'),
+    tenantId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).default('default').describe('Id of the tenant this service hosts.'),
+    initialAdminPassword: z.string().min(12).optional().describe('Password of the initial admin on first start; generated and printed once when absent (env DIRBRIDGE_INITIAL_ADMIN_PASSWORD).'),
+  }).default({ port: 8080, host: '127.0.0.1', dataDir: './data', tenantId: 'default' }),
+  agent: z.object({
+    tenantUrl: z.string().url().optional().describe('URL of the tenant service (env DIRBRIDGE_TENANT_URL); the all-in-one sets it itself.'),
+    registrationToken: z.string().optional().describe('One-time token from the admin center (Agents) for the first start (env DIRBRIDGE_REGISTRATION_TOKEN).'),
+    stateDir: z.string().optional().describe('Folder of the agent state; defaults to <dataDir>/agent.'),
+    host: z.string().optional().describe('Name the agent reports; defaults to the machine host name.'),
+    source: z.discriminatedUnion('type', [ldifSource, ldapSource]).optional().describe('The directory to synchronize; defaults to the bundled sample LDIF.'),
+    mapping,
+    intervals,
+  }).default({ mapping: {}, intervals: { heartbeatSeconds: 5, deltaMinutes: 30, fullHours: 6, passwordMinutes: 2 } }),
+});
+
+export type DirbridgeConfig = z.infer<typeof configSchema>;
+export type SourceConfig = NonNullable<DirbridgeConfig['agent']['source']>;
+export type LdapSourceSettings = z.infer<typeof ldapSource>;

@@ -1,0 +1,45 @@
+/**
+ * DN normalization for comparisons and LDIF anchors: attribute types lower-cased, spaces around
+ * separators removed, values compared case-insensitively (the usual matching rule of naming
+ * attributes such as cn, uid, ou, dc). Escaped separators (RFC 4514 "\,") are kept intact.
+ */
+export function normalizeDn(dn: string): string {
+  return splitRdns(dn)
+    .map((rdn) => rdn.split('+').map((ava) => {
+      const eq = ava.indexOf('=');
+      if (eq < 0) return ava.trim().toLowerCase();
+      return `${ava.slice(0, eq).trim().toLowerCase()}=${ava.slice(eq + 1).trim().toLowerCase()}`;
+    }).sort().join('+'))
+    .join(',');
+}
+
+/** Splits a DN into its RDNs, honouring backslash escapes and quoted values. */
+export function splitRdns(dn: string): string[] {
+  const rdns: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (let i = 0; i < dn.length; i++) {
+    const c = dn[i]!;
+    if (c === '\\' && i + 1 < dn.length) {
+      current += c + dn[i + 1]!;
+      i++;
+    } else if (c === '"') {
+      quoted = !quoted;
+      current += c;
+    } else if ((c === ',' || c === ';') && !quoted) {
+      rdns.push(current.trim());
+      current = '';
+    } else {
+      current += c;
+    }
+  }
+  if (current.trim() !== '' || rdns.length > 0) rdns.push(current.trim());
+  return rdns.filter((r) => r !== '');
+}
+
+/** Whether `dn` is `base` or lies below it. */
+export function isUnder(dn: string, base: string): boolean {
+  const d = normalizeDn(dn);
+  const b = normalizeDn(base);
+  return d === b || d.endsWith(`,${b}`);
+}

@@ -1,0 +1,202 @@
+/**
+ * Maps directory entries to the users and groups dirbridge exports, per source flavor.
+ * Pure: a mapping problem becomes a per-object error, never an exception that stops a cycle.
+ */
+import { AppError, type ErrorCode } from '../shared/errors.js';
+import type { ObjectSyncError, SyncedGroup, SyncedUser } from '../sync/model.js';
+import type { DirectoryEntry } from './entry.js';
+import { normalizeDn } from './dn.js';
+
+export type Flavor = 'openldap' | 'ad' | 'ldif';
+
+export interface AttributeMapping {
+  /**
+   * Templates tried in order; the first whose attributes all have a value wins. `{attr}` is an
+   * attribute value, `{upnDomain}` the configured domain. Defaults per flavor below.
+   */
+  userPrincipalName: string[];
+  displayName: string[];
+  givenName: string[];
+  surname: string[];
+  mail: string[];
+  groupName: string[];
+}
+
+export interface MappingOptions {
+  flavor: Flavor;
+  /** Domain for UPNs built from uid ("{uid}@{upnDomain}"); defaults to the suffix's dc parts. */
+  upnDomain?: string | undefined;
+  mapping?: Partial<AttributeMapping> | undefined;
+}
+
+export const DEFAULT_MAPPINGS: Record<Flavor, AttributeMapping> = {
+  openldap: {
+    userPrincipalName: ['{mail}', '{uid}@{upnDomain}'],
+    displayName: ['{displayName}', '{cn}'],
+    givenName: ['{givenName}'],
+    surname: ['{sn}'],
+    mail: ['{mail}'],
+    groupName: ['{cn}'],
+  },
+  ldif: {
+    userPrincipalName: ['{mail}', '{uid}@{upnDomain}'],
+    displayName: ['{displayName}', '{cn}'],
+    givenName: ['{givenName}'],
+    surname: ['{sn}'],
+    mail: ['{mail}'],
+    groupName: ['{cn}'],
+  },
+  ad: {
+    userPrincipalName: ['{userPrincipalName}', '{sAMAccountName}@{upnDomain}'],
+    displayName: ['{displayName}', '{cn}'],
+    givenName: ['{givenName}'],
+    surname: ['{sn}'],
+    mail: ['{mail}'],
+    groupName: ['{cn}', '{sAMAccountName}'],
+  },
+};
+
+const USER_CLASSES = new Set(['inetorgperson', 'posixaccount', 'person', 'organizationalperson', 'user', 'account']);
+const GROUP_CLASSES = new Set(['groupofnames', 'groupofuniquenames', 'posixgroup', 'group']);
+const AD_COMPUTER = 'computer';
+
+const MAX_TEXT = 256;
+const MAX_UPN = 1024;
+// Deliberately loose: the directory is the authority; this only refuses values a tenant cannot use.
+const UPN_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** A group as mapped from its entry: members are still references, resolved to anchors by the engine. */
+export interface MappedGroup extends Omit<SyncedGroup, 'memberAnchors'> {
+  memberDns: string[];
+  memberUids: string[];
+}
+
+export type MappedObject =
+  | { kind: 'user'; user: SyncedUser; uid: string | null }
+  | { kind: 'group'; group: MappedGroup }
+  | { kind: 'error'; error: ObjectSyncError }
+  | { kind: 'ignored' };
+
+export function anchorOf(entry: DirectoryEntry, flavor: Flavor): string | null {
+  if (flavor === 'ldif') return normalizeDn(entry.dn);
+  const attribute = flavor === 'ad' ? 'objectguid' : 'entryuuid';
+  return first(entry, attribute);
+}
+
+export function mapEntry(entry: DirectoryEntry, options: MappingOptions): MappedObject {
+  const classes = (entry.attributes.objectclass ?? []).map((c) => c.toLowerCase());
+  const isGroup = classes.some((c) => GROUP_CLASSES.has(c));
+  const isUser = !isGroup && classes.some((c) => USER_CLASSES.has(c)) && !classes.includes(AD_COMPUTER);
+  if (!isGroup && !isUser) return { kind: 'ignored' };
+
+  const kind = isGroup ? 'group' : 'user';
+  const anchor = anchorOf(entry, options.flavor);
+  const mapping = { ...DEFAULT_MAPPINGS[options.flavor], ...options.mapping };
+  const vars = { upnDomain: options.upnDomain ?? domainFromDn(entry.dn) };
+  const fail = (code: ErrorCode, attribute: string, message: string): MappedObject => {
+    const error = new AppError(code, { message });
+    return { kind: 'error', error: { anchor: anchor ?? normalizeDn(entry.dn), kind, dn: entry.dn, attribute, code, message, hint: error.hint } };
+  };
+  if (!anchor) {
+    const attribute = options.flavor === 'ad' ? 'objectGUID' : 'entryUUID';
+    return fail('OBJECT_REQUIRED_ATTRIBUTE_MISSING', attribute, `${entry.dn} has no ${attribute}; the sync account may lack the right to read operational attributes.`);
+  }
+
+  if (isGroup) {
+    const name = resolveTemplate(entry, mapping.groupName, vars);
+    if (!name) return fail('OBJECT_REQUIRED_ATTRIBUTE_MISSING', 'cn', `Group ${entry.dn} has no name (tried ${mapping.groupName.join(', ')}).`);
+    if (name.length > MAX_TEXT) return fail('OBJECT_VALUE_INVALID', 'cn', `Group name of ${entry.dn} is ${name.length} characters long; at most ${MAX_TEXT} are allowed.`);
+    return {
+      kind: 'group',
+      group: {
+        kind: 'group',
+        anchor,
+        dn: entry.dn,
+        name,
+        description: first(entry, 'description'),
+        mail: first(entry, 'mail'),
+        memberDns: [...(entry.attributes.member ?? []), ...(entry.attributes.uniquemember ?? []).map(stripUniqueMemberUid)],
+        memberUids: entry.attributes.memberuid ?? [],
+      },
+    };
+  }
+
+  const upn = resolveTemplate(entry, mapping.userPrincipalName, vars);
+  if (!upn) {
+    return fail('OBJECT_REQUIRED_ATTRIBUTE_MISSING', 'userPrincipalName',
+      `${entry.dn} has none of the attributes its user principal name is made from (${mapping.userPrincipalName.join(' or ')}).`);
+  }
+  if (upn.length > MAX_UPN || !UPN_PATTERN.test(upn)) {
+    return fail('OBJECT_VALUE_INVALID', 'userPrincipalName', `The user principal name "${upn}" of ${entry.dn} is not of the form name@domain.`);
+  }
+  const displayName = resolveTemplate(entry, mapping.displayName, vars);
+  for (const [attribute, value] of [['displayName', displayName], ['givenName', resolveTemplate(entry, mapping.givenName, vars)], ['sn', resolveTemplate(entry, mapping.surname, vars)]] as const) {
+    if (value && value.length > MAX_TEXT) {
+      return fail('OBJECT_VALUE_INVALID', attribute, `${attribute} of ${entry.dn} is ${value.length} characters long; at most ${MAX_TEXT} are allowed.`);
+    }
+  }
+  const mails = options.flavor === 'ad' ? smtpAddresses(entry) : (entry.attributes.mail ?? []);
+  const mail = resolveTemplate(entry, mapping.mail, vars) ?? mails[0] ?? null;
+  return {
+    kind: 'user',
+    uid: first(entry, 'uid') ?? first(entry, 'samaccountname'),
+    user: {
+      kind: 'user',
+      anchor,
+      dn: entry.dn,
+      userPrincipalName: upn,
+      displayName,
+      givenName: resolveTemplate(entry, mapping.givenName, vars),
+      surname: resolveTemplate(entry, mapping.surname, vars),
+      mail,
+      otherMails: [...new Set(mails.filter((m) => m.toLowerCase() !== mail?.toLowerCase()))],
+      enabled: isEnabled(entry, options.flavor),
+    },
+  };
+}
+
+function isEnabled(entry: DirectoryEntry, flavor: Flavor): boolean {
+  if (flavor === 'ad') {
+    // userAccountControl ACCOUNTDISABLE (0x2): https://learn.microsoft.com/en-us/troubleshoot/windows-server/active-directory/useraccountcontrol-manipulate-account-properties
+    const uac = Number(first(entry, 'useraccountcontrol') ?? '0');
+    return (uac & 0x2) === 0;
+  }
+  // OpenLDAP ppolicy: an administratively locked account carries pwdAccountLockedTime (draft-behera-ldap-password-policy).
+  return first(entry, 'pwdaccountlockedtime') === null;
+}
+
+/** AD proxyAddresses: "SMTP:" marks the primary address, "smtp:" the others; other types (X500:, SIP:) are not mail. */
+function smtpAddresses(entry: DirectoryEntry): string[] {
+  const proxies = entry.attributes.proxyaddresses ?? [];
+  const primary = proxies.filter((p) => p.startsWith('SMTP:')).map((p) => p.slice(5));
+  const others = proxies.filter((p) => p.startsWith('smtp:')).map((p) => p.slice(5));
+  return [...new Set([...(entry.attributes.mail ?? []), ...primary, ...others])];
+}
+
+function resolveTemplate(entry: DirectoryEntry, templates: string[], vars: Record<string, string>): string | null {
+  for (const template of templates) {
+    let complete = true;
+    const value = template.replace(/\{([A-Za-z0-9-]+)\}/g, (_, name: string) => {
+      const v = vars[name] ?? first(entry, name.toLowerCase());
+      if (!v) complete = false;
+      return v ?? '';
+    }).trim();
+    if (complete && value) return value;
+  }
+  return null;
+}
+
+function first(entry: DirectoryEntry, attribute: string): string | null {
+  const value = entry.attributes[attribute]?.[0];
+  return value === undefined || value === '' ? null : value;
+}
+
+/** uniqueMember may carry an optional "#'0101'B" UID suffix (RFC 4517 NameAndOptionalUID). */
+function stripUniqueMemberUid(value: string): string {
+  return value.replace(/#'[01]*'B$/, '');
+}
+
+export function domainFromDn(dn: string): string {
+  const parts = dn.split(',').map((p) => p.trim()).filter((p) => /^dc=/i.test(p)).map((p) => p.slice(3));
+  return parts.length > 0 ? parts.join('.').toLowerCase() : 'example.invalid';
+}

@@ -1,0 +1,204 @@
+/**
+ * One directory sync cycle: read (full or delta), map, plan against the export record, export in
+ * batches, detect deletes, guard against accidental mass deletion, report.
+ *
+ * Users and groups are exported as their pages arrive; groups wait until every user of the cycle
+ * was seen, because their members are resolved from DNs (and posixGroup uids) to anchors.
+ * Per-object problems are collected into the run's report; a lost connection aborts the run.
+ */
+import { randomUUID } from 'node:crypto';
+import { AppError, isAppError } from '../shared/errors.js';
+import { mapEntry, type MappedGroup, type MappingOptions } from '../directory/mapping.js';
+import { normalizeDn } from '../directory/dn.js';
+import { emptyPlan, planDeletes, planUpserts, type PlannedUpsert, type SyncPlan } from './plan.js';
+import type { DirectorySource, ExportState, TenantSink } from './ports.js';
+import type { ObjectChange, ObjectSyncError, SyncedGroup, SyncedUser } from './model.js';
+
+export interface DirectoryCycleOptions {
+  mode: 'full' | 'delta';
+  mapping: MappingOptions;
+  deleteThreshold: number;
+  /** Deletes an admin allowed beyond the threshold for this cycle. */
+  allowedDeletes: number;
+  batchSize?: number;
+  /** Plan only: nothing is exported and the export record is not changed. */
+  dryRun?: boolean;
+  onProgress?: (progress: CycleProgress) => void;
+}
+
+export interface CycleProgress {
+  phase: 'reading' | 'groups' | 'deletes' | 'done';
+  read: number;
+  exported: number;
+  errors: number;
+}
+
+export interface DirectoryCycleResult {
+  runId: string;
+  mode: 'full' | 'delta';
+  outcome: 'success' | 'partial' | 'failed' | 'blocked';
+  startedAt: Date;
+  finishedAt: Date;
+  counts: { read: number; added: number; updated: number; deleted: number; unchanged: number; errors: number; ignored: number };
+  errors: ObjectSyncError[];
+  /** Set when the delete guard held deletes back. */
+  pendingDeletes: number;
+  failure: AppError | null;
+  /** The plan, for dry runs (adds/updates/deletes by DN). */
+  plan: SyncPlan | null;
+}
+
+const CURSOR = 'directory';
+
+export async function runDirectoryCycle(source: DirectorySource, state: ExportState, sink: TenantSink, options: DirectoryCycleOptions): Promise<DirectoryCycleResult> {
+  const startedAt = new Date();
+  const runId = randomUUID();
+  const batchSize = options.batchSize ?? 1000;
+  const counts = { read: 0, added: 0, updated: 0, deleted: 0, unchanged: 0, errors: 0, ignored: 0 };
+  const errors: ObjectSyncError[] = [];
+  const dryPlan = options.dryRun ? emptyPlan() : null;
+  const progress = (phase: CycleProgress['phase']) => options.onProgress?.({ phase, read: counts.read, exported: counts.added + counts.updated + counts.deleted, errors: errors.length });
+
+  // Directory objects seen in this cycle, for member resolution and delete detection.
+  const anchorByDn = new Map<string, string>();
+  const anchorByUid = new Map<string, string>();
+  const seen = new Set<string>();
+  const groups: MappedGroup[] = [];
+  let mode = options.mode;
+  let failure: AppError | null = null;
+  let pendingDeletes = 0;
+
+  const exportPlan = async (plan: SyncPlan) => {
+    if (dryPlan) {
+      dryPlan.adds.push(...plan.adds); dryPlan.updates.push(...plan.updates); dryPlan.deletes.push(...plan.deletes);
+      dryPlan.unchanged += plan.unchanged;
+      counts.added += plan.adds.length; counts.updated += plan.updates.length; counts.deleted += plan.deletes.length; counts.unchanged += plan.unchanged;
+      return;
+    }
+    counts.unchanged += plan.unchanged;
+    const upserts = [...plan.adds, ...plan.updates];
+    for (let i = 0; i < upserts.length; i += batchSize) {
+      await exportBatch(upserts.slice(i, i + batchSize), []);
+    }
+    for (let i = 0; i < plan.deletes.length; i += batchSize) {
+      await exportBatch([], plan.deletes.slice(i, i + batchSize));
+    }
+  };
+
+  const exportBatch = async (upserts: PlannedUpsert[], deletes: Array<Extract<ObjectChange, { op: 'delete' }>>) => {
+    const changes: ObjectChange[] = [...upserts.map((u) => u.change), ...deletes];
+    const outcome = await sink.pushObjects(randomUUID(), changes);
+    const rejected = new Map(outcome.errors.map((e) => [e.anchor, e]));
+    for (const e of outcome.errors) {
+      const change = changes.find((c) => (c.op === 'upsert' ? c.object.anchor : c.anchor) === e.anchor);
+      const kind = change ? (change.op === 'upsert' ? change.object.kind : change.kind) : 'user';
+      const dn = change ? (change.op === 'upsert' ? change.object.dn : change.dn) : '';
+      errors.push({ anchor: e.anchor, kind, dn, attribute: e.attribute, code: e.code, message: e.message, hint: e.hint });
+    }
+    // Rejected objects are not recorded as exported, so the next cycle retries them.
+    const accepted = upserts.filter((u) => !rejected.has(u.record.anchor));
+    state.commit(accepted.map((u) => u.record), deletes.map((d) => d.anchor));
+    for (const u of accepted) (u.isNew ? counts.added++ : counts.updated++);
+    counts.deleted += deletes.length;
+    progress(deletes.length > 0 ? 'deletes' : 'reading');
+  };
+
+  try {
+    const changeSet = mode === 'delta' ? await source.readChanges(state.getCursor(CURSOR), 'objects') : null;
+    if (mode === 'delta' && changeSet === null) mode = 'full';
+    // For a full cycle, keep the position from *before* the read, so changes made during it are seen by the next delta.
+    const cursorAtStart = mode === 'full' ? await source.currentCursor() : null;
+    const pages = changeSet ? changeSet.changed : source.readAll('objects');
+
+    for await (const page of pages) {
+      const users: Array<{ object: SyncedUser; uid: string | null }> = [];
+      for (const entry of page) {
+        counts.read++;
+        const mapped = mapEntry(entry, options.mapping);
+        if (mapped.kind === 'ignored') { counts.ignored++; continue; }
+        if (mapped.kind === 'error') {
+          errors.push(mapped.error);
+          // An object in error still exists: it must not be deleted from the tenant.
+          seen.add(mapped.error.anchor);
+          continue;
+        }
+        const anchor = mapped.kind === 'user' ? mapped.user.anchor : mapped.group.anchor;
+        seen.add(anchor);
+        anchorByDn.set(normalizeDn(entry.dn), anchor);
+        if (mapped.kind === 'user') {
+          if (mapped.uid) anchorByUid.set(mapped.uid, anchor);
+          users.push({ object: mapped.user, uid: mapped.uid });
+        } else {
+          groups.push(mapped.group);
+        }
+      }
+      await exportPlan(planUpserts(users, (a) => state.get(a)));
+      progress('reading');
+    }
+
+    for (const problem of source.readProblems?.() ?? []) {
+      errors.push(problem);
+      seen.add(problem.anchor);
+    }
+
+    progress('groups');
+    const resolvedGroups = groups.map((g) => ({ object: resolveMembers(g, anchorByDn, anchorByUid, state) }));
+    await exportPlan(planUpserts(resolvedGroups, (a) => state.get(a)));
+
+    // Deletes: from the source when it knows them, else by comparing every anchor in scope.
+    let deletePlan: SyncPlan;
+    if (changeSet && changeSet.deleted !== 'compare') {
+      const gone = new Set(changeSet.deleted);
+      deletePlan = planDeletes([...gone].map((a) => state.get(a)).filter((r) => r !== undefined), () => false);
+    } else if (mode === 'full') {
+      deletePlan = planDeletes(exportedRecords(state), (a) => seen.has(a));
+    } else {
+      const present = new Set<string>();
+      for await (const anchors of source.listAnchors()) for (const a of anchors) present.add(a);
+      deletePlan = planDeletes(exportedRecords(state), (a) => present.has(a) || seen.has(a));
+    }
+    const deleteCount = deletePlan.deletes.length;
+    if (deleteCount > options.deleteThreshold && deleteCount > options.allowedDeletes) {
+      pendingDeletes = deleteCount;
+      failure = new AppError('DELETE_THRESHOLD_EXCEEDED', {
+        message: `This cycle would delete ${deleteCount} objects, more than the threshold of ${options.deleteThreshold}; no deletes were exported.`,
+        details: { pendingDeletes: deleteCount, threshold: options.deleteThreshold },
+      });
+    } else {
+      await exportPlan(deletePlan);
+    }
+
+    if (!options.dryRun && !failure) {
+      const next = changeSet?.nextCursor ?? cursorAtStart;
+      if (next) state.setCursor(CURSOR, next);
+    }
+  } catch (error) {
+    failure = isAppError(error) ? error : new AppError('DIR_SEARCH_FAILED', { message: `The directory cycle failed: ${(error as Error).message}`, cause: error });
+  }
+
+  progress('done');
+  counts.errors = errors.length;
+  const outcome = failure ? (failure.code === 'DELETE_THRESHOLD_EXCEEDED' ? 'blocked' : 'failed') : errors.length > 0 ? 'partial' : 'success';
+  return { runId, mode, outcome, startedAt, finishedAt: new Date(), counts, errors, pendingDeletes, failure, plan: dryPlan };
+}
+
+function* exportedRecords(state: ExportState) {
+  for (const anchor of state.anchors()) {
+    const record = state.get(anchor);
+    if (record) yield record;
+  }
+}
+
+function resolveMembers(group: MappedGroup, anchorByDn: Map<string, string>, anchorByUid: Map<string, string>, state: ExportState): SyncedGroup {
+  const members = new Set<string>();
+  for (const dn of group.memberDns) {
+    const anchor = anchorByDn.get(normalizeDn(dn)) ?? state.findByDn(dn)?.anchor;
+    if (anchor && anchor !== group.anchor) members.add(anchor);
+  }
+  for (const uid of group.memberUids) {
+    const anchor = anchorByUid.get(uid) ?? state.findByUid?.(uid)?.anchor;
+    if (anchor) members.add(anchor);
+  }
+  const { memberDns: _dns, memberUids: _uids, ...rest } = group;
+  return { ...rest, memberAnchors: [...members] };
+}

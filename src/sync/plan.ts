@@ -1,0 +1,87 @@
+/**
+ * Planning is pure: from what the directory holds now and what was exported before, it says what
+ * to add, update and delete. Applying the plan is a separate step (apply.ts), so a dry run is
+ * just a plan that is printed instead of applied.
+ */
+import { createHash } from 'node:crypto';
+import type { ExportedRecord } from './ports.js';
+import type { ObjectChange, SyncedObject } from './model.js';
+
+export interface PlannedUpsert {
+  change: Extract<ObjectChange, { op: 'upsert' }>;
+  record: ExportedRecord;
+  isNew: boolean;
+}
+
+export interface SyncPlan {
+  adds: PlannedUpsert[];
+  updates: PlannedUpsert[];
+  deletes: Array<Extract<ObjectChange, { op: 'delete' }>>;
+  unchanged: number;
+}
+
+export const emptyPlan = (): SyncPlan => ({ adds: [], updates: [], deletes: [], unchanged: 0 });
+
+/** Canonical JSON (sorted keys; member lists sorted) so equal objects always fingerprint alike. */
+export function fingerprintObject(object: SyncedObject): string {
+  const canonical = object.kind === 'group'
+    ? { ...object, memberAnchors: [...object.memberAnchors].sort() }
+    : { ...object, otherMails: [...object.otherMails].sort() };
+  return createHash('sha256').update(stableStringify(canonical)).digest('base64url');
+}
+
+function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Plans the upserts of one page of current objects against the export record. */
+export function planUpserts(
+  current: Iterable<{ object: SyncedObject; uid?: string | null }>,
+  exported: (anchor: string) => ExportedRecord | undefined,
+  plan: SyncPlan = emptyPlan(),
+): SyncPlan {
+  for (const { object, uid } of current) {
+    const record: ExportedRecord = { anchor: object.anchor, kind: object.kind, dn: object.dn, fingerprint: fingerprintObject(object), uid: uid ?? null };
+    const before = exported(object.anchor);
+    if (before && before.fingerprint === record.fingerprint && before.kind === record.kind) {
+      plan.unchanged++;
+      continue;
+    }
+    const upsert: PlannedUpsert = { change: { op: 'upsert', object }, record, isNew: before === undefined };
+    (before ? plan.updates : plan.adds).push(upsert);
+  }
+  return plan;
+}
+
+/** Plans deletes: everything exported whose anchor the directory no longer has in scope. */
+export function planDeletes(
+  exportedRecords: Iterable<ExportedRecord>,
+  stillPresent: (anchor: string) => boolean,
+  plan: SyncPlan = emptyPlan(),
+): SyncPlan {
+  for (const record of exportedRecords) {
+    if (!stillPresent(record.anchor)) plan.deletes.push({ op: 'delete', kind: record.kind, anchor: record.anchor, dn: record.dn });
+  }
+  return plan;
+}
+
+/** The whole plan for a complete view of the directory: the composition the engine streams. */
+export function planChanges(current: Array<{ object: SyncedObject; uid?: string | null }>, exported: ExportedRecord[]): SyncPlan {
+  const byAnchor = new Map(exported.map((r) => [r.anchor, r]));
+  const present = new Set(current.map((c) => c.object.anchor));
+  const plan = planUpserts(current, (a) => byAnchor.get(a));
+  return planDeletes(exported, (a) => present.has(a), plan);
+}
+
+/** What the export record becomes once a plan is applied (used by tests and by the dry run's summary). */
+export function applyPlanToRecords(plan: SyncPlan, exported: ExportedRecord[]): ExportedRecord[] {
+  const byAnchor = new Map(exported.map((r) => [r.anchor, r]));
+  for (const d of plan.deletes) byAnchor.delete(d.anchor);
+  for (const u of [...plan.adds, ...plan.updates]) byAnchor.set(u.record.anchor, u.record);
+  return [...byAnchor.values()];
+}
