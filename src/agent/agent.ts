@@ -62,6 +62,12 @@ export class Agent {
     return this.settings;
   }
 
+  /** Reads the tenant's settings once, without starting the loops (for on-demand cycles). */
+  async connect(): Promise<AgentSettings | null> {
+    await this.heartbeat();
+    return this.settings;
+  }
+
   async start(): Promise<void> {
     await this.heartbeat();
     this.every(this.intervals.heartbeatMs, () => this.heartbeat());
@@ -86,16 +92,18 @@ export class Agent {
   }
 
   /** Runs a directory cycle (serialized with every other cycle). */
-  syncDirectory(mode: 'full' | 'delta', extra: { dryRun?: boolean; onProgress?: (p: CycleProgress) => void } = {}): Promise<DirectoryCycleResult | null> {
+  syncDirectory(mode: 'full' | 'delta', extra: { dryRun?: boolean; allowDeletes?: boolean; onProgress?: (p: CycleProgress) => void } = {}): Promise<DirectoryCycleResult | null> {
     return this.serialize(async () => {
       const settings = this.settings;
       if (!settings || !settings.active || (!settings.directorySyncEnabled && !extra.dryRun)) return null;
+      const { allowDeletes, ...rest } = extra;
       const result = await runDirectoryCycle(this.options.source, this.options.state.exports, this.options.client, {
         mode,
         mapping: this.options.mapping,
         deleteThreshold: settings.deleteThreshold,
-        allowedDeletes: settings.allowedDeletes,
-        ...extra,
+        // An admin running `dirbridge sync --allow-deletes` on the agent host allows this one cycle.
+        allowedDeletes: allowDeletes ? Number.MAX_SAFE_INTEGER : settings.allowedDeletes,
+        ...rest,
       });
       if (extra.dryRun) return result;
       if (result.mode === 'full' && !result.failure) this.lastFull = Date.now();

@@ -1,0 +1,175 @@
+/**
+ * Builds an agent from configuration: its source, its state, its credential and its deriver.
+ * Shared by `start` (all-in-one), `agent` and `sync`.
+ */
+import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { AppError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import type { DirbridgeConfig, SourceConfig } from '../config/schema.js';
+import { createLdifSource } from '../directory/ldif/ldif-source.js';
+import { createLdapSource } from '../directory/ldap/ldap-source.js';
+import type { MappingOptions } from '../directory/mapping.js';
+import type { DirectorySource } from '../sync/ports.js';
+import type { VerifierDeriver } from '../sync/password-cycle.js';
+import { createDerivationPool, parseStoredPassword } from '../passwords/index.js';
+import { Agent } from '../agent/agent.js';
+import { LocalState } from '../agent/local-state.js';
+import { TenantClient } from '../agent/tenant-client.js';
+import { sampleLdifPath, version } from './runtime.js';
+
+export function agentStateDir(config: DirbridgeConfig): string {
+  return config.agent.stateDir ?? join(config.tenant.dataDir, 'agent');
+}
+
+export function sourceConfigOf(config: DirbridgeConfig): SourceConfig {
+  return config.agent.source ?? { type: 'ldif', path: sampleLdifPath };
+}
+
+export function buildSource(source: SourceConfig, logger: Logger): DirectorySource {
+  if (source.type === 'ldif') return createLdifSource(source.path);
+  let bindPassword: string;
+  try {
+    bindPassword = readFileSync(source.bindPasswordFile, 'utf8').replace(/\r?\n$/, '');
+  } catch (cause) {
+    throw new AppError('CONFIG_INVALID', { message: `agent.source.bindPasswordFile: ${source.bindPasswordFile} cannot be read.`, hint: 'Put the sync account password in that file (mode 600) or fix the path (--bind-password-file).', cause });
+  }
+  return createLdapSource({
+    url: source.url,
+    flavor: source.flavor,
+    bindDn: source.bindDn,
+    bindPassword,
+    baseDns: source.baseDns,
+    excludeDns: source.excludeDns,
+    ...(source.filter ? { extraFilter: source.filter } : {}),
+    ...(source.memberOfGroup ? { memberOfGroup: source.memberOfGroup } : {}),
+    ...(source.userFilter ? { userFilter: source.userFilter } : {}),
+    ...(source.groupFilter ? { groupFilter: source.groupFilter } : {}),
+    startTls: source.startTls,
+    ...(source.caFile ? { caFile: source.caFile } : {}),
+    tlsInsecureSkipVerify: source.tlsInsecureSkipVerify,
+    pageSize: source.pageSize,
+  }, { warn: (message: string, meta?: object) => logger.warn(meta ?? {}, message) });
+}
+
+export function mappingOf(config: DirbridgeConfig, source: DirectorySource): MappingOptions {
+  const { upnDomain, ...templates } = config.agent.mapping;
+  return { flavor: source.flavor, upnDomain, mapping: templates };
+}
+
+/** The password domain behind the engine's port, deriving in worker threads across all cores. */
+export function createDeriver(): VerifierDeriver & { close(): Promise<void> } {
+  const pool = createDerivationPool();
+  return {
+    parse: (value, attribute) => parseStoredPassword(value, attribute),
+    derive: (source, kdf) => pool.derive(source, kdf),
+    close: () => pool.close(),
+  };
+}
+
+interface StoredCredential { tenantUrl: string; agentId: string; credential: string }
+
+/** The tenant URL the agent registered with, so `dirbridge sync` on the agent host needs no flag. */
+export function storedTenantUrl(config: DirbridgeConfig): string | null {
+  const file = join(agentStateDir(config), 'credential.json');
+  if (!existsSync(file)) return null;
+  return (JSON.parse(readFileSync(file, 'utf8')) as StoredCredential).tenantUrl;
+}
+
+/**
+ * The agent's credential, kept in its state folder (mode 600). On first start it is obtained with
+ * a one-time registration token; the tenant keeps only a hash of it.
+ */
+export async function ensureCredential(options: {
+  stateDir: string; tenantUrl: string; registrationToken?: string | undefined; host: string; logger: Logger; state: LocalState;
+  /** Called when no credential exists and no token was given: the all-in-one creates a token itself. */
+  createToken?: () => Promise<string>;
+}): Promise<StoredCredential> {
+  const file = join(options.stateDir, 'credential.json');
+  if (existsSync(file) && !options.registrationToken) {
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as StoredCredential;
+    if (stored.tenantUrl === options.tenantUrl || options.createToken) return { ...stored, tenantUrl: options.tenantUrl };
+  }
+  const token = options.registrationToken ?? (await options.createToken?.());
+  if (!token) {
+    throw new AppError('REGISTRATION_TOKEN_INVALID', {
+      message: 'This agent is not registered with the tenant yet and no registration token was given.',
+      hint: 'Create a registration token in the admin center (Agents) or with `dirbridge token create`, then run `dirbridge agent --tenant-url URL --token TOKEN`.',
+    });
+  }
+  const registered = await new TenantClient({ tenantUrl: options.tenantUrl }).register(token, options.host, version);
+  const stored: StoredCredential = { tenantUrl: options.tenantUrl, agentId: registered.agentId, credential: registered.credential };
+  mkdirSync(options.stateDir, { recursive: true });
+  writeFileSync(file, JSON.stringify(stored), { mode: 0o600 });
+  // A new registration is a new relationship: what the agent exported to another tenant does not count.
+  options.state.resetAll();
+  options.logger.info({ agentId: registered.agentId }, 'agent registered with the tenant');
+  return stored;
+}
+
+export interface RunningAgent {
+  agent: Agent;
+  source: DirectorySource;
+  stop(): Promise<void>;
+}
+
+export interface AgentTarget {
+  tenantUrl: string;
+  createToken?: () => Promise<string>;
+}
+
+/** Builds and starts the agent's loops. */
+export async function startAgent(config: DirbridgeConfig, logger: Logger, target: AgentTarget): Promise<RunningAgent> {
+  const running = await buildAgent(config, logger, target);
+  try {
+    await running.agent.start();
+  } catch (error) {
+    await running.stop();
+    throw error;
+  }
+  return running;
+}
+
+/** Builds an agent without starting its loops (for on-demand cycles). */
+export async function buildAgent(config: DirbridgeConfig, logger: Logger, options: AgentTarget): Promise<RunningAgent> {
+  const stateDir = agentStateDir(config);
+  const state = new LocalState(join(stateDir, 'state.sqlite'));
+  const host = config.agent.host ?? hostname();
+  const { credential } = await ensureCredential({
+    stateDir, tenantUrl: options.tenantUrl, registrationToken: config.agent.registrationToken, host, logger, state,
+    ...(options.createToken ? { createToken: options.createToken } : {}),
+  });
+  const sourceConfig = sourceConfigOf(config);
+  const source = buildSource(sourceConfig, logger);
+  const deriver = createDeriver();
+  const { intervals } = config.agent;
+  const agent = new Agent({
+    client: new TenantClient({ tenantUrl: options.tenantUrl, credential }),
+    source,
+    state,
+    deriver,
+    mapping: mappingOf(config, source),
+    host,
+    version,
+    syncAccount: sourceConfig.type === 'ldap' ? sourceConfig.bindDn : undefined,
+    tlsVerificationDisabled: sourceConfig.type === 'ldap' && sourceConfig.tlsInsecureSkipVerify,
+    logger,
+    intervals: {
+      heartbeatMs: intervals.heartbeatSeconds * 1000,
+      deltaMs: intervals.deltaMinutes * 60_000,
+      fullMs: intervals.fullHours * 3_600_000,
+      passwordMs: intervals.passwordMinutes * 60_000,
+    },
+  });
+  return {
+    agent,
+    source,
+    async stop() {
+      await agent.stop();
+      await source.close();
+      await deriver.close();
+      state.close();
+    },
+  };
+}

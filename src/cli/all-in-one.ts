@@ -1,0 +1,80 @@
+/**
+ * The all-in-one: a tenant on its store plus an agent that synchronizes into it, in one process.
+ * The agent talks to the tenant over HTTP like a remote agent would, so the all-in-one exercises
+ * the same paths as a distributed installation.
+ */
+import { sha256Hex, newId, newSecret } from '../shared/ids.js';
+import type { Logger } from '../shared/logger.js';
+import type { DirbridgeConfig } from '../config/schema.js';
+import { openStore } from '../tenant/store/open-store.js';
+import type { TenantStore } from '../tenant/store/ports.js';
+import { bootstrapTenant, startTenantService } from '../tenant/service.js';
+import { startAgent, type RunningAgent } from './agent-wiring.js';
+import { adminUiDir, version } from './runtime.js';
+
+export interface TenantRuntime {
+  store: TenantStore;
+  url: string;
+  /** Present on the first start only: the generated initial admin. */
+  initialAdmin: { username: string; password: string } | null;
+  close(): Promise<void>;
+}
+
+export async function startTenant(config: DirbridgeConfig, logger: Logger): Promise<TenantRuntime> {
+  const store = await openStore({ databaseUrl: config.tenant.databaseUrl, dataDir: config.tenant.dataDir });
+  try {
+    await store.migrate();
+    const boot = await bootstrapTenant(store, config.tenant.tenantId, { initialAdminPassword: config.tenant.initialAdminPassword });
+    const service = await startTenantService({
+      store, tenantId: config.tenant.tenantId, port: config.tenant.port, host: config.tenant.host, logger, uiDir: adminUiDir, version,
+    });
+    return {
+      store,
+      url: service.url,
+      initialAdmin: boot.created && boot.password ? { username: boot.username, password: boot.password } : null,
+      async close() {
+        await service.close();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+/** A registration token made directly in the store, for the in-process agent's first start. */
+export async function createRegistrationToken(store: TenantStore, tenantId: string, createdBy: string, ttlHours = 24): Promise<string> {
+  const token = newSecret();
+  await store.forTenant(tenantId).createRegistrationToken({
+    id: newId(), tokenHash: sha256Hex(token), createdBy, expiresAt: new Date(Date.now() + ttlHours * 3_600_000), usedAt: null,
+  });
+  return token;
+}
+
+export interface AllInOne {
+  tenant: TenantRuntime;
+  agent: RunningAgent;
+  stop(): Promise<void>;
+}
+
+export async function startAllInOne(config: DirbridgeConfig, logger: Logger): Promise<AllInOne> {
+  const tenant = await startTenant(config, logger);
+  try {
+    const agent = await startAgent(config, logger.child({ part: 'agent' }), {
+      tenantUrl: tenant.url,
+      createToken: () => createRegistrationToken(tenant.store, config.tenant.tenantId, 'all-in-one'),
+    });
+    return {
+      tenant,
+      agent,
+      async stop() {
+        await agent.stop();
+        await tenant.close();
+      },
+    };
+  } catch (error) {
+    await tenant.close();
+    throw error;
+  }
+}

@@ -1,0 +1,98 @@
+/** Commands that read or change the tenant directly in its store (run them where the store is reachable). */
+import { openStore } from '../tenant/store/open-store.js';
+import type { TenantRepository, TenantStore } from '../tenant/store/ports.js';
+import { computeDirSyncStatus, DEFAULT_AGENT_SILENT_AFTER_MINUTES } from '../tenant/domain/status.js';
+import { runTroubleshooter } from '../tenant/domain/troubleshooter.js';
+import { loadStatusInput } from '../tenant/http/dirsync.routes.js';
+import { hashAdminPassword } from '../passwords/index.js';
+import { AppError } from '../shared/errors.js';
+import { newSecret } from '../shared/ids.js';
+import type { DirbridgeConfig } from '../config/schema.js';
+import type { DirSyncStatus } from '../tenant/api/contract.js';
+
+async function withTenant<T>(config: DirbridgeConfig, work: (repo: TenantRepository, store: TenantStore) => Promise<T>): Promise<T> {
+  const store = await openStore({ databaseUrl: config.tenant.databaseUrl, dataDir: config.tenant.dataDir });
+  try {
+    await store.migrate();
+    return await work(store.forTenant(config.tenant.tenantId), store);
+  } finally {
+    await store.close();
+  }
+}
+
+const when = (iso: string | null): string => {
+  if (!iso) return 'never';
+  const hours = (Date.now() - new Date(iso).getTime()) / 3_600_000;
+  const ago = hours < 1 ? `${Math.max(0, Math.round(hours * 60))} minutes ago` : hours < 48 ? `${Math.round(hours)} hours ago` : `${Math.round(hours / 24)} days ago`;
+  return `${new Date(iso).toISOString()} (${ago})`;
+};
+
+export function formatStatus(status: DirSyncStatus): string {
+  const lines = [
+    `DirSync status: ${status.state.replace('_', ' ')}`,
+    `  Directory sync enabled:  ${status.directorySyncEnabled ? 'True' : 'False'}`,
+    `  Last directory sync:     ${when(status.lastDirectorySync)}`,
+    `  Password sync enabled:   ${status.passwordSyncEnabled ? 'True' : 'False'}`,
+    `  Last password sync:      ${when(status.lastPasswordSync)}`,
+    `  Objects in error:        ${status.syncErrorCount}`,
+    `  Agents:                  ${status.agents.length === 0 ? 'none registered' : ''}`,
+    ...status.agents.map((a) => `    ${a.host} (version ${a.version}, ${a.active ? 'active' : 'standby'}), last heartbeat ${when(a.lastHeartbeat)}`),
+  ];
+  if (status.warnings.length > 0) {
+    lines.push('Warnings:');
+    for (const w of status.warnings) lines.push(`  ${w.code}: ${w.message} See the troubleshooter: ${w.troubleshooterUrl} or run dirbridge troubleshoot.`);
+  }
+  return lines.join('\n');
+}
+
+export async function printStatus(config: DirbridgeConfig, json: boolean): Promise<void> {
+  const status = await withTenant(config, async (repo) => computeDirSyncStatus(await loadStatusInput(repo, DEFAULT_AGENT_SILENT_AFTER_MINUTES), new Date()));
+  process.stdout.write(json ? `${JSON.stringify(status, null, 2)}\n` : `${formatStatus(status)}\n`);
+}
+
+export async function printTroubleshooter(config: DirbridgeConfig, json: boolean): Promise<void> {
+  const report = await withTenant(config, async (repo) => runTroubleshooter(await loadStatusInput(repo, DEFAULT_AGENT_SILENT_AFTER_MINUTES), new Date()));
+  if (json) {
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return;
+  }
+  const mark = { ok: 'OK     ', warning: 'WARNING', error: 'ERROR  ' } as const;
+  const lines = [`Troubleshooter (${report.ranAt})`];
+  for (const check of report.checks) {
+    lines.push(`  [${mark[check.verdict]}] ${check.found}`);
+    if (check.action) lines.push(`            What to do: ${check.action}`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+export async function printUsers(config: DirbridgeConfig, query: { search?: string | undefined; page: number; pageSize: number; json: boolean }): Promise<void> {
+  if (!Number.isInteger(query.page) || query.page < 1 || !Number.isInteger(query.pageSize) || query.pageSize < 1 || query.pageSize > 200) {
+    throw new AppError('REQUEST_INVALID', { message: '--page must be 1 or more and --page-size from 1 to 200.' });
+  }
+  const page = await withTenant(config, (repo) => repo.listUsers({ search: query.search, page: query.page, pageSize: query.pageSize }));
+  if (query.json) {
+    process.stdout.write(`${JSON.stringify(page, null, 2)}\n`);
+    return;
+  }
+  const rows = page.items.map((u) => [u.displayName ?? '', u.userPrincipalName, u.mail ?? '', u.source === 'on_premises' ? 'synced' : 'cloud only', u.enabled ? 'enabled' : 'disabled']);
+  const header = ['Display name', 'UPN', 'Mail', 'Source', 'State'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const first = page.total === 0 ? 0 : (page.page - 1) * page.pageSize + 1;
+  process.stdout.write([line(header), ...rows.map(line), `${first}-${first + page.items.length - (page.total === 0 ? 0 : 1)} of ${page.total}`].join('\n') + '\n');
+}
+
+export async function createAdmin(config: DirbridgeConfig, input: { username: string; role: 'global_admin' | 'global_reader'; password?: string | undefined }): Promise<void> {
+  if (input.password !== undefined && input.password.length < 12) {
+    throw new AppError('REQUEST_INVALID', { message: 'The admin password must have at least 12 characters.' });
+  }
+  const password = input.password ?? newSecret(15);
+  await withTenant(config, async (repo, store) => {
+    await store.ensureTenant(config.tenant.tenantId, config.tenant.tenantId);
+    if (await repo.findAdminByUsername(input.username)) throw new AppError('ADMIN_EXISTS', { message: `An admin named ${input.username} already exists.` });
+    await repo.createAdmin({ username: input.username, role: input.role, passwordHash: await hashAdminPassword(password) });
+    await repo.audit({ actor: 'cli', action: 'admin.created', details: { username: input.username, role: input.role }, at: new Date() });
+  });
+  process.stdout.write(`Admin ${input.username} (${input.role}) created.\n`);
+  if (input.password === undefined) process.stdout.write(`Password (shown only now): ${password}\n`);
+}

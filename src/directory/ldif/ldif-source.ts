@@ -1,0 +1,74 @@
+/**
+ * A directory source over an LDIF file. An LDIF file has no change log, so every cycle re-reads
+ * it and the engine compares with what was exported ("re-read and compare"); the anchor is the
+ * normalized DN. The file is watched, so an edit is synchronized within a second.
+ */
+import { readFile } from 'node:fs/promises';
+import { watch, type FSWatcher } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { AppError } from '../../shared/errors.js';
+import { normalizeDn } from '../dn.js';
+import type { DirectoryEntry } from '../entry.js';
+import type { ObjectSyncError } from '../../sync/model.js';
+import type { DirectorySource } from '../../sync/ports.js';
+import { parseLdif } from './parse-ldif.js';
+
+const PAGE_SIZE = 1000;
+
+export function createLdifSource(path: string): DirectorySource {
+  const file = resolve(path);
+  let problems: ObjectSyncError[] = [];
+
+  const load = async (): Promise<DirectoryEntry[]> => {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (cause) {
+      throw new AppError('LDIF_FILE_UNREADABLE', { message: `The LDIF file ${file} cannot be read.`, cause });
+    }
+    const parsed = parseLdif(text);
+    problems = parsed.errors.map((error) => {
+      const line = Number(error.details?.line ?? 0);
+      const dn = typeof error.details?.dn === 'string' ? error.details.dn : '';
+      return {
+        anchor: dn ? normalizeDn(dn) : `ldif-line-${line}`,
+        kind: 'user' as const,
+        dn,
+        attribute: null,
+        code: error.code,
+        message: `${basename(file)}: ${error.message}`,
+        hint: error.hint,
+      };
+    });
+    return parsed.entries.map(({ dn, attributes }) => ({ dn, attributes }));
+  };
+
+  return {
+    description: `ldif:${file}`,
+    flavor: 'ldif',
+    async *readAll() {
+      const entries = await load();
+      for (let i = 0; i < entries.length; i += PAGE_SIZE) yield entries.slice(i, i + PAGE_SIZE);
+    },
+    readChanges: () => Promise.resolve(null),
+    currentCursor: () => Promise.resolve(null),
+    async *listAnchors() {
+      yield (await load()).map((e) => normalizeDn(e.dn));
+    },
+    watch(onChange, onError) {
+      // Watch the folder, not the file: editors and `mv` replace the file, which ends a file watch.
+      let watcher: FSWatcher | null = null;
+      try {
+        watcher = watch(dirname(file), (_event, name) => {
+          if (name === null || name === basename(file)) onChange();
+        });
+        watcher.on('error', onError);
+      } catch (error) {
+        onError(error);
+      }
+      return () => watcher?.close();
+    },
+    readProblems: () => problems,
+    close: () => Promise.resolve(),
+  };
+}
