@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The whole test suite: unit, integration (real slapd, PostgreSQL, SQLite files) and end-to-end
+# (the admin center in Debian's Chromium). Used by `npm test` and by CI alike.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/test-env.sh
+npm run --silent build
+mkdir -p test-output
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json=test-output/vitest.json "$@" || status=$?
+node scripts/print-test-summary.mjs test-output/vitest.json || status=1
+exit $status
