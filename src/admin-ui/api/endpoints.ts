@@ -1,0 +1,50 @@
+import type {
+  AdminSession,
+  AgentView,
+  AuditEntry,
+  DirSyncStatus,
+  GroupView,
+  Page,
+  RegistrationTokenCreated,
+  SyncErrorView,
+  TroubleshooterReport,
+  UserView,
+} from '../../tenant/api/contract.js';
+import { apiRequest, withQuery } from './client.js';
+
+/** The admin API, typed from the contract (types only: no zod in the browser). */
+export interface PageQuery {
+  page: number;
+  pageSize: number;
+  search?: string;
+}
+
+/** GET /api/v1/registration-tokens: never the token itself. */
+export interface RegistrationTokenView {
+  id: string;
+  createdBy: string;
+  expiresAt: string;
+  usedAt: string | null;
+}
+
+const API = '/api/v1';
+
+export const adminApi = {
+  me: (signal?: AbortSignal) => apiRequest<AdminSession>('GET', `${API}/auth/me`, undefined, signal),
+  signIn: (username: string, password: string) => apiRequest<AdminSession>('POST', `${API}/auth/sign-in`, { username, password }),
+  signOut: () => apiRequest<unknown>('POST', `${API}/auth/sign-out`),
+  status: (signal?: AbortSignal) => apiRequest<DirSyncStatus>('GET', `${API}/dirsync/status`, undefined, signal),
+  /** Answers the changed settings (the tenant service returns its settings, not the whole status). */
+  patchSettings: (patch: { passwordSyncEnabled?: boolean; directorySyncEnabled?: boolean }) =>
+    apiRequest<Partial<Pick<DirSyncStatus, 'passwordSyncEnabled' | 'directorySyncEnabled'>>>('PATCH', `${API}/dirsync/settings`, patch),
+  allowDeletes: () => apiRequest<unknown>('POST', `${API}/dirsync/allow-deletes`),
+  users: (query: PageQuery, signal?: AbortSignal) => apiRequest<Page<UserView>>('GET', withQuery(`${API}/users`, { ...query }), undefined, signal),
+  groups: (query: PageQuery, signal?: AbortSignal) => apiRequest<Page<GroupView>>('GET', withQuery(`${API}/groups`, { ...query }), undefined, signal),
+  syncErrors: (query: PageQuery & { code?: string }, signal?: AbortSignal) =>
+    apiRequest<Page<SyncErrorView>>('GET', withQuery(`${API}/sync-errors`, { ...query }), undefined, signal),
+  agents: (signal?: AbortSignal) => apiRequest<AgentView[]>('GET', `${API}/agents`, undefined, signal),
+  registrationTokens: (signal?: AbortSignal) => apiRequest<RegistrationTokenView[]>('GET', `${API}/registration-tokens`, undefined, signal),
+  createRegistrationToken: () => apiRequest<RegistrationTokenCreated>('POST', `${API}/registration-tokens`, {}),
+  auditLog: (query: PageQuery, signal?: AbortSignal) => apiRequest<Page<AuditEntry>>('GET', withQuery(`${API}/audit`, { ...query }), undefined, signal),
+  troubleshooter: (signal?: AbortSignal) => apiRequest<TroubleshooterReport>('GET', `${API}/troubleshooter`, undefined, signal),
+};

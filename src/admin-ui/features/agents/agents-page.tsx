@@ -1,0 +1,175 @@
+import {
+  Button,
+  Field,
+  Input,
+  MessageBar,
+  MessageBarBody,
+  MessageBarTitle,
+  Subtitle2,
+  Table,
+  TableBody,
+  TableCell,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  Text,
+  Textarea,
+  Tooltip,
+  makeStyles,
+  tokens,
+} from '@fluentui/react-components';
+import { AddRegular, CopyRegular } from '@fluentui/react-icons';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { RegistrationTokenCreated } from '../../../tenant/api/contract.js';
+import { adminApi, type RegistrationTokenView } from '../../api/endpoints.js';
+import { useSession } from '../../shared/session.js';
+import { DateTime, ErrorBar, Loading, PageHeader } from '../../shared/ui.js';
+import { useApi } from '../../shared/use-api.js';
+import { AgentsTable } from './agents-table.js';
+
+const useStyles = makeStyles({
+  section: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM, marginBottom: tokens.spacingVerticalXXL, maxWidth: '980px' },
+  row: { display: 'flex', gap: tokens.spacingHorizontalS, alignItems: 'end' },
+  grow: { flexGrow: 1 },
+  mono: { fontFamily: tokens.fontFamilyMonospace },
+});
+
+export function AgentsPage() {
+  const styles = useStyles();
+  const { t } = useTranslation();
+  const { isGlobalAdmin } = useSession();
+  const agents = useApi((signal) => adminApi.agents(signal), 'agents');
+  const tokens = useApi((signal) => adminApi.registrationTokens(signal), 'registration-tokens');
+  const [created, setCreated] = useState<RegistrationTokenCreated | null>(null);
+  const [createError, setCreateError] = useState<unknown>(undefined);
+  const [busy, setBusy] = useState(false);
+
+  const createToken = async () => {
+    setBusy(true);
+    setCreateError(undefined);
+    try {
+      setCreated(await adminApi.createRegistrationToken());
+      tokens.reload();
+    } catch (error) {
+      setCreateError(error);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const createButton = (
+    <Button appearance="primary" icon={<AddRegular />} disabled={!isGlobalAdmin || busy} onClick={() => void createToken()} data-testid="create-registration-token">
+      {t('agents.createToken')}
+    </Button>
+  );
+
+  return (
+    <>
+      <PageHeader title={t('agents.title')} intro={t('agents.intro')} />
+      <section className={styles.section}>
+        <div>
+          {isGlobalAdmin ? (
+            createButton
+          ) : (
+            <Tooltip content={t('common.readerOnly')} relationship="description">
+              <span tabIndex={0} data-testid="reader-only" style={{ display: 'inline-block' }}>
+                {createButton}
+              </span>
+            </Tooltip>
+          )}
+        </div>
+        <ErrorBar error={createError} />
+        {created ? <CreatedToken created={created} /> : null}
+      </section>
+      <section className={styles.section}>
+        <Subtitle2 as="h2">{t('agents.title')}</Subtitle2>
+        <ErrorBar error={agents.error} onRetry={agents.reload} />
+        {agents.loading && !agents.data ? <Loading /> : null}
+        {agents.data ? <AgentsTable agents={agents.data} showAccount /> : null}
+      </section>
+      <section className={styles.section}>
+        <Subtitle2 as="h2">{t('agents.tokens')}</Subtitle2>
+        <ErrorBar error={tokens.error} onRetry={tokens.reload} />
+        {tokens.data ? <TokensTable tokens={tokens.data} /> : null}
+      </section>
+    </>
+  );
+}
+
+function CreatedToken({ created }: { created: RegistrationTokenCreated }) {
+  const styles = useStyles();
+  const { t } = useTranslation();
+  const command = `dirbridge agent --tenant-url ${window.location.origin} --token ${created.token}`;
+  return (
+    <MessageBar intent="success" layout="multiline" data-testid="registration-token">
+      <MessageBarBody>
+        <MessageBarTitle>{t('agents.tokenTitle')}</MessageBarTitle>
+        <Text block>{t('agents.tokenOnce')}</Text>
+        <Text block>
+          {t('agents.tokenExpires', { when: '' })}
+          <DateTime value={created.expiresAt} />
+        </Text>
+        <div className={styles.row}>
+          <Field label={t('agents.tokenLabel')} className={styles.grow}>
+            <Input readOnly value={created.token} className={styles.mono} data-testid="registration-token-value" />
+          </Field>
+          <CopyButton text={created.token} testId="copy-token" />
+        </div>
+        <div className={styles.row}>
+          <Field label={t('agents.tokenCommand')} className={styles.grow}>
+            <Textarea readOnly value={command} resize="vertical" className={styles.mono} data-testid="registration-command" />
+          </Field>
+          <CopyButton text={command} testId="copy-command" />
+        </div>
+      </MessageBarBody>
+    </MessageBar>
+  );
+}
+
+function TokensTable({ tokens }: { tokens: RegistrationTokenView[] }) {
+  const { t } = useTranslation();
+  if (tokens.length === 0) return <Text>{t('agents.noTokens')}</Text>;
+  return (
+    <Table aria-label={t('agents.tokens')} size="small" data-testid="registration-tokens-table">
+      <TableHeader>
+        <TableRow>
+          <TableHeaderCell>{t('agents.createdBy')}</TableHeaderCell>
+          <TableHeaderCell>{t('agents.expires')}</TableHeaderCell>
+          <TableHeaderCell>{t('agents.used')}</TableHeaderCell>
+        </TableRow>
+      </TableHeader>
+      <TableBody>
+        {tokens.map((token) => (
+          <TableRow key={token.id}>
+            <TableCell>{token.createdBy}</TableCell>
+            <TableCell>
+              <DateTime value={token.expiresAt} />
+            </TableCell>
+            <TableCell>{token.usedAt ? <DateTime value={token.usedAt} /> : t('agents.notUsed')}</TableCell>
+          </TableRow>
+        ))}
+      </TableBody>
+    </Table>
+  );
+}
+
+function CopyButton({ text, testId }: { text: string; testId: string }) {
+  const { t } = useTranslation();
+  const [copied, setCopied] = useState(false);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+      setCopied(true);
+      setTimeout(() => setCopied(false), 2000);
+    } catch {
+      // Clipboard blocked (no secure context): the field is read-only and selectable instead.
+      setCopied(false);
+    }
+  };
+  return (
+    <Button icon={<CopyRegular />} onClick={() => void copy()} data-testid={testId}>
+      {copied ? t('common.copied') : t('common.copy')}
+    </Button>
+  );
+}

@@ -1,0 +1,215 @@
+import {
+  Button,
+  Field,
+  MessageBar,
+  MessageBarBody,
+  Subtitle2,
+  Switch,
+  Text,
+  Tooltip,
+  makeStyles,
+  tokens,
+} from '@fluentui/react-components';
+import { useState, type ReactElement } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { DirSyncStatus } from '../../../tenant/api/contract.js';
+import { adminApi } from '../../api/endpoints.js';
+import { RouterLink } from '../../shared/router-link.js';
+import { useSession } from '../../shared/session.js';
+import { StateBadge } from '../../shared/state-badge.js';
+import { StatusWarnings } from '../../shared/status-warnings.js';
+import { BoolText, DateTime, ErrorBar, Loading, PageHeader } from '../../shared/ui.js';
+import { useApi } from '../../shared/use-api.js';
+import { AgentsTable } from '../agents/agents-table.js';
+
+const useStyles = makeStyles({
+  section: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM, marginBottom: tokens.spacingVerticalXXL, maxWidth: '980px' },
+  fields: { display: 'grid', gridTemplateColumns: 'minmax(220px, max-content) 1fr', columnGap: tokens.spacingHorizontalXXL, rowGap: tokens.spacingVerticalM, margin: 0 },
+  term: { fontWeight: tokens.fontWeightSemibold },
+  value: { margin: 0, display: 'flex', flexDirection: 'column', alignItems: 'flex-start', gap: tokens.spacingVerticalXXS },
+  page: { maxWidth: '980px' },
+  saved: { marginBottom: tokens.spacingVerticalM },
+  description: { color: tokens.colorNeutralForeground3 },
+});
+
+export function DirSyncPage() {
+  const styles = useStyles();
+  const { t } = useTranslation();
+  const { isGlobalAdmin } = useSession();
+  const status = useApi((signal) => adminApi.status(signal), 'status');
+  const [changeError, setChangeError] = useState<unknown>(undefined);
+  const [saved, setSaved] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
+
+  const setPasswordSync = async (current: DirSyncStatus, enabled: boolean) => {
+    setSaving(true);
+    setChangeError(undefined);
+    setSaved(null);
+    status.setData({ ...current, passwordSyncEnabled: enabled }); // show the change at once
+    try {
+      const settings = await adminApi.patchSettings({ passwordSyncEnabled: enabled });
+      status.setData({ ...current, passwordSyncEnabled: typeof settings.passwordSyncEnabled === 'boolean' ? settings.passwordSyncEnabled : enabled });
+      status.reload(); // warnings and the troubleshooter link depend on the setting
+      setSaved(enabled ? t('dirsync.passwordSyncTurnedOn') : t('dirsync.passwordSyncTurnedOff'));
+    } catch (error) {
+      status.setData(current);
+      setChangeError(error);
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const allowDeletes = async () => {
+    setChangeError(undefined);
+    setSaved(null);
+    try {
+      await adminApi.allowDeletes();
+      setSaved(t('dirsync.deletesAllowed'));
+      status.reload();
+    } catch (error) {
+      setChangeError(error);
+    }
+  };
+
+  const data = status.data;
+  const pendingDeletes = data ? (data.pendingDeletes ?? 0) : 0;
+  const thresholdExceeded = data?.warnings.some((w) => w.code === 'DELETE_THRESHOLD_EXCEEDED') ?? false;
+
+  return (
+    <div className={styles.page}>
+      <PageHeader title={t('dirsync.title')} intro={t('dirsync.intro')} />
+      <ErrorBar error={status.error} onRetry={status.reload} />
+      <ErrorBar error={changeError} />
+      {saved ? (
+        <MessageBar intent="success" className={styles.saved} data-testid="dirsync-saved">
+          <MessageBarBody>{saved}</MessageBarBody>
+        </MessageBar>
+      ) : null}
+      {status.loading && !data ? <Loading /> : null}
+      {data ? (
+        <>
+          <section className={styles.section}>
+            <StatusWarnings status={data} />
+            <dl className={styles.fields}>
+              <dt className={styles.term}>{t('dirsync.state')}</dt>
+              <dd className={styles.value}>
+                <span>
+                  <StateBadge state={data.state} />
+                </span>
+              </dd>
+              <dt className={styles.term}>{t('dirsync.directorySyncEnabled')}</dt>
+              <dd className={styles.value}>
+                <BoolText value={data.directorySyncEnabled} testId="directory-sync-enabled" />
+              </dd>
+              <dt className={styles.term}>{t('dirsync.lastDirectorySync')}</dt>
+              <dd className={styles.value}>
+                <DateTime value={data.lastDirectorySync} testId="last-directory-sync" />
+              </dd>
+              <dt className={styles.term}>
+                <label htmlFor="password-sync-switch">{t('dirsync.passwordSyncEnabled')}</label>
+              </dt>
+              <dd className={styles.value}>
+                <PasswordSyncSwitch
+                  checked={data.passwordSyncEnabled}
+                  disabled={!isGlobalAdmin || saving}
+                  reader={!isGlobalAdmin}
+                  onChange={(enabled) => void setPasswordSync(data, enabled)}
+                />
+                <Text size={200} className={styles.description} id="password-sync-description">
+                  {t('dirsync.passwordSyncDescription')}
+                </Text>
+              </dd>
+              <dt className={styles.term}>{t('dirsync.lastPasswordSync')}</dt>
+              <dd className={styles.value}>
+                <DateTime value={data.lastPasswordSync} testId="last-password-sync" />
+              </dd>
+              <dt className={styles.term}>{t('dirsync.syncClientVersion')}</dt>
+              <dd className={styles.value} data-testid="sync-client-version">
+                {data.syncClientVersion ?? t('common.none')}
+              </dd>
+              <dt className={styles.term}>{t('dirsync.syncServiceAccount')}</dt>
+              <dd className={styles.value} data-testid="sync-service-account">
+                {data.syncServiceAccount ?? t('common.none')}
+              </dd>
+              <dt className={styles.term}>{t('dirsync.objectsInError')}</dt>
+              <dd className={styles.value}>
+                <span data-testid="objects-in-error">{data.syncErrorCount}</span>
+                <RouterLink to="/sync-errors" testId="sync-errors-link">
+                  {t('dirsync.viewSyncErrors')}
+                </RouterLink>
+              </dd>
+              {data.lastCycle ? (
+                <>
+                  <dt className={styles.term}>{t('dirsync.lastCycle')}</dt>
+                  <dd className={styles.value} data-testid="last-cycle">
+                    <span>
+                      {t(`dirsync.cycleKind.${data.lastCycle.kind}`)} · {t(`dirsync.outcome.${data.lastCycle.outcome}`, { defaultValue: data.lastCycle.outcome })}
+                      {data.lastCycle.errorCode ? ` · ${data.lastCycle.errorCode}` : ''}
+                    </span>
+                    {data.lastCycle.errorMessage ? <Text>{data.lastCycle.errorMessage}</Text> : null}
+                    <DateTime value={data.lastCycle.finishedAt} />
+                  </dd>
+                </>
+              ) : null}
+              {pendingDeletes > 0 || thresholdExceeded ? (
+                <>
+                  <dt className={styles.term}>{t('dirsync.pendingDeletes')}</dt>
+                  <dd className={styles.value}>
+                    <Text data-testid="pending-deletes">{t('dirsync.pendingDeletesText', { count: pendingDeletes })}</Text>
+                    <ReaderTooltip reader={!isGlobalAdmin}>
+                      <Button appearance="primary" disabled={!isGlobalAdmin} onClick={() => void allowDeletes()} data-testid="allow-deletes">
+                        {t('dirsync.allowDeletes')}
+                      </Button>
+                    </ReaderTooltip>
+                  </dd>
+                </>
+              ) : null}
+            </dl>
+            <Text size={200} className={styles.description}>
+              {t('dirsync.staleAfter', { hours: data.staleAfterHours })}
+            </Text>
+          </section>
+          <section className={styles.section} aria-labelledby="agents-heading">
+            <Subtitle2 as="h2" id="agents-heading">
+              {t('dirsync.agents')}
+            </Subtitle2>
+            <AgentsTable agents={data.agents} />
+          </section>
+        </>
+      ) : null}
+    </div>
+  );
+}
+
+function PasswordSyncSwitch({ checked, disabled, reader, onChange }: { checked: boolean; disabled: boolean; reader: boolean; onChange(enabled: boolean): void }) {
+  const { t } = useTranslation();
+  return (
+    <ReaderTooltip reader={reader}>
+      <Field>
+        <Switch
+          id="password-sync-switch"
+          checked={checked}
+          disabled={disabled}
+          label={checked ? t('common.true') : t('common.false')}
+          aria-describedby="password-sync-description"
+          onChange={(_, data) => onChange(data.checked)}
+          data-testid="password-sync-switch"
+        />
+      </Field>
+    </ReaderTooltip>
+  );
+}
+
+/** A disabled control fires no pointer events, so the tooltip sits on a wrapper around it. */
+function ReaderTooltip({ reader, children }: { reader: boolean; children: ReactElement }) {
+  const { t } = useTranslation();
+  if (!reader) return children;
+  return (
+    <Tooltip content={t('common.readerOnly')} relationship="description">
+      <span tabIndex={0} data-testid="reader-only" style={{ display: 'inline-block', width: 'fit-content' }}>
+        {children}
+      </span>
+    </Tooltip>
+  );
+}
+

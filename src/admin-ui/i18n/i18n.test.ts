@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { ERRORS } from '../../shared/errors.js';
+import en from './en.json' with { type: 'json' };
+import nl from './nl.json' with { type: 'json' };
+import { pickLanguage } from './language.js';
+
+type Tree = { [key: string]: string | Tree };
+
+function flatten(tree: Tree, prefix = ''): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [key, value] of Object.entries(tree)) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (typeof value === 'string') out.set(path, value);
+    else for (const [k, v] of flatten(value, path)) out.set(k, v);
+  }
+  return out;
+}
+
+const english = flatten(en as Tree);
+const dutch = flatten(nl as Tree);
+
+function placeholders(text: string): string[] {
+  return [...text.matchAll(/\{\{\s*([\w.]+)\s*\}\}/g)].map((m) => m[1] ?? '').sort();
+}
+
+/** The words of notes/admin-center.md, English and proper Dutch, that admins know from the reference flow. */
+const REFERENCE_WORDS: Array<[string, string]> = [
+  ['DirSync status', 'DirSync-status'],
+  ['Users', 'Gebruikers'],
+  ['Active users', 'Actieve gebruikers'],
+  ['More', 'Meer'],
+  ['Directory synchronization', 'Adreslijstsynchronisatie'],
+  ['Directory synchronization pane', 'Deelvenster Adreslijstsynchronisatie'],
+  ['Go to DirSync management', 'Ga naar DirSync-beheer'],
+  ['DirSync management', 'DirSync-beheer'],
+  ["Now you'll see your status, and make changes", 'Hier ziet u de status en brengt u wijzigingen aan'],
+  ['Password sync enabled', 'Wachtwoordsynchronisatie ingeschakeld'],
+  ['True', 'Waar'],
+  ['False', 'Onwaar'],
+  ['Last password sync', 'Laatste wachtwoordsynchronisatie'],
+  ['Directory sync enabled', 'Adreslijstsynchronisatie ingeschakeld'],
+  ['Last directory sync', 'Laatste adreslijstsynchronisatie'],
+  ['The last sync was more than three days ago.', 'De laatste synchronisatie is meer dan drie dagen geleden.'],
+  ['Troubleshooter', 'Probleemoplosser'],
+  ['Sync errors', 'Synchronisatiefouten'],
+  ['Specifies whether password sync is enabled between on-premises and your tenant.', 'Geeft aan of wachtwoordsynchronisatie tussen on-premises en uw tenant is ingeschakeld.'],
+  ['Synced from on-premises', 'Gesynchroniseerd vanuit on-premises'],
+  ['Cloud only', 'Alleen cloud'],
+  ['Never', 'Nooit'],
+];
+
+describe('i18n resources', () => {
+  it('have exactly the same keys in English and Dutch', () => {
+    expect([...dutch.keys()].sort()).toEqual([...english.keys()].sort());
+  });
+
+  it('have no empty values', () => {
+    const empty = [...english, ...dutch].filter(([, value]) => value.trim() === '').map(([key]) => key);
+    expect(empty).toEqual([]);
+  });
+
+  it('use the same placeholders in both languages', () => {
+    const mismatched = [...english].filter(([key, value]) => placeholders(value).join() !== placeholders(dutch.get(key) ?? '').join()).map(([key]) => key);
+    expect(mismatched).toEqual([]);
+  });
+
+  it.each(REFERENCE_WORDS)('uses the reference words "%s" / "%s" for the same key', (englishWord, dutchWord) => {
+    const keys = [...english].filter(([, value]) => value === englishWord).map(([key]) => key);
+    expect(keys.length, `no English text is exactly "${englishWord}"`).toBeGreaterThan(0);
+    expect(keys.some((key) => dutch.get(key) === dutchWord), `no key has "${englishWord}" in English and "${dutchWord}" in Dutch`).toBe(true);
+  });
+
+  it('translates only codes of the error registry, and in English with the registry words', () => {
+    const registry = ERRORS as Record<string, { message: string; hint: string }>;
+    const codes = [...new Set([...english.keys()].filter((k) => k.startsWith('errors.')).map((k) => k.split('.')[1] ?? ''))];
+    for (const code of codes) {
+      if (code === 'NETWORK') continue; // the one client-side condition: the request never reached the service
+      expect(registry[code], `errors.${code} is not in src/shared/errors.ts`).toBeDefined();
+      expect(english.get(`errors.${code}.message`)).toBe(registry[code]?.message);
+      expect(english.get(`errors.${code}.hint`)).toBe(registry[code]?.hint);
+    }
+  });
+
+  it('has a warning title for every status warning code', () => {
+    const codes = ['DIRECTORY_SYNC_STALE', 'DIRECTORY_SYNC_NEVER_RAN', 'PASSWORD_SYNC_STALE', 'PASSWORD_SYNC_NEVER_RAN', 'AGENT_SILENT', 'NO_AGENT', 'LAST_CYCLE_FAILED', 'DELETE_THRESHOLD_EXCEEDED', 'OBJECTS_IN_ERROR', 'TLS_VERIFICATION_DISABLED'];
+    for (const code of codes) expect(english.has(`warnings.title.${code}`), code).toBe(true);
+  });
+});
+
+describe('pickLanguage', () => {
+  it.each([
+    [null, ['nl-NL'], 'nl'],
+    [null, ['nl-BE', 'en-US'], 'nl'],
+    [null, ['en-GB'], 'en'],
+    [null, ['fr-FR', 'nl'], 'nl'],
+    [null, ['fr-FR'], 'en'],
+    [null, [], 'en'],
+    ['en', ['nl-NL'], 'en'],
+    ['nl', ['en-US'], 'nl'],
+    ['de', ['nl-NL'], 'nl'],
+  ] as const)('stored %j with browser %j picks %s', (stored, browser, expected) => {
+    expect(pickLanguage(stored, browser)).toBe(expected);
+  });
+});

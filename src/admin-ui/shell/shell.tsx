@@ -1,0 +1,140 @@
+import {
+  Badge,
+  Button,
+  Caption1,
+  NavCategory,
+  NavCategoryItem,
+  NavDrawer,
+  NavDrawerBody,
+  NavItem,
+  NavSubItem,
+  NavSubItemGroup,
+  Text,
+  makeStyles,
+  tokens,
+} from '@fluentui/react-components';
+import {
+  ArrowSyncRegular,
+  DocumentBulletListRegular,
+  ErrorCircleRegular,
+  HomeRegular,
+  PeopleTeamRegular,
+  PersonRegular,
+  ServerRegular,
+  SignOutRegular,
+  WrenchRegular,
+} from '@fluentui/react-icons';
+import { Suspense, type MouseEvent, type ReactElement } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Outlet, useLocation, useNavigate } from 'react-router-dom';
+import { useSession } from '../shared/session.js';
+import { Loading } from '../shared/ui.js';
+import { LanguagePicker } from './language-picker.js';
+
+const useStyles = makeStyles({
+  root: { display: 'flex', flexDirection: 'column', minHeight: '100vh', backgroundColor: tokens.colorNeutralBackground2 },
+  header: {
+    display: 'flex',
+    alignItems: 'center',
+    gap: tokens.spacingHorizontalL,
+    padding: `${tokens.spacingVerticalS} ${tokens.spacingHorizontalL}`,
+    backgroundColor: tokens.colorBrandBackground,
+    color: tokens.colorNeutralForegroundOnBrand,
+  },
+  product: { fontWeight: tokens.fontWeightSemibold, fontSize: tokens.fontSizeBase400, flexGrow: 1 },
+  languageLabel: { color: tokens.colorNeutralForegroundOnBrand },
+  user: { display: 'flex', flexDirection: 'column', alignItems: 'flex-end' },
+  body: { display: 'flex', flexGrow: 1, minHeight: 0 },
+  nav: { flexShrink: 0, height: 'auto', minHeight: 'calc(100vh - 48px)' },
+  main: { flexGrow: 1, minWidth: 0, overflowX: 'auto', padding: `${tokens.spacingVerticalXL} ${tokens.spacingHorizontalXXL}`, backgroundColor: tokens.colorNeutralBackground1 },
+});
+
+interface NavEntry {
+  value: string;
+  path: string;
+  label: string;
+  icon: ReactElement;
+}
+
+export function Shell() {
+  const styles = useStyles();
+  const { t } = useTranslation();
+  const { session, signOut } = useSession();
+  const navigate = useNavigate();
+  const location = useLocation();
+
+  const go = (path: string) => (event: MouseEvent) => {
+    if (event.ctrlKey || event.metaKey || event.shiftKey) return;
+    event.preventDefault();
+    void navigate(path);
+  };
+
+  const entries: NavEntry[] = [
+    { value: 'groups', path: '/groups', label: t('nav.groups'), icon: <PeopleTeamRegular /> },
+    { value: 'dirsync', path: '/dirsync', label: t('nav.dirsync'), icon: <ArrowSyncRegular /> },
+    { value: 'sync-errors', path: '/sync-errors', label: t('nav.syncErrors'), icon: <ErrorCircleRegular /> },
+    { value: 'troubleshooter', path: '/troubleshooter', label: t('nav.troubleshooter'), icon: <WrenchRegular /> },
+    { value: 'agents', path: '/agents', label: t('nav.agents'), icon: <ServerRegular /> },
+    { value: 'audit', path: '/audit', label: t('nav.audit'), icon: <DocumentBulletListRegular /> },
+  ];
+  const selected = location.pathname === '/' ? 'home' : location.pathname === '/users' ? 'users-active' : location.pathname.split('/')[1] ?? 'home';
+
+  return (
+    <div className={styles.root}>
+      <header className={styles.header}>
+        <Text className={styles.product} data-testid="product-name">
+          {t('app.productName')}
+        </Text>
+        <LanguagePicker labelClassName={styles.languageLabel} />
+        <div className={styles.user} data-testid="signed-in-user">
+          <Text weight="semibold">{session.username}</Text>
+          <Caption1>
+            <Badge appearance="tint" color="informative" data-testid="signed-in-role">
+              {t(`role.${session.role}`)}
+            </Badge>
+          </Caption1>
+        </div>
+        <Button appearance="primary" icon={<SignOutRegular />} onClick={() => void signOut()} data-testid="sign-out">
+          {t('app.signOut')}
+        </Button>
+      </header>
+      <div className={styles.body}>
+        <NavDrawer
+          open
+          type="inline"
+          className={styles.nav}
+          selectedValue={selected}
+          defaultOpenCategories={['users']}
+          aria-label={t('app.navigation')}
+        >
+          <NavDrawerBody>
+            <NavItem value="home" href="/" icon={<HomeRegular />} onClick={go('/')} data-testid="nav-home">
+              {t('nav.home')}
+            </NavItem>
+            <NavCategory value="users">
+              <NavCategoryItem icon={<PersonRegular />} data-testid="nav-users">
+                {t('nav.users')}
+              </NavCategoryItem>
+              <NavSubItemGroup>
+                <NavSubItem value="users-active" href="/users" onClick={go('/users')} data-testid="nav-active-users">
+                  {t('nav.activeUsers')}
+                </NavSubItem>
+              </NavSubItemGroup>
+            </NavCategory>
+            {entries.map((entry) => (
+              <NavItem key={entry.value} value={entry.value} href={entry.path} icon={entry.icon} onClick={go(entry.path)} data-testid={`nav-${entry.value}`}>
+                {entry.label}
+              </NavItem>
+            ))}
+          </NavDrawerBody>
+        </NavDrawer>
+        <main className={styles.main}>
+          <Suspense fallback={<Loading />}>
+            <Outlet />
+          </Suspense>
+        </main>
+      </div>
+    </div>
+  );
+}
+

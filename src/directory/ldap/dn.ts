@@ -1,0 +1,110 @@
+/**
+ * Just enough DN handling (RFC 4514) to compare DNs: scope checks (is this entry under an included
+ * or excluded base?) and group membership (is this member value that user's DN?). Attribute types
+ * and values compare case-insensitively, as they do for the naming attributes dirbridge meets
+ * (dc, ou, cn, uid: caseIgnoreMatch).
+ */
+
+/** Splits on `separator` where it is not escaped with a backslash or inside double quotes. */
+function splitUnescaped(text: string, separator: string): string[] {
+  const parts: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i] as string;
+    if (ch === '\\' && i + 1 < text.length) {
+      current += ch + (text[i + 1] as string);
+      i++;
+    } else if (ch === '"') {
+      quoted = !quoted;
+      current += ch;
+    } else if (ch === separator && !quoted) {
+      parts.push(current);
+      current = '';
+    } else {
+      current += ch;
+    }
+  }
+  parts.push(current);
+  return parts;
+}
+
+/** Decodes RFC 4514 escapes (`\,` and `\2C`) and surrounding quotes into the raw value. */
+function unescapeValue(raw: string): string {
+  // Fast path: most values carry neither escapes nor quotes.
+  if (!raw.includes('\\') && !raw.includes('"')) return raw.trim();
+  let value = raw.trimStart();
+  // Trailing spaces are insignificant unless the first of them is escaped ("a\\ ").
+  const trimmed = value.trimEnd();
+  const backslashes = /\\*$/.exec(trimmed)?.[0].length ?? 0;
+  value = backslashes % 2 === 1 && value.length > trimmed.length ? `${trimmed} ` : trimmed;
+  if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+  const bytes: number[] = [];
+  const encoder = new TextEncoder();
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i] as string;
+    if (ch === '\\' && i + 1 < value.length) {
+      const hex = value.slice(i + 1, i + 3);
+      if (/^[0-9a-fA-F]{2}$/.test(hex)) {
+        bytes.push(parseInt(hex, 16));
+        i += 2;
+      } else {
+        bytes.push(...encoder.encode(value[i + 1] as string));
+        i++;
+      }
+    } else {
+      const code = value.codePointAt(i) as number;
+      const chars = String.fromCodePoint(code);
+      bytes.push(...encoder.encode(chars));
+      i += chars.length - 1;
+    }
+  }
+  return new TextDecoder().decode(new Uint8Array(bytes));
+}
+
+/** Escapes a value for a DN string (RFC 4514 section 2.4). */
+export function escapeDnValue(value: string): string {
+  let out = value.replace(/[\\,+"<>;=\0]/g, (c) => (c === '\0' ? '\\00' : `\\${c}`));
+  if (out.startsWith(' ') || out.startsWith('#')) out = `\\${out}`;
+  if (out.endsWith(' ') && !out.endsWith('\\ ')) out = `${out.slice(0, -1)}\\ `;
+  return out;
+}
+
+/** The RDNs of a DN in canonical form, most specific first. Each is `type=value` lower-cased. */
+export function dnParts(dn: string): string[] {
+  if (dn.trim() === '') return [];
+  // Fast path: a DN without escapes, quotes or multi-valued RDNs (nearly all of them).
+  if (!/[\\"+]/.test(dn)) {
+    return dn.split(',').map((rdn) => {
+      const eq = rdn.indexOf('=');
+      const type = (eq < 0 ? rdn : rdn.slice(0, eq)).trim().toLowerCase();
+      const value = eq < 0 ? '' : rdn.slice(eq + 1).trim().toLowerCase();
+      return `${type}=${escapeDnValue(value)}`;
+    });
+  }
+  return splitUnescaped(dn, ',').map((rdn) =>
+    splitUnescaped(rdn, '+')
+      .map((ava) => {
+        const at = splitUnescaped(ava, '=');
+        const type = (at[0] ?? '').trim().toLowerCase();
+        const value = unescapeValue(at.slice(1).join('=')).toLowerCase();
+        return `${type}=${escapeDnValue(value)}`;
+      })
+      .sort()
+      .join('+'),
+  );
+}
+
+/** A canonical string for comparing DNs: equal for DNs that name the same entry. */
+export function normalizeDn(dn: string): string {
+  return dnParts(dn).join(',');
+}
+
+/** True when `dn` is `base` or below it (either given as a string or as dnParts). */
+export function isDnWithin(dn: string | readonly string[], base: string | readonly string[]): boolean {
+  const child = typeof dn === 'string' ? dnParts(dn) : dn;
+  const parent = typeof base === 'string' ? dnParts(base) : base;
+  if (parent.length > child.length) return false;
+  const offset = child.length - parent.length;
+  return parent.every((part, i) => child[offset + i] === part);
+}

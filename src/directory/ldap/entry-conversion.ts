@@ -1,0 +1,31 @@
+/**
+ * ldapts search entries -> DirectoryEntry: lower-case attribute names, string values. ldapts keys
+ * attributes by the case the server used and gives a Buffer where a value is not UTF-8 (or was
+ * asked for as binary); binary values are turned into text here, by a per-attribute converter
+ * (objectGUID -> GUID string) or else as base64.
+ */
+import type { Entry } from 'ldapts';
+
+import type { DirectoryEntry } from '../entry.js';
+
+export type BinaryConverter = (value: Buffer) => string;
+
+/** Attributes that carry password material: they never ride along on an objects read. */
+export const PASSWORD_ATTRIBUTES = ['userpassword', 'sambantpassword', 'sambalmpassword', 'unicodepwd', 'supplementalcredentials'];
+
+export function toDirectoryEntry(raw: Entry, binary: Record<string, BinaryConverter> = {}, drop: readonly string[] = []): DirectoryEntry {
+  const attributes: Record<string, string[]> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (key === 'dn') continue;
+    const name = key.toLowerCase();
+    if (drop.includes(name)) continue;
+    const values = Array.isArray(value) ? value : [value];
+    const convert = binary[name];
+    const out = attributes[name] ?? (attributes[name] = []);
+    for (const v of values) {
+      if (convert) out.push(convert(Buffer.isBuffer(v) ? v : Buffer.from(v, 'utf8')));
+      else out.push(Buffer.isBuffer(v) ? v.toString('base64') : v);
+    }
+  }
+  return { dn: raw.dn, attributes };
+}

@@ -1,0 +1,36 @@
+/**
+ * The search filters of a source: users, groups, and their delta variants. Values that come from
+ * configuration or the directory are escaped (RFC 4515) so they can never change a filter's shape.
+ */
+import { escapeFilter } from 'ldapts';
+
+import { checkFilter, FLAVOR_DEFAULTS, type LdapSourceConfig } from './ldap-config.js';
+
+/** Active Directory's LDAP_MATCHING_RULE_IN_CHAIN: membership through nested groups, evaluated by the DC.
+ * https://learn.microsoft.com/en-us/windows/win32/adsi/search-filter-syntax */
+export const AD_IN_CHAIN = '1.2.840.113556.1.4.1941';
+
+export interface ScopeFilters {
+  users: string;
+  groups: string;
+}
+
+export function and(...filters: Array<string | undefined>): string {
+  const parts = filters.filter((f): f is string => !!f);
+  return parts.length === 1 ? (parts[0] as string) : `(&${parts.join('')})`;
+}
+
+export function scopeFilters(config: LdapSourceConfig): ScopeFilters {
+  const defaults = FLAVOR_DEFAULTS[config.flavor];
+  const users = checkFilter(config.userFilter ?? defaults.userFilter, 'userFilter');
+  const groups = checkFilter(config.groupFilter ?? defaults.groupFilter, 'groupFilter');
+  const extra = config.extraFilter ? checkFilter(config.extraFilter, 'extraFilter') : undefined;
+  // On AD the DC resolves nested membership itself; OpenLDAP has no such rule (member-of.ts does it).
+  const memberOf = config.flavor === 'ad' && config.memberOfGroup ? escapeFilter`(memberOf:1.2.840.113556.1.4.1941:=${config.memberOfGroup})` : undefined;
+  return { users: and(users, extra, memberOf), groups };
+}
+
+/** Entries changed at or after a watermark: entryCSN (OpenLDAP) or uSNChanged (AD). */
+export function changedSince(filter: string, attribute: 'entryCSN' | 'uSNChanged', value: string): string {
+  return and(filter, `(${attribute}>=${escapeFilter`${value}`})`);
+}

@@ -1,0 +1,115 @@
+/**
+ * Settings of an LDAP directory source and the per-flavor defaults.
+ */
+import { FilterParser } from 'ldapts';
+
+import { AppError } from '../../shared/errors.js';
+
+export type LdapFlavor = 'openldap' | 'ad';
+
+export interface LdapSourceConfig {
+  /** ldap://host:port or ldaps://host:port */
+  url: string;
+  /** Upgrade an ldap:// connection with StartTLS (RFC 4511 section 4.14) before binding. */
+  startTls?: boolean;
+  /** PEM file with the CA(s) that signed the server certificate; without it the system CAs apply. */
+  caFile?: string;
+  /** Accept any server certificate. For tests only: it is logged as a warning on every connect. */
+  tlsInsecureSkipVerify?: boolean;
+  bindDn: string;
+  /** Never logged. */
+  bindPassword: string;
+  /** Entries under these bases are in scope. */
+  baseDns: string[];
+  /** Entries at or under these DNs are out of scope, even when under a base. */
+  excludeDns?: string[];
+  userFilter?: string;
+  groupFilter?: string;
+  /** The admin's own filter, ANDed into the user filter (groups are chosen by groupFilter). */
+  extraFilter?: string;
+  /** Only users that are members of this group, directly or through nested groups. */
+  memberOfGroup?: string;
+  flavor: LdapFlavor;
+  /** Entries per page (paged results control, RFC 2696). Default 1000. */
+  pageSize?: number;
+  timeouts?: {
+    /** TCP (and TLS) connect, milliseconds. Default 10 000. */
+    connectMs?: number;
+    /** One request (a bind, one page of a search), milliseconds. Default 120 000. */
+    operationMs?: number;
+  };
+  /** Attributes an objects read asks for. Default every user attribute ('*'). */
+  attributes?: string[];
+}
+
+export interface LdapLogger {
+  warn(msg: string, meta?: object): void;
+}
+
+export interface FlavorDefaults {
+  userFilter: string;
+  groupFilter: string;
+  /** The immutable anchor attribute. */
+  anchor: string;
+  /** Operational attributes always read alongside. */
+  operational: string[];
+  /** What a passwords read asks for besides the anchor. */
+  passwordAttributes: string[];
+}
+
+export const FLAVOR_DEFAULTS: Record<LdapFlavor, FlavorDefaults> = {
+  openldap: {
+    userFilter: '(|(objectClass=inetOrgPerson)(objectClass=posixAccount))',
+    groupFilter: '(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup))',
+    anchor: 'entryUUID',
+    operational: ['entryCSN', 'modifyTimestamp'],
+    passwordAttributes: ['userPassword', 'sambaNTPassword', 'modifyTimestamp', 'entryCSN'],
+  },
+  ad: {
+    userFilter: '(&(objectCategory=person)(objectClass=user))',
+    groupFilter: '(objectClass=group)',
+    anchor: 'objectGUID',
+    operational: ['uSNChanged', 'modifyTimestamp'],
+    passwordAttributes: ['pwdLastSet', 'uSNChanged'],
+  },
+};
+
+/** Wraps a bare filter ("uid=a*") in parentheses and checks that it parses. */
+export function checkFilter(filter: string, key: string): string {
+  const trimmed = filter.trim();
+  const wrapped = trimmed.startsWith('(') ? trimmed : `(${trimmed})`;
+  try {
+    // Values carry parentheses only escaped (\28 \29, RFC 4515), so raw ones must balance; ldapts'
+    // parser alone forgives a missing ")" at the end.
+    let depth = 0;
+    for (const [i, ch] of [...wrapped].entries()) {
+      depth += ch === '(' ? 1 : ch === ')' ? -1 : 0;
+      if (depth < 0 || (depth === 0 && i < wrapped.length - 1)) throw new Error('Unbalanced parentheses');
+    }
+    if (depth !== 0) throw new Error('Unbalanced parentheses');
+    FilterParser.parseString(wrapped);
+  } catch (error) {
+    throw new AppError('CONFIG_INVALID', {
+      message: `The LDAP filter in ${key} cannot be parsed: ${wrapped}`,
+      hint: `Write ${key} as an RFC 4515 filter, for example (department=Sales).`,
+      details: { key },
+      cause: error,
+    });
+  }
+  return wrapped;
+}
+
+export function checkConfig(config: LdapSourceConfig): void {
+  if (!/^ldaps?:\/\//i.test(config.url)) {
+    throw new AppError('CONFIG_INVALID', { message: `The directory URL must start with ldap:// or ldaps://: ${config.url}`, details: { key: 'url' } });
+  }
+  if (config.startTls && /^ldaps:/i.test(config.url)) {
+    throw new AppError('CONFIG_INVALID', { message: 'startTls applies to ldap:// URLs; an ldaps:// URL is already encrypted.', hint: 'Use either ldaps:// or ldap:// with startTls.', details: { key: 'startTls' } });
+  }
+  if (config.baseDns.length === 0) {
+    throw new AppError('CONFIG_INVALID', { message: 'At least one base DN is needed.', hint: 'Give the DN under which users and groups live, e.g. dc=example,dc=com.', details: { key: 'baseDns' } });
+  }
+  if (config.pageSize !== undefined && (!Number.isInteger(config.pageSize) || config.pageSize < 1)) {
+    throw new AppError('CONFIG_INVALID', { message: `pageSize must be a positive integer, got ${config.pageSize}`, details: { key: 'pageSize' } });
+  }
+}

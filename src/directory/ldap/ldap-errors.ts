@@ -1,0 +1,100 @@
+/**
+ * Classifies what the LDAP client throws into the registry's directory codes. Messages name the
+ * URL (and base DN when there is one), never the password; the original error is the cause.
+ */
+import { ResultCodeError } from 'ldapts';
+
+import { AppError } from '../../shared/errors.js';
+
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'ECONNABORTED']);
+
+// Node's TLS verification errors (OpenSSL X509_V_ERR_* names) and ERR_TLS_* / ERR_SSL_* codes.
+const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|UNABLE_TO_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|HOSTNAME_MISMATCH)/;
+
+/** LDAP result codes (RFC 4511 appendix A). */
+const INVALID_CREDENTIALS = 49;
+const CONFIDENTIALITY_REQUIRED = 13;
+const UNAVAILABLE = 52;
+const BUSY = 51;
+
+export type LdapStage = 'connect' | 'starttls' | 'bind' | 'search';
+
+function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Readable names of the result codes a sync account meets (RFC 4511 appendix A). */
+const RESULT_NAMES: Record<number, string> = {
+  1: 'operations error',
+  2: 'protocol error',
+  3: 'time limit exceeded',
+  4: 'size limit exceeded',
+  7: 'authentication method not supported',
+  8: 'stronger authentication required',
+  11: 'administrative limit exceeded',
+  12: 'unavailable critical extension',
+  13: 'confidentiality required',
+  32: 'no such object',
+  34: 'invalid DN syntax',
+  48: 'inappropriate authentication',
+  49: 'invalid credentials',
+  50: 'insufficient access rights',
+  51: 'busy',
+  52: 'unavailable',
+  53: 'unwilling to perform',
+  80: 'other',
+};
+
+function describe(error: unknown): string {
+  if (error instanceof ResultCodeError) {
+    const diagnostic = error.message.replace(/\s*Code: 0x[0-9a-f]+$/i, '').trim();
+    const name = RESULT_NAMES[error.code] ?? error.name;
+    return `${name} (LDAP result ${error.code})${diagnostic ? `: ${diagnostic}` : ''}`;
+  }
+  return error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error);
+}
+
+export function toDirectoryError(error: unknown, stage: LdapStage, context: { url: string; baseDn?: string }): AppError {
+  if (error instanceof AppError) return error;
+  const where = context.baseDn ? `${context.url} (base ${context.baseDn})` : context.url;
+  const cause = describe(error);
+  const code = errorCode(error);
+
+  if (error instanceof ResultCodeError) {
+    if (error.code === INVALID_CREDENTIALS) {
+      return new AppError('DIR_BIND_FAILED', { message: `The directory at ${context.url} rejected the sync account credentials (LDAP result 49, invalid credentials).`, cause: error });
+    }
+    if (stage === 'starttls') {
+      return new AppError('DIR_TLS_FAILED', { message: `The directory at ${context.url} refused StartTLS: ${cause}`, hint: 'Enable TLS on the directory server, or use ldaps://.', cause: error });
+    }
+    if (error.code === CONFIDENTIALITY_REQUIRED) {
+      return new AppError('DIR_TLS_FAILED', { message: `The directory at ${context.url} requires an encrypted connection: ${cause}`, hint: 'Use ldaps:// or enable startTls.', cause: error });
+    }
+    if (error.code === UNAVAILABLE || error.code === BUSY) {
+      return new AppError('DIR_UNREACHABLE', { message: `The directory at ${context.url} is unavailable or busy: ${cause}`, cause: error });
+    }
+    if (stage === 'bind') {
+      return new AppError('DIR_BIND_FAILED', { message: `Binding to ${context.url} failed: ${cause}`, cause: error });
+    }
+    return new AppError('DIR_SEARCH_FAILED', { message: `A search in ${where} failed: ${cause}`, cause: error });
+  }
+
+  if (code && TLS_CODE.test(code)) {
+    return new AppError('DIR_TLS_FAILED', { message: `The TLS connection to ${context.url} failed: ${cause} (${code}).`, cause: error });
+  }
+  if (/certificate|ssl|tls/i.test(cause) && stage !== 'search') {
+    return new AppError('DIR_TLS_FAILED', { message: `The TLS connection to ${context.url} failed: ${cause}.`, cause: error });
+  }
+  if ((code && UNREACHABLE_CODES.has(code)) || /Connection timeout|timed out|Connection closed|Socket error|socket hang up|not established/i.test(cause)) {
+    const lost = stage === 'search' || stage === 'bind';
+    return new AppError('DIR_UNREACHABLE', {
+      message: lost && !/ECONNREFUSED|ENOTFOUND|Connection timeout/.test(`${code ?? ''} ${cause}`)
+        ? `The connection to ${where} was lost: ${cause}`
+        : `The directory at ${context.url} cannot be reached: ${cause}`,
+      cause: error,
+    });
+  }
+  if (stage === 'search') return new AppError('DIR_SEARCH_FAILED', { message: `A search in ${where} failed: ${cause}`, cause: error });
+  return new AppError('DIR_UNREACHABLE', { message: `The directory at ${context.url} cannot be reached: ${cause}`, cause: error });
+}

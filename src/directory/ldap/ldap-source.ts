@@ -1,0 +1,384 @@
+/**
+ * The LDAP directory source (OpenLDAP and Active Directory) behind the DirectorySource port.
+ *
+ * - Reads stream page by page (paged results, RFC 2696): one page in memory at a time.
+ * - Scope: base DNs (include), exclude DNs, user/group filters, the admin's extra filter (users),
+ *   and "members of group X" (nested), resolved by the DC on AD and by member-of.ts on OpenLDAP.
+ * - Delta: entryCSN (OpenLDAP) or uSNChanged (AD) watermark; deletes by anchor comparison.
+ * - Push: RFC 4533 refreshAndPersist on OpenLDAP (openldap/syncrepl-watch.ts).
+ */
+import type { Client, Entry } from 'ldapts';
+import { escapeFilter, NoSuchObjectError } from 'ldapts';
+
+import { AppError } from '../../shared/errors.js';
+import type { ChangeSet, DirectorySource, ReadPurpose } from '../../sync/ports.js';
+import type { DirectoryEntry } from '../entry.js';
+import { AD_EXPLICIT_BUFFER_ATTRIBUTES, toAdDirectoryEntry } from './ad/ad-entry.js';
+import { decodeUsnCursor, encodeUsnCursor } from './ad/usn-cursor.js';
+import { dnParts, isDnWithin, normalizeDn } from './dn.js';
+import { toDirectoryEntry, PASSWORD_ATTRIBUTES } from './entry-conversion.js';
+import { and, changedSince, scopeFilters, type ScopeFilters, AD_IN_CHAIN } from './filters.js';
+import { checkConfig, FLAVOR_DEFAULTS, type LdapLogger, type LdapSourceConfig } from './ldap-config.js';
+import { openLdapClient } from './ldap-connection.js';
+import { toDirectoryError } from './ldap-errors.js';
+import { isMemberOf, memberClosure, memberValueToDn, type GroupMembers, type MemberClosure } from './member-of.js';
+import { decodeCsnCursor, encodeCsnCursor, maxCsn } from './openldap/csn-cursor.js';
+import { startSyncreplWatch } from './openldap/syncrepl-watch.js';
+
+export type { LdapSourceConfig, LdapLogger } from './ldap-config.js';
+
+const DEFAULT_PAGE_SIZE = 1000;
+
+type ReadMode = ReadPurpose | 'anchors';
+type Kind = 'users' | 'groups';
+
+interface ScopeRead {
+  mode: ReadMode;
+  /** Extra condition ANDed into both searches (the delta watermark). */
+  since?: { attribute: 'entryCSN' | 'uSNChanged'; value: string };
+  closure?: MemberClosure;
+  /** Last word on each entry (strictly-newer check); also sees every entry, to track the watermark. */
+  accept?: (entry: DirectoryEntry) => boolean;
+}
+
+const consoleLogger: LdapLogger = { warn: (msg, meta) => console.warn(msg, meta ?? '') };
+
+export function createLdapSource(config: LdapSourceConfig, logger: LdapLogger = consoleLogger): DirectorySource {
+  checkConfig(config);
+  return new LdapSource(config, logger);
+}
+
+class LdapSource implements DirectorySource {
+  readonly description: string;
+  readonly flavor: 'openldap' | 'ad';
+  readonly watch?: (onChange: () => void, onError: (error: unknown) => void) => () => void;
+
+  private readonly filters: ScopeFilters;
+  private readonly anchor: string;
+  private readonly clients = new Set<Client>();
+  private readonly watchers = new Set<() => void>();
+
+  constructor(
+    private readonly config: LdapSourceConfig,
+    private readonly logger: LdapLogger,
+  ) {
+    this.flavor = config.flavor;
+    this.description = `${config.url.replace(/\/+$/, '')} (${config.flavor}${config.startTls ? ', StartTLS' : ''})`;
+    this.filters = scopeFilters(config);
+    this.anchor = FLAVOR_DEFAULTS[config.flavor].anchor;
+    if (config.flavor === 'openldap') {
+      this.watch = (onChange, onError) => {
+        const stop = startSyncreplWatch({
+          config: this.config,
+          logger: this.logger,
+          filter: `(|${this.filters.users}${this.filters.groups})`,
+          inScope: (dn) => this.inScope(dn),
+          onChange,
+          onError,
+          currentCsn: async () => {
+            const client = await this.open();
+            try {
+              return await this.contextCsn(client);
+            } finally {
+              await this.release(client);
+            }
+          },
+        });
+        const stopAndForget = (): void => {
+          this.watchers.delete(stopAndForget);
+          stop();
+        };
+        this.watchers.add(stopAndForget);
+        return stopAndForget;
+      };
+    }
+  }
+
+  async *readAll(purpose: ReadPurpose): AsyncIterable<DirectoryEntry[]> {
+    const client = await this.open();
+    try {
+      const closure = await this.closure(client);
+      yield* this.readScope(client, { mode: purpose, closure });
+    } finally {
+      await this.release(client);
+    }
+  }
+
+  async *listAnchors(): AsyncIterable<string[]> {
+    const client = await this.open();
+    try {
+      const closure = await this.closure(client);
+      const anchor = this.anchor.toLowerCase();
+      for await (const page of this.readScope(client, { mode: 'anchors', closure })) {
+        const anchors = page.map((e) => e.attributes[anchor]?.[0]).filter((a): a is string => !!a);
+        if (anchors.length) yield anchors;
+      }
+    } finally {
+      await this.release(client);
+    }
+  }
+
+  async readChanges(cursor: string | null, purpose: ReadPurpose): Promise<ChangeSet | null> {
+    return this.flavor === 'ad' ? this.readAdChanges(cursor, purpose) : this.readOpenLdapChanges(cursor, purpose);
+  }
+
+  async currentCursor(): Promise<string | null> {
+    const client = await this.open();
+    try {
+      if (this.flavor === 'ad') {
+        const root = await this.rootDse(client, ['highestCommittedUSN', 'dsServiceName']);
+        return encodeUsnCursor({ usn: BigInt(root['highestcommittedusn']?.[0] ?? '0'), dsServiceName: root['dsservicename']?.[0] ?? '' });
+      }
+      let highest = await this.contextCsn(client);
+      if (highest === '') {
+        // No syncprov (no contextCSN): the highest entryCSN in scope is the next best watermark.
+        for await (const page of this.readScope(client, { mode: 'anchors', accept: (e) => ((highest = maxCsn(highest, e.attributes['entrycsn']?.[0])), false) })) void page;
+      }
+      return encodeCsnCursor(highest);
+    } finally {
+      await this.release(client);
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const stop of [...this.watchers]) stop();
+    await Promise.all([...this.clients].map((c) => this.release(c)));
+  }
+
+  // --- delta ----------------------------------------------------------------------------------
+
+  private async readOpenLdapChanges(cursor: string | null, purpose: ReadPurpose): Promise<ChangeSet | null> {
+    const since = cursor === null ? '' : decodeCsnCursor(cursor);
+    if (since === null) return null;
+    const client = await this.open();
+    let closure: MemberClosure | undefined;
+    let watermark: string;
+    try {
+      // The server's contextCSN before reading: a change made while we read is then seen next time,
+      // even when it lands on an entry already read (the highest CSN seen alone would skip it).
+      watermark = await this.contextCsn(client);
+      // A cursor ahead of the server: restored from backup, or another server. Start over.
+      if (since !== '' && watermark !== '' && since > watermark) return null;
+      closure = await this.closure(client);
+      // A membership change of group X (or a nested group) changes who is in scope, but not the users'
+      // own entries: only a full cycle sees it.
+      if (since !== '' && closure && [...closure.groups.values()].some((mark) => mark !== undefined && mark > since)) return null;
+    } finally {
+      await this.release(client);
+    }
+    let highest = maxCsn(since, watermark);
+    const read: ScopeRead = {
+      mode: purpose,
+      closure,
+      since: since === '' ? undefined : { attribute: 'entryCSN', value: since },
+      accept: (entry) => {
+        const csn = entry.attributes['entrycsn']?.[0];
+        highest = maxCsn(highest, csn);
+        return since === '' || (csn !== undefined && csn > since);
+      },
+    };
+    return {
+      changed: this.readScopeWithOwnClient(read),
+      deleted: 'compare',
+      get nextCursor() {
+        return encodeCsnCursor(highest);
+      },
+    };
+  }
+
+  private async readAdChanges(cursor: string | null, purpose: ReadPurpose): Promise<ChangeSet | null> {
+    const previous = cursor === null ? null : decodeUsnCursor(cursor);
+    if (cursor !== null && previous === null) return null;
+    const client = await this.open();
+    let next: { usn: bigint; dsServiceName: string };
+    try {
+      const root = await this.rootDse(client, ['highestCommittedUSN', 'dsServiceName', 'defaultNamingContext']);
+      const highest = BigInt(root['highestcommittedusn']?.[0] ?? '0');
+      const dsServiceName = root['dsservicename']?.[0] ?? '';
+      next = { usn: highest, dsServiceName };
+      // USNs are per DC: a cursor of another DC, or one ahead of this DC, is no use.
+      if (previous && (normalizeDn(previous.dsServiceName) !== normalizeDn(dsServiceName) || previous.usn > highest)) return null;
+      if (previous && this.config.memberOfGroup) {
+        const group = this.config.memberOfGroup;
+        const base = root['defaultnamingcontext']?.[0] ?? this.config.baseDns[0] ?? '';
+        const changedGroups = and(
+          '(objectClass=group)',
+          escapeFilter`(|(distinguishedName=${group})(memberOf:${AD_IN_CHAIN}:=${group}))`,
+          `(uSNChanged>=${(previous.usn + 1n).toString()})`,
+        );
+        for await (const page of this.pages(client, base, changedGroups, ['1.1'])) if (page.length > 0) return null;
+      }
+    } finally {
+      await this.release(client);
+    }
+    const read: ScopeRead = { mode: purpose, since: previous ? { attribute: 'uSNChanged', value: (previous.usn + 1n).toString() } : undefined };
+    return { changed: this.readScopeWithOwnClient(read), deleted: 'compare', nextCursor: encodeUsnCursor(next) };
+  }
+
+  // --- reading ----------------------------------------------------------------------------------
+
+  private async *readScopeWithOwnClient(read: ScopeRead): AsyncIterable<DirectoryEntry[]> {
+    const client = await this.open();
+    try {
+      yield* this.readScope(client, read);
+    } finally {
+      await this.release(client);
+    }
+  }
+
+  /** Users then groups under every base, in scope, one page at a time. */
+  private async *readScope(client: Client, read: ScopeRead): AsyncGenerator<DirectoryEntry[]> {
+    const bases = this.config.baseDns;
+    const kinds: Kind[] = read.mode === 'passwords' ? ['users'] : ['users', 'groups'];
+    for (const [index, base] of bases.entries()) {
+      const earlier = bases.slice(0, index);
+      // A base inside an earlier one was read with it.
+      if (earlier.some((b) => isDnWithin(base, b))) continue;
+      for (const kind of kinds) {
+        const scopeFilter = kind === 'users' ? this.filters.users : this.filters.groups;
+        const filter = read.since ? changedSince(scopeFilter, read.since.attribute, read.since.value) : scopeFilter;
+        for await (const raw of this.pages(client, base, filter, this.attributesFor(read.mode, kind, read.closure))) {
+          const page: DirectoryEntry[] = [];
+          // Every result lies under `base`; a DN needs parsing only when some subtree is cut out of it.
+          const cuts = this.cutsWithin(base, earlier);
+          for (const r of raw) {
+            const entry = this.convert(r, read.mode);
+            if (read.accept && !read.accept(entry)) continue;
+            if (cuts.length > 0) {
+              const parts = dnParts(entry.dn);
+              if (cuts.some((cut) => isDnWithin(parts, cut))) continue;
+            }
+            if (kind === 'users' && read.closure && !isMemberOf(read.closure, entry.dn, entry.attributes['uid'])) continue;
+            page.push(entry);
+          }
+          if (page.length > 0) yield page;
+        }
+      }
+    }
+  }
+
+  private async *pages(client: Client, base: string, filter: string, attributes: string[]): AsyncGenerator<Entry[]> {
+    try {
+      const iterator = client.searchPaginated(base, {
+        scope: 'sub',
+        filter,
+        attributes,
+        // ldapts sends a 10 s server time limit unless told otherwise; large reads need longer.
+        timeLimit: 0,
+        paged: { pageSize: this.config.pageSize ?? DEFAULT_PAGE_SIZE },
+        explicitBufferAttributes: this.flavor === 'ad' ? AD_EXPLICIT_BUFFER_ATTRIBUTES : [],
+      });
+      for await (const result of iterator) yield result.searchEntries;
+    } catch (error) {
+      throw toDirectoryError(error, 'search', { url: this.config.url, baseDn: base });
+    }
+  }
+
+  private attributesFor(mode: ReadMode, kind: Kind, closure: MemberClosure | undefined): string[] {
+    const defaults = FLAVOR_DEFAULTS[this.flavor];
+    // memberUid holds user names: checking membership needs the uid of each user.
+    const forMembership = kind === 'users' && closure ? ['uid'] : [];
+    if (mode === 'anchors') return [defaults.anchor, ...(this.flavor === 'openldap' ? ['entryCSN'] : []), ...forMembership];
+    if (mode === 'passwords') return [defaults.anchor, ...defaults.passwordAttributes, ...forMembership];
+    return [...(this.config.attributes ?? ['*']), defaults.anchor, ...defaults.operational];
+  }
+
+  private convert(raw: Entry, mode: ReadMode): DirectoryEntry {
+    // ldapts adds an empty value for requested names it did not get, '*' included.
+    const drop = mode === 'objects' ? [...PASSWORD_ATTRIBUTES, '*', '+', '1.1'] : ['*', '+', '1.1'];
+    const entry = this.flavor === 'ad' ? toAdDirectoryEntry(raw, drop) : toDirectoryEntry(raw, {}, drop);
+    for (const [name, values] of Object.entries(entry.attributes)) if (values.length === 0) delete entry.attributes[name];
+    return entry;
+  }
+
+  /** Excluded subtrees and earlier (already read) bases that overlap `base`, as dnParts. */
+  private cutsWithin(base: string, earlier: string[]): string[][] {
+    const baseParts = dnParts(base);
+    return [...(this.config.excludeDns ?? []), ...earlier].map((dn) => dnParts(dn)).filter((cut) => isDnWithin(cut, baseParts) || isDnWithin(baseParts, cut));
+  }
+
+  private inScope(dn: string): boolean {
+    const excluded = this.config.excludeDns ?? [];
+    return this.config.baseDns.some((b) => isDnWithin(dn, b)) && !excluded.some((x) => isDnWithin(dn, x));
+  }
+
+  // --- server facts -----------------------------------------------------------------------------
+
+  private async rootDse(client: Client, attributes: string[]): Promise<Record<string, string[]>> {
+    try {
+      const result = await client.search('', { scope: 'base', filter: '(objectClass=*)', attributes, timeLimit: 0 });
+      const entry = result.searchEntries[0];
+      return entry ? toDirectoryEntry(entry, {}, []).attributes : {};
+    } catch (error) {
+      throw toDirectoryError(error, 'search', { url: this.config.url, baseDn: '(root DSE)' });
+    }
+  }
+
+  /** The highest contextCSN of the naming contexts that hold the base DNs ('' when the server keeps none). */
+  private async contextCsn(client: Client): Promise<string> {
+    const contexts = (await this.rootDse(client, ['namingContexts']))['namingcontexts'] ?? [];
+    const holding = new Set(this.config.baseDns.map((b) => contexts.find((c) => isDnWithin(b, c))).filter((c): c is string => c !== undefined));
+    let highest = '';
+    for (const context of holding) {
+      try {
+        const result = await client.search(context, { scope: 'base', filter: '(objectClass=*)', attributes: ['contextCSN'], timeLimit: 0 });
+        const values = toDirectoryEntry(result.searchEntries[0] ?? { dn: context }, {}, []).attributes['contextcsn'] ?? [];
+        highest = maxCsn(highest, ...values);
+      } catch (error) {
+        throw toDirectoryError(error, 'search', { url: this.config.url, baseDn: context });
+      }
+    }
+    return highest;
+  }
+
+  /** On OpenLDAP with memberOfGroup: who is in group X, nested groups included. */
+  private async closure(client: Client): Promise<MemberClosure | undefined> {
+    const group = this.config.memberOfGroup;
+    if (!group || this.flavor !== 'openldap') return undefined;
+    const contexts = (await this.rootDse(client, ['namingContexts']))['namingcontexts'] ?? [];
+    const context = contexts.find((c) => isDnWithin(group, c));
+    const bases = context ? [context] : this.config.baseDns;
+    const attributes = ['member', 'uniqueMember', 'memberUid', 'entryCSN'];
+    const groups = new Map<string, GroupMembers>();
+    const add = (raw: Entry): void => {
+      const { attributes: a } = toDirectoryEntry(raw, {}, []);
+      groups.set(normalizeDn(raw.dn), {
+        dns: [...(a['member'] ?? []), ...(a['uniquemember'] ?? [])].map((v) => normalizeDn(memberValueToDn(v))),
+        uids: (a['memberuid'] ?? []).map((u) => u.toLowerCase()),
+        changeMark: a['entrycsn']?.[0],
+      });
+    };
+    for (const base of bases) {
+      for await (const page of this.pages(client, base, this.filters.groups, attributes)) page.forEach(add);
+    }
+    if (!groups.has(normalizeDn(group))) {
+      try {
+        const result = await client.search(group, { scope: 'base', filter: '(objectClass=*)', attributes, timeLimit: 0 });
+        result.searchEntries.forEach(add);
+      } catch (error) {
+        if (error instanceof NoSuchObjectError) {
+          throw new AppError('DIR_SEARCH_FAILED', {
+            message: `The group ${group} (memberOfGroup) does not exist in ${this.config.url}.`,
+            hint: 'Correct memberOfGroup to the DN of an existing group, or remove it to sync every user in scope.',
+            cause: error,
+          });
+        }
+        throw toDirectoryError(error, 'search', { url: this.config.url, baseDn: group });
+      }
+    }
+    return memberClosure(group, groups);
+  }
+
+  // --- connections ----------------------------------------------------------------------------
+
+  private async open(): Promise<Client> {
+    const client = await openLdapClient(this.config, this.logger);
+    this.clients.add(client);
+    return client;
+  }
+
+  private async release(client: Client): Promise<void> {
+    if (!this.clients.delete(client)) return;
+    await client.unbind().catch(() => undefined);
+  }
+}

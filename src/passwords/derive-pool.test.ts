@@ -1,0 +1,46 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createDerivationPool, type DerivationPool } from './derive-pool.js';
+import { parseStoredPassword } from './schemes.js';
+import { checkPassword } from './verifier.js';
+import type { KdfParams } from './verifier-model.js';
+
+const FAST_KDF: KdfParams = { log2N: 10, r: 8, p: 1, keyLength: 32 };
+
+describe('createDerivationPool', () => {
+  let pool: DerivationPool | undefined;
+  afterEach(async () => {
+    await pool?.close();
+    pool = undefined;
+  });
+
+  it('derives verifiers in worker threads that check in the main thread', async () => {
+    pool = createDerivationPool(2);
+    expect(pool.size).toBe(2);
+    const passwords = ['een', 'twee', 'drie', 'vier', 'vijf'];
+    const sources = passwords.map((p) => parseStoredPassword(p));
+    const verifiers = await Promise.all(sources.map((s) => pool!.derive(s, FAST_KDF)));
+    for (const [i, verifier] of verifiers.entries()) {
+      expect(verifier.scheme).toBe('CLEARTEXT');
+      expect(await checkPassword(passwords[i]!, [verifier])).toBe(true);
+      expect(await checkPassword(passwords[(i + 1) % passwords.length]!, [verifier])).toBe(false);
+    }
+  }, 30_000);
+
+  it('passes AppErrors back from the worker', async () => {
+    pool = createDerivationPool(1);
+    await expect(pool.derive(parseStoredPassword('x'), { ...FAST_KDF, log2N: 99 })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    // The worker survives an error and serves the next request.
+    expect((await pool.derive(parseStoredPassword('x'), FAST_KDF)).kdf).toBe('scrypt');
+  }, 30_000);
+
+  it('rejects queued work on close and refuses new work', async () => {
+    pool = createDerivationPool(1);
+    const slow: KdfParams = { log2N: 16, r: 8, p: 1, keyLength: 32 };
+    const pending = [pool.derive(parseStoredPassword('a'), slow), pool.derive(parseStoredPassword('b'), slow)].map((p) =>
+      p.then(() => undefined, (error: unknown) => error),
+    );
+    await pool.close();
+    for (const outcome of await Promise.all(pending)) expect(String(outcome)).toMatch(/closed/);
+    await expect(pool.derive(parseStoredPassword('c'), FAST_KDF)).rejects.toThrow(/closed/);
+  }, 30_000);
+});

@@ -1,0 +1,160 @@
+/**
+ * The DirSync status rules: from what the store knows (settings, agents, last runs, error count)
+ * to the state and warnings the admin center shows. Pure: the caller loads the input and passes
+ * the current time, so the rules are tested as a truth table with an injected clock.
+ */
+import type { AgentView, DirSyncStatus, StatusWarning, WarningCode } from '../api/contract.js';
+import type { SyncRunRecord, TenantSettings } from '../store/ports.js';
+
+export const TROUBLESHOOTER_URL = '/troubleshooter';
+export const DEFAULT_STALE_AFTER_HOURS = 72;
+/** An agent heartbeats every few seconds; five silent minutes means it is down or cut off. */
+export const DEFAULT_AGENT_SILENT_AFTER_MINUTES = 5;
+
+export interface StatusAgent extends AgentView {
+  tlsVerificationDisabled: boolean;
+}
+
+export interface DirSyncStatusInput {
+  settings: Pick<TenantSettings, 'directorySyncEnabled' | 'passwordSyncEnabled' | 'staleAfterHours' | 'deleteThreshold'>;
+  agents: StatusAgent[];
+  /** Last run per kind whose outcome counts as "synced" (success or partial). */
+  lastSuccessfulDirectoryRun: SyncRunRecord | null;
+  lastSuccessfulPasswordRun: SyncRunRecord | null;
+  /** Last run per kind, whatever its outcome. */
+  lastDirectoryRun: SyncRunRecord | null;
+  lastPasswordRun: SyncRunRecord | null;
+  syncErrorCount: number;
+  agentSilentAfterMinutes?: number;
+}
+
+/** The count of deletes a blocked directory run held back; recorded in the run's counts. */
+export const PENDING_DELETES_COUNT = 'pendingDeletes';
+
+export function pendingDeletesOf(run: SyncRunRecord | null): number | null {
+  if (!run || run.outcome !== 'blocked') return null;
+  return run.counts[PENDING_DELETES_COUNT] ?? null;
+}
+
+const NUMBER_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
+
+/** 72 -> "three days", 24 -> "one day", 36 -> "36 hours": the words of the reference message. */
+export function describeHours(hours: number): string {
+  if (hours % 24 === 0) {
+    const days = hours / 24;
+    const word = NUMBER_WORDS[days] ?? String(days);
+    return `${word} ${days === 1 ? 'day' : 'days'}`;
+  }
+  return `${hours} ${hours === 1 ? 'hour' : 'hours'}`;
+}
+
+export function isStale(last: Date | null, now: Date, staleAfterHours: number): boolean {
+  // Exactly at the boundary is not stale: the rule is "more than three days ago".
+  return last === null || now.getTime() - last.getTime() > staleAfterHours * 3_600_000;
+}
+
+export function isSilent(lastHeartbeat: string | Date | null, now: Date, silentAfterMinutes: number): boolean {
+  if (lastHeartbeat === null) return true;
+  return now.getTime() - new Date(lastHeartbeat).getTime() > silentAfterMinutes * 60_000;
+}
+
+function warning(code: WarningCode, message: string): StatusWarning {
+  return { code, message, troubleshooterUrl: TROUBLESHOOTER_URL };
+}
+
+function latestOf(...runs: Array<SyncRunRecord | null>): SyncRunRecord | null {
+  let latest: SyncRunRecord | null = null;
+  for (const run of runs) if (run && (!latest || run.finishedAt.getTime() > latest.finishedAt.getTime())) latest = run;
+  return latest;
+}
+
+function plural(count: number, one: string, many: string): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+export function computeDirSyncStatus(input: DirSyncStatusInput, now: Date): DirSyncStatus {
+  const { settings } = input;
+  const staleAfterHours = settings.staleAfterHours || DEFAULT_STALE_AFTER_HOURS;
+  const silentAfter = input.agentSilentAfterMinutes ?? DEFAULT_AGENT_SILENT_AFTER_MINUTES;
+  const period = describeHours(staleAfterHours);
+  const warnings: StatusWarning[] = [];
+
+  const lastDirectory = input.lastSuccessfulDirectoryRun?.finishedAt ?? null;
+  const lastPassword = input.lastSuccessfulPasswordRun?.finishedAt ?? null;
+
+  // A switched-off sync is expected to go quiet, so its staleness is not a warning.
+  if (settings.directorySyncEnabled) {
+    if (lastDirectory === null) warnings.push(warning('DIRECTORY_SYNC_NEVER_RAN', 'Directory sync has never run.'));
+    else if (isStale(lastDirectory, now, staleAfterHours)) warnings.push(warning('DIRECTORY_SYNC_STALE', `The last directory sync was more than ${period} ago.`));
+  }
+  if (settings.passwordSyncEnabled) {
+    if (lastPassword === null) warnings.push(warning('PASSWORD_SYNC_NEVER_RAN', 'Password sync has never run.'));
+    else if (isStale(lastPassword, now, staleAfterHours)) warnings.push(warning('PASSWORD_SYNC_STALE', `The last password sync was more than ${period} ago.`));
+  }
+
+  if (input.agents.length === 0) {
+    warnings.push(warning('NO_AGENT', 'No agent is registered, so nothing is synchronized.'));
+  } else if (input.agents.every((agent) => isSilent(agent.lastHeartbeat, now, silentAfter))) {
+    // With several agents one silent standby is not an outage; all of them silent is.
+    warnings.push(warning('AGENT_SILENT', `No agent has sent a heartbeat for more than ${plural(silentAfter, 'minute', 'minutes')}.`));
+  }
+
+  for (const run of [input.lastDirectoryRun, input.lastPasswordRun]) {
+    if (run?.outcome === 'failed') {
+      const reason = run.errorMessage ? `: ${run.errorMessage}` : '.';
+      const code = run.errorCode ? ` (${run.errorCode})` : '';
+      warnings.push(warning('LAST_CYCLE_FAILED', `The last ${run.kind} sync cycle failed${code}${reason}`));
+    }
+  }
+
+  const pendingDeletes = pendingDeletesOf(input.lastDirectoryRun);
+  if (input.lastDirectoryRun?.outcome === 'blocked') {
+    const count = pendingDeletes === null ? 'more objects' : plural(pendingDeletes, 'object', 'objects');
+    warnings.push(warning('DELETE_THRESHOLD_EXCEEDED',
+      `The last directory sync cycle would delete ${count}, more than the threshold of ${settings.deleteThreshold}; no deletes were exported.`));
+  }
+
+  if (input.syncErrorCount > 0) {
+    warnings.push(warning('OBJECTS_IN_ERROR', `${plural(input.syncErrorCount, 'object has', 'objects have')} sync errors.`));
+  }
+
+  const insecure = input.agents.filter((agent) => agent.tlsVerificationDisabled);
+  if (insecure.length > 0) {
+    warnings.push(warning('TLS_VERIFICATION_DISABLED',
+      `TLS certificate verification towards the directory is switched off on ${insecure.map((agent) => agent.host).join(', ')}.`));
+  }
+
+  const reporting = activeOrLatestAgent(input.agents);
+  const lastCycle = latestOf(input.lastDirectoryRun, input.lastPasswordRun);
+
+  return {
+    state: lastDirectory === null ? 'never_synced' : warnings.length > 0 ? 'warning' : 'healthy',
+    directorySyncEnabled: settings.directorySyncEnabled,
+    lastDirectorySync: lastDirectory?.toISOString() ?? null,
+    passwordSyncEnabled: settings.passwordSyncEnabled,
+    lastPasswordSync: lastPassword?.toISOString() ?? null,
+    staleAfterHours,
+    warnings,
+    agents: input.agents.map(({ tlsVerificationDisabled: _omit, ...view }) => view),
+    syncErrorCount: input.syncErrorCount,
+    syncClientVersion: reporting?.version ?? null,
+    syncServiceAccount: reporting?.syncAccount ?? null,
+    lastCycle: lastCycle
+      ? { kind: lastCycle.kind, outcome: lastCycle.outcome, finishedAt: lastCycle.finishedAt.toISOString(), errorCode: lastCycle.errorCode, errorMessage: lastCycle.errorMessage }
+      : null,
+    pendingDeletes,
+  };
+}
+
+/** The agent whose version and sync account the admin center shows: the active one, else the last heard from. */
+export function activeOrLatestAgent<A extends AgentView>(agents: A[]): A | null {
+  const active = agents.find((agent) => agent.active);
+  if (active) return active;
+  let latest: A | null = null;
+  for (const agent of agents) {
+    const at = agent.lastHeartbeat ? new Date(agent.lastHeartbeat).getTime() : -Infinity;
+    const best = latest?.lastHeartbeat ? new Date(latest.lastHeartbeat).getTime() : -Infinity;
+    if (!latest || at > best) latest = agent;
+  }
+  return latest;
+}

@@ -1,0 +1,144 @@
+/**
+ * The admin API: sign-in with a session cookie and CSRF token, and what the admin center lists
+ * (users, groups, sync errors, agents, registration tokens, audit log).
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { hashAdminPassword, verifyAdminPassword } from '../../passwords/index.js';
+import { AppError } from '../../shared/errors.js';
+import { newId, newSecret, sha256Hex } from '../../shared/ids.js';
+import {
+  adminSignInRequest, userListQuery,
+  type AdminSession, type AgentView, type AuditEntry, type GroupView, type Page, type RegistrationTokenCreated, type SyncErrorView, type UserView,
+} from '../api/contract.js';
+import { adminOf, SESSION_COOKIE, SESSION_TTL_MS } from './auth.plugin.js';
+import type { TenantAppContext } from './context.js';
+import { route, type RouteSpec } from './route.js';
+import { lockedError, SignInGuard } from './sign-in-guard.js';
+
+export const REGISTRATION_TOKEN_TTL_MS = 24 * 3_600_000;
+
+const pageQuery = z.object({
+  page: z.coerce.number().int().min(1).default(1),
+  pageSize: z.coerce.number().int().min(1).max(200).default(25),
+});
+export const syncErrorListQuery = pageQuery.extend({
+  code: z.string().max(64).optional(),
+  search: z.string().max(256).optional(),
+});
+
+export interface RegistrationTokenView {
+  id: string;
+  createdBy: string;
+  expiresAt: string;
+  usedAt: string | null;
+}
+
+let dummyAdminHash: Promise<string> | null = null;
+/** A hash nobody knows the password of, so an unknown user name costs the same KDF as a wrong password. */
+function dummyHash(): Promise<string> {
+  dummyAdminHash ??= hashAdminPassword(newSecret(24));
+  return dummyAdminHash;
+}
+
+function setSessionCookie(req: FastifyRequest, reply: FastifyReply, token: string): void {
+  reply.setCookie(SESSION_COOKIE, token, {
+    httpOnly: true, sameSite: 'strict', secure: req.protocol === 'https', path: '/', maxAge: SESSION_TTL_MS / 1000,
+  });
+}
+
+export function adminRoutes(ctx: TenantAppContext): RouteSpec[] {
+  const { repo, clock } = ctx;
+  return [
+    route({
+      method: 'POST', url: '/api/v1/auth/sign-in', tag: 'auth', auth: 'none', body: adminSignInRequest,
+      summary: 'Admin sign-in: sets the dirbridge_session cookie and returns the CSRF token for changes.',
+      handler: async ({ body, req, reply }): Promise<AdminSession> => {
+        const now = clock.now();
+        const guard = new SignInGuard(repo, ctx.lockoutPolicy, `admin:${body.username.toLowerCase()}`, req.ip);
+        const retryAfter = await guard.retryAfter(now);
+        if (retryAfter > 0) {
+          await repo.audit({ actor: body.username, action: 'admin.sign_in_locked', details: { client: req.ip, retryAfterSeconds: retryAfter }, at: now });
+          throw lockedError(retryAfter);
+        }
+        const admin = await repo.findAdminByUsername(body.username);
+        const ok = await verifyAdminPassword(body.password, admin?.passwordHash ?? await dummyHash());
+        if (!admin || !ok) {
+          const locked = await guard.fail(now);
+          if (locked.length > 0) await repo.audit({ actor: body.username, action: 'admin.locked_out', details: { client: req.ip, keys: locked }, at: now });
+          req.log.info({ username: body.username }, 'admin sign-in failed');
+          throw new AppError('AUTH_INVALID_CREDENTIALS');
+        }
+        await guard.succeed();
+        const token = newSecret(32);
+        const csrfToken = newSecret(32);
+        await repo.createSession({ idHash: sha256Hex(token), adminId: admin.id, csrfToken, expiresAt: new Date(now.getTime() + SESSION_TTL_MS) });
+        await repo.audit({ actor: admin.username, action: 'admin.signed_in', details: { client: req.ip }, at: now });
+        setSessionCookie(req, reply, token);
+        return { username: admin.username, role: admin.role, csrfToken };
+      },
+    }),
+    route({
+      method: 'POST', url: '/api/v1/auth/sign-out', tag: 'auth', auth: 'admin', status: 204,
+      summary: 'Admin sign-out: ends the session.',
+      handler: async ({ req, reply }) => {
+        await repo.deleteSession(adminOf(req).sessionIdHash);
+        reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      },
+    }),
+    route({
+      method: 'GET', url: '/api/v1/auth/me', tag: 'auth', auth: 'admin',
+      summary: 'The signed-in admin, role and CSRF token.',
+      handler: async ({ req }): Promise<AdminSession> => {
+        const admin = adminOf(req);
+        return { username: admin.username, role: admin.role, csrfToken: admin.csrfToken };
+      },
+    }),
+    route({
+      method: 'GET', url: '/api/v1/users', tag: 'directory', auth: 'admin', query: userListQuery,
+      summary: 'Users (Active users), with search on name, UPN and mail, paged.',
+      handler: async ({ query }): Promise<Page<UserView>> => repo.listUsers(query),
+    }),
+    route({
+      method: 'GET', url: '/api/v1/groups', tag: 'directory', auth: 'admin', query: userListQuery,
+      summary: 'Groups with their member counts, with search, paged.',
+      handler: async ({ query }): Promise<Page<GroupView>> => repo.listGroups(query),
+    }),
+    route({
+      method: 'GET', url: '/api/v1/sync-errors', tag: 'directory', auth: 'admin', query: syncErrorListQuery,
+      summary: 'Objects in error: object, DN, attribute, code, message, what to do, first and last seen; filter by code or search.',
+      handler: async ({ query }): Promise<Page<SyncErrorView>> => repo.listSyncErrors(query),
+    }),
+    route({
+      method: 'GET', url: '/api/v1/agents', tag: 'agents', auth: 'admin',
+      summary: 'Registered agents with host, version, last heartbeat and which one is active.',
+      handler: async (): Promise<AgentView[]> => repo.listAgents(),
+    }),
+    route({
+      method: 'GET', url: '/api/v1/registration-tokens', tag: 'agents', auth: 'admin',
+      summary: 'Registration tokens (never the token itself): who created them, expiry, use.',
+      handler: async (): Promise<RegistrationTokenView[]> => (await repo.listRegistrationTokens()).map((token) => ({
+        id: token.id, createdBy: token.createdBy, expiresAt: token.expiresAt.toISOString(), usedAt: token.usedAt?.toISOString() ?? null,
+      })),
+    }),
+    route({
+      method: 'POST', url: '/api/v1/registration-tokens', tag: 'agents', auth: 'global_admin', status: 201,
+      summary: 'Create a one-time agent registration token valid for 24 hours; the token is shown once. Audited.',
+      handler: async ({ req }): Promise<RegistrationTokenCreated> => {
+        const admin = adminOf(req);
+        const now = clock.now();
+        const id = newId();
+        const token = newSecret(32);
+        const expiresAt = new Date(now.getTime() + REGISTRATION_TOKEN_TTL_MS);
+        await repo.createRegistrationToken({ id, tokenHash: sha256Hex(token), createdBy: admin.username, expiresAt, usedAt: null });
+        await repo.audit({ actor: admin.username, action: 'registration_token.created', details: { id, expiresAt: expiresAt.toISOString() }, at: now });
+        return { id, token, expiresAt: expiresAt.toISOString() };
+      },
+    }),
+    route({
+      method: 'GET', url: '/api/v1/audit', tag: 'audit', auth: 'admin', query: pageQuery,
+      summary: 'The audit log, newest first, paged.',
+      handler: async ({ query }): Promise<Page<AuditEntry>> => repo.listAudit(query),
+    }),
+  ];
+}

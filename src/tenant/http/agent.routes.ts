@@ -1,0 +1,123 @@
+/**
+ * The agent API: registration with a one-time token, heartbeats (which also hand out the
+ * settings and the active-agent lease), object and password batches, and run reports.
+ */
+import { AppError } from '../../shared/errors.js';
+import { newId, newSecret, sha256Hex } from '../../shared/ids.js';
+import {
+  agentHeartbeatRequest, agentRegisterRequest, objectBatchRequest, passwordBatchRequest, syncRunReport,
+  type AgentRegisterResponse, type AgentSettings, type BatchResult,
+} from '../api/contract.js';
+import { PENDING_DELETES_COUNT } from '../domain/status.js';
+import type { AgentRecord, NewSyncError, TenantRepository } from '../store/ports.js';
+import { agentOf } from './auth.plugin.js';
+import type { TenantAppContext } from './context.js';
+import { route, type RouteSpec } from './route.js';
+
+/** Seconds the active-agent lease lasts without a heartbeat; a standby takes over after that. */
+export const LEASE_TTL_SECONDS = 60;
+/** A batch holds up to 5000 changes; a group may list many members. */
+const BATCH_BODY_LIMIT = 64 * 1024 * 1024;
+
+export async function agentSettings(repo: TenantRepository, agent: AgentRecord, now: Date): Promise<AgentSettings> {
+  const [settings, active] = await Promise.all([repo.getSettings(), repo.acquireLease(agent.id, now, LEASE_TTL_SECONDS)]);
+  return {
+    directorySyncEnabled: settings.directorySyncEnabled,
+    passwordSyncEnabled: settings.passwordSyncEnabled,
+    kdfParams: settings.kdfParams,
+    deleteThreshold: settings.deleteThreshold,
+    allowedDeletes: settings.allowedDeletes,
+    active,
+  };
+}
+
+export function agentRoutes(ctx: TenantAppContext): RouteSpec[] {
+  const { repo, clock } = ctx;
+  return [
+    route({
+      method: 'POST', url: '/api/v1/agent/register', tag: 'agent', auth: 'none', body: agentRegisterRequest, status: 201,
+      summary: 'Register an agent with a one-time registration token; returns its credential once.',
+      handler: async ({ body, req }): Promise<AgentRegisterResponse> => {
+        const now = clock.now();
+        const agentId = newId();
+        const secret = newSecret(32);
+        const agent = await repo.redeemRegistrationToken(sha256Hex(body.registrationToken), now, {
+          id: agentId, host: body.host, version: body.version, credentialHash: sha256Hex(secret), createdAt: now,
+        });
+        if (!agent) throw new AppError('REGISTRATION_TOKEN_INVALID');
+        await repo.audit({ actor: `agent:${agent.id}`, action: 'agent.registered', details: { agentId: agent.id, host: agent.host, version: agent.version }, at: now });
+        req.log.info({ agentId: agent.id, host: agent.host }, 'agent registered');
+        return { agentId: agent.id, credential: `${agent.id}.${secret}` };
+      },
+    }),
+    route({
+      method: 'POST', url: '/api/v1/agent/heartbeat', tag: 'agent', auth: 'agent', body: agentHeartbeatRequest,
+      summary: 'Heartbeat: records host, version and source; returns the settings and whether this agent holds the active lease.',
+      handler: async ({ body, req }): Promise<AgentSettings> => {
+        const agent = agentOf(req);
+        const now = clock.now();
+        await repo.recordHeartbeat(agent.id, now, body);
+        return agentSettings(repo, agent, now);
+      },
+    }),
+    route({
+      method: 'GET', url: '/api/v1/agent/settings', tag: 'agent', auth: 'agent',
+      summary: 'The settings the agent obeys (password sync on/off, KDF parameters, delete threshold, allowed deletes).',
+      handler: async ({ req }): Promise<AgentSettings> => agentSettings(repo, agentOf(req), clock.now()),
+    }),
+    route({
+      method: 'POST', url: '/api/v1/agent/batches/objects', tag: 'agent', auth: 'agent', body: objectBatchRequest, bodyLimit: BATCH_BODY_LIMIT,
+      summary: 'Apply a batch of object changes all-or-nothing; a batch id seen before changes nothing (duplicate: true).',
+      handler: async ({ body, req }): Promise<BatchResult> => {
+        const agent = agentOf(req);
+        const result = await repo.applyObjectBatch(body.batchId, agent.id, body.changes, clock.now());
+        req.log.info({ batchId: body.batchId, changes: body.changes.length, applied: result.applied, errors: result.errors.length, duplicate: result.duplicate }, 'object batch');
+        return { batchId: body.batchId, duplicate: result.duplicate, applied: result.applied, errors: result.errors };
+      },
+    }),
+    route({
+      method: 'POST', url: '/api/v1/agent/batches/passwords', tag: 'agent', auth: 'agent', body: passwordBatchRequest, bodyLimit: BATCH_BODY_LIMIT,
+      summary: 'Apply a batch of password verifiers (set), removals (clear) and per-user errors; only clear is accepted while password sync is off.',
+      handler: async ({ body, req }): Promise<BatchResult> => {
+        const agent = agentOf(req);
+        const settings = await repo.getSettings();
+        if (!settings.passwordSyncEnabled) {
+          const refused = body.items.filter((item) => item.op !== 'clear').length;
+          if (refused > 0) {
+            throw new AppError('PASSWORD_SYNC_DISABLED', {
+              message: `Password sync is switched off for this tenant; the batch holds ${refused} item(s) other than 'clear'. Nothing was applied.`,
+              details: { batchId: body.batchId, refusedItems: refused },
+            });
+          }
+        }
+        const result = await repo.applyPasswordBatch(body.batchId, agent.id, body.items, clock.now());
+        req.log.info({ batchId: body.batchId, items: body.items.length, applied: result.applied, errors: result.errors.length, duplicate: result.duplicate }, 'password batch');
+        return { batchId: body.batchId, duplicate: result.duplicate, applied: result.applied, errors: result.errors };
+      },
+    }),
+    route({
+      method: 'POST', url: '/api/v1/agent/runs', tag: 'agent', auth: 'agent', body: syncRunReport, bodyLimit: BATCH_BODY_LIMIT,
+      summary: 'Report a finished (or failed, or blocked) sync cycle with its counts and per-object errors.',
+      handler: async ({ body, req }): Promise<{ runId: string; recorded: true }> => {
+        const agent = agentOf(req);
+        const counts: Record<string, number> = { ...body.counts };
+        // The run record has no column of its own for held-back deletes; the status reads it from the counts.
+        if (body.pendingDeletes !== undefined) counts[PENDING_DELETES_COUNT] = body.pendingDeletes;
+        const agentErrors: NewSyncError[] = body.objectErrors.map((error) => ({ ...error, origin: 'agent', runKind: body.kind }));
+        await repo.recordRun({
+          id: body.runId, agentId: agent.id, kind: body.kind, mode: body.mode ?? null,
+          startedAt: new Date(body.startedAt), finishedAt: new Date(body.finishedAt), outcome: body.outcome,
+          counts, errorCode: body.errorCode, errorMessage: body.errorMessage,
+        }, agentErrors);
+        // A directory cycle that ran through has used the deletes an admin allowed once.
+        if (body.kind === 'directory' && (body.outcome === 'success' || body.outcome === 'partial')) {
+          const settings = await repo.getSettings();
+          if (settings.allowedDeletes > 0) await repo.updateSettings({ allowedDeletes: 0 });
+        }
+        ctx.runCounters.increment(body.kind, body.outcome);
+        req.log.info({ runId: body.runId, kind: body.kind, outcome: body.outcome, errorCode: body.errorCode }, 'sync run reported');
+        return { runId: body.runId, recorded: true };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,117 @@
+/**
+ * Builds the tenant service's Fastify app: security headers, cookies, the error shape, the route
+ * table (agent, admin, DirSync, sign-in, operations, OpenAPI) and, when given, the admin UI with
+ * an SPA fallback. No listener: `service.ts` listens, tests use `app.inject()`.
+ */
+import { randomUUID } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { systemClock, type Clock } from '../../shared/clock.js';
+import { AppError } from '../../shared/errors.js';
+import { REDACTED_PATHS, type Logger } from '../../shared/logger.js';
+import { DEFAULT_LOCKOUT_POLICY, type LockoutPolicy } from '../domain/lockout.js';
+import { DEFAULT_AGENT_SILENT_AFTER_MINUTES } from '../domain/status.js';
+import type { TenantStore } from '../store/ports.js';
+import { adminRoutes } from './admin.routes.js';
+import { agentRoutes } from './agent.routes.js';
+import { createAuthGuards } from './auth.plugin.js';
+import type { TenantAppContext } from './context.js';
+import { dirsyncRoutes } from './dirsync.routes.js';
+import { installErrorHandler, sendError } from './error-handler.js';
+import { metricsRoutes, RunCounters } from './metrics.routes.js';
+import { openApiRoute } from './openapi.js';
+import { registerRoutes, type RouteSpec } from './route.js';
+import { signInRoutes } from './sign-in.routes.js';
+
+export interface TenantAppOptions {
+  store: TenantStore;
+  tenantId: string;
+  logger: Logger;
+  version: string;
+  clock?: Clock | undefined;
+  /** Folder of the built admin center (index.html + assets); without it only the API is served. */
+  uiDir?: string | undefined;
+  /** Trust X-Forwarded-* from a reverse proxy (client address for lockout, https for the cookie). */
+  trustProxy?: boolean | undefined;
+  lockoutPolicy?: LockoutPolicy | undefined;
+  agentSilentAfterMinutes?: number | undefined;
+}
+
+/** Paths that never fall back to the admin UI. */
+const API_PREFIXES = ['/api/', '/healthz', '/metrics'];
+
+/**
+ * The admin center is a Vite-built SPA: its scripts and styles are files of its own origin, and
+ * Fluent UI (Griffel) injects style elements at run time, hence 'unsafe-inline' for styles only.
+ */
+const CONTENT_SECURITY_POLICY = {
+  useDefaults: false,
+  directives: {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'", "'unsafe-inline'"],
+    imgSrc: ["'self'", 'data:'],
+    fontSrc: ["'self'", 'data:'],
+    connectSrc: ["'self'"],
+    objectSrc: ["'none'"],
+    baseUri: ["'self'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+  },
+};
+
+export async function buildTenantApp(options: TenantAppOptions): Promise<FastifyInstance> {
+  const clock = options.clock ?? systemClock;
+  // Redaction is set again on the child in case the caller's logger was made without it.
+  const logger = options.logger.child({ component: 'tenant-http', tenantId: options.tenantId }, { redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
+  const app = Fastify({
+    loggerInstance: logger,
+    genReqId: () => randomUUID(),
+    trustProxy: options.trustProxy ?? false,
+  }) as unknown as FastifyInstance;
+
+  installErrorHandler(app);
+  await app.register(fastifyCookie);
+  await app.register(fastifyHelmet, { contentSecurityPolicy: CONTENT_SECURITY_POLICY });
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+
+  const repo = options.store.forTenant(options.tenantId);
+  const ctx: TenantAppContext = {
+    store: options.store,
+    repo,
+    clock,
+    version: options.version,
+    lockoutPolicy: options.lockoutPolicy ?? DEFAULT_LOCKOUT_POLICY,
+    agentSilentAfterMinutes: options.agentSilentAfterMinutes ?? DEFAULT_AGENT_SILENT_AFTER_MINUTES,
+    runCounters: new RunCounters(),
+  };
+  const specs: RouteSpec[] = [
+    ...agentRoutes(ctx),
+    ...adminRoutes(ctx),
+    ...dirsyncRoutes(ctx),
+    ...signInRoutes(ctx),
+    ...metricsRoutes(ctx),
+  ];
+  specs.push(openApiRoute(() => specs, options.version));
+  registerRoutes(app, specs, createAuthGuards(repo, clock));
+
+  const uiDir = options.uiDir;
+  if (uiDir) await app.register(fastifyStatic, { root: uiDir, index: 'index.html' });
+
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0] ?? '/';
+    const isApi = API_PREFIXES.some((prefix) => path === prefix.replace(/\/$/, '') || path.startsWith(prefix));
+    const lastSegment = path.slice(path.lastIndexOf('/') + 1);
+    // Client-side routes (/dirsync, /users/...) get the SPA; a missing asset (a.js) stays a 404.
+    if (uiDir && !isApi && (req.method === 'GET' || req.method === 'HEAD') && !lastSegment.includes('.')) {
+      return reply.type('text/html; charset=utf-8').sendFile('index.html');
+    }
+    return sendError(reply, new AppError('NOT_FOUND', { details: { method: req.method, path } }));
+  });
+
+  return app;
+}

@@ -1,0 +1,15 @@
+/** What every route module gets from buildTenantApp: the tenant's repository and the injected clock. */
+import type { Clock } from '../../shared/clock.js';
+import type { LockoutPolicy } from '../domain/lockout.js';
+import type { TenantRepository, TenantStore } from '../store/ports.js';
+import type { RunCounters } from './metrics.routes.js';
+
+export interface TenantAppContext {
+  store: TenantStore;
+  repo: TenantRepository;
+  clock: Clock;
+  version: string;
+  lockoutPolicy: LockoutPolicy;
+  agentSilentAfterMinutes: number;
+  runCounters: RunCounters;
+}

@@ -1,0 +1,101 @@
+/**
+ * DirSync management: the status card and page, the troubleshooter, the settings a global admin
+ * switches (audited with before/after), and the two deliberate actions: allow the deletes a
+ * blocked cycle held back, and remove every synced password hash.
+ */
+import { z } from 'zod';
+import { AppError } from '../../shared/errors.js';
+import { settingsPatchRequest, type DirSyncStatus, type TroubleshooterReport } from '../api/contract.js';
+import { computeDirSyncStatus, pendingDeletesOf, type DirSyncStatusInput } from '../domain/status.js';
+import { runTroubleshooter } from '../domain/troubleshooter.js';
+import type { TenantRepository, TenantSettings } from '../store/ports.js';
+import { adminOf } from './auth.plugin.js';
+import type { TenantAppContext } from './context.js';
+import { route, type RouteSpec } from './route.js';
+
+/** The exact words an admin types to remove every synced password hash. */
+export const CLEAR_VERIFIERS_CONFIRMATION = 'REMOVE ALL PASSWORD HASHES';
+export const clearVerifiersRequest = z.object({ confirm: z.literal(CLEAR_VERIFIERS_CONFIRMATION) }).strict();
+
+export async function loadStatusInput(repo: TenantRepository, agentSilentAfterMinutes: number): Promise<DirSyncStatusInput> {
+  const [settings, agents, lastSuccessfulDirectoryRun, lastSuccessfulPasswordRun, lastDirectoryRun, lastPasswordRun, syncErrorCount] = await Promise.all([
+    repo.getSettings(), repo.listAgents(),
+    repo.lastSuccessfulRun('directory'), repo.lastSuccessfulRun('password'),
+    repo.lastRun('directory'), repo.lastRun('password'),
+    repo.countSyncErrors(),
+  ]);
+  // The views do not carry the TLS flag; the records do.
+  const records = await Promise.all(agents.map((agent) => repo.findAgent(agent.id)));
+  return {
+    settings,
+    agents: agents.map((agent, i) => ({ ...agent, tlsVerificationDisabled: records[i]?.tlsVerificationDisabled ?? false })),
+    lastSuccessfulDirectoryRun, lastSuccessfulPasswordRun, lastDirectoryRun, lastPasswordRun, syncErrorCount,
+    agentSilentAfterMinutes,
+  };
+}
+
+export function dirsyncRoutes(ctx: TenantAppContext): RouteSpec[] {
+  const { repo, clock } = ctx;
+  return [
+    route({
+      method: 'GET', url: '/api/v1/dirsync/status', tag: 'dirsync', auth: 'admin',
+      summary: 'DirSync status: state, last directory and password sync, warnings (stale after three days), agents, objects in error.',
+      handler: async (): Promise<DirSyncStatus> => computeDirSyncStatus(await loadStatusInput(repo, ctx.agentSilentAfterMinutes), clock.now()),
+    }),
+    route({
+      method: 'GET', url: '/api/v1/troubleshooter', tag: 'dirsync', auth: 'admin',
+      summary: 'Run the troubleshooter: each check with a verdict, what was found and what to do.',
+      handler: async (): Promise<TroubleshooterReport> => runTroubleshooter(await loadStatusInput(repo, ctx.agentSilentAfterMinutes), clock.now()),
+    }),
+    route({
+      method: 'GET', url: '/api/v1/dirsync/settings', tag: 'dirsync', auth: 'admin',
+      summary: 'The tenant sync settings.',
+      handler: async (): Promise<TenantSettings> => repo.getSettings(),
+    }),
+    route({
+      method: 'PATCH', url: '/api/v1/dirsync/settings', tag: 'dirsync', auth: 'global_admin', body: settingsPatchRequest,
+      summary: 'Change sync settings (password sync on/off, directory sync on/off, stale period, delete threshold); audited as settings.changed.',
+      handler: async ({ body, req }): Promise<TenantSettings> => {
+        const admin = adminOf(req);
+        const before = await repo.getSettings();
+        const changedBefore: Record<string, unknown> = {};
+        const changedAfter: Record<string, unknown> = {};
+        for (const [key, value] of Object.entries(body) as Array<[keyof typeof body, unknown]>) {
+          if (value !== undefined && before[key] !== value) {
+            changedBefore[key] = before[key];
+            changedAfter[key] = value;
+          }
+        }
+        if (Object.keys(changedAfter).length === 0) return before;
+        const after = await repo.updateSettings(changedAfter as Partial<TenantSettings>);
+        await repo.audit({ actor: admin.username, action: 'settings.changed', details: { before: changedBefore, after: changedAfter }, at: clock.now() });
+        req.log.info({ admin: admin.username, changed: Object.keys(changedAfter) }, 'settings changed');
+        return after;
+      },
+    }),
+    route({
+      method: 'POST', url: '/api/v1/dirsync/allow-deletes', tag: 'dirsync', auth: 'global_admin',
+      summary: 'Allow, once, the deletes a directory cycle held back because they exceeded the threshold; audited.',
+      handler: async ({ req }): Promise<{ allowedDeletes: number }> => {
+        const admin = adminOf(req);
+        const last = await repo.lastRun('directory');
+        const pending = pendingDeletesOf(last);
+        if (last?.outcome !== 'blocked' || pending === null) throw new AppError('NO_BLOCKED_DELETES');
+        await repo.updateSettings({ allowedDeletes: pending });
+        await repo.audit({ actor: admin.username, action: 'deletes.allowed', details: { allowedDeletes: pending, runId: last.id }, at: clock.now() });
+        return { allowedDeletes: pending };
+      },
+    }),
+    route({
+      method: 'POST', url: '/api/v1/dirsync/clear-verifiers', tag: 'dirsync', auth: 'global_admin', body: clearVerifiersRequest,
+      summary: `Remove every synced password hash (body { "confirm": "${CLEAR_VERIFIERS_CONFIRMATION}" }); audited.`,
+      handler: async ({ req }): Promise<{ cleared: number }> => {
+        const admin = adminOf(req);
+        const cleared = await repo.clearAllVerifiers();
+        await repo.audit({ actor: admin.username, action: 'verifiers.cleared', details: { users: cleared }, at: clock.now() });
+        req.log.warn({ admin: admin.username, users: cleared }, 'all synced password hashes removed');
+        return { cleared };
+      },
+    }),
+  ];
+}

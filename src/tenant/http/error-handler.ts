@@ -1,0 +1,48 @@
+/**
+ * Every failure leaves as `{ error: { code, message, hint, details? } }` with the registry's
+ * status. Anything that is not an exposed AppError is answered as INTERNAL_ERROR and logged with
+ * the request id; its cause never reaches the client.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ZodError } from 'zod';
+import { AppError, toPublicError } from '../../shared/errors.js';
+import { requestInvalid } from './route.js';
+
+/** Fastify's own client errors (bad JSON, too large, wrong content type) in words a caller can act on. */
+function fastifyClientError(error: FastifyError): AppError | null {
+  const status = error.statusCode ?? 500;
+  if (status < 400 || status >= 500) return null;
+  const code = error.code ?? '';
+  let message = 'The request cannot be read.';
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') message = 'The request body is larger than this endpoint accepts.';
+  else if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') message = 'The request has a content type this endpoint does not accept; send application/json.';
+  else if (code === 'FST_ERR_CTP_EMPTY_JSON_BODY') message = 'The request body is empty but its content type is application/json.';
+  else if (code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError || /JSON/i.test(error.message)) message = 'The request body is not valid JSON.';
+  return new AppError('REQUEST_INVALID', { message, details: { in: 'body', reason: code || 'unreadable' } });
+}
+
+export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
+  const body = toPublicError(error);
+  const status = error.expose ? error.status : 500;
+  if (error.code === 'SIGN_IN_LOCKED' && typeof error.details?.['retryAfterSeconds'] === 'number') {
+    reply.header('retry-after', String(error.details['retryAfterSeconds']));
+  }
+  return reply.code(status).send({ error: body });
+}
+
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((raw: unknown, req: FastifyRequest, reply: FastifyReply) => {
+    let error: AppError | null = null;
+    if (raw instanceof AppError) error = raw;
+    else if (raw instanceof ZodError) error = requestInvalid(raw, 'body');
+    else if (raw && typeof raw === 'object' && 'statusCode' in raw) error = fastifyClientError(raw as FastifyError);
+
+    if (error && error.expose) {
+      if (error.status >= 500) req.log.error({ err: raw, code: error.code }, 'request failed');
+      return sendError(reply, error);
+    }
+    // Unexpected or private: log it whole (the logger redacts secrets), answer generically.
+    req.log.error({ err: raw }, 'request failed with an internal error');
+    return reply.code(error?.status && error.status >= 500 ? error.status : 500).send({ error: toPublicError(error ?? raw) });
+  });
+}

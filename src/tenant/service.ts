@@ -1,0 +1,62 @@
+/**
+ * Starting the tenant service: the first-start bootstrap (tenant + initial admin) and the HTTP
+ * listener. The CLI (composition root) opens the store and calls these.
+ */
+import type { FastifyInstance } from 'fastify';
+import { hashAdminPassword } from '../passwords/index.js';
+import type { Clock } from '../shared/clock.js';
+import { newSecret } from '../shared/ids.js';
+import type { Logger } from '../shared/logger.js';
+import { buildTenantApp } from './http/app.js';
+import type { TenantStore } from './store/ports.js';
+
+export const INITIAL_ADMIN_USERNAME = 'admin';
+
+export type BootstrapResult =
+  | { created: true; username: string; password: string }
+  | { created: false };
+
+/**
+ * Makes sure the tenant exists and has an admin. On the first start only it creates `admin`
+ * (global_admin) with the given password (e.g. DIRBRIDGE_INITIAL_ADMIN_PASSWORD) or a freshly
+ * generated one, and returns it once so the CLI can print it; later starts return created: false.
+ */
+export async function bootstrapTenant(store: TenantStore, tenantId: string, options: { initialAdminPassword?: string | undefined; tenantName?: string } = {}): Promise<BootstrapResult> {
+  await store.migrate();
+  await store.ensureTenant(tenantId, options.tenantName ?? tenantId);
+  const repo = store.forTenant(tenantId);
+  if ((await repo.countAdmins()) > 0) return { created: false };
+  const password = options.initialAdminPassword && options.initialAdminPassword.length > 0 ? options.initialAdminPassword : newSecret(18);
+  await repo.createAdmin({ username: INITIAL_ADMIN_USERNAME, role: 'global_admin', passwordHash: await hashAdminPassword(password) });
+  await repo.audit({ actor: 'system', action: 'admin.created', details: { username: INITIAL_ADMIN_USERNAME, role: 'global_admin', initial: true }, at: new Date() });
+  return { created: true, username: INITIAL_ADMIN_USERNAME, password };
+}
+
+export interface StartTenantServiceOptions {
+  store: TenantStore;
+  tenantId: string;
+  port: number;
+  host: string;
+  logger: Logger;
+  uiDir?: string | undefined;
+  version: string;
+  clock?: Clock | undefined;
+  trustProxy?: boolean | undefined;
+}
+
+export interface RunningTenantService {
+  /** e.g. http://127.0.0.1:8080 (the real port when 0 was asked for). */
+  url: string;
+  app: FastifyInstance;
+  /** Stops listening and waits for requests in flight; the store stays open (the caller owns it). */
+  close(): Promise<void>;
+}
+
+export async function startTenantService(options: StartTenantServiceOptions): Promise<RunningTenantService> {
+  const app = await buildTenantApp(options);
+  await app.listen({ port: options.port, host: options.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
+  return { url: `http://${host}:${port}`, app, close: () => app.close() };
+}

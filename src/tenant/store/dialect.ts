@@ -1,0 +1,48 @@
+/**
+ * The few places where SQLite and PostgreSQL differ, kept in one file so the repositories read
+ * the same for both.
+ */
+import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely';
+
+export type StoreDialect = 'sqlite' | 'postgres';
+
+/**
+ * Rows per multi-row statement. SQLite allows 32,766 bound parameters per statement, PostgreSQL
+ * 65,535; callers pass their column count.
+ */
+export function rowsPerStatement(dialect: StoreDialect, columns: number): number {
+  const limit = dialect === 'sqlite' ? 32_766 : 65_535;
+  return Math.max(1, Math.min(1000, Math.floor(limit / columns)));
+}
+
+/** Values per `IN (...)` list. */
+export const IN_LIST_CHUNK = 900;
+
+/** Whether a thrown driver error is a unique or primary key violation. */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** `column LIKE '%term%'` on an already lower-cased column, with the term's wildcards escaped. */
+export function containsLower(column: Expression<unknown>, term: string): RawBuilder<SqlBool> {
+  const escaped = term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+  return sql<SqlBool>`${column} like ${`%${escaped}%`} escape '\\'`;
+}
+
+/** PostgreSQL returns bigint and count(*) as strings; SQLite as numbers. */
+export function toNumber(value: number | string | bigint): number {
+  return typeof value === 'number' ? value : Number(value);
+}
+
+export function toDate(value: number | string | bigint): Date;
+export function toDate(value: number | string | bigint | null): Date | null;
+export function toDate(value: number | string | bigint | null): Date | null {
+  return value === null ? null : new Date(toNumber(value));
+}
+
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

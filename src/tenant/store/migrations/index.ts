@@ -1,0 +1,19 @@
+/**
+ * The in-code migration list, applied in name order by Kysely's Migrator. Names are never
+ * changed once released; a schema change is a new file.
+ */
+import type { Migration, MigrationProvider } from 'kysely';
+import type { StoreDialect } from '../dialect.js';
+import { initialSchema } from './0001-initial.js';
+import { searchIndexes } from './0002-search-indexes.js';
+
+export function migrationProvider(dialect: StoreDialect): MigrationProvider {
+  return {
+    async getMigrations(): Promise<Record<string, Migration>> {
+      return {
+        '0001-initial': initialSchema(dialect),
+        '0002-search-indexes': searchIndexes(dialect),
+      };
+    },
+  };
+}

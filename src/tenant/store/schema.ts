@@ -1,0 +1,162 @@
+/**
+ * Row types of the store, shared by SQLite and PostgreSQL. The same DDL serves both:
+ * times are epoch milliseconds (`bigint`; PostgreSQL hands them back as strings, so read them
+ * through `toDate`/`toNumber`), booleans are 0/1 integers, JSON is text.
+ */
+/** A bigint column: written as a number, read as number (SQLite) or string (PostgreSQL). */
+type Big = number;
+
+export interface TenantsTable { id: string; name: string; created_at: Big }
+
+export interface SettingsTable {
+  tenant_id: string;
+  directory_sync_enabled: number;
+  password_sync_enabled: number;
+  stale_after_hours: number;
+  delete_threshold: number;
+  allowed_deletes: number;
+  kdf_params: string;
+  updated_at: Big;
+}
+
+export interface AdminsTable {
+  tenant_id: string;
+  id: string;
+  username: string;
+  username_lower: string;
+  role: string;
+  password_hash: string;
+  created_at: Big;
+}
+
+export interface SessionsTable { tenant_id: string; id_hash: string; admin_id: string; csrf_token: string; expires_at: Big }
+
+export interface AgentsTable {
+  tenant_id: string;
+  id: string;
+  host: string;
+  version: string;
+  credential_hash: string;
+  last_heartbeat: Big | null;
+  source: string | null;
+  sync_account: string | null;
+  tls_verification_disabled: number;
+  created_at: Big;
+}
+
+export interface RegistrationTokensTable {
+  tenant_id: string;
+  id: string;
+  token_hash: string;
+  created_by: string;
+  expires_at: Big;
+  used_at: Big | null;
+}
+
+export interface AgentLeaseTable { tenant_id: string; agent_id: string; expires_at: Big }
+
+export interface UsersTable {
+  tenant_id: string;
+  anchor: string;
+  dn: string | null;
+  upn: string;
+  upn_lower: string;
+  display_name: string | null;
+  display_name_lower: string | null;
+  /** lower(display name, else UPN): the list order, never null so both databases sort alike. */
+  sort_key: string;
+  given_name: string | null;
+  surname: string | null;
+  mail: string | null;
+  mail_lower: string | null;
+  other_mails: string;
+  enabled: number;
+  source: string;
+  created_at: Big;
+  updated_at: Big;
+}
+
+export interface UserMailsTable { tenant_id: string; mail_lower: string; anchor: string }
+
+export interface GroupsTable {
+  tenant_id: string;
+  anchor: string;
+  dn: string;
+  name: string;
+  name_lower: string;
+  description: string | null;
+  mail: string | null;
+  mail_lower: string | null;
+  created_at: Big;
+  updated_at: Big;
+}
+
+export interface MembershipsTable { tenant_id: string; group_anchor: string; member_anchor: string }
+
+export interface PasswordVerifiersTable { tenant_id: string; anchor: string; verifiers: string; scheme: string; updated_at: Big }
+
+export interface PasswordStateTable {
+  tenant_id: string;
+  anchor: string;
+  scheme: string | null;
+  last_attempt_at: Big | null;
+  last_success_at: Big | null;
+  result_code: string | null;
+  source_changed_at: Big | null;
+}
+
+export interface AppliedBatchesTable { tenant_id: string; batch_id: string; kind: string; agent_id: string; result: string; applied_at: Big }
+
+export interface SyncRunsTable {
+  tenant_id: string;
+  id: string;
+  agent_id: string;
+  kind: string;
+  mode: string | null;
+  started_at: Big;
+  finished_at: Big;
+  outcome: string;
+  counts: string;
+  error_code: string | null;
+  error_message: string | null;
+}
+
+export interface SyncErrorsTable {
+  tenant_id: string;
+  origin: string;
+  run_kind: string;
+  anchor: string;
+  code: string;
+  kind: string;
+  dn: string;
+  attribute: string | null;
+  message: string;
+  hint: string;
+  first_seen: Big;
+  last_seen: Big;
+}
+
+export interface AuditLogTable { tenant_id: string; id: string; at: Big; actor: string; action: string; details: string }
+
+export interface LockoutsTable { tenant_id: string; key: string; failures: number; locked_until: Big | null; last_failure_at: Big }
+
+export interface StoreDatabase {
+  tenants: TenantsTable;
+  settings: SettingsTable;
+  admins: AdminsTable;
+  sessions: SessionsTable;
+  agents: AgentsTable;
+  registration_tokens: RegistrationTokensTable;
+  agent_lease: AgentLeaseTable;
+  users: UsersTable;
+  user_mails: UserMailsTable;
+  groups: GroupsTable;
+  memberships: MembershipsTable;
+  password_verifiers: PasswordVerifiersTable;
+  password_state: PasswordStateTable;
+  applied_batches: AppliedBatchesTable;
+  sync_runs: SyncRunsTable;
+  sync_errors: SyncErrorsTable;
+  audit_log: AuditLogTable;
+  lockouts: LockoutsTable;
+}

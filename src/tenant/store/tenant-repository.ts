@@ -1,0 +1,462 @@
+/**
+ * `TenantRepository` over Kysely. Small queries live here; the batch appliers and the directory
+ * queries have their own files. Every statement filters on `tenant_id` first.
+ */
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { SyncRunKind } from '../../sync/model.js';
+import { AppError } from '../../shared/errors.js';
+import type { AgentView, AuditEntry, GroupView, Page, Role, SyncErrorView, UserView } from '../api/contract.js';
+import { insertRows } from './bulk-write.js';
+import { containsLower, isUniqueViolation, toDate, toNumber } from './dialect.js';
+import { listGroups, listUsers, countUsers, findUserForSignIn, groupNamesOf, getPasswordState } from './directory-queries.js';
+import { applyObjectBatch } from './object-batch.js';
+import { applyPasswordBatch, type PasswordBatchItem } from './password-batch.js';
+import type {
+  AdminRecord, AgentRecord, ApplyObjectsResult, LockoutRecord, NewSyncError, PasswordState, RegistrationTokenRecord,
+  SessionRecord, StoredUserForSignIn, SyncRunRecord, TenantRepository, TenantSettings,
+} from './ports.js';
+import type { RepoContext } from './repo-context.js';
+import type { AdminsTable, AgentsTable, RegistrationTokensTable, SyncErrorsTable, SyncRunsTable } from './schema.js';
+import type { ObjectChange } from '../../sync/model.js';
+
+/** Outcomes that count as "sync ran" for the last-sync times: a partial run synchronized all but its failed objects. */
+const SUCCESSFUL_OUTCOMES = ['success', 'partial'] as const;
+
+export class KyselyTenantRepository implements TenantRepository {
+  readonly tenantId: string;
+
+  constructor(private readonly ctx: RepoContext) {
+    this.tenantId = ctx.tenantId;
+  }
+
+  private get db() {
+    return this.ctx.db;
+  }
+
+  // ---------- settings ----------
+
+  async getSettings(): Promise<TenantSettings> {
+    const row = await this.db.selectFrom('settings').selectAll().where('tenant_id', '=', this.tenantId).executeTakeFirst();
+    if (!row) throw new AppError('TENANT_NOT_FOUND', { details: { tenantId: this.tenantId } });
+    return {
+      directorySyncEnabled: row.directory_sync_enabled === 1,
+      passwordSyncEnabled: row.password_sync_enabled === 1,
+      staleAfterHours: row.stale_after_hours,
+      deleteThreshold: row.delete_threshold,
+      allowedDeletes: row.allowed_deletes,
+      kdfParams: JSON.parse(row.kdf_params) as TenantSettings['kdfParams'],
+    };
+  }
+
+  async updateSettings(patch: Partial<TenantSettings>): Promise<TenantSettings> {
+    const set: Record<string, number | string> = {};
+    if (patch.directorySyncEnabled !== undefined) set['directory_sync_enabled'] = patch.directorySyncEnabled ? 1 : 0;
+    if (patch.passwordSyncEnabled !== undefined) set['password_sync_enabled'] = patch.passwordSyncEnabled ? 1 : 0;
+    if (patch.staleAfterHours !== undefined) set['stale_after_hours'] = patch.staleAfterHours;
+    if (patch.deleteThreshold !== undefined) set['delete_threshold'] = patch.deleteThreshold;
+    if (patch.allowedDeletes !== undefined) set['allowed_deletes'] = patch.allowedDeletes;
+    if (patch.kdfParams !== undefined) set['kdf_params'] = JSON.stringify(patch.kdfParams);
+    if (Object.keys(set).length > 0) {
+      const result = await this.db.updateTable('settings').set({ ...set, updated_at: Date.now() })
+        .where('tenant_id', '=', this.tenantId).executeTakeFirst();
+      if (result.numUpdatedRows === 0n) throw new AppError('TENANT_NOT_FOUND', { details: { tenantId: this.tenantId } });
+    }
+    return this.getSettings();
+  }
+
+  // ---------- admins and sessions ----------
+
+  async createAdmin(input: { username: string; role: Role; passwordHash: string }): Promise<AdminRecord> {
+    const record: AdminRecord = { id: randomUUID(), username: input.username, role: input.role, passwordHash: input.passwordHash, createdAt: new Date() };
+    try {
+      await this.db.insertInto('admins').values({
+        tenant_id: this.tenantId,
+        id: record.id,
+        username: record.username,
+        username_lower: record.username.toLowerCase(),
+        role: record.role,
+        password_hash: record.passwordHash,
+        created_at: record.createdAt.getTime(),
+      }).execute();
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new AppError('ADMIN_EXISTS', { details: { username: input.username } });
+      throw error;
+    }
+    return record;
+  }
+
+  /** Case-insensitive: "Admin" and "admin" are the same admin. */
+  async findAdminByUsername(username: string): Promise<AdminRecord | null> {
+    const row = await this.db.selectFrom('admins').selectAll()
+      .where('tenant_id', '=', this.tenantId).where('username_lower', '=', username.toLowerCase()).executeTakeFirst();
+    return row ? toAdmin(row) : null;
+  }
+
+  async findAdminById(id: string): Promise<AdminRecord | null> {
+    const row = await this.db.selectFrom('admins').selectAll().where('tenant_id', '=', this.tenantId).where('id', '=', id).executeTakeFirst();
+    return row ? toAdmin(row) : null;
+  }
+
+  async countAdmins(): Promise<number> {
+    const row = await this.db.selectFrom('admins').select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('tenant_id', '=', this.tenantId).executeTakeFirstOrThrow();
+    return toNumber(row.n);
+  }
+
+  async createSession(session: SessionRecord): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      // Expired sessions are swept here so the table never grows with abandoned sign-ins.
+      await trx.deleteFrom('sessions').where('tenant_id', '=', this.tenantId).where('expires_at', '<=', Date.now()).execute();
+      await trx.insertInto('sessions').values({
+        tenant_id: this.tenantId,
+        id_hash: session.idHash,
+        admin_id: session.adminId,
+        csrf_token: session.csrfToken,
+        expires_at: session.expiresAt.getTime(),
+      }).execute();
+    });
+  }
+
+  async findSession(idHash: string, now: Date): Promise<SessionRecord | null> {
+    const row = await this.db.selectFrom('sessions').selectAll()
+      .where('tenant_id', '=', this.tenantId).where('id_hash', '=', idHash).where('expires_at', '>', now.getTime()).executeTakeFirst();
+    return row ? { idHash: row.id_hash, adminId: row.admin_id, csrfToken: row.csrf_token, expiresAt: toDate(row.expires_at) } : null;
+  }
+
+  async deleteSession(idHash: string): Promise<void> {
+    await this.db.deleteFrom('sessions').where('tenant_id', '=', this.tenantId).where('id_hash', '=', idHash).execute();
+  }
+
+  // ---------- agents ----------
+
+  async createRegistrationToken(token: RegistrationTokenRecord): Promise<void> {
+    await this.db.insertInto('registration_tokens').values({
+      tenant_id: this.tenantId,
+      id: token.id,
+      token_hash: token.tokenHash,
+      created_by: token.createdBy,
+      expires_at: token.expiresAt.getTime(),
+      used_at: token.usedAt?.getTime() ?? null,
+    }).execute();
+  }
+
+  async listRegistrationTokens(): Promise<RegistrationTokenRecord[]> {
+    const rows = await this.db.selectFrom('registration_tokens').selectAll()
+      .where('tenant_id', '=', this.tenantId).orderBy('expires_at', 'desc').orderBy('id').execute();
+    return rows.map(toToken);
+  }
+
+  async redeemRegistrationToken(
+    tokenHash: string,
+    now: Date,
+    agent: Omit<AgentRecord, 'lastHeartbeat' | 'source' | 'syncAccount' | 'tlsVerificationDisabled'>,
+  ): Promise<AgentRecord | null> {
+    return this.db.transaction().execute(async (trx) => {
+      // The conditional UPDATE is the compare-and-set: of two concurrent callers only one
+      // changes the row (PostgreSQL re-checks the WHERE after waiting on the row lock).
+      const claimed = await trx.updateTable('registration_tokens').set({ used_at: now.getTime() })
+        .where('tenant_id', '=', this.tenantId).where('token_hash', '=', tokenHash)
+        .where('used_at', 'is', null).where('expires_at', '>', now.getTime())
+        .returning('id').executeTakeFirst();
+      if (!claimed) return null;
+      const record: AgentRecord = { ...agent, lastHeartbeat: null, source: null, syncAccount: null, tlsVerificationDisabled: false };
+      await trx.insertInto('agents').values({
+        tenant_id: this.tenantId,
+        id: record.id,
+        host: record.host,
+        version: record.version,
+        credential_hash: record.credentialHash,
+        last_heartbeat: null,
+        source: null,
+        sync_account: null,
+        tls_verification_disabled: 0,
+        created_at: record.createdAt.getTime(),
+      }).execute();
+      return record;
+    });
+  }
+
+  async findAgent(id: string): Promise<AgentRecord | null> {
+    const row = await this.db.selectFrom('agents').selectAll().where('tenant_id', '=', this.tenantId).where('id', '=', id).executeTakeFirst();
+    return row ? toAgent(row) : null;
+  }
+
+  /** `active` is whether the agent holds an unexpired lease right now. */
+  async listAgents(): Promise<AgentView[]> {
+    const [rows, lease] = await Promise.all([
+      this.db.selectFrom('agents').selectAll().where('tenant_id', '=', this.tenantId).orderBy('created_at').orderBy('id').execute(),
+      this.db.selectFrom('agent_lease').selectAll().where('tenant_id', '=', this.tenantId).executeTakeFirst(),
+    ]);
+    const now = Date.now();
+    const activeId = lease && toNumber(lease.expires_at) > now ? lease.agent_id : null;
+    return rows.map((row) => ({
+      id: row.id,
+      host: row.host,
+      version: row.version,
+      lastHeartbeat: row.last_heartbeat === null ? null : toDate(row.last_heartbeat).toISOString(),
+      active: row.id === activeId,
+      source: row.source,
+      syncAccount: row.sync_account,
+    }));
+  }
+
+  async recordHeartbeat(id: string, at: Date, info: { host: string; version: string; source?: string | undefined; syncAccount?: string | undefined; tlsVerificationDisabled?: boolean | undefined }): Promise<void> {
+    await this.db.updateTable('agents').set({
+      last_heartbeat: at.getTime(),
+      host: info.host,
+      version: info.version,
+      ...(info.source !== undefined ? { source: info.source } : {}),
+      ...(info.syncAccount !== undefined ? { sync_account: info.syncAccount } : {}),
+      ...(info.tlsVerificationDisabled !== undefined ? { tls_verification_disabled: info.tlsVerificationDisabled ? 1 : 0 } : {}),
+    }).where('tenant_id', '=', this.tenantId).where('id', '=', id).execute();
+  }
+
+  async acquireLease(agentId: string, now: Date, ttlSeconds: number): Promise<boolean> {
+    const nowMs = now.getTime();
+    // One statement, so atomic on both databases: insert when free, renew when ours, take over
+    // when expired; otherwise the upsert's WHERE fails and nothing is returned.
+    const row = await this.db.insertInto('agent_lease')
+      .values({ tenant_id: this.tenantId, agent_id: agentId, expires_at: nowMs + ttlSeconds * 1000 })
+      .onConflict((oc) => oc.column('tenant_id')
+        .doUpdateSet((eb) => ({ agent_id: eb.ref('excluded.agent_id'), expires_at: eb.ref('excluded.expires_at') }))
+        .where((eb) => eb.or([eb('agent_lease.agent_id', '=', agentId), eb('agent_lease.expires_at', '<=', nowMs)])))
+      .returning('agent_id')
+      .executeTakeFirst();
+    return row?.agent_id === agentId;
+  }
+
+  // ---------- batches ----------
+
+  applyObjectBatch(batchId: string, agentId: string, changes: ObjectChange[], now: Date): Promise<ApplyObjectsResult & { duplicate: boolean }> {
+    return applyObjectBatch(this.ctx, batchId, agentId, changes, now);
+  }
+
+  applyPasswordBatch(batchId: string, agentId: string, items: PasswordBatchItem[], now: Date): Promise<ApplyObjectsResult & { duplicate: boolean }> {
+    return applyPasswordBatch(this.ctx, batchId, agentId, items, now);
+  }
+
+  async clearAllVerifiers(): Promise<number> {
+    const result = await this.db.deleteFrom('password_verifiers').where('tenant_id', '=', this.tenantId).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  // ---------- runs and errors ----------
+
+  /**
+   * Records a run once (a re-sent report with the same id changes nothing) and replaces the
+   * agent-origin errors of its kind with `agentErrors`, keeping `first_seen` of those that persist.
+   */
+  async recordRun(run: SyncRunRecord, agentErrors: NewSyncError[]): Promise<void> {
+    const t = this.tenantId;
+    const seen = run.finishedAt.getTime();
+    await this.db.transaction().execute(async (trx) => {
+      const inserted = await trx.insertInto('sync_runs').values({
+        tenant_id: t,
+        id: run.id,
+        agent_id: run.agentId,
+        kind: run.kind,
+        mode: run.mode,
+        started_at: run.startedAt.getTime(),
+        finished_at: seen,
+        outcome: run.outcome,
+        counts: JSON.stringify(run.counts),
+        error_code: run.errorCode,
+        error_message: run.errorMessage,
+      }).onConflict((oc) => oc.columns(['tenant_id', 'id']).doNothing()).returning('id').executeTakeFirst();
+      if (!inserted) return;
+
+      const previous = await trx.selectFrom('sync_errors').select(['anchor', 'code', 'first_seen'])
+        .where('tenant_id', '=', t).where('origin', '=', 'agent').where('run_kind', '=', run.kind).execute();
+      const firstSeen = new Map(previous.map((e) => [`${e.anchor}\u0000${e.code}`, toNumber(e.first_seen)]));
+      await trx.deleteFrom('sync_errors').where('tenant_id', '=', t).where('origin', '=', 'agent').where('run_kind', '=', run.kind).execute();
+
+      const rows = new Map<string, SyncErrorsTable>();
+      for (const e of agentErrors) {
+        const key = `${e.anchor}\u0000${e.code}`;
+        rows.set(key, {
+          tenant_id: t, origin: 'agent', run_kind: run.kind, anchor: e.anchor, code: e.code, kind: e.kind, dn: e.dn,
+          attribute: e.attribute, message: e.message, hint: e.hint, first_seen: firstSeen.get(key) ?? seen, last_seen: seen,
+        });
+      }
+      await insertRows(trx, this.ctx, 'sync_errors', [...rows.values()]);
+    });
+  }
+
+  async lastSuccessfulRun(kind: SyncRunKind): Promise<SyncRunRecord | null> {
+    const row = await this.db.selectFrom('sync_runs').selectAll()
+      .where('tenant_id', '=', this.tenantId).where('kind', '=', kind).where('outcome', 'in', SUCCESSFUL_OUTCOMES)
+      .orderBy('finished_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+    return row ? toRun(row) : null;
+  }
+
+  async lastRun(kind?: SyncRunKind): Promise<SyncRunRecord | null> {
+    let query = this.db.selectFrom('sync_runs').selectAll().where('tenant_id', '=', this.tenantId);
+    if (kind !== undefined) query = query.where('kind', '=', kind);
+    const row = await query.orderBy('finished_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+    return row ? toRun(row) : null;
+  }
+
+  async listRuns(limit: number): Promise<SyncRunRecord[]> {
+    const rows = await this.db.selectFrom('sync_runs').selectAll().where('tenant_id', '=', this.tenantId)
+      .orderBy('finished_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+    return rows.map(toRun);
+  }
+
+  /** Number of error rows (as listed by `listSyncErrors`); an object with two problems counts twice. */
+  async countSyncErrors(): Promise<number> {
+    const row = await this.db.selectFrom('sync_errors').select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('tenant_id', '=', this.tenantId).executeTakeFirstOrThrow();
+    return toNumber(row.n);
+  }
+
+  /** Newest first. `search` matches anchor, DN and message (case-insensitive substring). */
+  async listSyncErrors(query: { page: number; pageSize: number; code?: string | undefined; search?: string | undefined }): Promise<Page<SyncErrorView>> {
+    let base = this.db.selectFrom('sync_errors').where('tenant_id', '=', this.tenantId);
+    if (query.code) base = base.where('code', '=', query.code);
+    const search = query.search?.trim();
+    if (search) {
+      base = base.where((eb) => eb.or([
+        containsLower(sql`lower(anchor)`, search),
+        containsLower(sql`lower(dn)`, search),
+        containsLower(sql`lower(message)`, search),
+      ]));
+    }
+    const [rows, count] = await Promise.all([
+      base.selectAll().orderBy('last_seen', 'desc').orderBy('anchor').orderBy('code').orderBy('origin')
+        .limit(query.pageSize).offset((query.page - 1) * query.pageSize).execute(),
+      base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return {
+      items: rows.map((r) => ({
+        anchor: r.anchor,
+        kind: r.kind as 'user' | 'group',
+        dn: r.dn,
+        attribute: r.attribute,
+        code: r.code,
+        message: r.message,
+        hint: r.hint,
+        firstSeen: toDate(r.first_seen).toISOString(),
+        lastSeen: toDate(r.last_seen).toISOString(),
+      })),
+      total: toNumber(count.n),
+      page: query.page,
+      pageSize: query.pageSize,
+    };
+  }
+
+  // ---------- directory objects ----------
+
+  listUsers(query: { search?: string | undefined; page: number; pageSize: number }): Promise<Page<UserView>> {
+    return listUsers(this.ctx, query);
+  }
+
+  countUsers(): Promise<number> {
+    return countUsers(this.ctx);
+  }
+
+  listGroups(query: { search?: string | undefined; page: number; pageSize: number }): Promise<Page<GroupView>> {
+    return listGroups(this.ctx, query);
+  }
+
+  findUserForSignIn(username: string): Promise<StoredUserForSignIn | null> {
+    return findUserForSignIn(this.ctx, username);
+  }
+
+  getPasswordState(anchor: string): Promise<PasswordState | null> {
+    return getPasswordState(this.ctx, anchor);
+  }
+
+  groupNamesOf(anchor: string): Promise<string[]> {
+    return groupNamesOf(this.ctx, anchor);
+  }
+
+  // ---------- lockouts ----------
+
+  async getLockout(key: string): Promise<LockoutRecord | null> {
+    const row = await this.db.selectFrom('lockouts').selectAll().where('tenant_id', '=', this.tenantId).where('key', '=', key).executeTakeFirst();
+    return row ? { key: row.key, failures: row.failures, lockedUntil: toDate(row.locked_until), lastFailureAt: toDate(row.last_failure_at) } : null;
+  }
+
+  async saveLockout(record: LockoutRecord): Promise<void> {
+    const values = {
+      tenant_id: this.tenantId,
+      key: record.key,
+      failures: record.failures,
+      locked_until: record.lockedUntil?.getTime() ?? null,
+      last_failure_at: record.lastFailureAt.getTime(),
+    };
+    await this.db.insertInto('lockouts').values(values)
+      .onConflict((oc) => oc.columns(['tenant_id', 'key']).doUpdateSet({ failures: values.failures, locked_until: values.locked_until, last_failure_at: values.last_failure_at }))
+      .execute();
+  }
+
+  async clearLockout(key: string): Promise<void> {
+    await this.db.deleteFrom('lockouts').where('tenant_id', '=', this.tenantId).where('key', '=', key).execute();
+  }
+
+  // ---------- audit ----------
+
+  async audit(entry: { actor: string; action: string; details: Record<string, unknown>; at: Date }): Promise<void> {
+    await this.db.insertInto('audit_log').values({
+      tenant_id: this.tenantId,
+      id: randomUUID(),
+      at: entry.at.getTime(),
+      actor: entry.actor,
+      action: entry.action,
+      details: JSON.stringify(entry.details),
+    }).execute();
+  }
+
+  /** Newest first. */
+  async listAudit(query: { page: number; pageSize: number }): Promise<Page<AuditEntry>> {
+    const base = this.db.selectFrom('audit_log').where('tenant_id', '=', this.tenantId);
+    const [rows, count] = await Promise.all([
+      base.selectAll().orderBy('at', 'desc').orderBy('id', 'desc').limit(query.pageSize).offset((query.page - 1) * query.pageSize).execute(),
+      base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return {
+      items: rows.map((r) => ({ id: r.id, at: toDate(r.at).toISOString(), actor: r.actor, action: r.action, details: JSON.parse(r.details) as Record<string, unknown> })),
+      total: toNumber(count.n),
+      page: query.page,
+      pageSize: query.pageSize,
+    };
+  }
+}
+
+function toAdmin(row: AdminsTable): AdminRecord {
+  return { id: row.id, username: row.username, role: row.role as Role, passwordHash: row.password_hash, createdAt: toDate(row.created_at) };
+}
+
+function toToken(row: RegistrationTokensTable): RegistrationTokenRecord {
+  return { id: row.id, tokenHash: row.token_hash, createdBy: row.created_by, expiresAt: toDate(row.expires_at), usedAt: toDate(row.used_at) };
+}
+
+function toAgent(row: AgentsTable): AgentRecord {
+  return {
+    id: row.id,
+    host: row.host,
+    version: row.version,
+    credentialHash: row.credential_hash,
+    lastHeartbeat: toDate(row.last_heartbeat),
+    source: row.source,
+    syncAccount: row.sync_account,
+    tlsVerificationDisabled: row.tls_verification_disabled === 1,
+    createdAt: toDate(row.created_at),
+  };
+}
+
+function toRun(row: SyncRunsTable): SyncRunRecord {
+  return {
+    id: row.id,
+    agentId: row.agent_id,
+    kind: row.kind as SyncRunKind,
+    mode: row.mode,
+    startedAt: toDate(row.started_at),
+    finishedAt: toDate(row.finished_at),
+    outcome: row.outcome as SyncRunRecord['outcome'],
+    counts: JSON.parse(row.counts) as Record<string, number>,
+    errorCode: row.error_code,
+    errorMessage: row.error_message,
+  };
+}

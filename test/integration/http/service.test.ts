@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMemoryLogger } from '../../../src/shared/logger.js';
+import { bootstrapTenant, startTenantService, type RunningTenantService } from '../../../src/tenant/service.js';
+import { createTestStore, type TestStore } from '../store/test-stores.js';
+
+describe.each(['sqlite', 'postgres'] as const)('tenant service on a real listener (%s)', (dialect) => {
+  let testStore: TestStore;
+  let service: RunningTenantService;
+  const { logger, lines } = createMemoryLogger('info');
+  let password = '';
+
+  beforeAll(async () => {
+    testStore = await createTestStore(dialect, { tenantId: null });
+  });
+  afterAll(async () => {
+    await service?.close();
+    await testStore?.cleanup();
+  });
+
+  it('bootstraps the tenant and its first admin once, with a generated password', async () => {
+    const first = await bootstrapTenant(testStore.store, 'acme');
+    expect(first).toMatchObject({ created: true, username: 'admin' });
+    if (!first.created) throw new Error('unreachable');
+    expect(first.password.length).toBeGreaterThanOrEqual(20);
+    password = first.password;
+    expect(await bootstrapTenant(testStore.store, 'acme')).toEqual({ created: false });
+    const admin = await testStore.store.forTenant('acme').findAdminByUsername('admin');
+    expect(admin?.role).toBe('global_admin');
+    expect(admin?.passwordHash).not.toContain(password);
+  });
+
+  it('uses a given initial password', async () => {
+    const given = await bootstrapTenant(testStore.store, 'other', { initialAdminPassword: 'Given-initial-pw-1' });
+    expect(given).toEqual({ created: true, username: 'admin', password: 'Given-initial-pw-1' });
+  });
+
+  it('listens, and the bootstrapped admin signs in over real HTTP', async () => {
+    service = await startTenantService({ store: testStore.store, tenantId: 'acme', port: 0, host: '127.0.0.1', logger, version: '0.1.0' });
+    expect(service.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const health = await fetch(`${service.url}/healthz`);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    const signIn = await fetch(`${service.url}/api/v1/auth/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) });
+    expect(signIn.status).toBe(200);
+    const cookie = signIn.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/^dirbridge_session=[^;]+;.*HttpOnly/);
+    expect(cookie).toContain('SameSite=Strict');
+    const status = await fetch(`${service.url}/api/v1/dirsync/status`, { headers: { cookie: cookie.split(';')[0]! } });
+    expect(status.status).toBe(200);
+    expect((await status.json()).state).toBe('never_synced');
+    expect(lines.some((line) => line.includes(password))).toBe(false);
+  });
+});

@@ -1,0 +1,527 @@
+/**
+ * The one store suite, run against a real SQLite file and a real PostgreSQL database
+ * (sqlite-store.test.ts, postgres-store.test.ts). Each test works in its own tenant, so the
+ * tests share one migrated database per file and still see only their own rows.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isAppError } from '../../../src/shared/errors.js';
+import type { PasswordVerifier } from '../../../src/passwords/verifier-model.js';
+import type { ObjectChange, SyncedGroup, SyncedUser } from '../../../src/sync/model.js';
+import type { NewSyncError, SyncRunRecord, TenantRepository, TenantStore } from '../../../src/tenant/store/ports.js';
+import { createTestStore, type StoreKind, type TestStore } from './test-stores.js';
+
+export function user(n: number | string, patch: Partial<SyncedUser> = {}): SyncedUser {
+  return {
+    kind: 'user',
+    anchor: `u-${n}`,
+    dn: `uid=user${n},ou=people,dc=example,dc=test`,
+    userPrincipalName: `user${n}@example.test`,
+    displayName: `User ${n}`,
+    givenName: 'User',
+    surname: String(n),
+    mail: `user${n}@example.test`,
+    otherMails: [],
+    enabled: true,
+    ...patch,
+  };
+}
+
+export function group(n: number | string, members: string[], patch: Partial<SyncedGroup> = {}): SyncedGroup {
+  return { kind: 'group', anchor: `g-${n}`, dn: `cn=group${n},ou=groups,dc=example,dc=test`, name: `Group ${n}`, description: null, mail: null, memberAnchors: members, ...patch };
+}
+
+const upsert = (object: SyncedUser | SyncedGroup): ObjectChange => ({ op: 'upsert', object });
+const del = (kind: 'user' | 'group', anchor: string): ObjectChange => ({ op: 'delete', kind, anchor, dn: `dn-of-${anchor}` });
+
+/** A structurally valid verifier with dummy bytes (no real password behind it). */
+function verifier(scheme = 'SSHA512'): PasswordVerifier {
+  return { scheme, schemeParams: { salt: 'c2FsdHNhbHQ=' }, kdf: 'scrypt', kdfParams: { log2N: 14, r: 8, p: 1, keyLength: 32 }, salt: 'AAAAAAAAAAAAAAAA', hash: 'BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBA=' };
+}
+
+const T0 = new Date('2026-11-20T10:00:00.000Z');
+const at = (minutes: number): Date => new Date(T0.getTime() + minutes * 60_000);
+const batchId = (): string => `batch-${randomUUID()}`;
+
+function run(kind: 'directory' | 'password', minutes: number, patch: Partial<SyncRunRecord> = {}): SyncRunRecord {
+  return {
+    id: `run-${randomUUID()}`, agentId: 'agent-1', kind, mode: 'full', startedAt: at(minutes - 1), finishedAt: at(minutes),
+    outcome: 'success', counts: { users: 3 }, errorCode: null, errorMessage: null, ...patch,
+  };
+}
+
+function agentError(anchor: string, code: string, runKind: 'directory' | 'password' = 'directory'): NewSyncError {
+  return { anchor, kind: 'user', dn: `uid=${anchor},dc=example,dc=test`, attribute: 'mail', code, message: `problem ${code}`, hint: 'fix it', origin: 'agent', runKind };
+}
+
+export function defineStoreSuite(kind: StoreKind): void {
+  describe(`tenant store on ${kind}`, () => {
+    let shared: TestStore;
+    let store: TenantStore;
+
+    beforeAll(async () => {
+      shared = await createTestStore(kind, { tenantId: null });
+      store = shared.store;
+    });
+    afterAll(async () => {
+      await shared?.cleanup();
+    });
+
+    /** A fresh tenant per test: isolation without a database per test. */
+    async function tenant(): Promise<TenantRepository> {
+      const id = `t-${randomUUID()}`;
+      await store.ensureTenant(id, `Tenant ${id}`);
+      return store.forTenant(id);
+    }
+
+    describe('migrations', () => {
+      it('apply on an empty database, and again without change', async () => {
+        const fresh = await createTestStore(kind, { migrate: false });
+        try {
+          expect(fresh.store.dialect).toBe(kind);
+          await fresh.store.migrate();
+          await fresh.store.migrate();
+          await fresh.store.ensureTenant('a', 'A');
+          await fresh.store.ensureTenant('a', 'A again');
+          expect((await fresh.store.forTenant('a').getSettings()).deleteThreshold).toBe(500);
+          await fresh.store.ping();
+        } finally {
+          await fresh.cleanup();
+        }
+      });
+
+      it('are safe when two processes migrate the same empty database at once', async () => {
+        const fresh = await createTestStore(kind, { migrate: false });
+        try {
+          const second = await fresh.openAnother();
+          await Promise.all([fresh.store.migrate(), second.migrate(), fresh.store.migrate()]);
+          await second.ensureTenant('x', 'X');
+          expect(await fresh.store.forTenant('x').countUsers()).toBe(0);
+        } finally {
+          await fresh.cleanup();
+        }
+      });
+    });
+
+    describe('settings', () => {
+      it('start with the defaults and take partial updates', async () => {
+        const repo = await tenant();
+        expect(await repo.getSettings()).toEqual({
+          directorySyncEnabled: true, passwordSyncEnabled: true, staleAfterHours: 72, deleteThreshold: 500, allowedDeletes: 0,
+          kdfParams: { log2N: 14, r: 8, p: 1, keyLength: 32 },
+        });
+        const updated = await repo.updateSettings({ passwordSyncEnabled: false, allowedDeletes: 700 });
+        expect(updated.passwordSyncEnabled).toBe(false);
+        expect(updated.allowedDeletes).toBe(700);
+        expect(updated.directorySyncEnabled).toBe(true);
+        expect((await repo.getSettings()).passwordSyncEnabled).toBe(false);
+      });
+
+      it('report an unknown tenant as TENANT_NOT_FOUND', async () => {
+        const missing = store.forTenant('no-such-tenant');
+        await expect(missing.getSettings()).rejects.toSatisfy((e) => isAppError(e, 'TENANT_NOT_FOUND'));
+        await expect(missing.updateSettings({ passwordSyncEnabled: false })).rejects.toSatisfy((e) => isAppError(e, 'TENANT_NOT_FOUND'));
+      });
+    });
+
+    describe('tenant isolation', () => {
+      it('lets each tenant see only its own rows', async () => {
+        const a = await tenant();
+        const b = await tenant();
+        await a.applyObjectBatch(batchId(), 'agent', [upsert(user(1)), upsert(group(1, ['u-1']))], T0);
+        await b.applyObjectBatch(batchId(), 'agent', [upsert(user(2)), upsert(user(3))], T0);
+        // the same UPN in another tenant is no duplicate
+        const sameUpn = await b.applyObjectBatch(batchId(), 'agent', [upsert(user(1, { anchor: 'b-1' }))], T0);
+        expect(sameUpn.errors).toEqual([]);
+        await a.createAdmin({ username: 'root', role: 'global_admin', passwordHash: 'x' });
+        await a.audit({ actor: 'root', action: 'settings.update', details: {}, at: T0 });
+        await a.updateSettings({ passwordSyncEnabled: false });
+
+        expect((await a.listUsers({ page: 1, pageSize: 10 })).items.map((u) => u.anchor)).toEqual(['u-1']);
+        expect((await b.listUsers({ page: 1, pageSize: 10 })).items.map((u) => u.anchor).sort()).toEqual(['b-1', 'u-2', 'u-3']);
+        expect((await b.listGroups({ page: 1, pageSize: 10 })).total).toBe(0);
+        expect(await b.countAdmins()).toBe(0);
+        expect(await b.findAdminByUsername('root')).toBeNull();
+        expect((await b.listAudit({ page: 1, pageSize: 10 })).total).toBe(0);
+        expect((await b.getSettings()).passwordSyncEnabled).toBe(true);
+        expect((await b.findUserForSignIn('user1@example.test'))?.anchor).toBe('b-1');
+        expect((await a.findUserForSignIn('user1@example.test'))?.anchor).toBe('u-1');
+        // a batch id is per tenant
+        const id = batchId();
+        expect((await a.applyObjectBatch(id, 'agent', [upsert(user(5))], T0)).duplicate).toBe(false);
+        expect((await b.applyObjectBatch(id, 'agent', [upsert(user(5))], T0)).duplicate).toBe(false);
+      });
+    });
+
+    describe('admins and sessions', () => {
+      it('creates admins, finds them case-insensitively and refuses a second with the same name', async () => {
+        const repo = await tenant();
+        const admin = await repo.createAdmin({ username: 'Alice', role: 'global_admin', passwordHash: 'encoded-hash' });
+        expect((await repo.findAdminByUsername('alice'))?.id).toBe(admin.id);
+        expect(await repo.findAdminById(admin.id)).toMatchObject({ username: 'Alice', role: 'global_admin', passwordHash: 'encoded-hash' });
+        await expect(repo.createAdmin({ username: 'ALICE', role: 'global_reader', passwordHash: 'y' })).rejects.toSatisfy((e) => isAppError(e, 'ADMIN_EXISTS'));
+        await repo.createAdmin({ username: 'bob', role: 'global_reader', passwordHash: 'y' });
+        expect(await repo.countAdmins()).toBe(2);
+        expect(await repo.findAdminById('nobody')).toBeNull();
+      });
+
+      it('finds a session until it expires, and never after delete', async () => {
+        const repo = await tenant();
+        await repo.createSession({ idHash: 'h1', adminId: 'a1', csrfToken: 'c1', expiresAt: at(30) });
+        expect(await repo.findSession('h1', at(29))).toEqual({ idHash: 'h1', adminId: 'a1', csrfToken: 'c1', expiresAt: at(30) });
+        expect(await repo.findSession('h1', at(30))).toBeNull();
+        await repo.createSession({ idHash: 'h2', adminId: 'a1', csrfToken: 'c2', expiresAt: new Date(Date.now() + 3_600_000) });
+        await repo.deleteSession('h2');
+        expect(await repo.findSession('h2', new Date())).toBeNull();
+      });
+    });
+
+    describe('agents', () => {
+      const newAgent = (id: string) => ({ id, host: 'dc1.example.test', version: '0.1.0', credentialHash: `cred-${id}`, createdAt: T0 });
+
+      it('redeems a registration token once, even with concurrent callers on separate connections', async () => {
+        const repo = await tenant();
+        // PostgreSQL: a second pool, as a second replica would have. SQLite: the store's one
+        // connection serializes callers in a process (two connections in one thread would block
+        // each other inside better-sqlite3's synchronous busy wait).
+        const other = kind === 'postgres' ? (await shared.openAnother()).forTenant(repo.tenantId) : repo;
+        await repo.createRegistrationToken({ id: 'tok1', tokenHash: 'th1', createdBy: 'admin', expiresAt: at(60), usedAt: null });
+        const results = await Promise.all([
+          repo.redeemRegistrationToken('th1', at(1), newAgent('a1')),
+          other.redeemRegistrationToken('th1', at(1), newAgent('a2')),
+          repo.redeemRegistrationToken('th1', at(1), newAgent('a3')),
+          other.redeemRegistrationToken('th1', at(1), newAgent('a4')),
+        ]);
+        const winners = results.filter((r) => r !== null);
+        expect(winners).toHaveLength(1);
+        expect(await repo.listAgents()).toHaveLength(1);
+        expect((await repo.listRegistrationTokens())[0]?.usedAt).toEqual(at(1));
+        expect(await repo.findAgent(winners[0]!.id)).toMatchObject({ host: 'dc1.example.test', credentialHash: `cred-${winners[0]!.id}`, lastHeartbeat: null, tlsVerificationDisabled: false });
+      });
+
+      it('refuses an expired or unknown token', async () => {
+        const repo = await tenant();
+        await repo.createRegistrationToken({ id: 'tok2', tokenHash: 'th2', createdBy: 'admin', expiresAt: at(60), usedAt: null });
+        expect(await repo.redeemRegistrationToken('th2', at(60), newAgent('late'))).toBeNull();
+        expect(await repo.redeemRegistrationToken('nope', at(1), newAgent('x'))).toBeNull();
+        expect(await repo.listAgents()).toEqual([]);
+      });
+
+      it('records heartbeats and shows the lease holder as active', async () => {
+        const repo = await tenant();
+        await repo.createRegistrationToken({ id: 't1', tokenHash: 'h-a', createdBy: 'admin', expiresAt: at(60), usedAt: null });
+        await repo.createRegistrationToken({ id: 't2', tokenHash: 'h-b', createdBy: 'admin', expiresAt: at(60), usedAt: null });
+        await repo.redeemRegistrationToken('h-a', at(1), newAgent('agent-a'));
+        await repo.redeemRegistrationToken('h-b', at(1), { ...newAgent('agent-b'), createdAt: at(2) });
+        const now = new Date();
+        await repo.recordHeartbeat('agent-a', now, { host: 'dc2', version: '0.2.0', source: 'ldap://dc2:389 (openldap)', syncAccount: 'cn=sync', tlsVerificationDisabled: true });
+        expect(await repo.acquireLease('agent-a', now, 60)).toBe(true);
+        const agents = await repo.listAgents();
+        expect(agents).toEqual([
+          { id: 'agent-a', host: 'dc2', version: '0.2.0', lastHeartbeat: now.toISOString(), active: true, source: 'ldap://dc2:389 (openldap)', syncAccount: 'cn=sync' },
+          { id: 'agent-b', host: 'dc1.example.test', version: '0.1.0', lastHeartbeat: null, active: false, source: null, syncAccount: null },
+        ]);
+        expect((await repo.findAgent('agent-a'))?.tlsVerificationDisabled).toBe(true);
+      });
+
+      it('hands the lease to another agent only after it expires', async () => {
+        const repo = await tenant();
+        expect(await repo.acquireLease('a', at(0), 30)).toBe(true);
+        expect(await repo.acquireLease('b', at(0.25), 30)).toBe(false);
+        expect(await repo.acquireLease('a', at(0.4), 30)).toBe(true); // renewed until 0.9
+        expect(await repo.acquireLease('b', at(0.8), 30)).toBe(false);
+        expect(await repo.acquireLease('b', at(0.9), 30)).toBe(true); // expired: taken over
+        expect(await repo.acquireLease('a', at(1), 30)).toBe(false);
+      });
+
+      it('grants a free lease to exactly one of several concurrent agents', async () => {
+        const repo = await tenant();
+        const other = (await shared.openAnother()).forTenant(repo.tenantId);
+        const results = await Promise.all(['a', 'b', 'c', 'd'].map((id, i) => (i % 2 ? other : repo).acquireLease(id, at(0), 30)));
+        expect(results.filter(Boolean)).toHaveLength(1);
+      });
+    });
+
+    describe('object batches', () => {
+      it('apply users, groups and memberships and list them', async () => {
+        const repo = await tenant();
+        const result = await repo.applyObjectBatch(batchId(), 'agent', [
+          upsert(user(1, { otherMails: ['alias1@example.test'] })), upsert(user(2)), upsert(group(1, ['u-1', 'u-2', 'u-2'])),
+        ], T0);
+        expect(result).toEqual({ applied: 3, errors: [], duplicate: false });
+        expect(await repo.countUsers()).toBe(2);
+        const page = await repo.listUsers({ page: 1, pageSize: 10 });
+        expect(page.items[0]).toEqual({
+          anchor: 'u-1', userPrincipalName: 'user1@example.test', displayName: 'User 1', givenName: 'User', surname: '1',
+          mail: 'user1@example.test', enabled: true, source: 'on_premises', dn: 'uid=user1,ou=people,dc=example,dc=test',
+          passwordSynced: false, lastSyncedAt: T0.toISOString(),
+        });
+        expect((await repo.listGroups({ page: 1, pageSize: 10 })).items).toEqual([
+          { anchor: 'g-1', name: 'Group 1', description: null, mail: null, dn: 'cn=group1,ou=groups,dc=example,dc=test', memberCount: 2 },
+        ]);
+        expect(await repo.groupNamesOf('u-2')).toEqual(['Group 1']);
+        expect((await repo.findUserForSignIn('ALIAS1@example.test'))?.anchor).toBe('u-1');
+        expect((await repo.findUserForSignIn('User2@Example.Test'))?.anchor).toBe('u-2');
+        expect(await repo.findUserForSignIn('nobody@example.test')).toBeNull();
+      });
+
+      it('are idempotent: the same batch id again changes nothing and returns the first result', async () => {
+        const repo = await tenant();
+        const id = batchId();
+        const first = await repo.applyObjectBatch(id, 'agent', [upsert(user(1)), upsert(user(2, { userPrincipalName: 'user1@example.test' }))], T0);
+        expect(first.duplicate).toBe(false);
+        expect(first.errors.map((e) => e.code)).toEqual(['OBJECT_DUPLICATE_UPN']);
+        const again = await repo.applyObjectBatch(id, 'agent', [upsert(user(1, { displayName: 'Changed' })), del('user', 'u-1'), upsert(user(9))], at(5));
+        expect(again).toEqual({ ...first, duplicate: true });
+        const users = await repo.listUsers({ page: 1, pageSize: 10 });
+        expect(users.items.map((u) => [u.anchor, u.displayName])).toEqual([['u-1', 'User 1']]);
+      });
+
+      it('apply all or nothing: a batch failing midway leaves no trace and can be sent again', async () => {
+        const repo = await tenant();
+        const id = batchId();
+        // The database refuses an anchor over 512 characters (CHECK constraint). The users come
+        // first in the batch and are written before the group's memberships fail.
+        const bad = [upsert(user(1)), upsert(user(2)), del('user', 'u-0'), upsert(group(1, ['u-1', 'x'.repeat(600)]))];
+        await repo.applyObjectBatch(batchId(), 'agent', [upsert(user(0))], T0);
+        await expect(repo.applyObjectBatch(id, 'agent', bad, T0)).rejects.toThrow();
+        expect((await repo.listUsers({ page: 1, pageSize: 10 })).items.map((u) => u.anchor)).toEqual(['u-0']);
+        expect((await repo.listGroups({ page: 1, pageSize: 10 })).total).toBe(0);
+        const retried = await repo.applyObjectBatch(id, 'agent', [upsert(user(1)), upsert(user(2)), del('user', 'u-0'), upsert(group(1, ['u-1']))], T0);
+        expect(retried).toEqual({ applied: 4, errors: [], duplicate: false });
+        expect(await repo.countUsers()).toBe(2);
+      });
+
+      it('turn a duplicate UPN or mail into an error for that object while the rest applies', async () => {
+        const repo = await tenant();
+        await repo.applyObjectBatch(batchId(), 'agent', [upsert(user(1, { otherMails: ['shared@example.test'] }))], T0);
+        const result = await repo.applyObjectBatch(batchId(), 'agent', [
+          upsert(user(2, { userPrincipalName: 'USER1@example.test' })),
+          upsert(user(3, { mail: 'Shared@Example.test' })),
+          upsert(user(4)),
+          upsert(user(5, { mail: 'user4@example.test' })), // clashes with user 4 from this very batch
+        ], at(1));
+        expect(result.applied).toBe(1);
+        expect(result.errors).toEqual([
+          { anchor: 'u-2', code: 'OBJECT_DUPLICATE_UPN', attribute: 'userPrincipalName', message: expect.stringContaining('uid=user1,ou=people,dc=example,dc=test'), hint: expect.any(String) },
+          { anchor: 'u-3', code: 'OBJECT_DUPLICATE_MAIL', attribute: 'mail', message: expect.stringContaining('uid=user1,ou=people,dc=example,dc=test'), hint: expect.any(String) },
+          { anchor: 'u-5', code: 'OBJECT_DUPLICATE_MAIL', attribute: 'mail', message: expect.stringContaining('uid=user4,ou=people,dc=example,dc=test'), hint: expect.any(String) },
+        ]);
+        expect((await repo.listUsers({ page: 1, pageSize: 10 })).items.map((u) => u.anchor)).toEqual(['u-1', 'u-4']);
+        const errors = await repo.listSyncErrors({ page: 1, pageSize: 10 });
+        expect(errors.total).toBe(3);
+        expect(await repo.countSyncErrors()).toBe(3);
+        expect(errors.items.find((e) => e.anchor === 'u-2')).toMatchObject({ kind: 'user', dn: 'uid=user2,ou=people,dc=example,dc=test', code: 'OBJECT_DUPLICATE_UPN', firstSeen: at(1).toISOString() });
+
+        // Still wrong in the next batch: first seen stays, last seen moves.
+        await repo.applyObjectBatch(batchId(), 'agent', [upsert(user(2, { userPrincipalName: 'USER1@example.test' }))], at(2));
+        const u2 = (await repo.listSyncErrors({ page: 1, pageSize: 10, search: 'user2' })).items;
+        expect(u2).toHaveLength(1);
+        expect(u2[0]).toMatchObject({ firstSeen: at(1).toISOString(), lastSeen: at(2).toISOString() });
+
+        // Fixed in the directory: applies and its error disappears; user 1 renamed frees its UPN in the same batch.
+        const fixed = await repo.applyObjectBatch(batchId(), 'agent', [
+          upsert(user(1, { userPrincipalName: 'renamed1@example.test', otherMails: [] })),
+          upsert(user(2, { userPrincipalName: 'USER1@example.test' })),
+          upsert(user(3, { mail: 'Shared@Example.test' })),
+        ], at(3));
+        expect(fixed.errors).toEqual([]);
+        expect(await repo.listSyncErrors({ page: 1, pageSize: 10, code: 'OBJECT_DUPLICATE_MAIL' })).toMatchObject({ total: 1, items: [{ anchor: 'u-5' }] });
+        expect((await repo.findUserForSignIn('user1@example.test'))?.anchor).toBe('u-2');
+        expect((await repo.findUserForSignIn('shared@example.test'))?.anchor).toBe('u-3');
+      });
+
+      it('delete a user with its mails, memberships, verifiers, password state and errors', async () => {
+        const repo = await tenant();
+        await repo.applyObjectBatch(batchId(), 'agent', [upsert(user(1, { otherMails: ['alias@example.test'] })), upsert(user(2)), upsert(group(1, ['u-1', 'u-2']))], T0);
+        await repo.applyPasswordBatch(batchId(), 'agent', [{ op: 'set', anchor: 'u-1', verifiers: [verifier()] }], T0);
+        await repo.recordRun(run('directory', 1), [agentError('u-1', 'OBJECT_VALUE_INVALID')]);
+        const result = await repo.applyObjectBatch(batchId(), 'agent', [del('user', 'u-1'), del('user', 'never-existed')], at(2));
+        expect(result).toEqual({ applied: 2, errors: [], duplicate: false });
+        expect(await repo.findUserForSignIn('alias@example.test')).toBeNull();
+        expect(await repo.findUserForSignIn('user1@example.test')).toBeNull();
+        expect(await repo.getPasswordState('u-1')).toBeNull();
+        expect(await repo.groupNamesOf('u-1')).toEqual([]);
+        expect((await repo.listGroups({ page: 1, pageSize: 10 })).items[0]?.memberCount).toBe(1);
+        expect(await repo.countSyncErrors()).toBe(0);
+        // the mail is free again
+        expect((await repo.applyObjectBatch(batchId(), 'agent', [upsert(user(3, { mail: 'alias@example.test' }))], at(3))).errors).toEqual([]);
+      });
+
+      it('delete a group with its memberships in both directions', async () => {
+        const repo = await tenant();
+        await repo.applyObjectBatch(batchId(), 'agent', [upsert(user(1)), upsert(group('inner', ['u-1'])), upsert(group('outer', ['g-inner', 'u-1']))], T0);
+        expect(await repo.groupNamesOf('g-inner')).toEqual(['Group outer']);
+        await repo.applyObjectBatch(batchId(), 'agent', [del('group', 'g-inner')], at(1));
+        expect(await repo.groupNamesOf('g-inner')).toEqual([]);
+        expect(await repo.groupNamesOf('u-1')).toEqual(['Group outer']);
+        expect((await repo.listGroups({ page: 1, pageSize: 10 })).items.map((g) => [g.name, g.memberCount])).toEqual([['Group outer', 1]]);
+      });
+
+      it('replace a group membership list on upsert, and honour order within a batch', async () => {
+        const repo = await tenant();
+        await repo.applyObjectBatch(batchId(), 'agent', [upsert(user(1)), upsert(user(2)), upsert(user(3)), upsert(group(1, ['u-1', 'u-2']))], T0);
+        await repo.applyObjectBatch(batchId(), 'agent', [upsert(group(1, ['u-2', 'u-3'], { name: 'Renamed' }))], at(1));
+        expect(await repo.groupNamesOf('u-1')).toEqual([]);
+        expect(await repo.groupNamesOf('u-3')).toEqual(['Renamed']);
+        // a member deleted after the group upsert in the same batch is not left behind
+        await repo.applyObjectBatch(batchId(), 'agent', [upsert(group(1, ['u-2', 'u-3'])), del('user', 'u-3')], at(2));
+        expect((await repo.listGroups({ page: 1, pageSize: 10 })).items[0]?.memberCount).toBe(1);
+        // delete then re-create in one batch: the user exists afterwards
+        await repo.applyObjectBatch(batchId(), 'agent', [del('user', 'u-2'), upsert(user(2, { displayName: 'Back' }))], at(3));
+        expect((await repo.listUsers({ page: 1, pageSize: 10, search: 'back' })).items.map((u) => u.anchor)).toEqual(['u-2']);
+      });
+
+      it('apply a batch of 2,000 users and 20 groups quickly, and find a user among them', async () => {
+        const repo = await tenant();
+        const users = Array.from({ length: 2000 }, (_, i) => upsert(user(i, { otherMails: [`alt${i}@example.test`] })));
+        const groups = Array.from({ length: 20 }, (_, g) => upsert(group(g, Array.from({ length: 100 }, (_, i) => `u-${g * 100 + i}`))));
+        const started = performance.now();
+        const result = await repo.applyObjectBatch(batchId(), 'agent', [...users, ...groups], T0);
+        const firstMs = performance.now() - started;
+        expect(result).toMatchObject({ applied: 2020, errors: [] });
+        const again = performance.now();
+        await repo.applyObjectBatch(batchId(), 'agent', users.slice(0, 1000), at(1));
+        const updateMs = performance.now() - again;
+        // Generous bounds for a busy 2-core test machine; unloaded it is tens of milliseconds.
+        expect(firstMs).toBeLessThan(5000);
+        expect(updateMs).toBeLessThan(3000);
+        expect(await repo.countUsers()).toBe(2000);
+        const found = await repo.listUsers({ search: 'alt1999', page: 1, pageSize: 10 });
+        expect(found.total).toBe(0); // other mails are for sign-in, not list search
+        expect((await repo.listUsers({ search: 'user 1999', page: 1, pageSize: 10 })).items.map((u) => u.anchor)).toEqual(['u-1999']);
+        expect((await repo.findUserForSignIn('alt1999@example.test'))?.anchor).toBe('u-1999');
+      });
+    });
+
+    describe('password batches', () => {
+      it('set, error and clear verifiers, and report unknown anchors per item', async () => {
+        const repo = await tenant();
+        await repo.applyObjectBatch(batchId(), 'agent', [upsert(user(1)), upsert(user(2)), upsert(user(3))], T0);
+        const id = batchId();
+        const result = await repo.applyPasswordBatch(id, 'agent', [
+          { op: 'set', anchor: 'u-1', verifiers: [verifier(), verifier('SSHA')], changedAt: '2026-11-19T08:00:00.000Z' },
+          { op: 'error', anchor: 'u-2', scheme: 'MD5', code: 'PASSWORD_SCHEME_UNSUPPORTED', message: 'MD5 cannot be synchronized' },
+          { op: 'set', anchor: 'u-404', verifiers: [verifier()] },
+          { op: 'set', anchor: 'u-3', verifiers: [verifier()] },
+        ], at(1));
+        expect(result.applied).toBe(3);
+        expect(result.errors).toEqual([{ anchor: 'u-404', code: 'PASSWORD_USER_UNKNOWN', message: expect.stringContaining('u-404'), hint: expect.any(String), attribute: null }]);
+        expect((await repo.applyPasswordBatch(id, 'agent', [{ op: 'clear', anchor: 'u-1' }], at(2)))).toEqual({ ...result, duplicate: true });
+
+        const signIn = await repo.findUserForSignIn('user1@example.test');
+        expect(signIn?.verifiers).toEqual([verifier(), verifier('SSHA')]);
+        expect(await repo.getPasswordState('u-1')).toEqual({
+          anchor: 'u-1', scheme: 'SSHA512', lastAttemptAt: at(1), lastSuccessAt: at(1), resultCode: 'OK', sourceChangedAt: new Date('2026-11-19T08:00:00.000Z'),
+        });
+        expect(await repo.getPasswordState('u-2')).toMatchObject({ scheme: 'MD5', lastAttemptAt: at(1), lastSuccessAt: null, resultCode: 'PASSWORD_SCHEME_UNSUPPORTED' });
+        const errors = await repo.listSyncErrors({ page: 1, pageSize: 10 });
+        expect(errors.items).toEqual([expect.objectContaining({ anchor: 'u-2', code: 'PASSWORD_SCHEME_UNSUPPORTED', dn: 'uid=user2,ou=people,dc=example,dc=test', kind: 'user' })]);
+        expect((await repo.listUsers({ page: 1, pageSize: 10 })).items.map((u) => u.passwordSynced)).toEqual([true, false, true]);
+
+        // the user fixes the password: error gone, success recorded, earlier success kept on a later failure
+        await repo.applyPasswordBatch(batchId(), 'agent', [{ op: 'set', anchor: 'u-2', verifiers: [verifier()] }], at(3));
+        expect(await repo.countSyncErrors()).toBe(0);
+        await repo.applyPasswordBatch(batchId(), 'agent', [{ op: 'error', anchor: 'u-2', scheme: null, code: 'PASSWORD_NOT_SET', message: 'no password' }], at(4));
+        expect(await repo.getPasswordState('u-2')).toMatchObject({ lastSuccessAt: at(3), lastAttemptAt: at(4), resultCode: 'PASSWORD_NOT_SET' });
+
+        await repo.applyPasswordBatch(batchId(), 'agent', [{ op: 'clear', anchor: 'u-1' }], at(5));
+        expect((await repo.findUserForSignIn('user1@example.test'))?.verifiers).toEqual([]);
+        expect(await repo.clearAllVerifiers()).toBe(2);
+        expect((await repo.listUsers({ page: 1, pageSize: 10 })).items.some((u) => u.passwordSynced)).toBe(false);
+      });
+    });
+
+    describe('runs and errors', () => {
+      it('record runs, and let each run replace the agent errors of its kind only', async () => {
+        const repo = await tenant();
+        expect(await repo.lastRun()).toBeNull();
+        const first = run('directory', 10);
+        await repo.recordRun(first, [agentError('a1', 'OBJECT_VALUE_INVALID'), agentError('a2', 'OBJECT_REQUIRED_ATTRIBUTE_MISSING')]);
+        await repo.recordRun(run('password', 11, { outcome: 'partial' }), [agentError('a9', 'PASSWORD_SCHEME_UNSUPPORTED', 'password')]);
+        expect(await repo.countSyncErrors()).toBe(3);
+
+        const second = run('directory', 20, { outcome: 'failed', errorCode: 'DIR_UNREACHABLE', errorMessage: 'connection refused' });
+        await repo.recordRun(second, [agentError('a1', 'OBJECT_VALUE_INVALID'), agentError('a3', 'OBJECT_VALUE_INVALID')]);
+        const errors = (await repo.listSyncErrors({ page: 1, pageSize: 10 })).items;
+        expect(errors.map((e) => e.anchor).sort()).toEqual(['a1', 'a3', 'a9']);
+        expect(errors.find((e) => e.anchor === 'a1')).toMatchObject({ firstSeen: at(10).toISOString(), lastSeen: at(20).toISOString() });
+        expect(errors.find((e) => e.anchor === 'a3')).toMatchObject({ firstSeen: at(20).toISOString() });
+
+        // the same report again (a retry) changes nothing
+        await repo.recordRun(second, []);
+        expect(await repo.countSyncErrors()).toBe(3);
+
+        expect((await repo.lastSuccessfulRun('directory'))?.id).toBe(first.id);
+        expect((await repo.lastSuccessfulRun('password'))?.outcome).toBe('partial');
+        expect(await repo.lastRun('directory')).toEqual(second);
+        expect((await repo.lastRun())?.id).toBe(second.id);
+        expect((await repo.listRuns(10)).map((r) => r.kind)).toEqual(['directory', 'password', 'directory']);
+        expect(await repo.listRuns(1)).toHaveLength(1);
+
+        await repo.recordRun(run('password', 30), []);
+        expect((await repo.listSyncErrors({ page: 1, pageSize: 10 })).items.map((e) => e.anchor).sort()).toEqual(['a1', 'a3']);
+      });
+
+      it('page and filter sync errors', async () => {
+        const repo = await tenant();
+        await repo.recordRun(run('directory', 1), Array.from({ length: 7 }, (_, i) => agentError(`x${i}`, i < 5 ? 'OBJECT_VALUE_INVALID' : 'OBJECT_OUT_OF_SCOPE')));
+        const page2 = await repo.listSyncErrors({ page: 2, pageSize: 3 });
+        expect(page2).toMatchObject({ total: 7, page: 2, pageSize: 3 });
+        expect(page2.items.map((e) => e.anchor)).toEqual(['x3', 'x4', 'x5']);
+        expect((await repo.listSyncErrors({ page: 1, pageSize: 10, code: 'OBJECT_OUT_OF_SCOPE' })).total).toBe(2);
+        expect((await repo.listSyncErrors({ page: 1, pageSize: 10, search: 'UID=X6' })).items.map((e) => e.anchor)).toEqual(['x6']);
+        expect((await repo.listSyncErrors({ page: 1, pageSize: 10, search: '100%_' })).total).toBe(0);
+      });
+    });
+
+    describe('users list', () => {
+      it('orders by display name then UPN, searches name, UPN and mail case-insensitively, and pages', async () => {
+        const repo = await tenant();
+        await repo.applyObjectBatch(batchId(), 'agent', [
+          upsert(user('a', { displayName: 'Zoë Visser', userPrincipalName: 'zoe@example.test', mail: 'z.visser@mail.test' })),
+          upsert(user('b', { displayName: 'anna de Vries', userPrincipalName: 'anna@example.test', mail: null })),
+          upsert(user('c', { displayName: null, userPrincipalName: 'bram@example.test', mail: 'bram@example.test' })),
+          upsert(user('d', { displayName: 'Anna de Vries', userPrincipalName: 'anna2@example.test', mail: 'a_percent%@example.test' })),
+        ], T0);
+        const all = await repo.listUsers({ page: 1, pageSize: 10 });
+        expect(all.total).toBe(4);
+        // Ties on the name are broken by UPN in code-point order ('2' < '@'), the same on both databases.
+        expect(all.items.map((u) => u.userPrincipalName)).toEqual(['anna2@example.test', 'anna@example.test', 'bram@example.test', 'zoe@example.test']);
+        expect((await repo.listUsers({ page: 2, pageSize: 3 })).items.map((u) => u.anchor)).toEqual(['u-a']);
+        expect((await repo.listUsers({ search: 'DE VRIES', page: 1, pageSize: 1 }))).toMatchObject({ total: 2, items: [{ anchor: 'u-d' }] });
+        expect((await repo.listUsers({ search: 'visser@MAIL', page: 1, pageSize: 10 })).items.map((u) => u.anchor)).toEqual(['u-a']);
+        expect((await repo.listUsers({ search: 'bram@', page: 1, pageSize: 10 })).items.map((u) => u.anchor)).toEqual(['u-c']);
+        // LIKE wildcards in the search are literal characters
+        expect((await repo.listUsers({ search: '_percent%', page: 1, pageSize: 10 })).items.map((u) => u.anchor)).toEqual(['u-d']);
+        expect((await repo.listUsers({ search: '%', page: 1, pageSize: 10 })).total).toBe(1);
+        expect((await repo.listUsers({ search: '  ', page: 1, pageSize: 10 })).total).toBe(4);
+        expect((await repo.listGroups({ search: 'nothing', page: 1, pageSize: 10 })).total).toBe(0);
+      });
+    });
+
+    describe('lockouts and audit', () => {
+      it('save, read and clear lockouts', async () => {
+        const repo = await tenant();
+        expect(await repo.getLockout('user:u-1')).toBeNull();
+        await repo.saveLockout({ key: 'user:u-1', failures: 1, lockedUntil: null, lastFailureAt: at(1) });
+        await repo.saveLockout({ key: 'user:u-1', failures: 5, lockedUntil: at(16), lastFailureAt: at(2) });
+        await repo.saveLockout({ key: 'client:127.0.0.1', failures: 2, lockedUntil: null, lastFailureAt: at(2) });
+        expect(await repo.getLockout('user:u-1')).toEqual({ key: 'user:u-1', failures: 5, lockedUntil: at(16), lastFailureAt: at(2) });
+        await repo.clearLockout('user:u-1');
+        expect(await repo.getLockout('user:u-1')).toBeNull();
+        expect((await repo.getLockout('client:127.0.0.1'))?.failures).toBe(2);
+      });
+
+      it('pages the audit log newest first', async () => {
+        const repo = await tenant();
+        for (let i = 0; i < 5; i++) await repo.audit({ actor: 'alice', action: `action.${i}`, details: { n: i, nested: { ok: true } }, at: at(i) });
+        const first = await repo.listAudit({ page: 1, pageSize: 2 });
+        expect(first.total).toBe(5);
+        expect(first.items.map((e) => e.action)).toEqual(['action.4', 'action.3']);
+        expect(first.items[0]).toMatchObject({ actor: 'alice', at: at(4).toISOString(), details: { n: 4, nested: { ok: true } } });
+        expect((await repo.listAudit({ page: 3, pageSize: 2 })).items.map((e) => e.action)).toEqual(['action.0']);
+      });
+    });
+  });
+}
