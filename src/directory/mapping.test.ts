@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { mapEntry, type MappingOptions } from './mapping.js';
+import type { DirectoryEntry } from './entry.js';
+
+const entry = (attributes: Record<string, string[]>, dn = 'uid=jan,ou=People,dc=example,dc=org'): DirectoryEntry => ({
+  dn, attributes: { objectclass: ['inetOrgPerson'], entryuuid: ['1111'], ...attributes },
+});
+const openldap: MappingOptions = { flavor: 'openldap' };
+
+describe('mapEntry', () => {
+  it.each([
+    ['mail when present', { mail: ['Jan@Example.org'], uid: ['jan'] }, 'Jan@Example.org'],
+    ['uid@domain of the DN otherwise', { uid: ['jan'] }, 'jan@example.org'],
+  ])('makes the UPN from %s', (_name, attributes, upn) => {
+    const mapped = mapEntry(entry(attributes), openldap);
+    expect(mapped.kind === 'user' && mapped.user.userPrincipalName).toBe(upn);
+  });
+
+  it.each([
+    [{ cn: ['Nobody'] }, 'OBJECT_REQUIRED_ATTRIBUTE_MISSING', 'userPrincipalName'],
+    [{ uid: ['has space'], mail: ['not an address'] }, 'OBJECT_VALUE_INVALID', 'userPrincipalName'],
+    [{ uid: ['jan'], displayName: ['x'.repeat(300)] }, 'OBJECT_VALUE_INVALID', 'displayName'],
+  ])('turns %j into a per-object error %s on %s', (attributes, code, attribute) => {
+    const mapped = mapEntry(entry(attributes), openldap);
+    expect(mapped).toMatchObject({ kind: 'error', error: { code, attribute, anchor: '1111', dn: 'uid=jan,ou=People,dc=example,dc=org' } });
+  });
+
+  it('reports a missing anchor instead of inventing one', () => {
+    const mapped = mapEntry({ dn: 'uid=x,dc=example,dc=org', attributes: { objectclass: ['inetOrgPerson'], uid: ['x'] } }, openldap);
+    expect(mapped).toMatchObject({ kind: 'error', error: { code: 'OBJECT_REQUIRED_ATTRIBUTE_MISSING', attribute: 'entryUUID' } });
+  });
+
+  it('follows configured templates in order', () => {
+    const mapped = mapEntry(entry({ uid: ['jan'], givenName: ['Jan'], sn: ['Smit'], mail: ['jan@example.org'] }), {
+      flavor: 'openldap', upnDomain: 'corp.example', mapping: { userPrincipalName: ['{employeeNumber}@{upnDomain}', '{uid}@{upnDomain}'], displayName: ['{givenName} {sn}'] },
+    });
+    expect(mapped).toMatchObject({ kind: 'user', user: { userPrincipalName: 'jan@corp.example', displayName: 'Jan Smit' } });
+  });
+
+  it('maps groups with member DNs, uniqueMember UIDs stripped, and memberUid', () => {
+    const mapped = mapEntry({ dn: 'cn=g,dc=example,dc=org', attributes: { objectclass: ['groupOfUniqueNames', 'posixGroup'], entryuuid: ['g1'], cn: ['g'], uniquemember: ["uid=a,dc=example,dc=org#'0101'B"], memberuid: ['b'] } }, openldap);
+    expect(mapped).toMatchObject({ kind: 'group', group: { name: 'g', memberDns: ['uid=a,dc=example,dc=org'], memberUids: ['b'] } });
+  });
+
+  it('reads the AD disabled flag and proxyAddresses', () => {
+    const ad = mapEntry({ dn: 'CN=Jan,OU=Staff,DC=corp,DC=example', attributes: {
+      objectclass: ['top', 'person', 'organizationalPerson', 'user'], objectguid: ['b4b2f1c4-0000-4000-8000-000000000001'],
+      userprincipalname: ['jan@corp.example'], useraccountcontrol: ['514'], proxyaddresses: ['SMTP:jan@corp.example', 'smtp:j.smit@corp.example', 'X500:/o=x'],
+    } }, { flavor: 'ad' });
+    expect(ad).toMatchObject({ kind: 'user', user: { enabled: false, mail: 'jan@corp.example', otherMails: ['j.smit@corp.example'] } });
+  });
+
+  it('treats an OpenLDAP ppolicy-locked account as disabled and ignores non-person entries', () => {
+    expect(mapEntry(entry({ uid: ['jan'], pwdaccountlockedtime: ['000001010000Z'] }), openldap)).toMatchObject({ kind: 'user', user: { enabled: false } });
+    expect(mapEntry({ dn: 'ou=People,dc=example,dc=org', attributes: { objectclass: ['organizationalUnit'] } }, openldap).kind).toBe('ignored');
+  });
+});

@@ -1,0 +1,18 @@
+import { ERRORS } from './errors.js';
+
+/** docs/errors.md, generated from the registry (scripts/make-docs.ts); a test keeps the file in step. */
+export function renderErrorDocs(): string {
+  const rows = Object.entries(ERRORS).map(([code, d]) => `| \`${code}\` | ${d.status} | ${d.message} | ${d.hint} |`);
+  return [
+    '# Error codes',
+    '',
+    'Every error dirbridge reports carries one of these stable codes, in the API (`{ "error": { "code", "message", "hint" } }`),',
+    'the CLI (`Error CODE: message` and `What to do: hint`) and the admin center. Codes are never reused or renamed.',
+    'Generated from `src/shared/errors.ts` by `npx tsx scripts/make-docs.ts`; do not edit by hand.',
+    '',
+    '| Code | HTTP | Meaning | How to fix |',
+    '|---|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,132 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { AppError } from '../shared/errors.js';
+import type { DirectoryEntry } from '../directory/entry.js';
+import { runDirectoryCycle, type DirectoryCycleOptions } from './directory-cycle.js';
+import { MemoryDirectory, MemoryExportState, MemoryTenant } from './fakes.js';
+
+const person = (uid: string, extra: Record<string, string[]> = {}): DirectoryEntry => ({
+  dn: `uid=${uid},ou=People,dc=example,dc=org`,
+  attributes: { objectclass: ['inetOrgPerson'], entryuuid: [`u-${uid}`], uid: [uid], cn: [uid], sn: ['S'], mail: [`${uid}@example.org`], ...extra },
+});
+const group = (cn: string, members: string[], extra: Record<string, string[]> = {}): DirectoryEntry => ({
+  dn: `cn=${cn},ou=Groups,dc=example,dc=org`,
+  attributes: { objectclass: ['groupOfNames'], entryuuid: [`g-${cn}`], cn: [cn], member: members, ...extra },
+});
+
+describe('runDirectoryCycle', () => {
+  let directory: MemoryDirectory;
+  let state: MemoryExportState;
+  let tenant: MemoryTenant;
+  const options: DirectoryCycleOptions = { mode: 'delta', mapping: { flavor: 'openldap' }, deleteThreshold: 500, allowedDeletes: 0 };
+
+  beforeEach(() => {
+    directory = new MemoryDirectory();
+    state = new MemoryExportState();
+    tenant = new MemoryTenant();
+  });
+
+  it('runs a full cycle first, then deltas that send only what changed', async () => {
+    for (const uid of ['ann', 'bob', 'cas']) directory.put(person(uid));
+    directory.put(group('staff', ['uid=ann,ou=People,dc=example,dc=org', 'UID=bob, ou=people,dc=example,dc=org']));
+    const first = await runDirectoryCycle(directory, state, tenant, options);
+    expect(first.mode).toBe('full');
+    expect(first.counts).toMatchObject({ read: 4, added: 4, updated: 0, deleted: 0 });
+    expect(tenant.objects.get('g-staff')).toMatchObject({ memberAnchors: ['u-ann', 'u-bob'] });
+
+    directory.put(person('bob', { cn: ['Bob Renamed'] }));
+    tenant.batches.length = 0;
+    const second = await runDirectoryCycle(directory, state, tenant, options);
+    expect(second.mode).toBe('delta');
+    expect(second.counts).toMatchObject({ read: 1, updated: 1, added: 0, deleted: 0 });
+    expect(tenant.batches.flat().map((c) => (c.op === 'upsert' ? c.object.anchor : c.anchor))).toEqual(['u-bob']);
+    expect(directory.reads.all).toBe(1);
+  });
+
+  it('keeps the anchor when an entry is renamed or moved, and resolves members through the export record', async () => {
+    directory.put(person('ann'));
+    directory.put(group('staff', ['uid=ann,ou=People,dc=example,dc=org']));
+    await runDirectoryCycle(directory, state, tenant, options);
+    directory.put({ ...person('ann'), dn: 'uid=ann,ou=Former,dc=example,dc=org' });
+    const moved = await runDirectoryCycle(directory, state, tenant, options);
+    expect(moved.counts).toMatchObject({ updated: 1, added: 0, deleted: 0 });
+    expect(tenant.objects.get('u-ann')?.dn).toBe('uid=ann,ou=Former,dc=example,dc=org');
+    // Only the group changes now: its member DN resolves through what was exported before.
+    directory.put(group('staff', ['uid=ann,ou=Former,dc=example,dc=org'], { description: ['Everyone'] }));
+    const regrouped = await runDirectoryCycle(directory, state, tenant, options);
+    expect(regrouped.counts).toMatchObject({ read: 1, updated: 1 });
+    expect(tenant.objects.get('g-staff')).toMatchObject({ memberAnchors: ['u-ann'], description: 'Everyone' });
+  });
+
+  it('detects deletes by anchor comparison in a delta', async () => {
+    directory.put(person('ann'));
+    directory.put(person('bob'));
+    await runDirectoryCycle(directory, state, tenant, options);
+    directory.remove('u-bob');
+    const result = await runDirectoryCycle(directory, state, tenant, options);
+    expect(result.counts.deleted).toBe(1);
+    expect(tenant.objects.has('u-bob')).toBe(false);
+    expect(state.get('u-bob')).toBeUndefined();
+  });
+
+  it('holds deletes back above the threshold until an admin allows them', async () => {
+    for (const uid of ['a', 'b', 'c', 'd']) directory.put(person(uid));
+    await runDirectoryCycle(directory, state, tenant, options);
+    for (const uid of ['a', 'b', 'c']) directory.remove(`u-${uid}`);
+    const blocked = await runDirectoryCycle(directory, state, tenant, { ...options, deleteThreshold: 2 });
+    expect(blocked.outcome).toBe('blocked');
+    expect(blocked.failure?.code).toBe('DELETE_THRESHOLD_EXCEEDED');
+    expect(blocked.pendingDeletes).toBe(3);
+    expect(tenant.objects.size).toBe(4);
+    const allowed = await runDirectoryCycle(directory, state, tenant, { ...options, deleteThreshold: 2, allowedDeletes: 3 });
+    expect(allowed.outcome).toBe('success');
+    expect(tenant.objects.size).toBe(1);
+  });
+
+  it('turns a bad object into a per-object error, goes on with the rest, and retries it', async () => {
+    directory.put(person('ann'));
+    directory.put({ dn: 'cn=nobody,ou=People,dc=example,dc=org', attributes: { objectclass: ['inetOrgPerson'], entryuuid: ['u-nobody'], cn: ['nobody'], sn: ['N'] } });
+    directory.put(person('dup'));
+    tenant.reject.add('u-dup');
+    const result = await runDirectoryCycle(directory, state, tenant, { ...options, mode: 'full' });
+    expect(result.outcome).toBe('partial');
+    expect(result.errors.map((e) => [e.anchor, e.code])).toEqual([
+      ['u-nobody', 'OBJECT_REQUIRED_ATTRIBUTE_MISSING'],
+      ['u-dup', 'OBJECT_DUPLICATE_UPN'],
+    ]);
+    expect(tenant.objects.has('u-ann')).toBe(true);
+    // The rejected object was not recorded as exported, so the next full cycle sends it again.
+    tenant.reject.clear();
+    const retry = await runDirectoryCycle(directory, state, tenant, { ...options, mode: 'full' });
+    expect(retry.counts.added).toBe(1);
+    expect(tenant.objects.has('u-dup')).toBe(true);
+  });
+
+  it('exports nothing and records nothing in a dry run', async () => {
+    directory.put(person('ann'));
+    const result = await runDirectoryCycle(directory, state, tenant, { ...options, dryRun: true });
+    expect(result.plan?.adds.map((a) => a.record.dn)).toEqual(['uid=ann,ou=People,dc=example,dc=org']);
+    expect(tenant.batches).toHaveLength(0);
+    expect(state.count()).toBe(0);
+  });
+
+  it('fails cleanly when the directory drops mid-cycle, and the next cycle completes', async () => {
+    directory.put(person('ann'));
+    directory.failNextRead = new AppError('DIR_UNREACHABLE', { message: 'connection lost' });
+    const failed = await runDirectoryCycle(directory, state, tenant, options);
+    expect(failed.outcome).toBe('failed');
+    expect(failed.failure?.code).toBe('DIR_UNREACHABLE');
+    expect(state.getCursor('directory')).toBeNull();
+    const next = await runDirectoryCycle(directory, state, tenant, options);
+    expect(next.outcome).toBe('success');
+    expect(tenant.objects.has('u-ann')).toBe(true);
+  });
+
+  it('resolves posixGroup memberUid and keeps nested groups as members', async () => {
+    directory.put(person('ann'));
+    directory.put({ dn: 'cn=devs,ou=Groups,dc=example,dc=org', attributes: { objectclass: ['posixGroup'], entryuuid: ['g-devs'], cn: ['devs'], memberuid: ['ann', 'ghost'] } });
+    directory.put(group('all', ['cn=devs,ou=Groups,dc=example,dc=org']));
+    await runDirectoryCycle(directory, state, tenant, options);
+    expect(tenant.objects.get('g-devs')).toMatchObject({ memberAnchors: ['u-ann'] });
+    expect(tenant.objects.get('g-all')).toMatchObject({ memberAnchors: ['g-devs'] });
+  });
+});

@@ -1,0 +1,115 @@
+/** Small in-memory fakes of the engine's ports, for unit tests (preferred over mocking libraries). */
+import { normalizeDn } from '../directory/dn.js';
+import type { DirectoryEntry } from '../directory/entry.js';
+import type { ObjectChange } from './model.js';
+import type { BatchOutcome, ChangeSet, DirectorySource, ExportState, ExportedRecord, PasswordExportRecord, PasswordExportState, PasswordItem, TenantSink } from './ports.js';
+
+export class MemoryExportState implements ExportState {
+  readonly records = new Map<string, ExportedRecord>();
+  readonly cursors = new Map<string, string | null>();
+  get(anchor: string) { return this.records.get(anchor); }
+  findByDn(dn: string) { return [...this.records.values()].find((r) => normalizeDn(r.dn) === normalizeDn(dn)); }
+  findByUid(uid: string) { return [...this.records.values()].find((r) => r.uid === uid && r.kind === 'user'); }
+  anchors() { return [...this.records.keys()]; }
+  count() { return this.records.size; }
+  commit(upserts: ExportedRecord[], deleted: string[]) {
+    for (const r of upserts) this.records.set(r.anchor, r);
+    for (const a of deleted) this.records.delete(a);
+  }
+  getCursor(name: string) { return this.cursors.get(name) ?? null; }
+  setCursor(name: string, value: string | null) { this.cursors.set(name, value); }
+}
+
+export class MemoryPasswordState implements PasswordExportState {
+  readonly records = new Map<string, PasswordExportRecord>();
+  readonly cursors = new Map<string, string | null>();
+  get(anchor: string) { return this.records.get(anchor); }
+  commit(records: PasswordExportRecord[], cleared: string[]) {
+    for (const r of records) this.records.set(r.anchor, r);
+    for (const a of cleared) this.records.delete(a);
+  }
+  reset() { this.records.clear(); this.cursors.delete('passwords'); }
+  getCursor(name: string) { return this.cursors.get(name) ?? null; }
+  setCursor(name: string, value: string | null) { this.cursors.set(name, value); }
+}
+
+/** A tenant that keeps what it receives; `reject` makes it refuse chosen anchors like a duplicate UPN would. */
+export class MemoryTenant implements TenantSink {
+  readonly objects = new Map<string, Extract<ObjectChange, { op: 'upsert' }>['object']>();
+  readonly verifiers = new Map<string, PasswordItem>();
+  readonly batches: ObjectChange[][] = [];
+  readonly passwordBatches: PasswordItem[][] = [];
+  readonly runs: Array<Parameters<TenantSink['reportRun']>[0]> = [];
+  reject = new Set<string>();
+
+  pushObjects(_batchId: string, changes: ObjectChange[]): Promise<BatchOutcome> {
+    this.batches.push(changes);
+    const errors: BatchOutcome['errors'] = [];
+    for (const c of changes) {
+      const anchor = c.op === 'upsert' ? c.object.anchor : c.anchor;
+      if (this.reject.has(anchor)) {
+        errors.push({ anchor, code: 'OBJECT_DUPLICATE_UPN', message: 'duplicate', hint: 'fix it', attribute: 'userPrincipalName' });
+        continue;
+      }
+      if (c.op === 'upsert') this.objects.set(anchor, c.object);
+      else { this.objects.delete(anchor); this.verifiers.delete(anchor); }
+    }
+    return Promise.resolve({ duplicate: false, applied: changes.length - errors.length, errors });
+  }
+
+  pushPasswords(_batchId: string, items: PasswordItem[]): Promise<BatchOutcome> {
+    this.passwordBatches.push(items);
+    for (const item of items) {
+      if (item.op === 'clear') this.verifiers.delete(item.anchor);
+      else this.verifiers.set(item.anchor, item);
+    }
+    return Promise.resolve({ duplicate: false, applied: items.length, errors: [] });
+  }
+
+  reportRun(report: Parameters<TenantSink['reportRun']>[0]): Promise<void> {
+    this.runs.push(report);
+    return Promise.resolve();
+  }
+}
+
+/**
+ * A directory held in memory. Each change bumps a counter that serves as the delta cursor, the
+ * way entryCSN does; deletes are found by anchor comparison.
+ */
+export class MemoryDirectory implements DirectorySource {
+  readonly description = 'memory';
+  readonly flavor = 'openldap' as const;
+  private readonly entries = new Map<string, { entry: DirectoryEntry; csn: number }>();
+  private csn = 0;
+  failNextRead: Error | null = null;
+  reads = { all: 0, changes: 0 };
+
+  put(entry: DirectoryEntry): void {
+    const anchor = entry.attributes.entryuuid?.[0];
+    if (!anchor) throw new Error('entries need an entryuuid');
+    this.entries.set(anchor, { entry, csn: ++this.csn });
+  }
+  remove(anchor: string): void { this.entries.delete(anchor); }
+
+  async *readAll(): AsyncIterable<DirectoryEntry[]> {
+    this.reads.all++;
+    if (this.failNextRead) { const e = this.failNextRead; this.failNextRead = null; throw e; }
+    yield [...this.entries.values()].map((e) => e.entry);
+  }
+  readChanges(cursor: string | null): Promise<ChangeSet | null> {
+    if (cursor === null) return Promise.resolve(null);
+    this.reads.changes++;
+    const since = Number(cursor);
+    const changed = [...this.entries.values()].filter((e) => e.csn > since).map((e) => e.entry);
+    const failure = this.failNextRead;
+    this.failNextRead = null;
+    return Promise.resolve({
+      changed: (async function* () { if (failure) throw failure; yield changed; })(),
+      deleted: 'compare',
+      nextCursor: String(this.csn),
+    });
+  }
+  currentCursor(): Promise<string | null> { return Promise.resolve(String(this.csn)); }
+  async *listAnchors(): AsyncIterable<string[]> { yield [...this.entries.keys()]; }
+  close(): Promise<void> { return Promise.resolve(); }
+}
