@@ -19,7 +19,7 @@ describe('mapEntry', () => {
   it.each([
     [{ cn: ['Nobody'] }, 'OBJECT_REQUIRED_ATTRIBUTE_MISSING', 'userPrincipalName'],
     [{ uid: ['has space'], mail: ['not an address'] }, 'OBJECT_VALUE_INVALID', 'userPrincipalName'],
-    [{ uid: ['jan'], displayName: ['x'.repeat(300)] }, 'OBJECT_VALUE_INVALID', 'displayName'],
+    [{ uid: ['jan'], displayname: ['x'.repeat(300)] }, 'OBJECT_VALUE_INVALID', 'displayName'],
   ])('turns %j into a per-object error %s on %s', (attributes, code, attribute) => {
     const mapped = mapEntry(entry(attributes), openldap);
     expect(mapped).toMatchObject({ kind: 'error', error: { code, attribute, anchor: '1111', dn: 'uid=jan,ou=People,dc=example,dc=org' } });
@@ -31,7 +31,7 @@ describe('mapEntry', () => {
   });
 
   it('follows configured templates in order', () => {
-    const mapped = mapEntry(entry({ uid: ['jan'], givenName: ['Jan'], sn: ['Smit'], mail: ['jan@example.org'] }), {
+    const mapped = mapEntry(entry({ uid: ['jan'], givenname: ['Jan'], sn: ['Smit'], mail: ['jan@example.org'] }), {
       flavor: 'openldap', upnDomain: 'corp.example', mapping: { userPrincipalName: ['{employeeNumber}@{upnDomain}', '{uid}@{upnDomain}'], displayName: ['{givenName} {sn}'] },
     });
     expect(mapped).toMatchObject({ kind: 'user', user: { userPrincipalName: 'jan@corp.example', displayName: 'Jan Smit' } });
