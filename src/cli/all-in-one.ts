@@ -15,8 +15,8 @@ import { adminUiDir, version } from './runtime.js';
 export interface TenantRuntime {
   store: TenantStore;
   url: string;
-  /** Present on the first start only: the generated initial admin. */
-  initialAdmin: { username: string; password: string } | null;
+  /** Present on the first start only: the initial admin; `password` only when it was generated (never echo one the admin chose). */
+  initialAdmin: { username: string; password: string | null } | null;
   close(): Promise<void>;
 }
 
@@ -31,7 +31,7 @@ export async function startTenant(config: DirbridgeConfig, logger: Logger): Prom
     return {
       store,
       url: service.url,
-      initialAdmin: boot.created && boot.password ? { username: boot.username, password: boot.password } : null,
+      initialAdmin: boot.created ? { username: boot.username, password: config.tenant.initialAdminPassword ? null : boot.password } : null,
       async close() {
         await service.close();
         await store.close();

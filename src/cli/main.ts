@@ -110,9 +110,11 @@ function onShutdown(stop: () => Promise<void>): void {
   process.on('SIGTERM', handler);
 }
 
-function announce(url: string, initialAdmin: { username: string; password: string } | null): void {
+function announce(url: string, initialAdmin: { username: string; password: string | null } | null): void {
   const lines = [``, `  dirbridge ${version} is running.`, `  Admin center: ${url}/`];
-  if (initialAdmin) {
+  if (initialAdmin && !initialAdmin.password) {
+    lines.push('', `  First start: the initial global admin "${initialAdmin.username}" was created with the configured password.`);
+  } else if (initialAdmin) {
     lines.push(
       ``,
       `  First start: an initial global admin was created. Sign in with`,

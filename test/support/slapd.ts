@@ -25,8 +25,12 @@ export interface SlapdOptions {
   sizeLimit?: number;
   /** LDIF loaded offline before start (in addition to the suffix entry and the sync account). */
   ldif?: string;
+  /** Same, from a file (for large loads such as the 100,000-entry benchmark). */
+  ldifFile?: string;
   /** Restrict userPassword to self, auth and the sync account (default true). */
   accessRules?: boolean;
+  /** More schema (slapd.conf attributetype / objectclass lines), e.g. an AD-shaped subset. */
+  extraSchema?: string;
 }
 
 export interface Slapd {
@@ -110,6 +114,7 @@ function config(o: {
   syncDn: string;
   sizeLimit?: number;
   accessRules: boolean;
+  extraSchema: boolean;
   certs?: { caFile: string; certFile: string; keyFile: string };
 }): string {
   // Comments stay on their own lines: slapd rejects trailing comments after some directives.
@@ -119,6 +124,7 @@ function config(o: {
     'include /etc/ldap/schema/inetorgperson.schema',
     'include /etc/ldap/schema/nis.schema',
     `include ${join(o.dir, 'samba-subset.schema')}`,
+    ...(o.extraSchema ? [`include ${join(o.dir, 'extra.schema')}`] : []),
     `pidfile ${join(o.dir, 'slapd.pid')}`,
     `argsfile ${join(o.dir, 'slapd.args')}`,
     'modulepath /usr/lib/ldap',
@@ -174,8 +180,9 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
   mkdirSync(join(dir, 'db'));
   const certs = options.tls ? makeTestCertificates(dir) : undefined;
   writeFileSync(join(dir, 'samba-subset.schema'), SAMBA_SUBSET_SCHEMA);
+  if (options.extraSchema) writeFileSync(join(dir, 'extra.schema'), options.extraSchema);
   const confFile = join(dir, 'slapd.conf');
-  writeFileSync(confFile, config({ dir, suffix, rootDn, rootPw, syncDn, sizeLimit: options.sizeLimit, accessRules: options.accessRules !== false, certs }));
+  writeFileSync(confFile, config({ dir, suffix, rootDn, rootPw, syncDn, sizeLimit: options.sizeLimit, accessRules: options.accessRules !== false, extraSchema: !!options.extraSchema, certs }));
   const rootPwFile = join(dir, 'rootpw');
   writeFileSync(rootPwFile, rootPw, { mode: 0o600 });
 
@@ -184,6 +191,7 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
   // -q: no consistency checks (30x faster); -w: write the contextCSN the syncprov overlay keeps.
   run(SLAPADD, ['-q', '-w', '-f', confFile, '-b', suffix, '-l', initial]);
   rmSync(initial);
+  if (options.ldifFile) run(SLAPADD, ['-q', '-w', '-f', confFile, '-b', suffix, '-l', options.ldifFile]);
 
   const port = await freePort();
   const tlsPort = certs ? await freePort() : undefined;

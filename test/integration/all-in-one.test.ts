@@ -1,0 +1,120 @@
+/**
+ * The first slice end to end, as a new user runs it: the real all-in-one process (tenant, store on
+ * SQLite, agent over HTTP) synchronizing an LDIF file, driven through its public API and CLI.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startAllInOne, eventually, repoRoot, type RunningAllInOne } from '../support/all-in-one.js';
+import { AdminApi, userSignIn } from '../support/admin-api.js';
+import type { AuditEntry, DirSyncStatus, Page, SyncErrorView, UserView } from '../../src/tenant/api/contract.js';
+import { samplePassword } from '../fixtures/sample.js';
+
+const SAMPLE = join(repoRoot, 'sample', 'directory.ldif');
+
+describe('all-in-one on the sample directory', () => {
+  let app: RunningAllInOne;
+  let admin: AdminApi;
+  let ldif: string;
+
+  beforeAll(async () => {
+    ldif = join(mkdtempSync(join(tmpdir(), 'dirbridge-ldif-')), 'directory.ldif');
+    copyFileSync(SAMPLE, ldif);
+    app = await startAllInOne({ config: { agent: { source: { type: 'ldif', path: ldif } } } });
+    admin = await AdminApi.signIn(app.url, app.adminUsername, app.adminPassword);
+  });
+  afterAll(async () => { await app?.stop(); });
+
+  it('shows real synced users, last directory sync and last password sync soon after start', async () => {
+    const status = await eventually(async () => {
+      const s = await admin.get<DirSyncStatus>('/api/v1/dirsync/status');
+      return s.lastDirectorySync && s.lastPasswordSync ? s : undefined;
+    }, 60_000, 'both syncs to run');
+    expect(status.directorySyncEnabled).toBe(true);
+    expect(status.passwordSyncEnabled).toBe(true);
+    expect(status.agents).toHaveLength(1);
+    const users = await admin.get<Page<UserView>>('/api/v1/users?search=emma.jansen');
+    expect(users.items[0]).toMatchObject({ userPrincipalName: 'emma.jansen@example.org', source: 'on_premises', passwordSynced: true });
+  });
+
+  it('signs a synced user in with the directory password, and refuses a wrong one', async () => {
+    const ok = await userSignIn(app.url, 'emma.jansen@example.org', samplePassword('emma.jansen'));
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ userPrincipalName: 'emma.jansen@example.org' });
+    expect((await userSignIn(app.url, 'emma.jansen@example.org', 'not-the-password')).status).toBe(401);
+  });
+
+  it('lists the bad entries as sync errors, with the LDIF line number, while the rest synced', async () => {
+    const errors = await eventually(async () => {
+      const page = await admin.get<Page<SyncErrorView>>('/api/v1/sync-errors?pageSize=100');
+      return page.total >= 3 ? page.items : undefined;
+    }, 30_000, 'the sync errors');
+    const codes = errors.map((e) => e.code);
+    expect(codes).toContain('LDIF_SYNTAX');
+    expect(codes).toContain('OBJECT_REQUIRED_ATTRIBUTE_MISSING');
+    expect(codes.some((c) => c === 'OBJECT_DUPLICATE_MAIL' || c === 'OBJECT_DUPLICATE_UPN')).toBe(true);
+    expect(errors.find((e) => e.code === 'LDIF_SYNTAX')?.message).toMatch(/[Ll]ine \d+/);
+    for (const e of errors) expect(e.hint.length).toBeGreaterThan(10);
+  });
+
+  it('prints the same status as the API with `dirbridge status --json`', async () => {
+    const before = await admin.get<DirSyncStatus>('/api/v1/dirsync/status');
+    const cli = await app.cli(['status', '--json']);
+    const api = await admin.get<DirSyncStatus>('/api/v1/dirsync/status');
+    expect(cli.code).toBe(0);
+    const printed = JSON.parse(cli.stdout) as DirSyncStatus;
+    // Cycles go on meanwhile: the printed time lies between the two API answers.
+    expect(Date.parse(printed.lastDirectorySync!)).toBeGreaterThanOrEqual(Date.parse(before.lastDirectorySync!));
+    expect(Date.parse(printed.lastDirectorySync!)).toBeLessThanOrEqual(Date.parse(api.lastDirectorySync!));
+    expect(printed.passwordSyncEnabled).toBe(api.passwordSyncEnabled);
+    expect(Object.keys(printed).sort()).toEqual(Object.keys(api).sort());
+  });
+
+  it('stops sending password hashes when password sync is switched off, resumes when on, and audits both', async () => {
+    const off = await admin.request('PATCH', '/api/v1/dirsync/settings', { passwordSyncEnabled: false });
+    expect(off.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 2_500)); // a heartbeat carries the setting to the agent
+    writeFileSync(ldif, changePassword(readFileSync(ldif, 'utf8'), 'noah.devries', 'New-password-for-noah-1'));
+    // The agent still synchronizes objects, but sends no hash: the old password keeps working.
+    await new Promise((r) => setTimeout(r, 6_000));
+    expect((await userSignIn(app.url, 'noah.devries@example.org', 'New-password-for-noah-1')).status).toBe(401);
+    expect((await userSignIn(app.url, 'noah.devries@example.org', samplePassword('noah.devries'))).status).toBe(200);
+
+    const on = await admin.request('PATCH', '/api/v1/dirsync/settings', { passwordSyncEnabled: true });
+    expect(on.status).toBe(200);
+    await eventually(async () => (await userSignIn(app.url, 'noah.devries@example.org', 'New-password-for-noah-1')).status === 200, 30_000, 'the new password to sign in');
+
+    const audit = await admin.get<Page<AuditEntry>>('/api/v1/audit-log?pageSize=50');
+    const changes = audit.items.filter((e) => e.action === 'settings.changed');
+    expect(changes.length).toBeGreaterThanOrEqual(2);
+    expect(JSON.stringify(changes)).toContain('passwordSyncEnabled');
+  });
+
+  it('never prints a password, hash, verifier or token', async () => {
+    const output = app.output();
+    const sample = readFileSync(SAMPLE, 'utf8');
+    const hashes = [...sample.matchAll(/^userPassword:: ?(\S+)|^userPassword: (\S+)/gm)].map((m) => m[1] ? Buffer.from(m[1], 'base64').toString() : m[2]!);
+    expect(hashes.length).toBeGreaterThan(40);
+    for (const hash of hashes) expect(output).not.toContain(hash);
+    for (const uid of ['emma.jansen', 'noah.devries', 'harry.williams']) expect(output).not.toContain(samplePassword(uid));
+    expect(output).not.toContain('New-password-for-noah-1');
+    expect(output).not.toContain(app.adminPassword);
+    const credential = JSON.parse(readFileSync(join(app.dataDir, 'agent', 'credential.json'), 'utf8')) as { credential: string };
+    expect(output).not.toContain(credential.credential.split('.').pop());
+  });
+});
+
+/** Replaces the userPassword of `uid` with an {SSHA} of `password` made by slappasswd (the real tool). */
+function changePassword(ldif: string, uid: string, password: string): string {
+  const hash = sshaOf(password);
+  const records = ldif.split(/\n\n/);
+  return records.map((record) => record.startsWith(`dn: uid=${uid},`)
+    ? record.replace(/^userPassword::? .*$/m, `userPassword: ${hash}`)
+    : record).join('\n\n');
+}
+
+function sshaOf(password: string): string {
+  return execFileSync('slappasswd', ['-h', '{SSHA}', '-s', password], { encoding: 'utf8' }).trim();
+}
