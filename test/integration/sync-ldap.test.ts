@@ -1,0 +1,170 @@
+/**
+ * The agent against a real slapd, exporting to a tenant on a real store: full and delta cycles,
+ * renames and moves, deletes, nested groups, scope, the delete guard, failures, and syncrepl push.
+ * The same suite runs on SQLite and on PostgreSQL.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { startSlapd, type Slapd } from '../support/slapd.js';
+import { startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
+import { eventually } from '../support/all-in-one.js';
+import { userSignIn } from '../support/admin-api.js';
+import type { RunningAgent } from '../../src/cli/agent-wiring.js';
+import { computeDirSyncStatus } from '../../src/tenant/domain/status.js';
+import { runTroubleshooter } from '../../src/tenant/domain/troubleshooter.js';
+import { loadStatusInput } from '../../src/tenant/http/dirsync.routes.js';
+
+const SUFFIX = 'dc=example,dc=test';
+const ssha = (password: string) => execFileSync('slappasswd', ['-h', '{SSHA}', '-s', password], { encoding: 'utf8' }).trim();
+const person = (uid: string, ou = 'people', extra = '') => `dn: uid=${uid},ou=${ou},${SUFFIX}
+objectClass: inetOrgPerson
+uid: ${uid}
+cn: ${uid} Person
+sn: Person
+mail: ${uid}@example.test
+userPassword: ${ssha(`Pw-${uid}-1`)}
+${extra}`;
+const initial = [
+  `dn: ou=people,${SUFFIX}\nobjectClass: organizationalUnit\nou: people\n`,
+  `dn: ou=former,${SUFFIX}\nobjectClass: organizationalUnit\nou: former\n`,
+  `dn: ou=groups,${SUFFIX}\nobjectClass: organizationalUnit\nou: groups\n`,
+  ...['ann', 'bob', 'cas', 'dan', 'eve', 'fay'].map((u) => person(u)),
+  `dn: cn=devs,ou=groups,${SUFFIX}\nobjectClass: groupOfNames\ncn: devs\nmember: uid=ann,ou=people,${SUFFIX}\nmember: uid=bob,ou=people,${SUFFIX}\n`,
+  `dn: cn=all,ou=groups,${SUFFIX}\nobjectClass: groupOfNames\ncn: all\nmember: cn=devs,ou=groups,${SUFFIX}\nmember: uid=cas,ou=people,${SUFFIX}\n`,
+].join('\n');
+
+describe.each(['sqlite', 'postgres'] as const)('agent against slapd, tenant on %s', (kind) => {
+  let slapd: Slapd;
+  let harness: SyncHarness;
+  let agent: RunningAgent;
+
+  beforeAll(async () => {
+    slapd = await startSlapd({ suffix: SUFFIX, ldif: initial, sizeLimit: 4 });
+    harness = await startSyncHarness(kind, slapd);
+    agent = await harness.agent();
+    await agent.agent.connect();
+  });
+  afterAll(async () => {
+    await harness?.close();
+    await slapd?.stop();
+  });
+
+  const upns = async () => (await harness.repo.listUsers({ page: 1, pageSize: 200 })).items.map((u) => u.userPrincipalName).sort();
+  const group = async (name: string) => (await harness.repo.listGroups({ search: name, page: 1, pageSize: 10 })).items.find((g) => g.name === name);
+  const status = async () => computeDirSyncStatus(await loadStatusInput(harness.repo, 5), new Date());
+
+  it('runs a full sync beyond the server size limit: every user, group and membership', async () => {
+    const result = await agent.agent.syncDirectory('full');
+    expect(result?.outcome).toBe('success');
+    expect(await upns()).toEqual(['ann', 'bob', 'cas', 'dan', 'eve', 'fay'].map((u) => `${u}@example.test`));
+    expect(await group('devs')).toMatchObject({ memberCount: 2 });
+    expect(await group('all')).toMatchObject({ memberCount: 2 }); // nested group devs + cas
+    expect((await status()).lastDirectorySync).not.toBeNull();
+  });
+
+  it('sends only the changes in a delta: add, modify, rename, move, delete', async () => {
+    slapd.add(person('gus'));
+    slapd.modify(`dn: uid=ann,ou=people,${SUFFIX}\nchangetype: modify\nreplace: cn\ncn: Ann Renamed\n`);
+    execFileSync('ldapmodrdn', ['-x', '-H', slapd.url, '-D', slapd.rootDn, '-w', slapd.rootPw, `uid=bob,ou=people,${SUFFIX}`, 'uid=bobby']);
+    execFileSync('ldapmodrdn', ['-x', '-H', slapd.url, '-D', slapd.rootDn, '-w', slapd.rootPw, '-s', `ou=former,${SUFFIX}`, `uid=cas,ou=people,${SUFFIX}`, 'uid=cas']);
+    slapd.delete(`uid=fay,ou=people,${SUFFIX}`);
+    const result = await agent.agent.syncDirectory('delta');
+    expect(result).toMatchObject({ mode: 'delta', outcome: 'success' });
+    expect(result!.counts).toMatchObject({ added: 1, deleted: 1 });
+    // Only what changed was read: gus, ann, bob (renamed) and cas (moved).
+    expect(result!.counts.read).toBe(4);
+    const users = (await harness.repo.listUsers({ page: 1, pageSize: 200 })).items;
+    expect(users.find((u) => u.userPrincipalName === 'ann@example.test')?.displayName).toBe('Ann Renamed');
+    expect(users.find((u) => u.userPrincipalName === 'cas@example.test')?.dn).toBe(`uid=cas,ou=former,${SUFFIX}`);
+    expect(users.map((u) => u.userPrincipalName)).not.toContain('fay@example.test');
+    expect(users).toHaveLength(6);
+  });
+
+  it('follows membership changes, nested groups included', async () => {
+    slapd.modify(`dn: cn=devs,ou=groups,${SUFFIX}\nchangetype: modify\nadd: member\nmember: uid=dan,ou=people,${SUFFIX}\n`);
+    await agent.agent.syncDirectory('delta');
+    // ann and dan: bob's membership still names his old DN (this slapd has no refint overlay to rewrite it), which no longer exists.
+    expect(await group('devs')).toMatchObject({ memberCount: 2 });
+    slapd.modify(`dn: cn=all,ou=groups,${SUFFIX}\nchangetype: modify\ndelete: member\nmember: cn=devs,ou=groups,${SUFFIX}\n`);
+    await agent.agent.syncDirectory('delta');
+    expect(await group('all')).toMatchObject({ memberCount: 1 });
+  });
+
+  it('deletes what leaves the scope', async () => {
+    const scoped = await harness.agent({ excludeDns: [`ou=former,${SUFFIX}`] });
+    await scoped.agent.connect();
+    await agent.stop(); // one agent at a time holds the lease
+    await eventually(async () => (await scoped.agent.connect())?.active, 90_000, 'the standby agent to take the lease');
+    const result = await scoped.agent.syncDirectory('full');
+    expect(result?.outcome).toBe('success');
+    expect(await upns()).not.toContain('cas@example.test');
+    agent = scoped;
+  });
+
+  it('holds back more deletes than the threshold until an admin allows them', async () => {
+    await harness.repo.updateSettings({ deleteThreshold: 2 });
+    await agent.agent.connect();
+    for (const u of ['dan', 'eve', 'gus']) slapd.delete(`uid=${u},ou=people,${SUFFIX}`);
+    const blocked = await agent.agent.syncDirectory('delta');
+    expect(blocked).toMatchObject({ outcome: 'blocked', pendingDeletes: 3 });
+    expect(await upns()).toContain('dan@example.test');
+    const s = await status();
+    expect(s.warnings.map((w) => w.code)).toContain('DELETE_THRESHOLD_EXCEEDED');
+    expect(s.pendingDeletes).toBe(3);
+
+    await harness.repo.updateSettings({ allowedDeletes: 3 });
+    await agent.agent.connect();
+    const allowed = await agent.agent.syncDirectory('delta');
+    expect(allowed).toMatchObject({ outcome: 'success' });
+    expect(await upns()).not.toContain('dan@example.test');
+    expect((await harness.repo.getSettings()).allowedDeletes).toBe(0);
+  });
+
+  it('fails a cycle cleanly when the server goes away, and the next cycle completes', async () => {
+    await slapd.stop();
+    const failed = await agent.agent.syncDirectory('delta');
+    expect(failed?.outcome).toBe('failed');
+    expect(failed?.failure?.code).toBe('DIR_UNREACHABLE');
+    expect((await status()).warnings.map((w) => w.code)).toContain('LAST_CYCLE_FAILED');
+    await slapd.restart();
+    slapd.add(person('hal'));
+    const next = await agent.agent.syncDirectory('delta');
+    expect(next?.outcome).toBe('success');
+    expect(await upns()).toContain('hal@example.test');
+  });
+
+  it('reports a rejected sync account password in the status and the troubleshooter', async () => {
+    const wrong = await harness.agent({ bindPasswordFile: '/dev/null' });
+    await agent.stop();
+    await eventually(async () => (await wrong.agent.connect())?.active, 90_000, 'the lease');
+    const result = await wrong.agent.syncDirectory('delta');
+    expect(result?.failure?.code).toBe('DIR_BIND_FAILED');
+    const report = runTroubleshooter(await loadStatusInput(harness.repo, 5), new Date());
+    const lastCycle = report.checks.find((c) => c.id === 'last_cycle');
+    expect(lastCycle?.verdict).toBe('error');
+    expect(`${lastCycle?.found} ${lastCycle?.action}`).toMatch(/credential|password|bind/i);
+    await wrong.stop();
+    agent = await harness.agent();
+    await eventually(async () => (await agent.agent.connect())?.active, 90_000, 'the lease');
+  });
+
+  it('delivers a directory change and a password change to the tenant within seconds by syncrepl', async () => {
+    await agent.agent.syncDirectory('delta');
+    await agent.agent.syncPasswords('delta');
+    expect((await userSignIn(harness.url, 'ann@example.test', 'Pw-ann-1')).status).toBe(200);
+    await agent.agent.start();
+    await new Promise((r) => setTimeout(r, 500));
+
+    let started = Date.now();
+    slapd.modify(`dn: uid=ann,ou=people,${SUFFIX}\nchangetype: modify\nreplace: cn\ncn: Ann Pushed\n`);
+    await eventually(async () => (await harness.repo.listUsers({ search: 'Ann Pushed', page: 1, pageSize: 5 })).total === 1, 5_000, 'the change in the tenant');
+    const objectLatency = Date.now() - started;
+
+    started = Date.now();
+    slapd.modify(`dn: uid=ann,ou=people,${SUFFIX}\nchangetype: modify\nreplace: userPassword\nuserPassword: ${ssha('Pw-ann-2')}\n`);
+    await eventually(async () => (await userSignIn(harness.url, 'ann@example.test', 'Pw-ann-2')).status === 200, 5_000, 'the new password to sign in');
+    const passwordLatency = Date.now() - started;
+    expect(objectLatency).toBeLessThan(5_000);
+    expect(passwordLatency).toBeLessThan(5_000);
+  });
+});
