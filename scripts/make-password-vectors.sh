@@ -7,6 +7,7 @@
 #   mkpasswd (Debian whois) bcrypt, sha512-crypt
 #   iconv + openssl dgst    NT hash (MD4 of UTF-16LE)
 #   argon2 (Debian argon2)  argon2id PHC strings (the OpenLDAP module writes argon2i here)
+#   htpasswd -B (apache2-utils) bcrypt $2y$
 #   python3 hashlib         389-DS {PBKDF2_SHA256} blob ONLY: no 389-DS tool is installed; the blob
 #                           layout follows ldap/servers/plugins/pwdstorage/pbkdf2_pwd.c.
 #
@@ -20,6 +21,7 @@ need() { command -v "$1" >/dev/null 2>&1 || { echo "installing $2 for $1" >&2; D
 need slappasswd slapd
 need mkpasswd whois
 need argon2 argon2
+need htpasswd apache2-utils
 [ -e /usr/lib/ldap/pw-pbkdf2.so ] || DEBIAN_FRONTEND=noninteractive apt-get install -y slapd-contrib >/dev/null
 
 OUT=test/fixtures/password-vectors.json
@@ -56,6 +58,7 @@ for pw in "${PASSWORDS[@]}"; do
   emit CRYPT-SHA512 mkpasswd userPassword "$pw" "{CRYPT}$(mkpasswd -m sha512crypt -R 1500 "$pw")"
   emit CRYPT-BCRYPT 'mkpasswd -m bcrypt' userPassword "$pw" "{CRYPT}$(mkpasswd -m bcrypt -R 5 "$pw")"
   emit CRYPT-BCRYPT 'mkpasswd -m bcrypt-a' userPassword "$pw" "{CRYPT}$(mkpasswd -m bcrypt-a -R 4 "$pw")"
+  emit CRYPT-BCRYPT 'htpasswd -B' userPassword "$pw" "{CRYPT}$(htpasswd -nbB -C 4 user "$pw" | cut -d: -f2-)"
   # NT hash = MD4(UTF-16LE(password)); sambaNTPassword holds it as hex (Samba writes upper-case).
   # Not mkpasswd -m nt: libxcrypt widens each UTF-8 *byte* to 16 bits, wrong for non-ASCII.
   nt=$(printf '%s' "$pw" | iconv -f UTF-8 -t UTF-16LE | openssl dgst -md4 -provider legacy -provider default -r | cut -d' ' -f1)
@@ -70,6 +73,12 @@ blob = struct.pack(">I", iterations) + salt + hashlib.pbkdf2_hmac("sha256", pw, 
 print("{PBKDF2_SHA256}" + base64.b64encode(blob).decode())
 ')"
 done
+
+# A password longer than bcrypt's 72 bytes, which bcrypt truncates and sha-crypt does not.
+long='Een-heel-lang-wachtwoord-dat-langer-is-dan-tweeënzeventig-bytes-want-bcrypt-kapt-af-€€€'
+emit CRYPT-BCRYPT 'mkpasswd -m bcrypt' userPassword "$long" "{CRYPT}$(mkpasswd -m bcrypt -R 4 "$long")"
+emit CRYPT-SHA256 'openssl passwd -5' userPassword "$long" "{CRYPT}$(openssl passwd -5 "$long")"
+emit CRYPT-MD5 'openssl passwd -1' userPassword "$long" "{CRYPT}$(openssl passwd -1 "$long")"
 
 python3 - "$TMP" "$OUT" <<'PY'
 import json, sys

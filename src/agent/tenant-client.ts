@@ -3,7 +3,7 @@
  * retried with the same body, so a batch keeps its id and the tenant applies it at most once.
  */
 import { AppError, ERRORS, type ErrorCode } from '../shared/errors.js';
-import type { AgentHeartbeatRequest, AgentRegisterResponse, AgentSettings, BatchResult, SyncRunReport } from '../tenant/api/contract.js';
+import type { AgentHeartbeatRequest, AgentRegisterResponse, AgentSettings, BatchResult, SyncedObjectsPage, SyncRunReport } from '../tenant/api/contract.js';
 import type { BatchOutcome, PasswordItem, TenantSink } from '../sync/ports.js';
 import type { ObjectChange } from '../sync/model.js';
 
@@ -39,6 +39,16 @@ export class TenantClient implements TenantSink {
     return this.request<BatchResult>('POST', '/api/v1/agent/batches/passwords', { batchId, items });
   }
 
+  async *syncedObjects(): AsyncIterable<Array<{ anchor: string; kind: 'user' | 'group'; dn: string }>> {
+    let after = '';
+    for (;;) {
+      const page = await this.request<SyncedObjectsPage>('GET', `/api/v1/agent/objects?limit=5000&after=${encodeURIComponent(after)}`, undefined);
+      if (page.items.length > 0) yield page.items;
+      if (!page.next) return;
+      after = page.next;
+    }
+  }
+
   async reportRun(report: Parameters<TenantSink['reportRun']>[0]): Promise<void> {
     const body: SyncRunReport = {
       runId: report.runId,
@@ -58,7 +68,7 @@ export class TenantClient implements TenantSink {
 
   private async request<T>(method: string, path: string, body: unknown, authenticated = true): Promise<T> {
     const retries = this.options.retries ?? 4;
-    const payload = JSON.stringify(body);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
     let lastError: unknown;
     for (let attempt = 0; attempt <= retries; attempt++) {
       if (attempt > 0) await sleep(Math.min(250 * 2 ** attempt, 5000));
@@ -67,10 +77,10 @@ export class TenantClient implements TenantSink {
         response = await fetch(this.base + path, {
           method,
           headers: {
-            'content-type': 'application/json',
+            ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
             ...(authenticated && this.options.credential ? { authorization: `Bearer ${this.options.credential}` } : {}),
           },
-          body: payload,
+          ...(payload === undefined ? {} : { body: payload }),
           signal: AbortSignal.timeout(this.options.timeoutMs ?? 60_000),
         });
       } catch (cause) {

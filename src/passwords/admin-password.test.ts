@@ -34,5 +34,5 @@ describe('admin passwords', () => {
       }),
       { numRuns: 15 },
     );
-  });
+  }, 30_000);
 });

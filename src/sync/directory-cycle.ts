@@ -11,7 +11,7 @@ import { AppError, isAppError } from '../shared/errors.js';
 import { mapEntry, type MappedGroup, type MappingOptions } from '../directory/mapping.js';
 import { normalizeDn } from '../directory/dn.js';
 import { emptyPlan, planDeletes, planUpserts, type PlannedUpsert, type SyncPlan } from './plan.js';
-import type { DirectorySource, ExportState, TenantSink } from './ports.js';
+import type { DirectorySource, ExportState, ExportedRecord, TenantSink } from './ports.js';
 import type { ObjectChange, ObjectSyncError, SyncedGroup, SyncedUser } from './model.js';
 
 export interface DirectoryCycleOptions {
@@ -151,7 +151,9 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
       const gone = new Set(changeSet.deleted);
       deletePlan = planDeletes([...gone].map((a) => state.get(a)).filter((r) => r !== undefined), () => false);
     } else if (mode === 'full') {
-      deletePlan = planDeletes(exportedRecords(state), (a) => seen.has(a));
+      const inTenant: ExportedRecord[] = [];
+      for await (const page of sink.syncedObjects()) for (const o of page) inTenant.push({ ...o, fingerprint: '' });
+      deletePlan = planDeletes(inTenant, (a) => seen.has(a));
     } else {
       const present = new Set<string>();
       for await (const anchors of source.listAnchors()) for (const a of anchors) present.add(a);

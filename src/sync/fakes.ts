@@ -66,6 +66,10 @@ export class MemoryTenant implements TenantSink {
     return Promise.resolve({ duplicate: false, applied: items.length, errors: [] });
   }
 
+  async *syncedObjects() {
+    yield [...this.objects.values()].map((o) => ({ anchor: o.anchor, kind: o.kind, dn: o.dn }));
+  }
+
   reportRun(report: Parameters<TenantSink['reportRun']>[0]): Promise<void> {
     this.runs.push(report);
     return Promise.resolve();

@@ -114,6 +114,12 @@ export interface BatchOutcome {
 export interface TenantSink {
   pushObjects(batchId: string, changes: ObjectChange[]): Promise<BatchOutcome>;
   pushPasswords(batchId: string, items: PasswordItem[]): Promise<BatchOutcome>;
+  /**
+   * Every object the tenant holds from this directory, page by page. A full cycle compares the
+   * directory with this (not only with the local record), so an agent that took over from another,
+   * or lost its state, still finds what must be deleted.
+   */
+  syncedObjects(): AsyncIterable<Array<{ anchor: string; kind: 'user' | 'group'; dn: string }>>;
   reportRun(report: {
     runId: string;
     kind: SyncRunKind;

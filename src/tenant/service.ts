@@ -42,6 +42,7 @@ export interface StartTenantServiceOptions {
   version: string;
   clock?: Clock | undefined;
   trustProxy?: boolean | undefined;
+  leaseTtlSeconds?: number | undefined;
 }
 
 export interface RunningTenantService {

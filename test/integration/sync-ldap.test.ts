@@ -94,7 +94,7 @@ describe.each(['sqlite', 'postgres'] as const)('agent against slapd, tenant on %
     const scoped = await harness.agent({ excludeDns: [`ou=former,${SUFFIX}`] });
     await scoped.agent.connect();
     await agent.stop(); // one agent at a time holds the lease
-    await eventually(async () => (await scoped.agent.connect())?.active, 90_000, 'the standby agent to take the lease');
+    await eventually(async () => (await scoped.agent.connect())?.active, 15_000, 'the standby agent to take the lease');
     const result = await scoped.agent.syncDirectory('full');
     expect(result?.outcome).toBe('success');
     expect(await upns()).not.toContain('cas@example.test');
@@ -136,7 +136,7 @@ describe.each(['sqlite', 'postgres'] as const)('agent against slapd, tenant on %
   it('reports a rejected sync account password in the status and the troubleshooter', async () => {
     const wrong = await harness.agent({ bindPasswordFile: '/dev/null' });
     await agent.stop();
-    await eventually(async () => (await wrong.agent.connect())?.active, 90_000, 'the lease');
+    await eventually(async () => (await wrong.agent.connect())?.active, 15_000, 'the lease');
     const result = await wrong.agent.syncDirectory('delta');
     expect(result?.failure?.code).toBe('DIR_BIND_FAILED');
     const report = runTroubleshooter(await loadStatusInput(harness.repo, 5), new Date());
@@ -145,7 +145,7 @@ describe.each(['sqlite', 'postgres'] as const)('agent against slapd, tenant on %
     expect(`${lastCycle?.found} ${lastCycle?.action}`).toMatch(/credential|password|bind/i);
     await wrong.stop();
     agent = await harness.agent();
-    await eventually(async () => (await agent.agent.connect())?.active, 90_000, 'the lease');
+    await eventually(async () => (await agent.agent.connect())?.active, 15_000, 'the lease');
   });
 
   it('delivers a directory change and a password change to the tenant within seconds by syncrepl', async () => {

@@ -31,6 +31,8 @@ export interface SlapdOptions {
   accessRules?: boolean;
   /** More schema (slapd.conf attributetype / objectclass lines), e.g. an AD-shaped subset. */
   extraSchema?: string;
+  /** Load the syncprov overlay (RFC 4533, contextCSN). Default true. */
+  syncprov?: boolean;
 }
 
 export interface Slapd {
@@ -115,6 +117,7 @@ function config(o: {
   sizeLimit?: number;
   accessRules: boolean;
   extraSchema: boolean;
+  syncprov: boolean;
   certs?: { caFile: string; certFile: string; keyFile: string };
 }): string {
   // Comments stay on their own lines: slapd rejects trailing comments after some directives.
@@ -151,9 +154,7 @@ function config(o: {
           'access to * by * read',
         ]
       : []),
-    'overlay syncprov',
-    'syncprov-checkpoint 1000 60',
-    'syncprov-sessionlog 10000',
+    ...(o.syncprov ? ['overlay syncprov', 'syncprov-checkpoint 1000 60', 'syncprov-sessionlog 10000'] : []),
     '',
   ];
   return lines.join('\n');
@@ -182,16 +183,17 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
   writeFileSync(join(dir, 'samba-subset.schema'), SAMBA_SUBSET_SCHEMA);
   if (options.extraSchema) writeFileSync(join(dir, 'extra.schema'), options.extraSchema);
   const confFile = join(dir, 'slapd.conf');
-  writeFileSync(confFile, config({ dir, suffix, rootDn, rootPw, syncDn, sizeLimit: options.sizeLimit, accessRules: options.accessRules !== false, extraSchema: !!options.extraSchema, certs }));
+  writeFileSync(confFile, config({ dir, suffix, rootDn, rootPw, syncDn, sizeLimit: options.sizeLimit, accessRules: options.accessRules !== false, extraSchema: !!options.extraSchema, syncprov: options.syncprov !== false, certs }));
   const rootPwFile = join(dir, 'rootpw');
   writeFileSync(rootPwFile, rootPw, { mode: 0o600 });
 
   const initial = join(dir, 'initial.ldif');
   writeFileSync(initial, `${baseLdif(suffix, syncDn, syncPw)}${options.ldif ?? ''}\n`);
   // -q: no consistency checks (30x faster); -w: write the contextCSN the syncprov overlay keeps.
-  run(SLAPADD, ['-q', '-w', '-f', confFile, '-b', suffix, '-l', initial]);
+  const slapaddFlags = options.syncprov === false ? ['-q'] : ['-q', '-w'];
+  run(SLAPADD, [...slapaddFlags, '-f', confFile, '-b', suffix, '-l', initial]);
   rmSync(initial);
-  if (options.ldifFile) run(SLAPADD, ['-q', '-w', '-f', confFile, '-b', suffix, '-l', options.ldifFile]);
+  if (options.ldifFile) run(SLAPADD, [...slapaddFlags, '-f', confFile, '-b', suffix, '-l', options.ldifFile]);
 
   const port = await freePort();
   const tlsPort = certs ? await freePort() : undefined;
@@ -206,6 +208,12 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
     log = '';
     const proc = spawn(SLAPD, ['-d', '0', '-f', confFile, '-h', listen], { stdio: ['ignore', 'ignore', 'pipe'] });
     child = proc;
+    // A test runner that dies without stop() must not leave slapd running.
+    const killOnExit = (): void => {
+      proc.kill('SIGKILL');
+    };
+    process.once('exit', killOnExit);
+    proc.once('exit', () => process.removeListener('exit', killOnExit));
     proc.stderr?.on('data', (chunk: Buffer) => {
       log = (log + chunk.toString()).slice(-4000);
     });

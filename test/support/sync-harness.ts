@@ -29,7 +29,7 @@ export async function startSyncHarness(kind: StoreKind, slapd: Slapd): Promise<S
   const store = await createTestStore(kind);
   const { logger, lines } = createMemoryLogger('info');
   await bootstrapTenant(store.store, 'default', { initialAdminPassword: 'Harness-admin-password-1' });
-  const service = await startTenantService({ store: store.store, tenantId: 'default', port: 0, host: '127.0.0.1', logger, version: 'test' });
+  const service = await startTenantService({ store: store.store, tenantId: 'default', port: 0, host: '127.0.0.1', logger, version: 'test', leaseTtlSeconds: 2 });
   const repo = store.store.forTenant('default');
   const dir = mkdtempSync(join(tmpdir(), 'dirbridge-harness-'));
   const passwordFile = join(dir, 'bind-password');

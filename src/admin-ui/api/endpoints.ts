@@ -45,6 +45,6 @@ export const adminApi = {
   agents: (signal?: AbortSignal) => apiRequest<AgentView[]>('GET', `${API}/agents`, undefined, signal),
   registrationTokens: (signal?: AbortSignal) => apiRequest<RegistrationTokenView[]>('GET', `${API}/registration-tokens`, undefined, signal),
   createRegistrationToken: () => apiRequest<RegistrationTokenCreated>('POST', `${API}/registration-tokens`, {}),
-  auditLog: (query: PageQuery, signal?: AbortSignal) => apiRequest<Page<AuditEntry>>('GET', withQuery(`${API}/audit`, { ...query }), undefined, signal),
+  auditLog: (query: PageQuery, signal?: AbortSignal) => apiRequest<Page<AuditEntry>>('GET', withQuery(`${API}/audit-log`, { ...query }), undefined, signal),
   troubleshooter: (signal?: AbortSignal) => apiRequest<TroubleshooterReport>('GET', `${API}/troubleshooter`, undefined, signal),
 };

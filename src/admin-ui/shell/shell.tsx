@@ -45,7 +45,7 @@ const useStyles = makeStyles({
   languageLabel: { color: tokens.colorNeutralForegroundOnBrand },
   user: { display: 'flex', flexDirection: 'column', alignItems: 'flex-end' },
   body: { display: 'flex', flexGrow: 1, minHeight: 0 },
-  nav: { flexShrink: 0, height: 'auto', minHeight: 'calc(100vh - 48px)' },
+  nav: { flexShrink: 0, height: 'auto', maxHeight: 'none', alignSelf: 'stretch', minHeight: 'calc(100vh - 48px)' },
   main: { flexGrow: 1, minWidth: 0, overflowX: 'auto', padding: `${tokens.spacingVerticalXL} ${tokens.spacingHorizontalXXL}`, backgroundColor: tokens.colorNeutralBackground1 },
 });
 

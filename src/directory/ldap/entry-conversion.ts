@@ -23,8 +23,16 @@ export function toDirectoryEntry(raw: Entry, binary: Record<string, BinaryConver
     const convert = binary[name];
     const out = attributes[name] ?? (attributes[name] = []);
     for (const v of values) {
-      if (convert) out.push(convert(Buffer.isBuffer(v) ? v : Buffer.from(v, 'utf8')));
-      else out.push(Buffer.isBuffer(v) ? v.toString('base64') : v);
+      if (!convert) {
+        out.push(Buffer.isBuffer(v) ? v.toString('base64') : v);
+        continue;
+      }
+      try {
+        out.push(convert(Buffer.isBuffer(v) ? v : Buffer.from(v, 'utf8')));
+      } catch {
+        // A malformed value (a 15-byte GUID) is left out: the mapping then reports the entry as
+        // missing that attribute, and the rest of the page goes on.
+      }
     }
   }
   return { dn: raw.dn, attributes };

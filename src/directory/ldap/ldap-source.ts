@@ -23,6 +23,7 @@ import { openLdapClient } from './ldap-connection.js';
 import { toDirectoryError } from './ldap-errors.js';
 import { isMemberOf, memberClosure, memberValueToDn, type GroupMembers, type MemberClosure } from './member-of.js';
 import { decodeCsnCursor, encodeCsnCursor, maxCsn } from './openldap/csn-cursor.js';
+import { SYNC_REQUEST_OID } from './openldap/syncrepl-protocol.js';
 import { startSyncreplWatch } from './openldap/syncrepl-watch.js';
 
 export type { LdapSourceConfig, LdapLogger } from './ldap-config.js';
@@ -119,6 +120,8 @@ class LdapSource implements DirectorySource {
   }
 
   async readChanges(cursor: string | null, purpose: ReadPurpose): Promise<ChangeSet | null> {
+    // No cursor yet: a full cycle (readAll after currentCursor) is what the engine needs.
+    if (cursor === null) return null;
     return this.flavor === 'ad' ? this.readAdChanges(cursor, purpose) : this.readOpenLdapChanges(cursor, purpose);
   }
 
@@ -127,7 +130,10 @@ class LdapSource implements DirectorySource {
     try {
       if (this.flavor === 'ad') {
         const root = await this.rootDse(client, ['highestCommittedUSN', 'dsServiceName']);
-        return encodeUsnCursor({ usn: BigInt(root['highestcommittedusn']?.[0] ?? '0'), dsServiceName: root['dsservicename']?.[0] ?? '' });
+        const usn = root['highestcommittedusn']?.[0];
+        // Not a DC after all (no USNs): no delta, full cycles only.
+        if (!usn || !/^\d+$/.test(usn)) return null;
+        return encodeUsnCursor({ usn: BigInt(usn), dsServiceName: root['dsservicename']?.[0] ?? '' });
       }
       let highest = await this.contextCsn(client);
       if (highest === '') {
@@ -147,8 +153,9 @@ class LdapSource implements DirectorySource {
 
   // --- delta ----------------------------------------------------------------------------------
 
-  private async readOpenLdapChanges(cursor: string | null, purpose: ReadPurpose): Promise<ChangeSet | null> {
-    const since = cursor === null ? '' : decodeCsnCursor(cursor);
+  private async readOpenLdapChanges(cursor: string, purpose: ReadPurpose): Promise<ChangeSet | null> {
+    // '' (from a currentCursor() of an empty directory) reads everything.
+    const since = decodeCsnCursor(cursor);
     if (since === null) return null;
     const client = await this.open();
     let closure: MemberClosure | undefined;
@@ -166,14 +173,16 @@ class LdapSource implements DirectorySource {
     } finally {
       await this.release(client);
     }
-    let highest = maxCsn(since, watermark);
+    // Without contextCSN (no syncprov) the highest entryCSN seen is the fallback; it can skip a
+    // change committed during the read to an entry already passed, so contextCSN wins when known.
+    let highestSeen = since;
     const read: ScopeRead = {
       mode: purpose,
       closure,
       since: since === '' ? undefined : { attribute: 'entryCSN', value: since },
       accept: (entry) => {
         const csn = entry.attributes['entrycsn']?.[0];
-        highest = maxCsn(highest, csn);
+        highestSeen = maxCsn(highestSeen, csn);
         return since === '' || (csn !== undefined && csn > since);
       },
     };
@@ -181,24 +190,26 @@ class LdapSource implements DirectorySource {
       changed: this.readScopeWithOwnClient(read),
       deleted: 'compare',
       get nextCursor() {
-        return encodeCsnCursor(highest);
+        return encodeCsnCursor(watermark !== '' ? maxCsn(since, watermark) : highestSeen);
       },
     };
   }
 
-  private async readAdChanges(cursor: string | null, purpose: ReadPurpose): Promise<ChangeSet | null> {
-    const previous = cursor === null ? null : decodeUsnCursor(cursor);
-    if (cursor !== null && previous === null) return null;
+  private async readAdChanges(cursor: string, purpose: ReadPurpose): Promise<ChangeSet | null> {
+    const previous = decodeUsnCursor(cursor);
+    if (previous === null) return null;
     const client = await this.open();
     let next: { usn: bigint; dsServiceName: string };
     try {
       const root = await this.rootDse(client, ['highestCommittedUSN', 'dsServiceName', 'defaultNamingContext']);
-      const highest = BigInt(root['highestcommittedusn']?.[0] ?? '0');
+      const usn = root['highestcommittedusn']?.[0];
+      if (!usn || !/^\d+$/.test(usn)) return null;
+      const highest = BigInt(usn);
       const dsServiceName = root['dsservicename']?.[0] ?? '';
       next = { usn: highest, dsServiceName };
       // USNs are per DC: a cursor of another DC, or one ahead of this DC, is no use.
-      if (previous && (normalizeDn(previous.dsServiceName) !== normalizeDn(dsServiceName) || previous.usn > highest)) return null;
-      if (previous && this.config.memberOfGroup) {
+      if (normalizeDn(previous.dsServiceName) !== normalizeDn(dsServiceName) || previous.usn > highest) return null;
+      if (this.config.memberOfGroup) {
         const group = this.config.memberOfGroup;
         const base = root['defaultnamingcontext']?.[0] ?? this.config.baseDns[0] ?? '';
         const changedGroups = and(
@@ -211,7 +222,7 @@ class LdapSource implements DirectorySource {
     } finally {
       await this.release(client);
     }
-    const read: ScopeRead = { mode: purpose, since: previous ? { attribute: 'uSNChanged', value: (previous.usn + 1n).toString() } : undefined };
+    const read: ScopeRead = { mode: purpose, since: { attribute: 'uSNChanged', value: (previous.usn + 1n).toString() } };
     return { changed: this.readScopeWithOwnClient(read), deleted: 'compare', nextCursor: encodeUsnCursor(next) };
   }
 
@@ -314,9 +325,15 @@ class LdapSource implements DirectorySource {
     }
   }
 
-  /** The highest contextCSN of the naming contexts that hold the base DNs ('' when the server keeps none). */
+  /**
+   * The highest contextCSN of the naming contexts that hold the base DNs; '' when the server keeps
+   * none. Only the syncprov overlay keeps contextCSN current (slapadd -w writes one that then
+   * stays put), so it counts only where the server offers RFC 4533.
+   */
   private async contextCsn(client: Client): Promise<string> {
-    const contexts = (await this.rootDse(client, ['namingContexts']))['namingcontexts'] ?? [];
+    const root = await this.rootDse(client, ['namingContexts', 'supportedControl']);
+    if (!(root['supportedcontrol'] ?? []).includes(SYNC_REQUEST_OID)) return '';
+    const contexts = root['namingcontexts'] ?? [];
     const holding = new Set(this.config.baseDns.map((b) => contexts.find((c) => isDnWithin(b, c))).filter((c): c is string => c !== undefined));
     let highest = '';
     for (const context of holding) {

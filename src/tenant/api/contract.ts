@@ -114,6 +114,17 @@ export interface BatchResult {
   errors: Array<{ anchor: string; code: string; message: string; hint: string; attribute: string | null }>;
 }
 
+/** GET /api/v1/agent/objects?after=&limit=: the objects synced from the directory, ordered by anchor */
+export const syncedObjectsQuery = z.object({
+  after: z.string().max(512).default(''),
+  limit: z.coerce.number().int().min(1).max(10_000).default(5000),
+});
+export interface SyncedObjectsPage {
+  items: Array<{ anchor: string; kind: 'user' | 'group'; dn: string }>;
+  /** Pass as `after` for the next page; null at the end. */
+  next: string | null;
+}
+
 /** POST /api/v1/agent/runs: a finished (or failed) cycle */
 export const syncRunReport = z.object({
   runId: z.string().min(8).max(128),

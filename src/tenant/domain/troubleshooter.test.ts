@@ -61,7 +61,7 @@ describe('runTroubleshooter', () => {
     expect(checks[id].verdict).toBe(verdict);
     expect(checks[id].found).toMatch(found);
     expect(checks[id].action.length).toBeGreaterThan(10);
-    // the other checks are unaffected by this one fault (apart from the stale/heartbeat pairs)
+    // the fault shows among the failing checks
     const bad = Object.values(checks).filter((c) => c.verdict !== 'ok').map((c) => c.id);
     expect(bad).toContain(id);
   });

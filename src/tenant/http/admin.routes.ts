@@ -136,7 +136,7 @@ export function adminRoutes(ctx: TenantAppContext): RouteSpec[] {
       },
     }),
     route({
-      method: 'GET', url: '/api/v1/audit', tag: 'audit', auth: 'admin', query: pageQuery,
+      method: 'GET', url: '/api/v1/audit-log', tag: 'audit', auth: 'admin', query: pageQuery,
       summary: 'The audit log, newest first, paged.',
       handler: async ({ query }): Promise<Page<AuditEntry>> => repo.listAudit(query),
     }),

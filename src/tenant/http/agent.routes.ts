@@ -5,8 +5,8 @@
 import { AppError } from '../../shared/errors.js';
 import { newId, newSecret, sha256Hex } from '../../shared/ids.js';
 import {
-  agentHeartbeatRequest, agentRegisterRequest, objectBatchRequest, passwordBatchRequest, syncRunReport,
-  type AgentRegisterResponse, type AgentSettings, type BatchResult,
+  agentHeartbeatRequest, agentRegisterRequest, objectBatchRequest, passwordBatchRequest, syncRunReport, syncedObjectsQuery,
+  type AgentRegisterResponse, type AgentSettings, type BatchResult, type SyncedObjectsPage,
 } from '../api/contract.js';
 import { PENDING_DELETES_COUNT } from '../domain/status.js';
 import type { AgentRecord, NewSyncError, TenantRepository } from '../store/ports.js';
@@ -14,13 +14,13 @@ import { agentOf } from './auth.plugin.js';
 import type { TenantAppContext } from './context.js';
 import { route, type RouteSpec } from './route.js';
 
-/** Seconds the active-agent lease lasts without a heartbeat; a standby takes over after that. */
+/** Default seconds the active-agent lease lasts without a heartbeat; a standby takes over after that. */
 export const LEASE_TTL_SECONDS = 60;
 /** A batch holds up to 5000 changes; a group may list many members. */
 const BATCH_BODY_LIMIT = 64 * 1024 * 1024;
 
-export async function agentSettings(repo: TenantRepository, agent: AgentRecord, now: Date): Promise<AgentSettings> {
-  const [settings, active] = await Promise.all([repo.getSettings(), repo.acquireLease(agent.id, now, LEASE_TTL_SECONDS)]);
+export async function agentSettings(repo: TenantRepository, agent: AgentRecord, now: Date, leaseTtlSeconds = LEASE_TTL_SECONDS): Promise<AgentSettings> {
+  const [settings, active] = await Promise.all([repo.getSettings(), repo.acquireLease(agent.id, now, leaseTtlSeconds)]);
   return {
     directorySyncEnabled: settings.directorySyncEnabled,
     passwordSyncEnabled: settings.passwordSyncEnabled,
@@ -57,13 +57,21 @@ export function agentRoutes(ctx: TenantAppContext): RouteSpec[] {
         const agent = agentOf(req);
         const now = clock.now();
         await repo.recordHeartbeat(agent.id, now, body);
-        return agentSettings(repo, agent, now);
+        return agentSettings(repo, agent, now, ctx.leaseTtlSeconds);
       },
     }),
     route({
       method: 'GET', url: '/api/v1/agent/settings', tag: 'agent', auth: 'agent',
       summary: 'The settings the agent obeys (password sync on/off, KDF parameters, delete threshold, allowed deletes).',
-      handler: async ({ req }): Promise<AgentSettings> => agentSettings(repo, agentOf(req), clock.now()),
+      handler: async ({ req }): Promise<AgentSettings> => agentSettings(repo, agentOf(req), clock.now(), ctx.leaseTtlSeconds),
+    }),
+    route({
+      method: 'GET', url: '/api/v1/agent/objects', tag: 'agent', auth: 'agent', query: syncedObjectsQuery,
+      summary: 'The objects synced from the directory (anchor, kind, DN), ordered by anchor and paged; a full cycle compares the directory with it to find deletes.',
+      handler: async ({ query }): Promise<SyncedObjectsPage> => {
+        const items = await repo.listSyncedObjects(query.after, query.limit);
+        return { items, next: items.length === query.limit ? items[items.length - 1]!.anchor : null };
+      },
     }),
     route({
       method: 'POST', url: '/api/v1/agent/batches/objects', tag: 'agent', auth: 'agent', body: objectBatchRequest, bodyLimit: BATCH_BODY_LIMIT,

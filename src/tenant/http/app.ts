@@ -15,7 +15,7 @@ import { DEFAULT_LOCKOUT_POLICY, type LockoutPolicy } from '../domain/lockout.js
 import { DEFAULT_AGENT_SILENT_AFTER_MINUTES } from '../domain/status.js';
 import type { TenantStore } from '../store/ports.js';
 import { adminRoutes } from './admin.routes.js';
-import { agentRoutes } from './agent.routes.js';
+import { LEASE_TTL_SECONDS, agentRoutes } from './agent.routes.js';
 import { createAuthGuards } from './auth.plugin.js';
 import type { TenantAppContext } from './context.js';
 import { dirsyncRoutes } from './dirsync.routes.js';
@@ -37,6 +37,8 @@ export interface TenantAppOptions {
   trustProxy?: boolean | undefined;
   lockoutPolicy?: LockoutPolicy | undefined;
   agentSilentAfterMinutes?: number | undefined;
+  /** Seconds a standby agent waits for a silent active agent before taking over (default 60). */
+  leaseTtlSeconds?: number | undefined;
 }
 
 /** Paths that never fall back to the admin UI. */
@@ -70,9 +72,27 @@ export async function buildTenantApp(options: TenantAppOptions): Promise<Fastify
     loggerInstance: logger,
     genReqId: () => randomUUID(),
     trustProxy: options.trustProxy ?? false,
+    // Agents heartbeat every few seconds: one line per request would drown what matters. Requests
+    // are logged at debug level instead (DIRBRIDGE_LOG_LEVEL=debug), errors always.
+    disableRequestLogging: true,
   }) as unknown as FastifyInstance;
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.debug({ method: req.method, url: req.routeOptions.url ?? req.url.split('?')[0], statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request completed');
+  });
 
   installErrorHandler(app);
+  // Fastify's own JSON parser (with its prototype-poisoning guard), except that an empty body is
+  // "no body": clients often send Content-Type: application/json on a bodyless POST.
+  const defaultJsonParser = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    defaultJsonParser(req, text, done);
+  });
   await app.register(fastifyCookie);
   await app.register(fastifyHelmet, { contentSecurityPolicy: CONTENT_SECURITY_POLICY });
   app.addHook('onSend', async (req, reply) => {
@@ -87,6 +107,7 @@ export async function buildTenantApp(options: TenantAppOptions): Promise<Fastify
     version: options.version,
     lockoutPolicy: options.lockoutPolicy ?? DEFAULT_LOCKOUT_POLICY,
     agentSilentAfterMinutes: options.agentSilentAfterMinutes ?? DEFAULT_AGENT_SILENT_AFTER_MINUTES,
+    leaseTtlSeconds: options.leaseTtlSeconds ?? LEASE_TTL_SECONDS,
     runCounters: new RunCounters(),
   };
   const specs: RouteSpec[] = [

@@ -11,5 +11,6 @@ export interface TenantAppContext {
   version: string;
   lockoutPolicy: LockoutPolicy;
   agentSilentAfterMinutes: number;
+  leaseTtlSeconds: number;
   runCounters: RunCounters;
 }

@@ -45,10 +45,11 @@ const MAX_ISSUES = 20;
 
 /** A zod failure as REQUEST_INVALID naming every bad field (path) and what is wrong with it. */
 export function requestInvalid(error: z.ZodError, where: 'body' | 'query'): AppError {
-  const issues = error.issues.slice(0, MAX_ISSUES).map((issue) => ({
-    field: issue.path.length === 0 ? `(${where})` : issue.path.map(String).join('.'),
-    message: issue.message,
-  }));
+  const fieldOf = (path: readonly PropertyKey[]) => (path.length === 0 ? `(${where})` : path.map(String).join('.'));
+  // An unknown key is reported on its parent object; name the key itself instead.
+  const issues = error.issues.slice(0, MAX_ISSUES).flatMap((issue) => issue.code === 'unrecognized_keys'
+    ? issue.keys.map((key) => ({ field: fieldOf([...issue.path, key]), message: 'Unknown field' }))
+    : [{ field: fieldOf(issue.path), message: issue.message }]);
   const summary = issues.map((issue) => `${issue.field}: ${issue.message}`).join('; ');
   return new AppError('REQUEST_INVALID', {
     message: `The request ${where} is invalid: ${summary}.`,

@@ -38,7 +38,8 @@ export async function insertRows<T extends keyof StoreDatabase>(
   const tail = upsert
     ? ` on conflict (${upsert.conflict.map(quote).join(', ')}) do update set ${upsert.update.map((c) => `${quote(c)} = excluded.${quote(c)}`).join(', ')}`
     : '';
-  const valuesOf = (row: StoreDatabase[T]) => columns.map((c) => row[c] as unknown);
+  // undefined (a field a caller left out) is stored as NULL on both databases.
+  const valuesOf = (row: StoreDatabase[T]) => columns.map((c) => (row[c] as unknown) ?? null);
 
   if (ctx.sqlite) {
     const statement = prepared(ctx.sqlite, `${head}(${columns.map(() => '?').join(', ')})${tail}`);

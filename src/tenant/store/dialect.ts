@@ -15,8 +15,21 @@ export function rowsPerStatement(dialect: StoreDialect, columns: number): number
   return Math.max(1, Math.min(1000, Math.floor(limit / columns)));
 }
 
-/** Values per `IN (...)` list. */
-export const IN_LIST_CHUNK = 900;
+/**
+ * `column IN (values)`. On PostgreSQL the list is one array parameter (`= any($1)`): one
+ * statement and one plan whatever its length. On SQLite a plain IN list, kept under the
+ * parameter limit by `listChunk`.
+ */
+export function inList(dialect: StoreDialect, column: string, values: readonly string[]): RawBuilder<SqlBool> {
+  return dialect === 'postgres'
+    ? sql<SqlBool>`${sql.ref(column)} = any(${[...values]}::text[])`
+    : sql<SqlBool>`${sql.ref(column)} in (${sql.join([...values])})`;
+}
+
+/** Values per `inList`. */
+export function listChunk(dialect: StoreDialect): number {
+  return dialect === 'postgres' ? 10_000 : 900;
+}
 
 /** Whether a thrown driver error is a unique or primary key violation. */
 export function isUniqueViolation(error: unknown): boolean {

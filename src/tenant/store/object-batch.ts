@@ -12,7 +12,7 @@ import { ERRORS } from '../../shared/errors.js';
 import type { ObjectChange, ObjectKind, SyncedGroup, SyncedUser } from '../../sync/model.js';
 import { claimBatch, recordBatchResult } from './batch-ledger.js';
 import { insertRows } from './bulk-write.js';
-import { chunk, IN_LIST_CHUNK, toNumber } from './dialect.js';
+import { chunk, inList, listChunk, toNumber } from './dialect.js';
 import type { ApplyObjectsResult } from './ports.js';
 import type { RepoContext } from './repo-context.js';
 import type { GroupsTable, StoreDatabase, SyncErrorsTable, UsersTable } from './schema.js';
@@ -46,7 +46,7 @@ export function mailsOf(user: SyncedUser): string[] {
 }
 
 async function applyChanges(trx: Transaction<StoreDatabase>, ctx: RepoContext, changes: ObjectChange[], now: number): Promise<ApplyObjectsResult> {
-  const t = ctx.tenantId;
+  const { tenantId: t, dialect: d } = ctx;
 
   // ---- what the batch touches ----
   const userAnchors = new Set<string>();
@@ -66,23 +66,26 @@ async function applyChanges(trx: Transaction<StoreDatabase>, ctx: RepoContext, c
   const keysOf = new Map<string, UserKeys>();
   const upnOwners = new Map<string, Map<string, string | null>>();
   const mailOwners = new Map<string, Owner>();
-  for (const part of chunk([...userAnchors], IN_LIST_CHUNK)) {
-    const rows = await trx.selectFrom('users').select(['anchor', 'upn_lower']).where('tenant_id', '=', t).where('anchor', 'in', part).execute();
+  for (const part of chunk([...userAnchors], listChunk(d))) {
+    const rows = await trx.selectFrom('users').select(['anchor', 'upn_lower']).where('tenant_id', '=', t).where(inList(d, 'anchor', part)).execute();
     for (const r of rows) keysOf.set(r.anchor, { upn: r.upn_lower, mails: [] });
-    const mailRows = await trx.selectFrom('user_mails').select(['anchor', 'mail_lower']).where('tenant_id', '=', t).where('anchor', 'in', part).execute();
+    const mailRows = await trx.selectFrom('user_mails').select(['anchor', 'mail_lower']).where('tenant_id', '=', t).where(inList(d, 'anchor', part)).execute();
     for (const r of mailRows) keysOf.get(r.anchor)?.mails.push(r.mail_lower);
   }
-  for (const part of chunk([...upns], IN_LIST_CHUNK)) {
-    const rows = await trx.selectFrom('users').select(['anchor', 'upn_lower', 'dn']).where('tenant_id', '=', t).where('upn_lower', 'in', part).execute();
+  for (const part of chunk([...upns], listChunk(d))) {
+    const rows = await trx.selectFrom('users').select(['anchor', 'upn_lower', 'dn']).where('tenant_id', '=', t).where(inList(d, 'upn_lower', part)).execute();
     for (const r of rows) ownersOf(upnOwners, r.upn_lower).set(r.anchor, r.dn);
   }
-  for (const part of chunk([...mails], IN_LIST_CHUNK)) {
+  for (const part of chunk([...mails], listChunk(d))) {
     const rows = await trx.selectFrom('user_mails as m')
       .leftJoin('users as u', (join) => join.onRef('u.tenant_id', '=', 'm.tenant_id').onRef('u.anchor', '=', 'm.anchor'))
       .select(['m.mail_lower', 'm.anchor', 'u.dn'])
-      .where('m.tenant_id', '=', t).where('m.mail_lower', 'in', part).execute();
+      .where('m.tenant_id', '=', t).where(inList(d, 'm.mail_lower', part)).execute();
     for (const r of rows) mailOwners.set(r.mail_lower, { anchor: r.anchor, dn: r.dn });
   }
+
+  // The stored mail rows of each loaded user, to leave them alone when an upsert keeps them.
+  const storedMails = new Map([...keysOf].map(([anchor, keys]) => [anchor, [...keys.mails].sort().join('\n')]));
 
   const releaseKeys = (anchor: string): void => {
     const keys = keysOf.get(anchor);
@@ -94,7 +97,8 @@ async function applyChanges(trx: Transaction<StoreDatabase>, ctx: RepoContext, c
 
   // ---- play the changes in order ----
   const finalUsers = new Map<string, SyncedUser | null>();
-  const finalGroups = new Map<string, SyncedGroup | null>();
+  /** Groups upserted in this batch, with their member set (a later delete in the batch removes a member). */
+  const finalGroups = new Map<string, { group: SyncedGroup; members: Set<string> } | null>();
   const deletedUsers = new Set<string>();
   const deletedGroups = new Set<string>();
   /** Anchors upserted in this batch and their last outcome: null = applied, else the error to record. */
@@ -113,16 +117,14 @@ async function applyChanges(trx: Transaction<StoreDatabase>, ctx: RepoContext, c
         deletedGroups.add(change.anchor);
       }
       // A member deleted after its group was upserted in this batch leaves that group too.
-      for (const group of finalGroups.values()) {
-        if (group && group.memberAnchors.includes(change.anchor)) group.memberAnchors = group.memberAnchors.filter((a) => a !== change.anchor);
-      }
+      for (const entry of finalGroups.values()) entry?.members.delete(change.anchor);
       outcomes.delete(change.anchor);
       applied++;
       continue;
     }
     const object = change.object;
     if (object.kind === 'group') {
-      finalGroups.set(object.anchor, { ...object, memberAnchors: [...new Set(object.memberAnchors)] });
+      finalGroups.set(object.anchor, { group: object, members: new Set(object.memberAnchors) });
       outcomes.set(object.anchor, { kind: 'group', dn: object.dn, error: null });
       applied++;
       continue;
@@ -145,11 +147,12 @@ async function applyChanges(trx: Transaction<StoreDatabase>, ctx: RepoContext, c
   }
 
   // ---- write: deletes, then upserts, then the tenant-side errors ----
-  await deleteUsers(trx, t, [...deletedUsers]);
-  await deleteGroups(trx, t, [...deletedGroups]);
+  await deleteUsers(trx, ctx, [...deletedUsers]);
+  await deleteGroups(trx, ctx, [...deletedGroups]);
   const users = [...finalUsers.values()].filter((u): u is SyncedUser => u !== null);
-  const groups = [...finalGroups.values()].filter((g): g is SyncedGroup => g !== null);
-  await upsertUsers(trx, ctx, users, now);
+  const groups = [...finalGroups.values()].flatMap((e) => (e === null ? [] : [{ ...e.group, memberAnchors: [...e.members] }]));
+  const mailsChanged = users.filter((u) => deletedUsers.has(u.anchor) || storedMails.get(u.anchor) !== mailsOf(u).sort().join('\n'));
+  await upsertUsers(trx, ctx, users, mailsChanged, now);
   await upsertGroups(trx, ctx, groups, now);
   await replaceTenantErrors(trx, ctx, outcomes, now);
 
@@ -196,30 +199,33 @@ function findClash(
   return null;
 }
 
-async function deleteUsers(trx: Transaction<StoreDatabase>, t: string, anchors: string[]): Promise<void> {
-  for (const part of chunk(anchors, IN_LIST_CHUNK)) {
-    await trx.deleteFrom('users').where('tenant_id', '=', t).where('anchor', 'in', part).execute();
-    await trx.deleteFrom('user_mails').where('tenant_id', '=', t).where('anchor', 'in', part).execute();
-    await trx.deleteFrom('memberships').where('tenant_id', '=', t).where('member_anchor', 'in', part).execute();
-    await trx.deleteFrom('password_verifiers').where('tenant_id', '=', t).where('anchor', 'in', part).execute();
-    await trx.deleteFrom('password_state').where('tenant_id', '=', t).where('anchor', 'in', part).execute();
-    await trx.deleteFrom('sync_errors').where('tenant_id', '=', t).where('anchor', 'in', part).execute();
+async function deleteUsers(trx: Transaction<StoreDatabase>, ctx: RepoContext, anchors: string[]): Promise<void> {
+  const { tenantId: t, dialect: d } = ctx;
+  for (const part of chunk(anchors, listChunk(d))) {
+    await trx.deleteFrom('users').where('tenant_id', '=', t).where(inList(d, 'anchor', part)).execute();
+    await trx.deleteFrom('user_mails').where('tenant_id', '=', t).where(inList(d, 'anchor', part)).execute();
+    await trx.deleteFrom('memberships').where('tenant_id', '=', t).where(inList(d, 'member_anchor', part)).execute();
+    await trx.deleteFrom('password_verifiers').where('tenant_id', '=', t).where(inList(d, 'anchor', part)).execute();
+    await trx.deleteFrom('password_state').where('tenant_id', '=', t).where(inList(d, 'anchor', part)).execute();
+    await trx.deleteFrom('sync_errors').where('tenant_id', '=', t).where(inList(d, 'anchor', part)).execute();
   }
 }
 
-async function deleteGroups(trx: Transaction<StoreDatabase>, t: string, anchors: string[]): Promise<void> {
-  for (const part of chunk(anchors, IN_LIST_CHUNK)) {
-    await trx.deleteFrom('groups').where('tenant_id', '=', t).where('anchor', 'in', part).execute();
-    await trx.deleteFrom('memberships').where('tenant_id', '=', t).where((eb) => eb.or([eb('group_anchor', 'in', part), eb('member_anchor', 'in', part)])).execute();
-    await trx.deleteFrom('sync_errors').where('tenant_id', '=', t).where('anchor', 'in', part).execute();
+async function deleteGroups(trx: Transaction<StoreDatabase>, ctx: RepoContext, anchors: string[]): Promise<void> {
+  const { tenantId: t, dialect: d } = ctx;
+  for (const part of chunk(anchors, listChunk(d))) {
+    await trx.deleteFrom('groups').where('tenant_id', '=', t).where(inList(d, 'anchor', part)).execute();
+    await trx.deleteFrom('memberships').where('tenant_id', '=', t).where((eb) => eb.or([inList(d, 'group_anchor', part), inList(d, 'member_anchor', part)])).execute();
+    await trx.deleteFrom('sync_errors').where('tenant_id', '=', t).where(inList(d, 'anchor', part)).execute();
   }
 }
 
-async function upsertUsers(trx: Transaction<StoreDatabase>, ctx: RepoContext, users: SyncedUser[], now: number): Promise<void> {
-  const t = ctx.tenantId;
+/** `mailsChanged`: the users whose mail rows must be rewritten (new, or addresses changed). */
+async function upsertUsers(trx: Transaction<StoreDatabase>, ctx: RepoContext, users: SyncedUser[], mailsChanged: SyncedUser[], now: number): Promise<void> {
+  const { tenantId: t, dialect: d } = ctx;
   if (users.length === 0) return;
-  for (const part of chunk(users.map((u) => u.anchor), IN_LIST_CHUNK)) {
-    await trx.deleteFrom('user_mails').where('tenant_id', '=', t).where('anchor', 'in', part).execute();
+  for (const part of chunk(mailsChanged.map((u) => u.anchor), listChunk(d))) {
+    await trx.deleteFrom('user_mails').where('tenant_id', '=', t).where(inList(d, 'anchor', part)).execute();
   }
   const rows: UsersTable[] = users.map((u) => {
     const displayName = u.displayName?.trim() ? u.displayName : null;
@@ -249,12 +255,12 @@ async function upsertUsers(trx: Transaction<StoreDatabase>, ctx: RepoContext, us
     conflict: ['tenant_id', 'anchor'],
     update: ['dn', 'upn', 'upn_lower', 'display_name', 'display_name_lower', 'sort_key', 'given_name', 'surname', 'mail', 'mail_lower', 'other_mails', 'enabled', 'source', 'updated_at'],
   });
-  const mailRows = users.flatMap((u) => mailsOf(u).map((mail_lower) => ({ tenant_id: t, mail_lower, anchor: u.anchor })));
+  const mailRows = mailsChanged.flatMap((u) => mailsOf(u).map((mail_lower) => ({ tenant_id: t, mail_lower, anchor: u.anchor })));
   await insertRows(trx, ctx, 'user_mails', mailRows);
 }
 
 async function upsertGroups(trx: Transaction<StoreDatabase>, ctx: RepoContext, groups: SyncedGroup[], now: number): Promise<void> {
-  const t = ctx.tenantId;
+  const { tenantId: t, dialect: d } = ctx;
   if (groups.length === 0) return;
   const rows: GroupsTable[] = groups.map((g) => ({
     tenant_id: t,
@@ -272,12 +278,29 @@ async function upsertGroups(trx: Transaction<StoreDatabase>, ctx: RepoContext, g
     conflict: ['tenant_id', 'anchor'],
     update: ['dn', 'name', 'name_lower', 'description', 'mail', 'mail_lower', 'updated_at'],
   });
-  // An upserted group carries its complete member list: replace, never merge.
-  for (const part of chunk(groups.map((g) => g.anchor), IN_LIST_CHUNK)) {
-    await trx.deleteFrom('memberships').where('tenant_id', '=', t).where('group_anchor', 'in', part).execute();
+  // An upserted group carries its complete member list: the stored list becomes exactly that.
+  // Written as a difference, so a change to one member of a 100,000-member group costs one row.
+  const stored = new Map<string, Set<string>>();
+  for (const part of chunk(groups.map((g) => g.anchor), listChunk(d))) {
+    const rows = await trx.selectFrom('memberships').select(['group_anchor', 'member_anchor'])
+      .where('tenant_id', '=', t).where(inList(d, 'group_anchor', part)).execute();
+    for (const r of rows) {
+      let members = stored.get(r.group_anchor);
+      if (!members) stored.set(r.group_anchor, (members = new Set()));
+      members.add(r.member_anchor);
+    }
   }
-  const memberRows = groups.flatMap((g) => g.memberAnchors.map((member_anchor) => ({ tenant_id: t, group_anchor: g.anchor, member_anchor })));
-  await insertRows(trx, ctx, 'memberships', memberRows);
+  const added: Array<{ tenant_id: string; group_anchor: string; member_anchor: string }> = [];
+  for (const g of groups) {
+    const before = stored.get(g.anchor) ?? new Set<string>();
+    const after = new Set(g.memberAnchors);
+    for (const member of after) if (!before.has(member)) added.push({ tenant_id: t, group_anchor: g.anchor, member_anchor: member });
+    const removed = [...before].filter((member) => !after.has(member));
+    for (const part of chunk(removed, listChunk(d))) {
+      await trx.deleteFrom('memberships').where('tenant_id', '=', t).where('group_anchor', '=', g.anchor).where(inList(d, 'member_anchor', part)).execute();
+    }
+  }
+  await insertRows(trx, ctx, 'memberships', added);
 }
 
 /** Each upserted anchor's tenant-side errors become exactly its outcome in this batch (none when it applied). */
@@ -287,16 +310,16 @@ async function replaceTenantErrors(
   outcomes: Map<string, { kind: ObjectKind; dn: string; error: ObjectError | null }>,
   now: number,
 ): Promise<void> {
-  const t = ctx.tenantId;
+  const { tenantId: t, dialect: d } = ctx;
   const failed = [...outcomes].filter(([, o]) => o.error !== null);
   const firstSeen = new Map<string, number>();
-  for (const part of chunk(failed.map(([anchor]) => anchor), IN_LIST_CHUNK)) {
+  for (const part of chunk(failed.map(([anchor]) => anchor), listChunk(d))) {
     const rows = await trx.selectFrom('sync_errors').select(['anchor', 'code', 'first_seen'])
-      .where('tenant_id', '=', t).where('origin', '=', 'tenant').where('anchor', 'in', part).execute();
+      .where('tenant_id', '=', t).where('origin', '=', 'tenant').where(inList(d, 'anchor', part)).execute();
     for (const r of rows) firstSeen.set(`${r.anchor}\u0000${r.code}`, toNumber(r.first_seen));
   }
-  for (const part of chunk([...outcomes.keys()], IN_LIST_CHUNK)) {
-    await trx.deleteFrom('sync_errors').where('tenant_id', '=', t).where('origin', '=', 'tenant').where('anchor', 'in', part).execute();
+  for (const part of chunk([...outcomes.keys()], listChunk(d))) {
+    await trx.deleteFrom('sync_errors').where('tenant_id', '=', t).where('origin', '=', 'tenant').where(inList(d, 'anchor', part)).execute();
   }
   const rows: SyncErrorsTable[] = failed.map(([anchor, o]) => {
     const e = o.error as ObjectError;

@@ -73,7 +73,7 @@ function openSqlite(dataDir: string): TenantStore {
   } catch (cause) {
     throw new AppError('STORE_UNAVAILABLE', { message: `The SQLite store ${file} cannot be opened.`, details: { file }, cause });
   }
-  const db = new Kysely<StoreDatabase>({ dialect: new SqliteDialect({ database }), log: process.env.STORE_PROFILE ? (e) => { if (e.queryDurationMillis > 3) console.log(e.queryDurationMillis.toFixed(1), e.query.sql.slice(0, 90), e.query.parameters.length); } : undefined });
+  const db = new Kysely<StoreDatabase>({ dialect: new SqliteDialect({ database }) });
   return new KyselyTenantStore(db, 'sqlite', database);
 }
 

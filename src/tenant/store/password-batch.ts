@@ -9,7 +9,7 @@ import { ERRORS, type ErrorCode } from '../../shared/errors.js';
 import type { PasswordVerifier } from '../../passwords/verifier-model.js';
 import { claimBatch, recordBatchResult } from './batch-ledger.js';
 import { insertRows } from './bulk-write.js';
-import { chunk, IN_LIST_CHUNK, toNumber } from './dialect.js';
+import { chunk, inList, listChunk, toNumber } from './dialect.js';
 import type { ApplyObjectsResult } from './ports.js';
 import type { RepoContext } from './repo-context.js';
 import type { PasswordStateTable, StoreDatabase, SyncErrorsTable } from './schema.js';
@@ -41,14 +41,14 @@ export async function applyPasswordBatch(
 }
 
 async function applyItems(trx: Transaction<StoreDatabase>, ctx: RepoContext, items: PasswordBatchItem[], now: number): Promise<ApplyObjectsResult> {
-  const t = ctx.tenantId;
+  const { tenantId: t, dialect: d } = ctx;
   const anchors = [...new Set(items.map((i) => i.anchor))];
   const dnOf = new Map<string, string | null>();
   const stateOf = new Map<string, PasswordStateTable>();
-  for (const part of chunk(anchors, IN_LIST_CHUNK)) {
-    const users = await trx.selectFrom('users').select(['anchor', 'dn']).where('tenant_id', '=', t).where('anchor', 'in', part).execute();
+  for (const part of chunk(anchors, listChunk(d))) {
+    const users = await trx.selectFrom('users').select(['anchor', 'dn']).where('tenant_id', '=', t).where(inList(d, 'anchor', part)).execute();
     for (const u of users) dnOf.set(u.anchor, u.dn);
-    const states = await trx.selectFrom('password_state').selectAll().where('tenant_id', '=', t).where('anchor', 'in', part).execute();
+    const states = await trx.selectFrom('password_state').selectAll().where('tenant_id', '=', t).where(inList(d, 'anchor', part)).execute();
     for (const s of states) stateOf.set(s.anchor, s);
   }
 
@@ -101,8 +101,8 @@ async function applyItems(trx: Transaction<StoreDatabase>, ctx: RepoContext, ite
 
   // verifiers
   const cleared = [...finalVerifiers].filter(([, v]) => v === null).map(([a]) => a);
-  for (const part of chunk(cleared, IN_LIST_CHUNK)) {
-    await trx.deleteFrom('password_verifiers').where('tenant_id', '=', t).where('anchor', 'in', part).execute();
+  for (const part of chunk(cleared, listChunk(d))) {
+    await trx.deleteFrom('password_verifiers').where('tenant_id', '=', t).where(inList(d, 'anchor', part)).execute();
   }
   const verifierRows = [...finalVerifiers].flatMap(([anchor, v]) => (v === null ? [] : [{
     tenant_id: t, anchor, verifiers: JSON.stringify(v), scheme: v[0]?.scheme ?? '', updated_at: now,
@@ -119,12 +119,12 @@ async function applyItems(trx: Transaction<StoreDatabase>, ctx: RepoContext, ite
   // password errors: each anchor's agent-side password errors become its last outcome here
   const touched = [...finalErrors.keys()];
   const firstSeen = new Map<string, number>();
-  for (const part of chunk(touched, IN_LIST_CHUNK)) {
+  for (const part of chunk(touched, listChunk(d))) {
     const rows = await trx.selectFrom('sync_errors').select(['anchor', 'code', 'first_seen'])
-      .where('tenant_id', '=', t).where('origin', '=', 'agent').where('run_kind', '=', 'password').where('anchor', 'in', part).execute();
+      .where('tenant_id', '=', t).where('origin', '=', 'agent').where('run_kind', '=', 'password').where(inList(d, 'anchor', part)).execute();
     for (const r of rows) firstSeen.set(`${r.anchor}\u0000${r.code}`, toNumber(r.first_seen));
     await trx.deleteFrom('sync_errors')
-      .where('tenant_id', '=', t).where('origin', '=', 'agent').where('run_kind', '=', 'password').where('anchor', 'in', part).execute();
+      .where('tenant_id', '=', t).where('origin', '=', 'agent').where('run_kind', '=', 'password').where(inList(d, 'anchor', part)).execute();
   }
   const errorRows: SyncErrorsTable[] = [...finalErrors].flatMap(([anchor, e]) => (e === null ? [] : [{
     tenant_id: t, origin: 'agent', run_kind: 'password', anchor, code: e.code, kind: 'user', dn: dnOf.get(anchor) ?? anchor,

@@ -157,6 +157,8 @@ export interface TenantRepository {
   listSyncErrors(query: { page: number; pageSize: number; code?: string | undefined; search?: string | undefined }): Promise<Page<SyncErrorView>>;
 
   // directory objects
+  /** Synced (on-premises) users and groups with anchor > `after`, ordered by anchor, at most `limit`. */
+  listSyncedObjects(after: string, limit: number): Promise<Array<{ anchor: string; kind: 'user' | 'group'; dn: string }>>;
   listUsers(query: { search?: string | undefined; page: number; pageSize: number }): Promise<Page<UserView>>;
   countUsers(): Promise<number>;
   listGroups(query: { search?: string | undefined; page: number; pageSize: number }): Promise<Page<GroupView>>;

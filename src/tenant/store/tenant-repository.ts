@@ -9,6 +9,7 @@ import { AppError } from '../../shared/errors.js';
 import type { AgentView, AuditEntry, GroupView, Page, Role, SyncErrorView, UserView } from '../api/contract.js';
 import { insertRows } from './bulk-write.js';
 import { containsLower, isUniqueViolation, toDate, toNumber } from './dialect.js';
+import { listSyncedObjects, type SyncedObjectRef } from './synced-objects.js';
 import { listGroups, listUsers, countUsers, findUserForSignIn, groupNamesOf, getPasswordState } from './directory-queries.js';
 import { applyObjectBatch } from './object-batch.js';
 import { applyPasswordBatch, type PasswordBatchItem } from './password-batch.js';
@@ -357,6 +358,10 @@ export class KyselyTenantRepository implements TenantRepository {
 
   listGroups(query: { search?: string | undefined; page: number; pageSize: number }): Promise<Page<GroupView>> {
     return listGroups(this.ctx, query);
+  }
+
+  listSyncedObjects(after: string, limit: number): Promise<SyncedObjectRef[]> {
+    return listSyncedObjects(this.ctx, after, limit);
   }
 
   findUserForSignIn(username: string): Promise<StoredUserForSignIn | null> {

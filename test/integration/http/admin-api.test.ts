@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntry, Page, TroubleshooterReport } from '../../../src/tenant/api/contract.js';
-import { startHarness, type Harness } from './harness.js';
+import { runReport, startHarness, type Harness } from './harness.js';
 
 describe('admin API (sqlite)', () => {
   let h: Harness;
@@ -87,7 +87,7 @@ describe('admin API (sqlite)', () => {
     const response = await h.admin(root, 'PATCH', '/api/v1/dirsync/settings', { passwordSyncEnabled: false, staleAfterHours: 72 });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ passwordSyncEnabled: false, staleAfterHours: 72 });
-    const audit = (await h.admin(root, 'GET', '/api/v1/audit')).json() as Page<AuditEntry>;
+    const audit = (await h.admin(root, 'GET', '/api/v1/audit-log')).json() as Page<AuditEntry>;
     const entry = audit.items.find((e) => e.action === 'settings.changed');
     expect(entry).toMatchObject({ actor: 'root', details: { before: { passwordSyncEnabled: true }, after: { passwordSyncEnabled: false } } });
     // the status and troubleshooter follow
@@ -110,7 +110,7 @@ describe('admin API (sqlite)', () => {
     const done = await h.admin(root, 'POST', '/api/v1/dirsync/clear-verifiers', { confirm: 'REMOVE ALL PASSWORD HASHES' });
     expect(done.statusCode).toBe(200);
     expect(done.json()).toEqual({ cleared: 0 });
-    const audit = (await h.admin(root, 'GET', '/api/v1/audit?pageSize=50')).json() as Page<AuditEntry>;
+    const audit = (await h.admin(root, 'GET', '/api/v1/audit-log?pageSize=50')).json() as Page<AuditEntry>;
     expect(audit.items.some((e) => e.action === 'verifiers.cleared')).toBe(true);
   });
 
@@ -119,7 +119,7 @@ describe('admin API (sqlite)', () => {
     const { agentId } = await h.registerAgent('dc9.example.org');
     const agents = (await h.admin(root, 'GET', '/api/v1/agents')).json();
     expect(agents).toEqual([expect.objectContaining({ id: agentId, host: 'dc9.example.org', version: '0.1.0' })]);
-    const audit = (await h.admin(root, 'GET', '/api/v1/audit?pageSize=50')).json() as Page<AuditEntry>;
+    const audit = (await h.admin(root, 'GET', '/api/v1/audit-log?pageSize=50')).json() as Page<AuditEntry>;
     expect(audit.items.some((e) => e.action === 'registration_token.created')).toBe(true);
     expect(audit.items.some((e) => e.action === 'agent.registered')).toBe(true);
     const errors = await h.admin(root, 'GET', '/api/v1/sync-errors?page=1&pageSize=10');
@@ -127,6 +127,29 @@ describe('admin API (sqlite)', () => {
     const badPage = await h.admin(root, 'GET', '/api/v1/users?pageSize=1000');
     expect(badPage.statusCode).toBe(400);
     expect(badPage.json().error.details.fields).toEqual(['pageSize']);
+  });
+
+  it('shows per-object errors of a run and a TLS-insecure agent in status, troubleshooter and sync errors', async () => {
+    const root = await h.rootSession();
+    const { credential } = await h.registerAgent('dc-insecure.example.org');
+    await h.agent(credential, 'POST', '/api/v1/agent/heartbeat', { host: 'dc-insecure.example.org', version: '0.1.0', tlsVerificationDisabled: true });
+    const report = runReport('directory', 'partial', h.clock.now(), {
+      objectErrors: [{ anchor: 'anchor-x', kind: 'user', dn: 'uid=x,ou=people,dc=example,dc=org', attribute: 'mail', code: 'OBJECT_DUPLICATE_MAIL', message: 'Another user already has this mail address.', hint: 'Give one of the two entries a different mail address.' }],
+    });
+    expect((await h.agent(credential, 'POST', '/api/v1/agent/runs', report)).statusCode).toBe(200);
+    const status = (await h.admin(root, 'GET', '/api/v1/dirsync/status')).json();
+    expect(status.syncErrorCount).toBe(1);
+    expect(status.warnings.map((w: { code: string }) => w.code)).toEqual(expect.arrayContaining(['OBJECTS_IN_ERROR', 'TLS_VERIFICATION_DISABLED']));
+    const errors = (await h.admin(root, 'GET', '/api/v1/sync-errors?code=OBJECT_DUPLICATE_MAIL')).json();
+    expect(errors).toMatchObject({ total: 1, items: [{ anchor: 'anchor-x', attribute: 'mail', code: 'OBJECT_DUPLICATE_MAIL' }] });
+    const report2 = (await h.admin(root, 'GET', '/api/v1/troubleshooter')).json() as TroubleshooterReport;
+    const byId = Object.fromEntries(report2.checks.map((c) => [c.id, c]));
+    expect(byId['objects_in_error']).toMatchObject({ verdict: 'warning', params: { count: 1 } });
+    expect(byId['tls_verification']).toMatchObject({ verdict: 'warning' });
+    expect(byId['tls_verification']?.found).toContain('dc-insecure.example.org');
+    // a later run without errors clears them
+    expect((await h.agent(credential, 'POST', '/api/v1/agent/runs', runReport('directory', 'success', h.clock.now()))).statusCode).toBe(200);
+    expect((await h.admin(root, 'GET', '/api/v1/dirsync/status')).json().syncErrorCount).toBe(0);
   });
 
   it('signs out: the session no longer works', async () => {

@@ -114,7 +114,7 @@ describe.each<Dialect>(['sqlite', 'postgres'])('agent flow on %s', (dialect) => 
     expect(allowed.statusCode).toBe(200);
     expect(allowed.json()).toEqual({ allowedDeletes: 640 });
     expect(((await h.agent(credential, 'GET', '/api/v1/agent/settings')).json() as AgentSettings).allowedDeletes).toBe(640);
-    const audit = (await h.admin(session, 'GET', '/api/v1/audit')).json() as { items: Array<{ action: string; details: Record<string, unknown> }> };
+    const audit = (await h.admin(session, 'GET', '/api/v1/audit-log')).json() as { items: Array<{ action: string; details: Record<string, unknown> }> };
     expect(audit.items.find((e) => e.action === 'deletes.allowed')?.details).toMatchObject({ allowedDeletes: 640 });
 
     h.clock.advance(1000);

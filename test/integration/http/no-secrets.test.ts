@@ -50,7 +50,7 @@ describe('no secret in logs or responses (sqlite)', () => {
     await h.inject({ method: 'POST', url: '/api/v1/sign-in', payload: `{"username":"frank@example.org","password":"${secrets['password in broken JSON']}"`, headers: { 'content-type': 'application/json' } });
     await h.admin(root, 'GET', '/api/v1/users');
     await h.admin(root, 'GET', '/api/v1/registration-tokens');
-    await h.admin(root, 'GET', '/api/v1/audit?pageSize=200');
+    await h.admin(root, 'GET', '/api/v1/audit-log?pageSize=200');
     await h.admin(root, 'GET', '/api/v1/dirsync/status');
     await h.admin(root, 'GET', '/api/v1/troubleshooter');
     await h.inject({ method: 'GET', url: '/metrics' });
@@ -60,7 +60,7 @@ describe('no secret in logs or responses (sqlite)', () => {
   afterAll(async () => { await h?.close(); });
 
   it('did log and answer something (the sweep is not vacuous)', () => {
-    expect(h.lines.length).toBeGreaterThan(40);
+    expect(h.lines.length).toBeGreaterThan(30);
     expect(h.bodies.length).toBeGreaterThan(15);
     expect(h.lines.some((line) => line.includes('redaction probe') && line.includes('[redacted]'))).toBe(true);
   });

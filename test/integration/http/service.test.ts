@@ -3,7 +3,9 @@ import { createMemoryLogger } from '../../../src/shared/logger.js';
 import { bootstrapTenant, startTenantService, type RunningTenantService } from '../../../src/tenant/service.js';
 import { createTestStore, type TestStore } from '../store/test-stores.js';
 
-describe.each(['sqlite', 'postgres'] as const)('tenant service on a real listener (%s)', (dialect) => {
+// SQLite only: the production admin KDF (scrypt ln=17) makes each bootstrap cost seconds here;
+// the PostgreSQL path of the same routes is covered by agent-flow.test.ts.
+describe.each(['sqlite'] as const)('tenant service on a real listener (%s)', (dialect) => {
   let testStore: TestStore;
   let service: RunningTenantService;
   const { logger, lines } = createMemoryLogger('info');

@@ -65,7 +65,7 @@ describe('end-user sign-in (sqlite)', () => {
     h.clock.advance(120_001);
     expect((await signIn('erin@example.org', 'Erin-pw-1', '203.0.113.7')).statusCode).toBe(200);
 
-    const audit = (await h.admin(await h.rootSession(), 'GET', '/api/v1/audit?pageSize=100')).json() as Page<AuditEntry>;
+    const audit = (await h.admin(await h.rootSession(), 'GET', '/api/v1/audit-log?pageSize=100')).json() as Page<AuditEntry>;
     const actions = audit.items.map((e) => e.action);
     expect(actions).toContain('sign_in.locked_out');
     expect(actions).toContain('sign_in.locked_attempt');

@@ -78,6 +78,34 @@ describe('LDAP source: TLS', () => {
     expect((error as Error).cause).toBeDefined();
   });
 
+  it.each([
+    ['StartTLS', () => config({ startTls: true, caFile: slapd.caFile })],
+    ['ldaps', () => config({ url: slapd.ldapsUrl!, caFile: slapd.caFile })],
+  ])('watches over %s', async (_name, make) => {
+    const source = createLdapSource(make(), logger);
+    let changes = 0;
+    const errors: unknown[] = [];
+    const stop = source.watch!(() => changes++, (e) => errors.push(e));
+    await new Promise((r) => setTimeout(r, 300));
+    slapd.modify(`dn: uid=user001,ou=people,${SUFFIX}\nchangetype: modify\nreplace: description\ndescription: ${Date.now()}\n`);
+    const deadline = Date.now() + 1_000;
+    while (changes === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    stop();
+    await source.close();
+    expect(errors).toEqual([]);
+    expect(changes).toBeGreaterThanOrEqual(1);
+  });
+
+  it('watch reports an untrusted CA through onError with DIR_TLS_FAILED', async () => {
+    const source = createLdapSource(config({ startTls: true, caFile: otherCa }), logger);
+    const errors: unknown[] = [];
+    const stop = source.watch!(() => undefined, (e) => errors.push(e));
+    const deadline = Date.now() + 2_000;
+    while (errors.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    stop();
+    expect(isAppError(errors[0], 'DIR_TLS_FAILED')).toBe(true);
+  });
+
   it('connects without verification when told to, and warns loudly', async () => {
     warnings.length = 0;
     expect(await count(createLdapSource(config({ url: slapd.ldapsUrl!, tlsInsecureSkipVerify: true }), logger))).toBe(157);

@@ -44,7 +44,7 @@ afterAll(async () => {
 });
 
 describe('LDAP source: delta (entryCSN watermark)', () => {
-  it('yields nothing when nothing changed, everything for a null cursor', async () => {
+  it('yields nothing when nothing changed, everything from an empty cursor, and asks for a full cycle without one', async () => {
     const cursor = await source.currentCursor();
     expect(cursor).toMatch(/^openldap:csn:\d{14}\.\d{6}Z#/);
     const none = await source.readChanges(cursor, 'objects');
@@ -53,8 +53,10 @@ describe('LDAP source: delta (entryCSN watermark)', () => {
     expect(none!.deleted).toBe('compare');
     expect(none!.nextCursor).toBe(cursor);
 
-    const all = await source.readChanges(null, 'objects');
+    expect(await source.readChanges(null, 'objects')).toBeNull();
+    const all = await source.readChanges('openldap:csn:', 'objects');
     expect(await drain(all!)).toHaveLength(37);
+    expect(all!.nextCursor).toBe(cursor);
   });
 
   it('yields added, modified, renamed and moved entries with their unchanged entryUUID', async () => {

@@ -391,6 +391,20 @@ export function defineStoreSuite(kind: StoreKind): void {
         expect(found.total).toBe(0); // other mails are for sign-in, not list search
         expect((await repo.listUsers({ search: 'user 1999', page: 1, pageSize: 10 })).items.map((u) => u.anchor)).toEqual(['u-1999']);
         expect((await repo.findUserForSignIn('alt1999@example.test'))?.anchor).toBe('u-1999');
+        expect((await repo.findUserForSignIn('alt5@example.test'))?.anchor).toBe('u-5'); // re-sent with the same mails
+      });
+
+      it('apply a batch sent twice at once (an agent retry racing the original) exactly once', async () => {
+        const repo = await tenant();
+        const other = kind === 'postgres' ? (await shared.openAnother()).forTenant(repo.tenantId) : repo;
+        const id = batchId();
+        const changes = [upsert(user(1)), upsert(user(2, { userPrincipalName: 'user1@example.test' })), upsert(group(1, ['u-1']))];
+        const [a, b] = await Promise.all([repo.applyObjectBatch(id, 'agent', changes, T0), other.applyObjectBatch(id, 'agent', changes, T0)]);
+        expect([a.duplicate, b.duplicate].sort()).toEqual([false, true]);
+        expect({ ...a, duplicate: null }).toEqual({ ...b, duplicate: null });
+        expect(a.errors.map((e) => e.code)).toEqual(['OBJECT_DUPLICATE_UPN']);
+        expect(await repo.countUsers()).toBe(1);
+        expect(await repo.countSyncErrors()).toBe(1);
       });
     });
 

@@ -107,7 +107,7 @@ function CreatedToken({ created }: { created: RegistrationTokenCreated }) {
         <MessageBarTitle>{t('agents.tokenTitle')}</MessageBarTitle>
         <Text block>{t('agents.tokenOnce')}</Text>
         <Text block>
-          {t('agents.tokenExpires', { when: '' })}
+          {t('agents.tokenExpires')}{' '}
           <DateTime value={created.expiresAt} />
         </Text>
         <div className={styles.row}>

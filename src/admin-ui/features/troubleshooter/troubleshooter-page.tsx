@@ -54,7 +54,7 @@ export function TroubleshooterPage() {
         </Button>
         {report.data ? (
           <Text data-testid="troubleshooter-ran-at">
-            {t('troubleshooter.ranAt', { when: '' })}
+            {t('troubleshooter.ranAt')}{' '}
             <DateTime value={report.data.ranAt} />
           </Text>
         ) : null}

@@ -40,6 +40,12 @@ describe('AD entries (hand-written fixture after documented formats)', () => {
     expect(isDeletedObject(converted)).toBe(entry.expected.deleted);
   });
 
+  it('leaves out a malformed GUID instead of failing the page', () => {
+    const converted = toAdDirectoryEntry({ dn: 'CN=x', objectGUID: Buffer.alloc(15), cn: 'x' });
+    expect(converted.attributes['objectguid']).toEqual([]);
+    expect(converted.attributes['cn']).toEqual(['x']);
+  });
+
   it('converts a GUID that happens to be valid UTF-8 and arrived as a string', () => {
     const raw: Entry = { dn: 'CN=x', objectGUID: Buffer.from('0123456789abcdef', 'latin1').toString('utf8') };
     expect(toAdDirectoryEntry(raw).attributes['objectguid']).toEqual(['33323130-3534-3736-3839-616263646566']);

@@ -18,6 +18,7 @@ import { decodeResponse, E_SYNC_REFRESH_REQUIRED, MessageFramer, SyncRequestCont
 
 const STARTTLS_OID = '1.3.6.1.4.1.1466.20037';
 const INVALID_CREDENTIALS = 49;
+const UNAVAILABLE_CRITICAL_EXTENSION = 12;
 const BACKOFF_MS = [250, 500, 1_000, 2_000, 5_000, 10_000, 30_000];
 
 export interface SyncreplWatchOptions {
@@ -48,11 +49,11 @@ export function startSyncreplWatch(options: SyncreplWatchOptions): () => void {
   const run = (): void => {
     if (stopped) return;
     const current = new SyncreplSession(options, cookies, {
-      caughtUp: (hadCookie) => {
-        console.log('DEBUG caughtUp', Date.now() % 100000, hadCookie);
+      caughtUp: (changedInRefresh) => {
         attempt = 0;
-        // Changes may have happened while we were away: let the engine look once.
-        if (connectedOnce && hadCookie) options.onChange();
+        // After a drop, changes may have happened while we were away (a refresh that falls back to
+        // the present phase reports deletes only by omission): let the engine look once.
+        if (connectedOnce || changedInRefresh) options.onChange();
         connectedOnce = true;
       },
       change: (dn) => {
@@ -85,7 +86,8 @@ export function startSyncreplWatch(options: SyncreplWatchOptions): () => void {
 }
 
 interface SessionEvents {
-  caughtUp(hadCookie: boolean): void;
+  /** The refresh phase is over; `changedInRefresh` when it carried changes after our cookie. */
+  caughtUp(changedInRefresh: boolean): void;
   change(dn: string): void;
   deletes(): void;
 }
@@ -98,7 +100,9 @@ class SyncreplSession {
   private waiting = new Map<number, (response: LdapResponse) => void>();
   private closedByUs = false;
   private stage: LdapStage = 'connect';
+  /** Settle the session: `fail` on a drop or error, `endOk` when we closed it. */
   private fail: (error: unknown) => void = () => undefined;
+  private endOk: () => void = () => undefined;
 
   constructor(
     private readonly options: SyncreplWatchOptions,
@@ -141,8 +145,6 @@ class SyncreplSession {
     }
     return ended;
   }
-
-  private endOk: () => void = () => undefined;
 
   private id(): number {
     return this.nextId++;
@@ -194,6 +196,8 @@ class SyncreplSession {
 
   private attach(socket: Socket | TLSSocket): void {
     this.framer = new MessageFramer();
+    // A persistent search is silent for hours: keepalives notice a peer that vanished.
+    socket.setKeepAlive(true, 30_000);
     socket.on('data', (data: Buffer) => {
       try {
         for (const message of this.framer.push(data)) this.dispatch(decodeResponse(message));
@@ -232,20 +236,27 @@ class SyncreplSession {
     }
     if (this.stage === 'starttls') return new AppError('DIR_TLS_FAILED', { message: `The directory at ${url} refused StartTLS (LDAP result ${code}) ${diagnostic}`.trim() });
     if (this.stage === 'bind') return new AppError('DIR_BIND_FAILED', { message: `Binding to ${url} failed (LDAP result ${code}) ${diagnostic}`.trim() });
+    if (code === UNAVAILABLE_CRITICAL_EXTENSION) {
+      return new AppError('DIR_SEARCH_FAILED', {
+        message: `The directory at ${url} does not offer content synchronization (RFC 4533), so changes cannot be pushed; scheduled delta cycles still work.`,
+        hint: 'On OpenLDAP, add "overlay syncprov" to the database (and index entryCSN,entryUUID eq), or turn the watch off.',
+      });
+    }
     return new AppError('DIR_SEARCH_FAILED', { message: `The syncrepl search on ${url} failed (LDAP result ${code}) ${diagnostic}`.trim() });
   }
 
   /**
    * A first cookie from the server's contextCSN, in the form OpenLDAP's own consumers send
-   * ("csn=<CSN>", see slap_parse_sync_cookie in servers/slapd/ldapsync.c), so the refresh phase
-   * only carries what changed after it. Without it the watch still works, only slower to start.
+   * ("rid=NNN,csn=<CSN>", see slap_parse_sync_cookie in servers/slapd/ldapsync.c; slapd 2.5
+   * ignores a cookie without rid), so the refresh phase only carries what changed after it.
+   * Without it the watch still works, only slower to start: the refresh lists every entry.
    */
   private async primeCookies(): Promise<void> {
     const missing = this.options.config.baseDns.filter((b) => !this.cookies.has(b));
     if (missing.length === 0 || !this.options.currentCsn) return;
     try {
       const csn = await this.options.currentCsn();
-      if (csn) for (const base of missing) this.cookies.set(base, Buffer.from(`csn=${csn}`));
+      if (csn) for (const base of missing) this.cookies.set(base, Buffer.from(`rid=000,csn=${csn}`));
     } catch {
       // The full refresh below is the fallback.
     }
@@ -256,12 +267,10 @@ class SyncreplSession {
     const { config } = this.options;
     const bases = config.baseDns;
     const refreshing = new Set<number>();
-    let hadCookie = false;
+    let changedInRefresh = false;
     const filter = FilterParser.parseString(this.options.filter);
-    console.log('DEBUG persist', Date.now() % 100000, [...this.cookies.values()].map(String));
     for (const base of bases) {
       const cookie = this.cookies.get(base);
-      if (cookie) hadCookie = true;
       const messageId = this.id();
       refreshing.add(messageId);
       const search = new SearchRequest({
@@ -276,22 +285,26 @@ class SyncreplSession {
       });
       const refreshDone = (): void => {
         if (!refreshing.delete(messageId)) return;
-        if (refreshing.size === 0) this.events.caughtUp(hadCookie);
+        if (refreshing.size === 0) this.events.caughtUp(changedInRefresh);
       };
-      this.waiting.set(messageId, (response) => this.onSearchResponse(base, response, () => refreshing.has(messageId), refreshDone));
+      // Without a cookie the refresh lists the whole content: that is no change.
+      const changed = (): void => {
+        if (cookie) changedInRefresh = true;
+      };
+      this.waiting.set(messageId, (response) => this.onSearchResponse(base, response, () => refreshing.has(messageId), refreshDone, changed));
       this.socket?.write(search.write());
     }
   }
 
-  private onSearchResponse(base: string, response: LdapResponse, inRefresh: () => boolean, refreshDone: () => void): void {
+  private onSearchResponse(base: string, response: LdapResponse, inRefresh: () => boolean, refreshDone: () => void, changedInRefresh: () => void): void {
     const keepCookie = (cookie: Buffer | undefined): void => {
       if (cookie && cookie.length > 0) this.cookies.set(base, cookie);
     };
     switch (response.kind) {
       case 'entry':
-        if (inRefresh()) (globalThis as any).__refreshEntries = ((globalThis as any).__refreshEntries ?? 0) + 1;
         keepCookie(response.cookie);
         if (!inRefresh()) this.events.change(response.dn);
+        else if (response.state !== 'present' && this.options.inScope(response.dn)) changedInRefresh();
         return;
       case 'intermediate': {
         const info = response.info;
@@ -299,6 +312,7 @@ class SyncreplSession {
         keepCookie(info.cookie);
         if (info.type === 'syncIdSet') {
           if (!inRefresh()) this.events.deletes();
+          else if (info.refreshDeletes) changedInRefresh();
         } else if (info.type !== 'newcookie' && info.refreshDone) {
           refreshDone();
         }

@@ -6,6 +6,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import type { StoreDialect } from '../dialect.js';
 import { initialSchema } from './0001-initial.js';
 import { searchIndexes } from './0002-search-indexes.js';
+import { anchorOrder } from './0003-anchor-order.js';
 
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
@@ -13,6 +14,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
       return {
         '0001-initial': initialSchema(dialect),
         '0002-search-indexes': searchIndexes(dialect),
+        '0003-anchor-order': anchorOrder(dialect),
       };
     },
   };

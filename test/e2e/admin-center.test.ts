@@ -1,0 +1,423 @@
+/**
+ * The admin center end to end: a real all-in-one (tenant service + agent on the bundled sample
+ * directory) driven in Debian's Chromium, in English and in Dutch, along the reference flow of
+ * notes/admin-center.md. Screenshots of every page land in test-output/screenshots/<lang>-<page>.png.
+ *
+ * Needs the build (npm run build): the tenant service serves dist/admin-ui.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DirSyncStatus } from '../../src/tenant/api/contract.js';
+import { AdminApi } from '../support/admin-api.js';
+import { startAllInOne, type RunningAllInOne } from '../support/all-in-one.js';
+
+const SCREENSHOTS = path.resolve('test-output/screenshots');
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+type Lang = 'en' | 'nl';
+
+/** The words admins know from the reference flow (notes/admin-center.md), written out here as the test's own oracle. */
+const WORDS = {
+  en: {
+    locale: 'en-US',
+    timezoneId: 'America/New_York',
+    product: 'dirbridge admin center',
+    signIn: 'Sign in',
+    wrongPassword: 'The user name or password is wrong.',
+    home: 'Home',
+    statusCard: 'DirSync status',
+    dirsync: 'DirSync management',
+    intro: "Now you'll see your status, and make changes",
+    passwordSyncEnabled: 'Password sync enabled',
+    passwordSyncDescription: 'Specifies whether password sync is enabled between on-premises and your tenant.',
+    lastPasswordSync: 'Last password sync',
+    lastDirectorySync: 'Last directory sync',
+    trueWord: 'True',
+    falseWord: 'False',
+    stale: 'The last sync was more than three days ago.',
+    users: 'Users',
+    activeUsers: 'Active users',
+    more: 'More',
+    directorySynchronization: 'Directory synchronization',
+    goTo: 'Go to DirSync management',
+    onPremises: 'Synced from on-premises',
+    troubleshooter: 'Troubleshooter',
+    syncErrors: 'Sync errors',
+    agents: 'Agents',
+    audit: 'Audit log',
+    groups: 'Groups',
+    relative: / ago\)|now\)/,
+    date: /^\d{1,2}\/\d{1,2}\/\d{4}, \d{1,2}:\d{2}\s?[AP]M /,
+    range: /^1–\d+ of \d+$/,
+  },
+  nl: {
+    locale: 'nl-NL',
+    timezoneId: 'Europe/Amsterdam',
+    product: 'dirbridge-beheercentrum',
+    signIn: 'Aanmelden',
+    wrongPassword: 'De gebruikersnaam of het wachtwoord is onjuist.',
+    home: 'Startpagina',
+    statusCard: 'DirSync-status',
+    dirsync: 'DirSync-beheer',
+    intro: 'Hier ziet u de status en brengt u wijzigingen aan',
+    passwordSyncEnabled: 'Wachtwoordsynchronisatie ingeschakeld',
+    passwordSyncDescription: 'Geeft aan of wachtwoordsynchronisatie tussen on-premises en uw tenant is ingeschakeld.',
+    lastPasswordSync: 'Laatste wachtwoordsynchronisatie',
+    lastDirectorySync: 'Laatste adreslijstsynchronisatie',
+    trueWord: 'Waar',
+    falseWord: 'Onwaar',
+    stale: 'De laatste synchronisatie is meer dan drie dagen geleden.',
+    users: 'Gebruikers',
+    activeUsers: 'Actieve gebruikers',
+    more: 'Meer',
+    directorySynchronization: 'Adreslijstsynchronisatie',
+    goTo: 'Ga naar DirSync-beheer',
+    onPremises: 'Gesynchroniseerd vanuit on-premises',
+    troubleshooter: 'Probleemoplosser',
+    syncErrors: 'Synchronisatiefouten',
+    agents: 'Agents',
+    audit: 'Auditlogboek',
+    groups: 'Groepen',
+    relative: / geleden\)|nu\)|zojuist\)/,
+    date: /^\d{2}-\d{2}-\d{4} \d{2}:\d{2} /,
+    range: /^1–\d+ van \d+$/,
+  },
+} as const;
+
+let aio: RunningAllInOne;
+let browser: Browser;
+
+async function waitFor(what: string, condition: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * Makes the directory sync look more than three days old, as if the agent had stopped: the stale
+ * rule is about time, and a test cannot wait three days. The agent's next delta is 30 minutes away.
+ */
+function backdateDirectorySync(dataDir: string, days: number): void {
+  const db = new Database(path.join(dataDir, 'dirbridge.sqlite'));
+  try {
+    const shift = days * 24 * 3_600_000;
+    const changed = db.prepare("UPDATE sync_runs SET started_at = started_at - ?, finished_at = finished_at - ? WHERE kind = 'directory'").run(shift, shift);
+    expect(changed.changes).toBeGreaterThan(0);
+  } finally {
+    db.close();
+  }
+}
+
+beforeAll(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  // Slow cycles: the test backdates the directory sync below, and a new cycle would undo that.
+  aio = await startAllInOne({ config: { agent: { intervals: { heartbeatSeconds: 1, deltaMinutes: 60, fullHours: 24, passwordMinutes: 60 } } } });
+  // The first directory and password cycles of the sample directory take a few seconds.
+  const api = await AdminApi.signIn(aio.url, aio.adminUsername, aio.adminPassword);
+  await waitFor('the first directory and password sync', async () => {
+    const status = await api.get<DirSyncStatus>('/api/v1/dirsync/status');
+    return status.lastDirectorySync !== null && status.lastPasswordSync !== null;
+  });
+  backdateDirectorySync(aio.dataDir, 4);
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await aio?.stop();
+});
+
+async function shot(page: Page, lang: Lang, name: string): Promise<void> {
+  await page.waitForLoadState('networkidle');
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${lang}-${name}.png`), fullPage: true });
+}
+
+async function heading(page: Page, text: string): Promise<void> {
+  await page.getByTestId('page-heading').filter({ hasText: text }).waitFor();
+}
+
+async function text(locator: Locator): Promise<string> {
+  await locator.first().waitFor();
+  return ((await locator.first().textContent()) ?? '').trim();
+}
+
+async function newContext(lang: Lang): Promise<BrowserContext> {
+  const words = WORDS[lang];
+  return browser.newContext({ locale: words.locale, timezoneId: words.timezoneId, viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+}
+
+async function signIn(page: Page, lang: Lang): Promise<void> {
+  await page.goto(`${aio.url}/`);
+  await page.getByTestId('sign-in-username').fill(aio.adminUsername);
+  await page.getByTestId('sign-in-password').fill(aio.adminPassword);
+  await page.getByTestId('sign-in-submit').click();
+  await heading(page, WORDS[lang].home);
+}
+
+describe.each(['en', 'nl'] as const)('admin center in %s', (lang) => {
+  const words = WORDS[lang];
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    context = await newContext(lang);
+    page = await context.newPage();
+  });
+
+  afterAll(async () => {
+    await context?.close();
+  });
+
+  it('picks the language from the browser and signs in (in English after a wrong password, shown with what to do)', async () => {
+    await page.goto(`${aio.url}/`);
+    await page.getByTestId('sign-in-form').waitFor();
+    expect(await text(page.getByRole('heading', { level: 1 }))).toBe(words.signIn);
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe(words.locale);
+    await shot(page, lang, 'sign-in');
+
+    if (lang === 'en') {
+      // Once is enough: a failed sign-in is deliberately slow and counts towards the lockout.
+      await page.getByTestId('sign-in-username').fill(aio.adminUsername);
+      await page.getByTestId('sign-in-password').fill('not-the-password');
+      await page.getByTestId('sign-in-submit').click();
+      const error = page.getByTestId('error-bar');
+      expect(await text(error)).toContain(words.wrongPassword);
+      expect(await error.getAttribute('data-code')).toBe('AUTH_INVALID_CREDENTIALS');
+    }
+
+    await signIn(page, lang);
+    expect(await text(page.getByTestId('product-name'))).toBe(words.product);
+    expect(await text(page.getByTestId('signed-in-user'))).toContain(aio.adminUsername);
+  });
+
+  it('Home › DirSync status card › DirSync management, with the stale warning and the troubleshooter link', async () => {
+    await page.getByTestId('nav-home').click();
+    await heading(page, words.home);
+    const card = page.getByTestId('dirsync-status-card');
+    expect(await text(card.getByRole('heading'))).toBe(words.statusCard);
+    expect(await card.getByTestId('dirsync-state').getAttribute('data-state')).toBe('warning');
+    const lastPassword = await text(card.getByTestId('home-last-password-sync'));
+    expect(lastPassword).toMatch(words.date);
+    expect(lastPassword).toMatch(words.relative);
+    const stale = card.locator('[data-testid="stale-warning"][data-code="DIRECTORY_SYNC_STALE"]');
+    expect(await text(stale)).toContain(words.stale);
+    expect(await text(stale)).toContain(words.lastDirectorySync);
+    await shot(page, lang, 'home');
+
+    await card.getByTestId('open-dirsync').click();
+    await heading(page, words.dirsync);
+    expect(page.url()).toBe(`${aio.url}/dirsync`);
+    expect(await text(page.getByTestId('page-intro'))).toBe(words.intro);
+    const main = page.getByRole('main');
+    for (const label of [words.passwordSyncEnabled, words.lastPasswordSync, words.lastDirectorySync, words.passwordSyncDescription]) {
+      expect(await main.textContent()).toContain(label);
+    }
+    expect(await text(page.getByTestId('directory-sync-enabled'))).toBe(words.trueWord);
+    expect(await text(page.getByTestId('last-password-sync'))).toMatch(words.date);
+    expect(await text(page.getByTestId('agents-table'))).toContain('0.1.0');
+    expect(Number(await text(page.getByTestId('objects-in-error')))).toBeGreaterThan(0);
+    await shot(page, lang, 'dirsync');
+
+    // The stale warning of DirSync management leads to the troubleshooter, which finds the same.
+    const warning = page.locator('[data-testid="stale-warning"][data-code="DIRECTORY_SYNC_STALE"]');
+    expect(await text(warning)).toContain(words.stale);
+    await warning.getByTestId('troubleshooter-link').click();
+    await heading(page, words.troubleshooter);
+    const check = page.locator('[data-testid="troubleshooter-check"][data-check-id="directory_sync_stale"]');
+    expect(await check.getAttribute('data-verdict')).toBe('warning');
+    expect(await text(check.getByTestId('check-action'))).not.toBe('');
+    expect(await page.getByTestId('troubleshooter-check').count()).toBe(8);
+    await page.getByTestId('troubleshooter-run-again').click();
+    await page.getByTestId('troubleshooter-check').first().waitFor();
+    await shot(page, lang, 'troubleshooter');
+  });
+
+  it('Users › Active users › More › Directory synchronization › Go to DirSync management', async () => {
+    await page.getByTestId('nav-home').click();
+    await heading(page, words.home);
+    expect(await text(page.getByTestId('nav-users'))).toBe(words.users);
+    await page.getByTestId('nav-active-users').click();
+    await heading(page, words.activeUsers);
+    const table = page.getByTestId('users-table');
+    await table.getByTestId('user-row').first().waitFor();
+    expect(await table.textContent()).toContain(words.onPremises);
+    expect(await text(page.getByTestId('pager-range'))).toMatch(words.range);
+
+    // The search box filters on the server, debounced.
+    await page.getByTestId('users-search').fill('emma');
+    await waitFor('the search to apply', async () => (await table.getByTestId('user-row').count()) === 1);
+    expect(await text(table.getByTestId('user-row'))).toContain('Emma Jansen');
+    await page.getByTestId('users-search').fill('');
+    await waitFor('the search to clear', async () => (await table.getByTestId('user-row').count()) > 1);
+    await shot(page, lang, 'users');
+
+    const more = page.getByTestId('more-menu');
+    expect(await text(more)).toBe(words.more);
+    await more.click();
+    const item = page.getByTestId('menu-directory-synchronization');
+    expect(await text(item)).toBe(words.directorySynchronization);
+    await item.click();
+    const pane = page.getByRole('dialog');
+    expect(await text(pane.getByRole('heading'))).toBe(words.directorySynchronization);
+    await page.getByTestId('dirsync-pane-summary').waitFor();
+    const goTo = page.getByTestId('go-to-dirsync');
+    expect(await text(goTo)).toBe(words.goTo);
+    await shot(page, lang, 'users-pane');
+    await goTo.click();
+    await heading(page, words.dirsync);
+    expect(page.url()).toBe(`${aio.url}/dirsync`);
+  });
+
+  it('switches password sync off and on, shows it at once, and the audit log records both', async () => {
+    await page.getByTestId('nav-dirsync').click();
+    await heading(page, words.dirsync);
+    const toggle = page.getByTestId('password-sync-switch');
+    await toggle.waitFor();
+    expect(await toggle.isChecked()).toBe(true);
+    expect(await toggle.isDisabled()).toBe(false);
+
+    await toggle.click();
+    await page.getByTestId('dirsync-saved').waitFor();
+    expect(await toggle.isChecked()).toBe(false);
+    expect(await main(page)).toContain(words.falseWord);
+    // The change is stored, not only shown: a reload shows it too.
+    await page.reload();
+    await heading(page, words.dirsync);
+    await toggle.waitFor();
+    expect(await toggle.isChecked()).toBe(false);
+
+    await toggle.click();
+    await page.getByTestId('dirsync-saved').waitFor();
+    expect(await toggle.isChecked()).toBe(true);
+    expect(await main(page)).toContain(words.trueWord);
+
+    await page.getByTestId('nav-audit').click();
+    await heading(page, words.audit);
+    const rows = page.locator('[data-testid="audit-row"][data-action="settings.changed"]');
+    await rows.first().waitFor();
+    // Newest first: switched on, then switched off.
+    expect(await text(rows.nth(0))).toMatch(/after: \{"passwordSyncEnabled":true\}/);
+    expect(await text(rows.nth(1))).toMatch(/after: \{"passwordSyncEnabled":false\}/);
+    expect(await text(rows.nth(0))).toContain(aio.adminUsername);
+    await shot(page, lang, 'audit');
+  });
+
+  it('lists sync errors with what to do and exports them as CSV', async () => {
+    await page.getByTestId('nav-sync-errors').click();
+    await heading(page, words.syncErrors);
+    const rows = page.getByTestId('sync-error-row');
+    await rows.first().waitFor();
+    const count = await rows.count();
+    expect(count).toBeGreaterThan(0);
+    await shot(page, lang, 'sync-errors');
+
+    // Filter by the error code of the first row: every row left has that code.
+    const codes = await rows.evaluateAll((trs) => trs.map((tr) => tr.querySelectorAll('td')[3]?.textContent ?? ''));
+    const code = codes[0]!;
+    const expected = codes.filter((c) => c === code).length;
+    await page.getByTestId('sync-errors-code').click();
+    await page.getByRole('option', { name: code, exact: true }).click();
+    await waitFor('the code filter to apply', async () => (await rows.count()) === expected);
+    const filtered = await rows.evaluateAll((trs) => trs.map((tr) => tr.querySelectorAll('td')[3]?.textContent ?? ''));
+    expect(new Set(filtered)).toEqual(new Set([code]));
+    await page.getByTestId('sync-errors-code').click();
+    await page.getByRole('option').first().click();
+    await waitFor('the filter to clear', async () => (await rows.count()) === count);
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('sync-errors-export').click()]);
+    const file = await download.path();
+    const csv = readFileSync(file, 'utf8');
+    const lines = csv.trimEnd().split('\r\n');
+    expect(lines[0]).toBe('kind,dn,attribute,code,message,hint,firstSeen,lastSeen');
+    expect(lines.length).toBeGreaterThanOrEqual(count + 1);
+  });
+
+  it('shows groups, agents, and creates a registration token shown once with the command to run', async () => {
+    await page.getByTestId('nav-groups').click();
+    await heading(page, words.groups);
+    await page.getByTestId('group-row').first().waitFor();
+    await shot(page, lang, 'groups');
+
+    await page.getByTestId('nav-agents').click();
+    await heading(page, words.agents);
+    await page.getByTestId('agent-row').first().waitFor();
+    await page.getByTestId('create-registration-token').click();
+    const token = await page.getByTestId('registration-token-value').inputValue();
+    expect(token.length).toBeGreaterThanOrEqual(16);
+    const command = await page.getByTestId('registration-command').inputValue();
+    // Compared as booleans, so a failure never prints the token.
+    expect(command === `dirbridge agent --tenant-url ${aio.url} --token ${token}`, 'the command names this tenant and the new token').toBe(true);
+    // Shown once: after a reload only the token's metadata is listed.
+    await page.reload();
+    await heading(page, words.agents);
+    await page.getByTestId('registration-tokens-table').waitFor();
+    expect(await page.getByTestId('registration-token-value').count()).toBe(0);
+    expect((await page.content()).includes(token), 'the token is gone after a reload').toBe(false);
+    await shot(page, lang, 'agents');
+  });
+
+  it.runIf(lang === 'en')('switches between English and Dutch with the header switcher and remembers the choice', async () => {
+    await page.getByTestId('nav-dirsync').click();
+    await heading(page, WORDS.en.dirsync);
+    await page.getByTestId('language-switcher').click();
+    await page.getByTestId('language-nl').click();
+    await heading(page, WORDS.nl.dirsync);
+    expect(await text(page.getByTestId('page-intro'))).toBe(WORDS.nl.intro);
+    await page.reload();
+    await heading(page, WORDS.nl.dirsync);
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('nl-NL');
+    await page.getByTestId('language-switcher').click();
+    await page.getByTestId('language-en').click();
+    await heading(page, WORDS.en.dirsync);
+  });
+});
+
+describe('a global reader', () => {
+  it('sees DirSync management but cannot switch password sync or create registration tokens', async () => {
+    const passwordFile = path.join(aio.dataDir, 'reader-password');
+    const readerPassword = `Reader-${Date.now()}-password`;
+    writeFileSync(passwordFile, readerPassword, { mode: 0o600 });
+    const created = await aio.cli(['admin', 'create', '--username', 'reader', '--role', 'global_reader', '--password-file', passwordFile]);
+    expect(created.code).toBe(0);
+
+    const context = await newContext('en');
+    try {
+      const page = await context.newPage();
+      await page.goto(`${aio.url}/dirsync`);
+      await page.getByTestId('sign-in-username').fill('reader');
+      await page.getByTestId('sign-in-password').fill(readerPassword);
+      await page.getByTestId('sign-in-submit').click();
+      // Signing in keeps the address the admin came for.
+      await heading(page, WORDS.en.dirsync);
+      expect(await text(page.getByTestId('signed-in-role'))).toBe('Global reader');
+      const toggle = page.getByTestId('password-sync-switch');
+      await toggle.waitFor();
+      expect(await toggle.isDisabled()).toBe(true);
+      await page.getByTestId('reader-only').first().hover();
+      await page.getByRole('tooltip').filter({ hasText: 'Only a global admin can change this.' }).waitFor();
+      await shot(page, 'en', 'dirsync-reader');
+
+      await page.getByTestId('nav-agents').click();
+      await heading(page, WORDS.en.agents);
+      expect(await page.getByTestId('create-registration-token').isDisabled()).toBe(true);
+
+      await page.getByTestId('sign-out').click();
+      await page.getByTestId('sign-in-form').waitFor();
+      // The session is gone on the server too: a reload stays on the sign-in page.
+      await page.reload();
+      await page.getByTestId('sign-in-form').waitFor();
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+async function main(page: Page): Promise<string> {
+  return (await page.getByRole('main').textContent()) ?? '';
+}
