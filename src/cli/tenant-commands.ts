@@ -3,7 +3,7 @@ import { openStore } from '../tenant/store/open-store.js';
 import type { TenantRepository, TenantStore } from '../tenant/store/ports.js';
 import { computeDirSyncStatus, DEFAULT_AGENT_SILENT_AFTER_MINUTES } from '../tenant/domain/status.js';
 import { runTroubleshooter } from '../tenant/domain/troubleshooter.js';
-import { loadStatusInput } from '../tenant/http/dirsync.routes.js';
+import { loadStatusInput } from '../tenant/status-input.js';
 import { hashAdminPassword } from '../passwords/index.js';
 import { AppError } from '../shared/errors.js';
 import { newSecret } from '../shared/ids.js';

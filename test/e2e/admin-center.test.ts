@@ -214,6 +214,7 @@ describe.each(['en', 'nl'] as const)('admin center in %s', (lang) => {
     await heading(page, words.dirsync);
     expect(page.url()).toBe(`${aio.url}/dirsync`);
     expect(await text(page.getByTestId('page-intro'))).toBe(words.intro);
+    await page.getByTestId('password-sync-switch').waitFor(); // the status has loaded
     const main = page.getByRole('main');
     for (const label of [words.passwordSyncEnabled, words.lastPasswordSync, words.lastDirectorySync, words.passwordSyncDescription]) {
       expect(await main.textContent()).toContain(label);

@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
 import { settingsPatchRequest, type DirSyncStatus, type TroubleshooterReport } from '../api/contract.js';
-import { computeDirSyncStatus, pendingDeletesOf, type DirSyncStatusInput } from '../domain/status.js';
+import { computeDirSyncStatus, pendingDeletesOf } from '../domain/status.js';
+import { loadStatusInput } from '../status-input.js';
 import { runTroubleshooter } from '../domain/troubleshooter.js';
 import type { TenantRepository, TenantSettings } from '../store/ports.js';
 import { adminOf } from './auth.plugin.js';
@@ -17,22 +18,6 @@ import { route, type RouteSpec } from './route.js';
 export const CLEAR_VERIFIERS_CONFIRMATION = 'REMOVE ALL PASSWORD HASHES';
 export const clearVerifiersRequest = z.object({ confirm: z.literal(CLEAR_VERIFIERS_CONFIRMATION) }).strict();
 
-export async function loadStatusInput(repo: TenantRepository, agentSilentAfterMinutes: number): Promise<DirSyncStatusInput> {
-  const [settings, agents, lastSuccessfulDirectoryRun, lastSuccessfulPasswordRun, lastDirectoryRun, lastPasswordRun, syncErrorCount] = await Promise.all([
-    repo.getSettings(), repo.listAgents(),
-    repo.lastSuccessfulRun('directory'), repo.lastSuccessfulRun('password'),
-    repo.lastRun('directory'), repo.lastRun('password'),
-    repo.countSyncErrors(),
-  ]);
-  // The views do not carry the TLS flag; the records do.
-  const records = await Promise.all(agents.map((agent) => repo.findAgent(agent.id)));
-  return {
-    settings,
-    agents: agents.map((agent, i) => ({ ...agent, tlsVerificationDisabled: records[i]?.tlsVerificationDisabled ?? false })),
-    lastSuccessfulDirectoryRun, lastSuccessfulPasswordRun, lastDirectoryRun, lastPasswordRun, syncErrorCount,
-    agentSilentAfterMinutes,
-  };
-}
 
 export function dirsyncRoutes(ctx: TenantAppContext): RouteSpec[] {
   const { repo, clock } = ctx;

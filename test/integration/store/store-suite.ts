@@ -408,6 +408,24 @@ export function defineStoreSuite(kind: StoreKind): void {
       });
     });
 
+    describe('synced objects', () => {
+      it('pages users and groups together by anchor in byte order', async () => {
+        const repo = await tenant();
+        await repo.applyObjectBatch(batchId(), 'agent', [
+          upsert(user('B')), upsert(user('a')), upsert(user('_')), upsert(group('Z', ['u-a'])), upsert(group('b', [])),
+        ], T0);
+        // code-point order: 'g-Z' < 'g-b' < 'u-B' < 'u-_' < 'u-a'
+        const first = await repo.listSyncedObjects('', 2);
+        expect(first).toEqual([
+          { anchor: 'g-Z', kind: 'group', dn: 'cn=groupZ,ou=groups,dc=example,dc=test' },
+          { anchor: 'g-b', kind: 'group', dn: 'cn=groupb,ou=groups,dc=example,dc=test' },
+        ]);
+        expect((await repo.listSyncedObjects('g-b', 2)).map((o) => o.anchor)).toEqual(['u-B', 'u-_']);
+        expect((await repo.listSyncedObjects('u-_', 2)).map((o) => [o.anchor, o.kind])).toEqual([['u-a', 'user']]);
+        expect(await repo.listSyncedObjects('u-a', 2)).toEqual([]);
+      });
+    });
+
     describe('password batches', () => {
       it('set, error and clear verifiers, and report unknown anchors per item', async () => {
         const repo = await tenant();
