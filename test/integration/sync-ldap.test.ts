@@ -121,12 +121,12 @@ describe.each(['sqlite', 'postgres'] as const)('agent against slapd, tenant on %
   });
 
   it('fails a cycle cleanly when the server goes away, and the next cycle completes', async () => {
-    await slapd.stop();
+    await slapd.halt();
     const failed = await agent.agent.syncDirectory('delta');
     expect(failed?.outcome).toBe('failed');
     expect(failed?.failure?.code).toBe('DIR_UNREACHABLE');
     expect((await status()).warnings.map((w) => w.code)).toContain('LAST_CYCLE_FAILED');
-    await slapd.restart();
+    await slapd.resume();
     slapd.add(person('hal'));
     const next = await agent.agent.syncDirectory('delta');
     expect(next?.outcome).toBe('success');

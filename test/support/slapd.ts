@@ -53,6 +53,9 @@ export interface Slapd {
   stop(): Promise<void>;
   /** Stops and starts the server again on the same ports with the same data. */
   restart(): Promise<void>;
+  /** Stops the server but keeps its data, so `resume()` brings it back (a server outage). */
+  halt(): Promise<void>;
+  resume(): Promise<void>;
 }
 
 async function freePort(): Promise<number> {
@@ -265,5 +268,7 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
       await halt();
       await start();
     },
+    halt,
+    resume: start,
   };
 }

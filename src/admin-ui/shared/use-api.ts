@@ -34,7 +34,6 @@ export function useApi<T>(load: (signal: AbortSignal) => Promise<T>, key: string
     );
     return () => controller.abort();
     // `load` is a fresh closure each render; `key` says when it really changed.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key, generation]);
 
   const reload = useCallback(() => setGeneration((n) => n + 1), []);
