@@ -6,6 +6,8 @@ import { AppError, type ErrorCode } from '../shared/errors.js';
 import type { ObjectSyncError, SyncedGroup, SyncedUser } from '../sync/model.js';
 import type { DirectoryEntry } from './entry.js';
 import { normalizeDn } from './dn.js';
+import { isDisabled } from './ldap/ad/user-account-control.js';
+import { smtpAddresses } from './ldap/ad/proxy-addresses.js';
 
 export type Flavor = 'openldap' | 'ad' | 'ldif';
 
@@ -135,7 +137,7 @@ export function mapEntry(entry: DirectoryEntry, options: MappingOptions): Mapped
       return fail('OBJECT_VALUE_INVALID', attribute, `${attribute} of ${entry.dn} is ${value.length} characters long; at most ${MAX_TEXT} are allowed.`);
     }
   }
-  const mails = options.flavor === 'ad' ? smtpAddresses(entry) : (entry.attributes.mail ?? []);
+  const mails = options.flavor === 'ad' ? adMailAddresses(entry) : (entry.attributes.mail ?? []);
   const mail = resolveTemplate(entry, mapping.mail, vars) ?? mails[0] ?? null;
   return {
     kind: 'user',
@@ -156,21 +158,14 @@ export function mapEntry(entry: DirectoryEntry, options: MappingOptions): Mapped
 }
 
 function isEnabled(entry: DirectoryEntry, flavor: Flavor): boolean {
-  if (flavor === 'ad') {
-    // userAccountControl ACCOUNTDISABLE (0x2): https://learn.microsoft.com/en-us/troubleshoot/windows-server/active-directory/useraccountcontrol-manipulate-account-properties
-    const uac = Number(first(entry, 'useraccountcontrol') ?? '0');
-    return (uac & 0x2) === 0;
-  }
+  if (flavor === 'ad') return !isDisabled(first(entry, 'useraccountcontrol'));
   // OpenLDAP ppolicy: an administratively locked account carries pwdAccountLockedTime (draft-behera-ldap-password-policy).
   return first(entry, 'pwdaccountlockedtime') === null;
 }
 
-/** AD proxyAddresses: "SMTP:" marks the primary address, "smtp:" the others; other types (X500:, SIP:) are not mail. */
-function smtpAddresses(entry: DirectoryEntry): string[] {
-  const proxies = entry.attributes.proxyaddresses ?? [];
-  const primary = proxies.filter((p) => p.startsWith('SMTP:')).map((p) => p.slice(5));
-  const others = proxies.filter((p) => p.startsWith('smtp:')).map((p) => p.slice(5));
-  return [...new Set([...(entry.attributes.mail ?? []), ...primary, ...others])];
+/** The AD user's mail addresses: `mail` first, then proxyAddresses' SMTP ones (primary first). */
+function adMailAddresses(entry: DirectoryEntry): string[] {
+  return [...new Set([...(entry.attributes.mail ?? []), ...smtpAddresses(entry.attributes.proxyaddresses ?? [])])];
 }
 
 function resolveTemplate(entry: DirectoryEntry, templates: string[], vars: Record<string, string>): string | null {
