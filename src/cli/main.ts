@@ -193,8 +193,9 @@ storeOptions(program.command('status'))
 
 storeOptions(program.command('troubleshoot'))
   .description('run the troubleshooter checks and print what is wrong and what to do')
+  .option('--user <upn>', 'trace the last password sync of one user (UPN or mail)')
   .option('--json', 'print JSON')
-  .action(action(async (flags) => printTroubleshooter(configFrom(flags), Boolean(flags.json))));
+  .action(action(async (flags) => printTroubleshooter(configFrom(flags), Boolean(flags.json), flags.user as string | undefined)));
 
 const users = program.command('users').description('the tenant\'s users');
 storeOptions(users.command('list'))

@@ -3,7 +3,8 @@ import { openStore } from '../tenant/store/open-store.js';
 import type { TenantRepository, TenantStore } from '../tenant/store/ports.js';
 import { computeDirSyncStatus, DEFAULT_AGENT_SILENT_AFTER_MINUTES } from '../tenant/domain/status.js';
 import { runTroubleshooter } from '../tenant/domain/troubleshooter.js';
-import { loadStatusInput } from '../tenant/status-input.js';
+import { loadPasswordTraceInput, loadStatusInput } from '../tenant/status-input.js';
+import { tracePasswordSync } from '../tenant/domain/password-trace.js';
 import { hashAdminPassword } from '../passwords/index.js';
 import { AppError } from '../shared/errors.js';
 import { newSecret } from '../shared/ids.js';
@@ -50,13 +51,28 @@ export async function printStatus(config: DirbridgeConfig, json: boolean): Promi
   process.stdout.write(json ? `${JSON.stringify(status, null, 2)}\n` : `${formatStatus(status)}\n`);
 }
 
-export async function printTroubleshooter(config: DirbridgeConfig, json: boolean): Promise<void> {
+const mark = { ok: 'OK     ', warning: 'WARNING', error: 'ERROR  ' } as const;
+
+export async function printTroubleshooter(config: DirbridgeConfig, json: boolean, user?: string): Promise<void> {
+  if (user) {
+    const trace = await withTenant(config, async (repo) => tracePasswordSync(await loadPasswordTraceInput(repo, user), new Date()));
+    if (json) {
+      process.stdout.write(`${JSON.stringify(trace, null, 2)}\n`);
+      return;
+    }
+    const lines = [`Password sync trace for ${trace.user} (${trace.ranAt})`];
+    for (const s of trace.steps) {
+      lines.push(`  [${mark[s.verdict]}] ${s.found}`);
+      if (s.action) lines.push(`            What to do: ${s.action}`);
+    }
+    process.stdout.write(`${lines.join('\n')}\n`);
+    return;
+  }
   const report = await withTenant(config, async (repo) => runTroubleshooter(await loadStatusInput(repo, DEFAULT_AGENT_SILENT_AFTER_MINUTES), new Date()));
   if (json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return;
   }
-  const mark = { ok: 'OK     ', warning: 'WARNING', error: 'ERROR  ' } as const;
   const lines = [`Troubleshooter (${report.ranAt})`];
   for (const check of report.checks) {
     lines.push(`  [${mark[check.verdict]}] ${check.found}`);

@@ -3,6 +3,7 @@
  * and the CLI (`dirbridge status`, `dirbridge troubleshoot`), so both always say the same.
  */
 import type { DirSyncStatusInput } from './domain/status.js';
+import type { PasswordTraceInput } from './domain/password-trace.js';
 import type { TenantRepository } from './store/ports.js';
 
 export async function loadStatusInput(repo: TenantRepository, agentSilentAfterMinutes: number): Promise<DirSyncStatusInput> {
@@ -19,5 +20,24 @@ export async function loadStatusInput(repo: TenantRepository, agentSilentAfterMi
     agents: agents.map((agent, i) => ({ ...agent, tlsVerificationDisabled: records[i]?.tlsVerificationDisabled ?? false })),
     lastSuccessfulDirectoryRun, lastSuccessfulPasswordRun, lastDirectoryRun, lastPasswordRun, syncErrorCount,
     agentSilentAfterMinutes,
+  };
+}
+
+/** Reads what the per-user password trace judges. */
+export async function loadPasswordTraceInput(repo: TenantRepository, username: string): Promise<PasswordTraceInput> {
+  const [signIn, settings, lastPasswordRun] = await Promise.all([repo.findUserForSignIn(username), repo.getSettings(), repo.lastRun('password')]);
+  const user = signIn ? (await repo.listUsers({ search: signIn.userPrincipalName, page: 1, pageSize: 20 })).items.find((u) => u.anchor === signIn.anchor) ?? null : null;
+  const [state, errors] = await Promise.all([
+    signIn ? repo.getPasswordState(signIn.anchor) : Promise.resolve(null),
+    repo.listSyncErrors({ page: 1, pageSize: 20, search: signIn?.anchor ?? username }),
+  ]);
+  return {
+    username,
+    user,
+    passwordSyncEnabled: settings.passwordSyncEnabled,
+    state,
+    verifierSchemes: signIn?.verifiers.map((v) => v.scheme) ?? [],
+    errors: errors.items.filter((e) => !signIn || e.anchor === signIn.anchor),
+    lastPasswordRunAt: lastPasswordRun?.finishedAt ?? null,
   };
 }

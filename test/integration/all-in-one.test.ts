@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAllInOne, eventually, repoRoot, type RunningAllInOne } from '../support/all-in-one.js';
 import { AdminApi, userSignIn } from '../support/admin-api.js';
-import type { AuditEntry, DirSyncStatus, Page, SyncErrorView, UserView } from '../../src/tenant/api/contract.js';
+import type { AuditEntry, DirSyncStatus, Page, PasswordTrace, SyncErrorView, UserView } from '../../src/tenant/api/contract.js';
 import { samplePassword } from '../fixtures/sample.js';
 
 const SAMPLE = join(repoRoot, 'sample', 'directory.ldif');
@@ -70,6 +70,20 @@ describe('all-in-one on the sample directory', () => {
     expect(Date.parse(printed.lastDirectorySync!)).toBeLessThanOrEqual(Date.parse(api.lastDirectorySync!));
     expect(printed.passwordSyncEnabled).toBe(api.passwordSyncEnabled);
     expect(Object.keys(printed).sort()).toEqual(Object.keys(api).sort());
+  });
+
+  it('traces one user\'s password sync in the API and the CLI, without hash material', async () => {
+    const trace = await admin.get<PasswordTrace>('/api/v1/troubleshooter/password-trace?user=emma.jansen@example.org');
+    expect(trace.verdict).toBe('ok');
+    expect(trace.steps.find((s) => s.id === 'scheme')?.params.scheme).toBe('SSHA');
+    const cleartext = await admin.get<PasswordTrace>('/api/v1/troubleshooter/password-trace?user=harry.williams@example.org');
+    expect(cleartext.steps.find((s) => s.id === 'scheme')?.verdict).toBe('warning');
+    const cli = await app.cli(['troubleshoot', '--user', 'emma.jansen@example.org']);
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toContain('can sign in with the directory password');
+    expect(cli.stdout).not.toMatch(/\{SSHA\}[A-Za-z0-9+/]/);
+    const unknown = await app.cli(['troubleshoot', '--user', 'nobody@example.org', '--json']);
+    expect((JSON.parse(unknown.stdout) as PasswordTrace).verdict).toBe('error');
   });
 
   it('stops sending password hashes when password sync is switched off, resumes when on, and audits both', async () => {

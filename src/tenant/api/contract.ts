@@ -288,6 +288,24 @@ export interface TroubleshooterReport {
   checks: TroubleshooterCheck[];
 }
 
+export interface PasswordTraceStep {
+  id: 'in_scope' | 'object_synced' | 'password_sync_enabled' | 'scheme' | 'source_changed' | 'exported' | 'result';
+  verdict: Verdict;
+  /** What was found, in plain words (English; the admin center translates by id + verdict with `params`). */
+  found: string;
+  action: string;
+  params: Record<string, string | number | null>;
+}
+export const passwordTraceQuery = z.object({ user: z.string().min(1).max(1024) });
+/** GET /api/v1/troubleshooter/password-trace?user=<UPN or mail>: the last password sync of one user. Never any hash material. */
+export interface PasswordTrace {
+  user: string;
+  anchor: string | null;
+  ranAt: string;
+  verdict: Verdict;
+  steps: PasswordTraceStep[];
+}
+
 /** POST /api/v1/registration-tokens (global admin) */
 export interface RegistrationTokenCreated {
   id: string;

@@ -5,9 +5,10 @@
  */
 import { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
-import { settingsPatchRequest, type DirSyncStatus, type TroubleshooterReport } from '../api/contract.js';
+import { passwordTraceQuery, settingsPatchRequest, type DirSyncStatus, type PasswordTrace, type TroubleshooterReport } from '../api/contract.js';
 import { computeDirSyncStatus, pendingDeletesOf } from '../domain/status.js';
-import { loadStatusInput } from '../status-input.js';
+import { loadPasswordTraceInput, loadStatusInput } from '../status-input.js';
+import { tracePasswordSync } from '../domain/password-trace.js';
 import { runTroubleshooter } from '../domain/troubleshooter.js';
 import type { TenantRepository, TenantSettings } from '../store/ports.js';
 import { adminOf } from './auth.plugin.js';
@@ -31,6 +32,11 @@ export function dirsyncRoutes(ctx: TenantAppContext): RouteSpec[] {
       method: 'GET', url: '/api/v1/troubleshooter', tag: 'dirsync', auth: 'admin',
       summary: 'Run the troubleshooter: each check with a verdict, what was found and what to do.',
       handler: async (): Promise<TroubleshooterReport> => runTroubleshooter(await loadStatusInput(repo, ctx.agentSilentAfterMinutes), clock.now()),
+    }),
+    route({
+      method: 'GET', url: '/api/v1/troubleshooter/password-trace', tag: 'dirsync', auth: 'admin', query: passwordTraceQuery,
+      summary: 'The per-user password sync trace: in scope, object synced, scheme, when the hash changed, when it was exported and acknowledged, the result and what to do. Never any hash material.',
+      handler: async ({ query }): Promise<PasswordTrace> => tracePasswordSync(await loadPasswordTraceInput(repo, query.user), clock.now()),
     }),
     route({
       method: 'GET', url: '/api/v1/dirsync/settings', tag: 'dirsync', auth: 'admin',

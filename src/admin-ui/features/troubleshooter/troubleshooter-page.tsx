@@ -1,12 +1,11 @@
 import { Badge, Body1, Button, Card, CardHeader, Subtitle2, Text, makeStyles, mergeClasses, tokens } from '@fluentui/react-components';
 import { ArrowClockwiseRegular, CheckmarkCircleRegular, ErrorCircleRegular, WarningRegular } from '@fluentui/react-icons';
-import type { TFunction } from 'i18next';
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useLocation } from 'react-router-dom';
-import type { TroubleshooterCheck } from '../../../tenant/api/contract.js';
 import { adminApi } from '../../api/endpoints.js';
-import { DateTime, ErrorBar, Loading, PageHeader } from '../../shared/ui.js';
+import { DateTime, ErrorBar, Loading, PageHeader, useLocale } from '../../shared/ui.js';
+import { describeCheck } from './describe-check.js';
 import { useApi } from '../../shared/use-api.js';
 
 const useStyles = makeStyles({
@@ -24,19 +23,11 @@ const VERDICT_LOOK = {
   error: { color: 'danger', icon: <ErrorCircleRegular /> },
 } as const;
 
-/** English shows the server's words (they carry the specifics); other languages translate by id + verdict. */
-function describeCheck(check: TroubleshooterCheck, t: TFunction, language: string): { found: string; action: string } {
-  if (language === 'en') return { found: check.found, action: check.action };
-  const base = `troubleshooter.checks.${check.id}`;
-  const found = t(`${base}.${check.verdict === 'ok' ? 'ok' : 'problem'}`, { defaultValue: '' }) || check.found;
-  const action = check.verdict === 'ok' ? '' : t(`${base}.action`, { defaultValue: '' }) || check.action;
-  return { found, action };
-}
-
 export function TroubleshooterPage() {
   const styles = useStyles();
   const { t, i18n } = useTranslation();
   const location = useLocation();
+  const locale = useLocale();
   const report = useApi((signal) => adminApi.troubleshooter(signal), 'troubleshooter');
   const target = decodeURIComponent(location.hash.replace(/^#/, ''));
 
@@ -65,7 +56,7 @@ export function TroubleshooterPage() {
       {report.data ? (
         <div className={styles.list} data-testid="troubleshooter-checks">
           {report.data.checks.map((check) => {
-            const text = describeCheck(check, t, i18n.language);
+            const text = describeCheck(check, i18n, locale);
             const look = VERDICT_LOOK[check.verdict];
             return (
               <Card

@@ -1,0 +1,217 @@
+/**
+ * One process of the benchmark, forked by scripts/bench.ts with an IPC channel: `tenant` (a store
+ * plus the tenant service) or `agent` (an agent built the way the CLI builds it). Separate
+ * processes so the benchmark reports each one's peak RSS. The parent sends
+ * { id, cmd, args } and gets { id, result } or { id, error } back.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { openStore } from '../src/tenant/store/open-store.js';
+import type { TenantRepository, TenantStore, TenantSettings } from '../src/tenant/store/ports.js';
+import { bootstrapTenant, startTenantService, type RunningTenantService } from '../src/tenant/service.js';
+import { createRegistrationToken } from '../src/cli/all-in-one.js';
+import { buildAgent, type RunningAgent } from '../src/cli/agent-wiring.js';
+import { loadConfig } from '../src/config/load.js';
+import { createLogger } from '../src/shared/logger.js';
+import { newId, sha256Hex } from '../src/shared/ids.js';
+import { createDerivationPool, DEFAULT_KDF_PARAMS } from '../src/passwords/index.js';
+import type { ObjectChange } from '../src/sync/model.js';
+
+type Handler = (args: any) => Promise<unknown>;
+
+const TENANT_ID = 'default';
+// Warnings and errors only, to stderr: the parent prints the table on stdout.
+const logger = createLogger({ level: process.env['DIRBRIDGE_LOG_LEVEL'] ?? 'warn', destination: process.stderr });
+
+function serve(handlers: Record<string, Handler>): void {
+  process.on('message', (message: { id: number; cmd: string; args?: unknown }) => {
+    const handler = handlers[message.cmd];
+    const reply = (payload: object): void => {
+      process.send?.({ id: message.id, ...payload });
+    };
+    if (!handler) {
+      reply({ error: `unknown command ${message.cmd}` });
+      return;
+    }
+    handler(message.args ?? {}).then(
+      (result) => reply({ result: result ?? null }),
+      (error: unknown) => reply({ error: error instanceof Error ? `${error.message}` : String(error) }),
+    );
+  });
+  process.send?.({ ready: true });
+}
+
+const maxRssMb = (): number => process.resourceUsage().maxRSS / 1024;
+
+function tenantRole(): void {
+  let store: TenantStore | undefined;
+  let service: RunningTenantService | undefined;
+  let repo: TenantRepository | undefined;
+  const need = (): TenantRepository => {
+    if (!repo) throw new Error('tenant not initialized');
+    return repo;
+  };
+  serve({
+    async init(args: { databaseUrl?: string; dataDir: string; adminPassword: string; settings?: Partial<TenantSettings> }) {
+      store = await openStore(args.databaseUrl ? { databaseUrl: args.databaseUrl, dataDir: args.dataDir } : { dataDir: args.dataDir });
+      await bootstrapTenant(store, TENANT_ID, { initialAdminPassword: args.adminPassword });
+      repo = store.forTenant(TENANT_ID);
+      if (args.settings) await repo.updateSettings(args.settings);
+      service = await startTenantService({ store, tenantId: TENANT_ID, port: 0, host: '127.0.0.1', logger, version: 'bench' });
+      return { url: service.url };
+    },
+    async token() {
+      if (!store) throw new Error('tenant not initialized');
+      return { token: await createRegistrationToken(store, TENANT_ID, 'bench') };
+    },
+    async settings(patch: Partial<TenantSettings>) {
+      await need().updateSettings(patch);
+      return null;
+    },
+    async counts() {
+      const r = need();
+      const users = await r.countUsers();
+      let groups = 0;
+      let memberships = 0;
+      for (let page = 1; ; page++) {
+        const result = await r.listGroups({ page, pageSize: 1000 });
+        groups = result.total;
+        for (const g of result.items) memberships += g.memberCount;
+        if (result.items.length < 1000) break;
+      }
+      return { users, groups, memberships };
+    },
+    async displayName(args: { search: string }) {
+      const result = await need().listUsers({ search: args.search, page: 1, pageSize: 5 });
+      return { total: result.total, displayName: result.items[0]?.displayName ?? null };
+    },
+    /** A stamp of a user's verifiers (changes when a new verifier arrives); never the verifier itself. */
+    async verifierStamp(args: { username: string }) {
+      const user = await need().findUserForSignIn(args.username);
+      if (!user || user.verifiers.length === 0) return { stamp: null };
+      return { stamp: sha256Hex(JSON.stringify(user.verifiers)).slice(0, 16) };
+    },
+    /** Synthetic users straight through the store's batch API, in batches of `chunk`. */
+    async bulkInsert(args: { count: number; chunk: number; suffix: string }) {
+      const r = need();
+      const agentId = newId();
+      const tokenHash = sha256Hex(randomBytes(16).toString('hex'));
+      await r.createRegistrationToken({ id: newId(), tokenHash, createdBy: 'bench', expiresAt: new Date(Date.now() + 3_600_000), usedAt: null });
+      await r.redeemRegistrationToken(tokenHash, new Date(), { id: agentId, host: 'bench-bulk', version: 'bench', credentialHash: sha256Hex(randomBytes(16).toString('hex')), createdAt: new Date() });
+      const started = performance.now();
+      for (let from = 0; from < args.count; from += args.chunk) {
+        const changes: ObjectChange[] = [];
+        for (let i = from; i < Math.min(args.count, from + args.chunk); i++) {
+          const uid = `s${String(i).padStart(7, '0')}`;
+          changes.push({
+            op: 'upsert',
+            object: {
+              kind: 'user', anchor: `bench-${String(i).padStart(8, '0')}`, dn: `uid=${uid},ou=scale,${args.suffix}`,
+              userPrincipalName: `${uid}@scale.example.test`, displayName: `Scale User ${i}`, givenName: 'Scale', surname: `User ${i}`,
+              mail: `${uid}@scale.example.test`, otherMails: [], enabled: i % 20 !== 0,
+            },
+          });
+        }
+        const result = await r.applyObjectBatch(newId(), agentId, changes, new Date());
+        if (result.errors.length > 0) throw new Error(`bulk insert: ${result.errors.length} objects rejected, first: ${result.errors[0]?.code}`);
+        if (process.send && from % (args.chunk * 20) === 0) process.send({ progress: Math.min(args.count, from + args.chunk) });
+      }
+      return { seconds: (performance.now() - started) / 1000 };
+    },
+    async rss() {
+      return { maxRssMb: maxRssMb() };
+    },
+    async stop() {
+      await service?.close();
+      await store?.close();
+      setImmediate(() => process.exit(0));
+      return null;
+    },
+  });
+}
+
+function agentRole(): void {
+  let running: RunningAgent | undefined;
+  const need = (): RunningAgent => {
+    if (!running) throw new Error('agent not initialized');
+    return running;
+  };
+  serve({
+    async init(args: { tenantUrl: string; token: string; stateDir: string; ldapUrl: string; bindDn: string; bindPassword: string; baseDn: string; filter?: string }) {
+      mkdirSync(args.stateDir, { recursive: true });
+      const passwordFile = join(args.stateDir, 'bind-password');
+      writeFileSync(passwordFile, args.bindPassword, { mode: 0o600 });
+      const config = loadConfig({
+        env: {},
+        overrides: {
+          tenant: { dataDir: args.stateDir },
+          agent: {
+            tenantUrl: args.tenantUrl,
+            registrationToken: args.token,
+            stateDir: join(args.stateDir, 'agent'),
+            host: 'bench-agent',
+            source: { type: 'ldap', url: args.ldapUrl, bindDn: args.bindDn, bindPasswordFile: passwordFile, baseDns: [args.baseDn], ...(args.filter ? { filter: args.filter } : {}) },
+            intervals: { heartbeatSeconds: 1, deltaMinutes: 1440, fullHours: 720, passwordMinutes: 1440 },
+          },
+        },
+      });
+      running = await buildAgent(config, logger.child({ part: 'agent' }), { tenantUrl: args.tenantUrl });
+      const settings = await running.agent.connect();
+      return { active: settings?.active ?? false };
+    },
+    async connect() {
+      const settings = await need().agent.connect();
+      return { active: settings?.active ?? false, passwordSyncEnabled: settings?.passwordSyncEnabled ?? false };
+    },
+    async sync(args: { mode: 'full' | 'delta' }) {
+      const started = performance.now();
+      const result = await need().agent.syncDirectory(args.mode);
+      const seconds = (performance.now() - started) / 1000;
+      if (!result) throw new Error('the directory cycle did not run (agent not active or directory sync off)');
+      return { seconds, mode: result.mode, outcome: result.outcome, counts: result.counts, errors: result.errors.length, failure: result.failure?.code ?? null, maxRssMb: maxRssMb() };
+    },
+    async passwords(args: { mode: 'full' | 'delta' | 'persist' }) {
+      const started = performance.now();
+      const result = await need().agent.syncPasswords(args.mode);
+      const seconds = (performance.now() - started) / 1000;
+      if (!result) throw new Error('the password cycle did not run (agent not active or password sync off)');
+      return { seconds, mode: result.mode, outcome: result.outcome, counts: result.counts, errors: result.errors.length, failure: result.failure?.code ?? null };
+    },
+    async start() {
+      await need().agent.start();
+      return null;
+    },
+    /** The raw KDF rate: `count` scrypt derivations at the tenant's parameters through a worker pool of all cores. */
+    async kdf(args: { count: number }) {
+      const pool = createDerivationPool();
+      try {
+        // Warm the workers up first (thread start, module load), as the agent's long-lived pool is.
+        await Promise.all(Array.from({ length: pool.size }, () => pool.derive({ scheme: 'SSHA', params: { salt: randomBytes(8).toString('base64') }, digest: randomBytes(20) }, DEFAULT_KDF_PARAMS)));
+        const started = performance.now();
+        await Promise.all(Array.from({ length: args.count }, () => pool.derive({ scheme: 'SSHA', params: { salt: randomBytes(8).toString('base64') }, digest: randomBytes(20) }, DEFAULT_KDF_PARAMS)));
+        const seconds = (performance.now() - started) / 1000;
+        return { seconds, perSecond: args.count / seconds, workers: pool.size };
+      } finally {
+        await pool.close();
+      }
+    },
+    async rss() {
+      return { maxRssMb: maxRssMb() };
+    },
+    async stop() {
+      await running?.stop();
+      setImmediate(() => process.exit(0));
+      return null;
+    },
+  });
+}
+
+const role = process.argv[2];
+if (role === 'tenant') tenantRole();
+else if (role === 'agent') agentRole();
+else {
+  process.stderr.write('usage: bench-child.ts tenant|agent (forked by scripts/bench.ts)\n');
+  process.exit(2);
+}

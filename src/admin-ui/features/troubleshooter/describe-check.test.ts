@@ -1,0 +1,50 @@
+import i18next, { type i18n } from 'i18next';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TroubleshooterCheck } from '../../../tenant/api/contract.js';
+import en from '../../i18n/en.json' with { type: 'json' };
+import nl from '../../i18n/nl.json' with { type: 'json' };
+import { describeCheck } from './describe-check.js';
+
+const instances = {} as Record<'en' | 'nl', i18n>;
+
+beforeAll(async () => {
+  for (const lng of ['en', 'nl'] as const) {
+    instances[lng] = i18next.createInstance();
+    await instances[lng].init({ resources: { en: { translation: en }, nl: { translation: nl } }, lng, fallbackLng: 'en', interpolation: { escapeValue: false } });
+  }
+});
+
+const check = (over: Partial<TroubleshooterCheck>): TroubleshooterCheck => ({
+  id: 'password_sync_stale', verdict: 'warning', found: 'server found', action: 'server action', params: {}, ...over,
+});
+
+describe('describeCheck', () => {
+  it('shows the server words in English', () => {
+    expect(describeCheck(check({ params: { lastSync: '2026-11-21T18:30:00Z', staleAfterHours: 72 } }), instances.en, 'en-US')).toEqual({ found: 'server found', action: 'server action' });
+  });
+
+  it('fills the detailed Dutch text from params, with the date in Dutch', () => {
+    const described = describeCheck(check({ params: { lastSync: '2026-11-21T18:30:00Z', staleAfterHours: 72 } }), instances.nl, 'nl-NL');
+    expect(described.found).toMatch(/^De laatste wachtwoordsynchronisatie was op 21-11-2026 \d{2}:\d{2} .+, meer dan 72 uur geleden\.$/);
+    expect(described.action).toContain('wachtwoordsynchronisatie');
+  });
+
+  it('falls back to the general Dutch text when a value is missing (never synced)', () => {
+    const described = describeCheck(check({ params: { lastSync: null, staleAfterHours: 72 } }), instances.nl, 'nl-NL');
+    expect(described.found).toBe('De laatste wachtwoordsynchronisatie is te lang geleden, of er is er nog geen geweest.');
+  });
+
+  it('has no action for an ok check', () => {
+    const described = describeCheck(check({ id: 'objects_in_error', verdict: 'ok', action: '', params: { count: 0 } }), instances.nl, 'nl-NL');
+    expect(described).toEqual({ found: 'Er zijn geen objecten met fouten.', action: '' });
+  });
+
+  it('uses a count for objects in error', () => {
+    expect(describeCheck(check({ id: 'objects_in_error', params: { count: 5, url: '/sync-errors' } }), instances.nl, 'nl-NL').found).toBe('5 objecten hebben een synchronisatiefout.');
+  });
+
+  it('shows the server words for a check it does not know', () => {
+    const unknown = check({ id: 'something_new' as TroubleshooterCheck['id'] });
+    expect(describeCheck(unknown, instances.nl, 'nl-NL')).toEqual({ found: 'server found', action: 'server action' });
+  });
+});

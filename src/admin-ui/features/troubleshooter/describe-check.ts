@@ -1,0 +1,34 @@
+import type { i18n } from 'i18next';
+import type { TroubleshooterCheck } from '../../../tenant/api/contract.js';
+import { formatDateTime } from '../../shared/format-date.js';
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+
+function placeholders(template: string): string[] {
+  return [...template.matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((match) => match[1] ?? '');
+}
+
+/**
+ * What a check found and what to do, in the admin's language. English shows the server's words
+ * (they are the most specific). Other languages use the detailed translation when every value it
+ * names is in `params` (dates in the admin's format), else the general one for the id + verdict,
+ * else the server's English.
+ */
+export function describeCheck(check: TroubleshooterCheck, i18next: i18n, locale: string): { found: string; action: string } {
+  const t = i18next.t;
+  if (i18next.language === 'en') return { found: check.found, action: check.action };
+  const base = `troubleshooter.checks.${check.id}`;
+  const kind = check.verdict === 'ok' ? 'ok' : 'problem';
+  // The raw template, to see which values it needs before filling it in.
+  const detail: unknown = i18next.getResource(i18next.language, 'translation', `${base}.${kind}Detail`);
+  let found = '';
+  if (typeof detail === 'string' && placeholders(detail).every((name) => check.params[name] !== undefined && check.params[name] !== null)) {
+    const values = Object.fromEntries(
+      Object.entries(check.params).map(([name, value]) => [name, typeof value === 'string' && ISO_DATE.test(value) ? formatDateTime(value, locale) : value]),
+    );
+    found = t(`${base}.${kind}Detail`, values);
+  }
+  found ||= t(`${base}.${kind}`, { defaultValue: '' }) || check.found;
+  const action = check.verdict === 'ok' ? '' : t(`${base}.action`, { defaultValue: '' }) || check.action;
+  return { found, action };
+}
