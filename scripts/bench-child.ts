@@ -183,6 +183,11 @@ function agentRole(): void {
       await need().agent.start();
       return null;
     },
+    /** Stops the agent's loops (its cycles and heartbeats), so they do not compete with a measurement. */
+    async stopLoops() {
+      await need().agent.stop();
+      return null;
+    },
     /** The raw KDF rate: `count` scrypt derivations at the tenant's parameters through a worker pool of all cores. */
     async kdf(args: { count: number }) {
       const pool = createDerivationPool();

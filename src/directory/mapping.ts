@@ -31,23 +31,19 @@ export interface MappingOptions {
   mapping?: Partial<AttributeMapping> | undefined;
 }
 
+const LDAP_DEFAULTS: AttributeMapping = {
+  userPrincipalName: ['{mail}', '{uid}@{upnDomain}'],
+  displayName: ['{displayName}', '{cn}'],
+  givenName: ['{givenName}'],
+  surname: ['{sn}'],
+  mail: ['{mail}'],
+  groupName: ['{cn}'],
+};
+
 export const DEFAULT_MAPPINGS: Record<Flavor, AttributeMapping> = {
-  openldap: {
-    userPrincipalName: ['{mail}', '{uid}@{upnDomain}'],
-    displayName: ['{displayName}', '{cn}'],
-    givenName: ['{givenName}'],
-    surname: ['{sn}'],
-    mail: ['{mail}'],
-    groupName: ['{cn}'],
-  },
-  ldif: {
-    userPrincipalName: ['{mail}', '{uid}@{upnDomain}'],
-    displayName: ['{displayName}', '{cn}'],
-    givenName: ['{givenName}'],
-    surname: ['{sn}'],
-    mail: ['{mail}'],
-    groupName: ['{cn}'],
-  },
+  openldap: LDAP_DEFAULTS,
+  // An LDIF file is usually an export of an OpenLDAP-style directory.
+  ldif: LDAP_DEFAULTS,
   ad: {
     userPrincipalName: ['{userPrincipalName}', '{sAMAccountName}@{upnDomain}'],
     displayName: ['{displayName}', '{cn}'],

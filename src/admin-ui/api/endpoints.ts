@@ -6,6 +6,8 @@ import type {
   GroupView,
   Page,
   RegistrationTokenCreated,
+  RegistrationTokenView,
+  PasswordTrace,
   SyncErrorView,
   TroubleshooterReport,
   UserView,
@@ -20,12 +22,6 @@ export interface PageQuery {
 }
 
 /** GET /api/v1/registration-tokens: never the token itself. */
-export interface RegistrationTokenView {
-  id: string;
-  createdBy: string;
-  expiresAt: string;
-  usedAt: string | null;
-}
 
 const API = '/api/v1';
 
@@ -47,4 +43,5 @@ export const adminApi = {
   createRegistrationToken: () => apiRequest<RegistrationTokenCreated>('POST', `${API}/registration-tokens`, {}),
   auditLog: (query: PageQuery, signal?: AbortSignal) => apiRequest<Page<AuditEntry>>('GET', withQuery(`${API}/audit-log`, { ...query }), undefined, signal),
   troubleshooter: (signal?: AbortSignal) => apiRequest<TroubleshooterReport>('GET', `${API}/troubleshooter`, undefined, signal),
+  passwordTrace: (user: string, signal?: AbortSignal) => apiRequest<PasswordTrace>('GET', withQuery(`${API}/troubleshooter/password-trace`, { user }), undefined, signal),
 };

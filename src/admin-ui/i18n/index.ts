@@ -22,10 +22,12 @@ export function initI18n(): i18n {
     interpolation: { escapeValue: false }, // React escapes
     returnNull: false,
   });
-  document.documentElement.lang = localeOf(lng);
-  i18next.on('languageChanged', (language) => {
+  const showLanguage = (language: string) => {
     document.documentElement.lang = localeOf(language);
-  });
+    document.title = i18next.t('app.productName');
+  };
+  i18next.on('languageChanged', showLanguage);
+  showLanguage(lng);
   return i18next;
 }
 

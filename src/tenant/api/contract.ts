@@ -207,7 +207,7 @@ export interface DirSyncStatus {
   pendingDeletes: number | null;
 }
 
-/** PATCH /api/v1/dirsync/settings (global admin) */
+/** PATCH /api/v1/dirsync/settings (global admin); answers with the tenant's settings (GET /api/v1/dirsync/settings) */
 export const settingsPatchRequest = z.object({
   passwordSyncEnabled: z.boolean().optional(),
   directorySyncEnabled: z.boolean().optional(),
@@ -304,6 +304,14 @@ export interface PasswordTrace {
   ranAt: string;
   verdict: Verdict;
   steps: PasswordTraceStep[];
+}
+
+/** GET /api/v1/registration-tokens: the tokens, never their secret */
+export interface RegistrationTokenView {
+  id: string;
+  createdBy: string;
+  expiresAt: string;
+  usedAt: string | null;
 }
 
 /** POST /api/v1/registration-tokens (global admin) */

@@ -9,7 +9,7 @@ import { AppError } from '../../shared/errors.js';
 import { newId, newSecret, sha256Hex } from '../../shared/ids.js';
 import {
   adminSignInRequest, userListQuery,
-  type AdminSession, type AgentView, type AuditEntry, type GroupView, type Page, type RegistrationTokenCreated, type SyncErrorView, type UserView,
+  type AdminSession, type AgentView, type AuditEntry, type GroupView, type Page, type RegistrationTokenCreated, type RegistrationTokenView, type SyncErrorView, type UserView,
 } from '../api/contract.js';
 import { adminOf, SESSION_COOKIE, SESSION_TTL_MS } from './auth.plugin.js';
 import type { TenantAppContext } from './context.js';
@@ -27,12 +27,6 @@ export const syncErrorListQuery = pageQuery.extend({
   search: z.string().max(256).optional(),
 });
 
-export interface RegistrationTokenView {
-  id: string;
-  createdBy: string;
-  expiresAt: string;
-  usedAt: string | null;
-}
 
 let dummyAdminHash: Promise<string> | null = null;
 /** A hash nobody knows the password of, so an unknown user name costs the same KDF as a wrong password. */

@@ -24,6 +24,7 @@ import { metricsRoutes, RunCounters } from './metrics.routes.js';
 import { openApiRoute } from './openapi.js';
 import { registerRoutes, type RouteSpec } from './route.js';
 import { signInRoutes } from './sign-in.routes.js';
+import { mountOidc } from '../oidc/oidc.routes.js';
 
 export interface TenantAppOptions {
   store: TenantStore;
@@ -117,6 +118,7 @@ export async function buildTenantApp(options: TenantAppOptions): Promise<Fastify
     ...signInRoutes(ctx),
     ...metricsRoutes(ctx),
   ];
+  await mountOidc(app, ctx, specs);
   specs.push(openApiRoute(() => specs, options.version));
   registerRoutes(app, specs, createAuthGuards(repo, clock));
 

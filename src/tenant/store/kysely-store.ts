@@ -10,6 +10,7 @@ import { migrationProvider } from './migrations/index.js';
 import type { TenantRepository, TenantSettings, TenantStore } from './ports.js';
 import type { StoreDatabase } from './schema.js';
 import { KyselyTenantRepository } from './tenant-repository.js';
+import { KyselyOidcRepository, type OidcRepository } from './oidc-repository.js';
 
 export const DEFAULT_SETTINGS: TenantSettings = {
   directorySyncEnabled: true,
@@ -69,6 +70,10 @@ export class KyselyTenantStore implements TenantStore {
 
   forTenant(tenantId: string): TenantRepository {
     return new KyselyTenantRepository({ db: this.db, dialect: this.dialect, tenantId, sqlite: this.sqlite });
+  }
+
+  oidc(tenantId: string): OidcRepository {
+    return new KyselyOidcRepository(this.db, this.dialect, tenantId);
   }
 
   async ping(): Promise<void> {

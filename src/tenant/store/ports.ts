@@ -7,6 +7,7 @@
 import type { ObjectChange, SyncRunKind, SyncRunOutcome } from '../../sync/model.js';
 import type { PasswordVerifier } from '../../passwords/verifier-model.js';
 import type { AgentView, AuditEntry, GroupView, Page, Role, SyncErrorView, UserView } from '../api/contract.js';
+import type { OidcRepository } from './oidc-repository.js';
 
 export interface TenantSettings {
   directorySyncEnabled: boolean;
@@ -184,6 +185,8 @@ export interface TenantStore {
   /** Creates the tenant (and its default settings) if it does not exist. */
   ensureTenant(tenantId: string, name: string): Promise<void>;
   forTenant(tenantId: string): TenantRepository;
+  /** The tenant's OpenID Connect provider data (clients, artifacts, keys). */
+  oidc(tenantId: string): OidcRepository;
   /** Cheap liveness probe for /healthz. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -39,8 +39,11 @@ describe('describeCheck', () => {
     expect(described).toEqual({ found: 'Er zijn geen objecten met fouten.', action: '' });
   });
 
-  it('uses a count for objects in error', () => {
-    expect(describeCheck(check({ id: 'objects_in_error', params: { count: 5, url: '/sync-errors' } }), instances.nl, 'nl-NL').found).toBe('5 objecten hebben een synchronisatiefout.');
+  it.each([
+    [1, '1 object heeft een synchronisatiefout.'],
+    [5, '5 objecten hebben een synchronisatiefout.'],
+  ])('counts %i objects in error in Dutch', (count, expected) => {
+    expect(describeCheck(check({ id: 'objects_in_error', params: { count, url: '/sync-errors' } }), instances.nl, 'nl-NL').found).toBe(expected);
   });
 
   it('shows the server words for a check it does not know', () => {

@@ -20,13 +20,14 @@ export function describeCheck(check: TroubleshooterCheck, i18next: i18n, locale:
   const base = `troubleshooter.checks.${check.id}`;
   const kind = check.verdict === 'ok' ? 'ok' : 'problem';
   // The raw template, to see which values it needs before filling it in.
-  const detail: unknown = i18next.getResource(i18next.language, 'translation', `${base}.${kind}Detail`);
+  const key = `${base}.${kind}Detail`;
+  const detail: unknown = i18next.getResource(i18next.language, 'translation', key) ?? i18next.getResource(i18next.language, 'translation', `${key}_other`);
   let found = '';
   if (typeof detail === 'string' && placeholders(detail).every((name) => check.params[name] !== undefined && check.params[name] !== null)) {
     const values = Object.fromEntries(
       Object.entries(check.params).map(([name, value]) => [name, typeof value === 'string' && ISO_DATE.test(value) ? formatDateTime(value, locale) : value]),
     );
-    found = t(`${base}.${kind}Detail`, values);
+    found = t(key, values); // a `count` param picks the plural form
   }
   found ||= t(`${base}.${kind}`, { defaultValue: '' }) || check.found;
   const action = check.verdict === 'ok' ? '' : t(`${base}.action`, { defaultValue: '' }) || check.action;

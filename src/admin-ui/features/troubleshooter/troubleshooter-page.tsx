@@ -7,6 +7,7 @@ import { adminApi } from '../../api/endpoints.js';
 import { DateTime, ErrorBar, Loading, PageHeader, useLocale } from '../../shared/ui.js';
 import { describeCheck } from './describe-check.js';
 import { useApi } from '../../shared/use-api.js';
+import { PasswordTraceCard } from './password-trace.js';
 
 const useStyles = makeStyles({
   list: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM, maxWidth: '980px' },
@@ -94,6 +95,9 @@ export function TroubleshooterPage() {
           })}
         </div>
       ) : null}
+      <div className={styles.list} style={{ marginTop: tokens.spacingVerticalXL }}>
+        <PasswordTraceCard />
+      </div>
     </>
   );
 }

@@ -7,6 +7,7 @@ import type { StoreDialect } from '../dialect.js';
 import { initialSchema } from './0001-initial.js';
 import { searchIndexes } from './0002-search-indexes.js';
 import { anchorOrder } from './0003-anchor-order.js';
+import { oidcSchema } from './0004-oidc.js';
 
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
@@ -15,6 +16,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0001-initial': initialSchema(dialect),
         '0002-search-indexes': searchIndexes(dialect),
         '0003-anchor-order': anchorOrder(dialect),
+        '0004-oidc': oidcSchema(dialect),
       };
     },
   };
