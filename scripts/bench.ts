@@ -109,6 +109,16 @@ function say(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
 
+/** Runs an optional step; its failure is recorded as a problem and the benchmark goes on. */
+async function step(name: string, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    problems.push(`${name} failed: ${error instanceof Error ? error.message : String(error)}`);
+    say(`${name} failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+  }
+}
+
 function expectEqual(what: string, actual: unknown, expected: unknown): void {
   if (JSON.stringify(actual) !== JSON.stringify(expected)) problems.push(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
 }
@@ -432,37 +442,37 @@ async function signIn(url: string, username: string, password: string): Promise<
 /** 8. A tenant holding `m` users (inserted through the store's batch API), and its admin reads. */
 async function atScale(scaleKind: 'sqlite' | 'postgres', m: number, workDir: string): Promise<void> {
   const t = await startTenant(scaleKind, workDir, {});
-      try {
-      say(`inserting ${m.toLocaleString('en-US')} users into ${scaleKind} (batches of 5,000)`);
-      const insert = await t.tenant.call<{ seconds: number }>('bulkInsert', { count: m, chunk: 5000, suffix: SUFFIX });
-      add({ id: `scale_insert_${scaleKind}`, label: `8. store ${m.toLocaleString('en-US')} users, ${scaleKind}`, value: m / insert.seconds, unit: 'users/s', detail: `${insert.seconds.toFixed(1)} s through applyObjectBatch` });
-      const admin = await AdminApi.signIn(t.url, 'admin', ADMIN_PASSWORD);
-      const time = async (path: string, count: number): Promise<number[]> => {
-        await admin.get(path); // warm-up
-        const out: number[] = [];
-        for (let j = 0; j < count; j++) {
-          const started = performance.now();
-          await admin.get(path);
-          out.push(performance.now() - started);
-        }
-        return out;
-      };
-      const status = summarize(await time('/api/v1/dirsync/status', 20));
-      const list = summarize(await time('/api/v1/users?page=7&pageSize=25', 20));
-      const search = summarize(await time(`/api/v1/users?search=${encodeURIComponent('Scale User 4242')}&page=1&pageSize=25`, 20));
-      add({ id: `scale_status_p50_${scaleKind}`, label: `8. GET dirsync/status at ${m.toLocaleString('en-US')} users, ${scaleKind}, p50`, value: status.p50, unit: 'ms' });
-      add({ id: `scale_status_p95_${scaleKind}`, label: `8. GET dirsync/status at ${m.toLocaleString('en-US')} users, ${scaleKind}, p95`, value: status.p95, unit: 'ms', target: { max: 50 } });
-      add({ id: `scale_users_p50_${scaleKind}`, label: `8. GET users page, ${scaleKind}, p50`, value: list.p50, unit: 'ms' });
-      add({ id: `scale_users_p95_${scaleKind}`, label: `8. GET users page, ${scaleKind}, p95`, value: list.p95, unit: 'ms', target: { max: 150 } });
-      add({ id: `scale_search_p50_${scaleKind}`, label: `8. GET users page with search, ${scaleKind}, p50`, value: search.p50, unit: 'ms' });
-      add({ id: `scale_search_p95_${scaleKind}`, label: `8. GET users page with search, ${scaleKind}, p95`, value: search.p95, unit: 'ms', target: { max: 150 } });
-      const tenantRss = (await t.tenant.call<{ maxRssMb: number }>('rss')).maxRssMb;
-      add({ id: `scale_tenant_rss_${scaleKind}`, label: `8. tenant peak RSS at scale, ${scaleKind}`, value: tenantRss, unit: 'MB', target: { max: 500 } });
-      say(`status p95 ${status.p95.toFixed(1)} ms, users page p95 ${list.p95.toFixed(1)} ms, search p95 ${search.p95.toFixed(1)} ms`);
-    } finally {
-      await t.tenant.stop();
-      await t.drop();
-    }
+  try {
+    say(`inserting ${m.toLocaleString('en-US')} users into ${scaleKind} (batches of 5,000)`);
+    const insert = await t.tenant.call<{ seconds: number }>('bulkInsert', { count: m, chunk: 5000, suffix: SUFFIX });
+    add({ id: `scale_insert_${scaleKind}`, label: `8. store ${m.toLocaleString('en-US')} users, ${scaleKind}`, value: m / insert.seconds, unit: 'users/s', detail: `${insert.seconds.toFixed(1)} s through applyObjectBatch` });
+    const admin = await AdminApi.signIn(t.url, 'admin', ADMIN_PASSWORD);
+    const time = async (path: string, count: number): Promise<number[]> => {
+      await admin.get(path); // warm-up
+      const out: number[] = [];
+      for (let j = 0; j < count; j++) {
+        const started = performance.now();
+        await admin.get(path);
+        out.push(performance.now() - started);
+      }
+      return out;
+    };
+    const status = summarize(await time('/api/v1/dirsync/status', 20));
+    const list = summarize(await time('/api/v1/users?page=7&pageSize=25', 20));
+    const search = summarize(await time(`/api/v1/users?search=${encodeURIComponent('Scale User 4242')}&page=1&pageSize=25`, 20));
+    add({ id: `scale_status_p50_${scaleKind}`, label: `8. GET dirsync/status at ${m.toLocaleString('en-US')} users, ${scaleKind}, p50`, value: status.p50, unit: 'ms' });
+    add({ id: `scale_status_p95_${scaleKind}`, label: `8. GET dirsync/status at ${m.toLocaleString('en-US')} users, ${scaleKind}, p95`, value: status.p95, unit: 'ms', target: { max: 50 } });
+    add({ id: `scale_users_p50_${scaleKind}`, label: `8. GET users page, ${scaleKind}, p50`, value: list.p50, unit: 'ms' });
+    add({ id: `scale_users_p95_${scaleKind}`, label: `8. GET users page, ${scaleKind}, p95`, value: list.p95, unit: 'ms', target: { max: 150 } });
+    add({ id: `scale_search_p50_${scaleKind}`, label: `8. GET users page with search, ${scaleKind}, p50`, value: search.p50, unit: 'ms' });
+    add({ id: `scale_search_p95_${scaleKind}`, label: `8. GET users page with search, ${scaleKind}, p95`, value: search.p95, unit: 'ms', target: { max: 150 } });
+    const tenantRss = (await t.tenant.call<{ maxRssMb: number }>('rss')).maxRssMb;
+    add({ id: `scale_tenant_rss_${scaleKind}`, label: `8. tenant peak RSS at scale, ${scaleKind}`, value: tenantRss, unit: 'MB', target: { max: 500 } });
+    say(`status p95 ${status.p95.toFixed(1)} ms, users page p95 ${list.p95.toFixed(1)} ms, search p95 ${search.p95.toFixed(1)} ms`);
+  } finally {
+    await t.tenant.stop();
+    await t.drop();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -571,7 +581,7 @@ async function main(): Promise<void> {
     for (const pair of pairs.splice(0)) await pair.close();
 
     // The same delta on a directory a tenth the size: its cost follows the changes, not the size.
-    if (n >= 10_000) {
+    if (n >= 10_000) await step('delta at a tenth of the size', async () => {
       const small = Math.floor(n / 10);
       const smallFile = join(workDir, 'small.ldif');
       await writeDirectoryLdif(smallFile, { suffix: SUFFIX, users: small, passwordSample: 0 });
@@ -596,7 +606,7 @@ async function main(): Promise<void> {
         await smallSlapd.stop();
         slapds.splice(slapds.indexOf(smallSlapd), 1);
       }
-    }
+    });
 
     // 5.-7. Passwords, on the first store, scoped to the password sample.
     const k = options.passwordUsers;
@@ -698,8 +708,12 @@ async function main(): Promise<void> {
     // 8. The tenant at scale.
     if (options.scaleUsers !== null) {
       const m = options.scaleUsers;
-      for (const scaleKind of options.stores) await atScale(scaleKind, m, workDir);
+      for (const scaleKind of options.stores) await step(`tenant at scale on ${scaleKind}`, () => atScale(scaleKind, m, workDir));
     }
+  } catch (error) {
+    // Whatever was measured before the failure is still printed, with the failure among the problems.
+    problems.push(`the benchmark stopped early: ${error instanceof Error ? error.message : String(error)}`);
+    say(error instanceof Error ? error.stack ?? error.message : String(error));
   } finally {
     for (const pair of pairs) await pair.close().catch((e: unknown) => say(`closing: ${String(e)}`));
     for (const s of slapds) await s.stop().catch(() => undefined);

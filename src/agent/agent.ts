@@ -22,6 +22,9 @@ export interface AgentIntervals {
   pushDebounceMs: number;
 }
 
+/** Objects listed per kind of change in a preview; the counts are always complete. */
+const PREVIEW_LIST_LIMIT = 1000;
+
 export const DEFAULT_INTERVALS: AgentIntervals = {
   heartbeatMs: 5_000,
   deltaMs: 30 * 60_000,
@@ -53,6 +56,7 @@ export class Agent {
   private pushTimer: NodeJS.Timeout | null = null;
   private stopped = false;
   private lastFull = 0;
+  private answeredPreview: string | null = null;
 
   constructor(private readonly options: AgentOptions) {
     this.intervals = { ...DEFAULT_INTERVALS, ...options.intervals };
@@ -149,8 +153,38 @@ export class Agent {
         void this.syncDirectory('delta').then(() => this.syncPasswords('delta'));
       }
       if (previous && previous.allowedDeletes === 0 && this.settings.allowedDeletes > 0) void this.syncDirectory('full');
+      const preview = this.settings.previewRequestedAt;
+      if (preview && preview !== this.answeredPreview && this.settings.active) {
+        this.answeredPreview = preview;
+        void this.answerPreview(preview);
+      }
     } catch (error) {
       this.options.logger.warn({ code: isAppError(error) ? error.code : undefined, err: describe(error) }, 'heartbeat to the tenant failed');
+    }
+  }
+
+  /** An admin asked in the admin center what the next cycle would do: a dry run, reported, not exported. */
+  private async answerPreview(requestedAt: string): Promise<void> {
+    const result = await this.syncDirectory('full', { dryRun: true });
+    if (!result?.plan) return;
+    const cap = <T>(items: T[]) => items.slice(0, PREVIEW_LIST_LIMIT);
+    const plan = result.plan;
+    try {
+      await this.options.client.reportPreview({
+        requestedAt,
+        result: {
+          mode: result.mode,
+          adds: cap(plan.adds.map((u) => ({ kind: u.record.kind, dn: u.record.dn }))),
+          updates: cap(plan.updates.map((u) => ({ kind: u.record.kind, dn: u.record.dn }))),
+          deletes: cap(plan.deletes.map((d) => ({ kind: d.kind, dn: d.dn }))),
+          counts: { adds: plan.adds.length, updates: plan.updates.length, deletes: plan.deletes.length, unchanged: plan.unchanged, errors: result.errors.length },
+          deleteThresholdExceeded: result.pendingDeletes > 0,
+          errorCode: result.failure && result.failure.code !== 'DELETE_THRESHOLD_EXCEEDED' ? result.failure.code : null,
+          errorMessage: result.failure && result.failure.code !== 'DELETE_THRESHOLD_EXCEEDED' ? result.failure.message : null,
+        },
+      });
+    } catch (error) {
+      this.options.logger.warn({ code: isAppError(error) ? error.code : undefined, err: describe(error) }, 'reporting the preview to the tenant failed');
     }
   }
 

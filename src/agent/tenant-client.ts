@@ -3,7 +3,7 @@
  * retried with the same body, so a batch keeps its id and the tenant applies it at most once.
  */
 import { AppError, ERRORS, type ErrorCode } from '../shared/errors.js';
-import type { AgentHeartbeatRequest, AgentRegisterResponse, AgentSettings, BatchResult, SyncedObjectsPage, SyncRunReport } from '../tenant/api/contract.js';
+import type { AgentHeartbeatRequest, AgentRegisterResponse, AgentSettings, BatchResult, CyclePreviewReport, SyncedObjectsPage, SyncRunReport } from '../tenant/api/contract.js';
 import type { BatchOutcome, PasswordItem, TenantSink } from '../sync/ports.js';
 import type { ObjectChange } from '../sync/model.js';
 
@@ -47,6 +47,10 @@ export class TenantClient implements TenantSink {
       if (!page.next) return;
       after = page.next;
     }
+  }
+
+  async reportPreview(report: CyclePreviewReport): Promise<void> {
+    await this.request('POST', '/api/v1/agent/preview', report);
   }
 
   async reportRun(report: Parameters<TenantSink['reportRun']>[0]): Promise<void> {

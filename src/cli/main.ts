@@ -12,6 +12,7 @@ import { startAllInOne, startTenant, createRegistrationToken } from './all-in-on
 import { buildAgent, startAgent, storedTenantUrl } from './agent-wiring.js';
 import { printStatus, printUsers, createAdmin, printTroubleshooter } from './tenant-commands.js';
 import { runSyncCommand } from './sync-command.js';
+import { registerOidcClientCommands } from './oidc-commands.js';
 
 type Flags = Record<string, unknown>;
 
@@ -234,6 +235,8 @@ storeOptions(token.command('create'))
       await store.close();
     }
   }));
+
+registerOidcClientCommands(program, { storeOptions, configFrom, action });
 
 function requireTenantUrl(config: DirbridgeConfig): string {
   const url = config.agent.tenantUrl ?? storedTenantUrl(config);

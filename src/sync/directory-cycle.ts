@@ -166,6 +166,8 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
         message: `This cycle would delete ${deleteCount} objects, more than the threshold of ${options.deleteThreshold}; no deletes were exported.`,
         details: { pendingDeletes: deleteCount, threshold: options.deleteThreshold },
       });
+      // A dry run still lists them: they are what the admin must look at before allowing them.
+      if (options.dryRun) await exportPlan(deletePlan);
     } else {
       await exportPlan(deletePlan);
     }

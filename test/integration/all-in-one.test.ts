@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAllInOne, eventually, repoRoot, type RunningAllInOne } from '../support/all-in-one.js';
 import { AdminApi, userSignIn } from '../support/admin-api.js';
-import type { AuditEntry, DirSyncStatus, Page, PasswordTrace, SyncErrorView, UserView } from '../../src/tenant/api/contract.js';
+import type { AuditEntry, CyclePreview, DirSyncStatus, Page, PasswordTrace, SyncErrorView, UserView } from '../../src/tenant/api/contract.js';
 import { samplePassword } from '../fixtures/sample.js';
 
 const SAMPLE = join(repoRoot, 'sample', 'directory.ldif');
@@ -57,6 +57,21 @@ describe('all-in-one on the sample directory', () => {
     expect(codes.some((c) => c === 'OBJECT_DUPLICATE_MAIL' || c === 'OBJECT_DUPLICATE_UPN')).toBe(true);
     expect(errors.find((e) => e.code === 'LDIF_SYNTAX')?.message).toMatch(/[Ll]ine \d+/);
     for (const e of errors) expect(e.hint.length).toBeGreaterThan(10);
+  });
+
+  it('previews the next cycle on request: the agent answers with what it would change, exporting nothing', async () => {
+    const asked = await admin.request<CyclePreview>('POST', '/api/v1/dirsync/preview');
+    expect(asked.status).toBe(202);
+    expect(asked.body.status).toBe('pending');
+    const preview = await eventually(async () => {
+      const p = await admin.get<CyclePreview>('/api/v1/dirsync/preview');
+      return p.status === 'ready' ? p : undefined;
+    }, 30_000, 'the preview');
+    expect(preview.result).toMatchObject({ mode: 'full', counts: { adds: 1, deletes: 0 }, deleteThresholdExceeded: false });
+    // The one "add" is the entry the tenant refused (duplicate mail): every cycle retries it until it is fixed.
+    expect(preview.result!.adds.map((a) => a.dn)).toEqual([expect.stringMatching(/^uid=emma\.janssen,/)]);
+    expect(preview.result!.counts.unchanged).toBeGreaterThan(40);
+    expect(preview.result!.counts.errors).toBeGreaterThanOrEqual(2);
   });
 
   it('prints the same status as the API with `dirbridge status --json`', async () => {

@@ -112,6 +112,14 @@ describe.each(['sqlite', 'postgres'] as const)('agent against slapd, tenant on %
     expect(s.warnings.map((w) => w.code)).toContain('DELETE_THRESHOLD_EXCEEDED');
     expect(s.pendingDeletes).toBe(3);
 
+    // An admin previews the next cycle before allowing it: the agent answers at its next heartbeat.
+    await harness.repo.requestPreview('admin', new Date());
+    await agent.agent.connect();
+    const preview = await eventually(async () => (await harness.repo.getPreview())?.result ?? undefined, 10_000, 'the preview');
+    expect(preview).toMatchObject({ deleteThresholdExceeded: true, counts: { deletes: 3, adds: 0 } });
+    expect(preview.deletes.map((d) => d.dn).sort()).toEqual(['dan', 'eve', 'gus'].map((u) => `uid=${u},ou=people,${SUFFIX}`));
+    expect(await upns()).toContain('dan@example.test');
+
     await harness.repo.updateSettings({ allowedDeletes: 3 });
     await agent.agent.connect();
     const allowed = await agent.agent.syncDirectory('delta');

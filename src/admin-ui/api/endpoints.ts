@@ -8,6 +8,7 @@ import type {
   RegistrationTokenCreated,
   RegistrationTokenView,
   PasswordTrace,
+  CyclePreview,
   SyncErrorView,
   TroubleshooterReport,
   UserView,
@@ -34,6 +35,8 @@ export const adminApi = {
   patchSettings: (patch: { passwordSyncEnabled?: boolean; directorySyncEnabled?: boolean }) =>
     apiRequest<Partial<Pick<DirSyncStatus, 'passwordSyncEnabled' | 'directorySyncEnabled'>>>('PATCH', `${API}/dirsync/settings`, patch),
   allowDeletes: () => apiRequest<unknown>('POST', `${API}/dirsync/allow-deletes`),
+  requestPreview: () => apiRequest<CyclePreview>('POST', `${API}/dirsync/preview`),
+  preview: (signal?: AbortSignal) => apiRequest<CyclePreview>('GET', `${API}/dirsync/preview`, undefined, signal),
   users: (query: PageQuery, signal?: AbortSignal) => apiRequest<Page<UserView>>('GET', withQuery(`${API}/users`, { ...query }), undefined, signal),
   groups: (query: PageQuery, signal?: AbortSignal) => apiRequest<Page<GroupView>>('GET', withQuery(`${API}/groups`, { ...query }), undefined, signal),
   syncErrors: (query: PageQuery & { code?: string }, signal?: AbortSignal) =>

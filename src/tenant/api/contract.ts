@@ -77,6 +77,8 @@ export interface AgentSettings {
   allowedDeletes: number;
   /** Whether this agent holds the active lease (standby agents only heartbeat). */
   active: boolean;
+  /** Set while an admin waits for a preview (dry run) of the next cycle; the agent answers with POST /agent/preview. */
+  previewRequestedAt: string | null;
 }
 
 /** POST /api/v1/agent/batches/objects */
@@ -123,6 +125,34 @@ export interface SyncedObjectsPage {
   items: Array<{ anchor: string; kind: 'user' | 'group'; dn: string }>;
   /** Pass as `after` for the next page; null at the end. */
   next: string | null;
+}
+
+const previewObject = z.object({ kind: z.enum(['user', 'group']), dn });
+/** POST /api/v1/agent/preview: the answer to a preview request (a dry run: nothing was exported) */
+export const cyclePreviewReport = z.object({
+  requestedAt: z.string().datetime(),
+  result: z.object({
+    mode: z.enum(['full', 'delta']),
+    adds: z.array(previewObject).max(1000),
+    updates: z.array(previewObject).max(1000),
+    deletes: z.array(previewObject).max(1000),
+    counts: z.object({ adds: z.number().int().min(0), updates: z.number().int().min(0), deletes: z.number().int().min(0), unchanged: z.number().int().min(0), errors: z.number().int().min(0) }),
+    /** Set when the deletes exceed the threshold: the real cycle would hold them back. */
+    deleteThresholdExceeded: z.boolean(),
+    /** The failure that stopped the preview (e.g. DIR_BIND_FAILED), if any. */
+    errorCode: z.string().max(64).nullable(),
+    errorMessage: z.string().max(2048).nullable(),
+  }),
+});
+export type CyclePreviewReport = z.infer<typeof cyclePreviewReport>;
+export type CyclePreviewResult = CyclePreviewReport['result'];
+/** GET /api/v1/dirsync/preview */
+export interface CyclePreview {
+  status: 'none' | 'pending' | 'ready';
+  requestedAt: string | null;
+  requestedBy: string | null;
+  completedAt: string | null;
+  result: CyclePreviewResult | null;
 }
 
 /** POST /api/v1/agent/runs: a finished (or failed) cycle */

@@ -5,7 +5,7 @@
 import { AppError } from '../../shared/errors.js';
 import { newId, newSecret, sha256Hex } from '../../shared/ids.js';
 import {
-  agentHeartbeatRequest, agentRegisterRequest, objectBatchRequest, passwordBatchRequest, syncRunReport, syncedObjectsQuery,
+  agentHeartbeatRequest, agentRegisterRequest, objectBatchRequest, passwordBatchRequest, syncRunReport, syncedObjectsQuery, cyclePreviewReport,
   type AgentRegisterResponse, type AgentSettings, type BatchResult, type SyncedObjectsPage,
 } from '../api/contract.js';
 import { PENDING_DELETES_COUNT } from '../domain/status.js';
@@ -20,7 +20,7 @@ export const LEASE_TTL_SECONDS = 60;
 const BATCH_BODY_LIMIT = 64 * 1024 * 1024;
 
 export async function agentSettings(repo: TenantRepository, agent: AgentRecord, now: Date, leaseTtlSeconds = LEASE_TTL_SECONDS): Promise<AgentSettings> {
-  const [settings, active] = await Promise.all([repo.getSettings(), repo.acquireLease(agent.id, now, leaseTtlSeconds)]);
+  const [settings, active, preview] = await Promise.all([repo.getSettings(), repo.acquireLease(agent.id, now, leaseTtlSeconds), repo.getPreview()]);
   return {
     directorySyncEnabled: settings.directorySyncEnabled,
     passwordSyncEnabled: settings.passwordSyncEnabled,
@@ -28,6 +28,7 @@ export async function agentSettings(repo: TenantRepository, agent: AgentRecord, 
     deleteThreshold: settings.deleteThreshold,
     allowedDeletes: settings.allowedDeletes,
     active,
+    previewRequestedAt: preview && !preview.completedAt ? preview.requestedAt.toISOString() : null,
   };
 }
 
@@ -102,6 +103,11 @@ export function agentRoutes(ctx: TenantAppContext): RouteSpec[] {
         req.log.info({ batchId: body.batchId, items: body.items.length, applied: result.applied, errors: result.errors.length, duplicate: result.duplicate }, 'password batch');
         return { batchId: body.batchId, duplicate: result.duplicate, applied: result.applied, errors: result.errors };
       },
+    }),
+    route({
+      method: 'POST', url: '/api/v1/agent/preview', tag: 'agent', auth: 'agent', body: cyclePreviewReport, bodyLimit: BATCH_BODY_LIMIT,
+      summary: 'Answer a preview request with what the next cycle would add, update and delete (a dry run: nothing was exported).',
+      handler: async ({ body }): Promise<{ stored: boolean }> => ({ stored: await repo.savePreview(new Date(body.requestedAt), body.result, clock.now()) }),
     }),
     route({
       method: 'POST', url: '/api/v1/agent/runs', tag: 'agent', auth: 'agent', body: syncRunReport, bodyLimit: BATCH_BODY_LIMIT,

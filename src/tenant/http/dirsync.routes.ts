@@ -5,12 +5,12 @@
  */
 import { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
-import { passwordTraceQuery, settingsPatchRequest, type DirSyncStatus, type PasswordTrace, type TroubleshooterReport } from '../api/contract.js';
+import { passwordTraceQuery, settingsPatchRequest, type CyclePreview, type DirSyncStatus, type PasswordTrace, type TroubleshooterReport } from '../api/contract.js';
 import { computeDirSyncStatus, pendingDeletesOf } from '../domain/status.js';
 import { loadPasswordTraceInput, loadStatusInput } from '../status-input.js';
 import { tracePasswordSync } from '../domain/password-trace.js';
 import { runTroubleshooter } from '../domain/troubleshooter.js';
-import type { TenantRepository, TenantSettings } from '../store/ports.js';
+import type { PreviewRecord, TenantRepository, TenantSettings } from '../store/ports.js';
 import { adminOf } from './auth.plugin.js';
 import type { TenantAppContext } from './context.js';
 import { route, type RouteSpec } from './route.js';
@@ -32,6 +32,22 @@ export function dirsyncRoutes(ctx: TenantAppContext): RouteSpec[] {
       method: 'GET', url: '/api/v1/troubleshooter', tag: 'dirsync', auth: 'admin',
       summary: 'Run the troubleshooter: each check with a verdict, what was found and what to do.',
       handler: async (): Promise<TroubleshooterReport> => runTroubleshooter(await loadStatusInput(repo, ctx.agentSilentAfterMinutes), clock.now()),
+    }),
+    route({
+      method: 'POST', url: '/api/v1/dirsync/preview', tag: 'dirsync', auth: 'global_admin', status: 202,
+      summary: 'Ask the active agent for a preview (dry run) of the next directory cycle: what it would add, update and delete. Audited.',
+      handler: async ({ req }): Promise<CyclePreview> => {
+        const admin = adminOf(req);
+        const now = clock.now();
+        await repo.requestPreview(admin.username, now);
+        await repo.audit({ actor: admin.username, action: 'preview.requested', details: {}, at: now });
+        return previewView(await repo.getPreview());
+      },
+    }),
+    route({
+      method: 'GET', url: '/api/v1/dirsync/preview', tag: 'dirsync', auth: 'admin',
+      summary: 'The last preview of the next directory cycle: pending until the agent answers (it reads the settings at its next heartbeat).',
+      handler: async (): Promise<CyclePreview> => previewView(await repo.getPreview()),
     }),
     route({
       method: 'GET', url: '/api/v1/troubleshooter/password-trace', tag: 'dirsync', auth: 'admin', query: passwordTraceQuery,
@@ -89,4 +105,15 @@ export function dirsyncRoutes(ctx: TenantAppContext): RouteSpec[] {
       },
     }),
   ];
+}
+
+function previewView(record: PreviewRecord | null): CyclePreview {
+  if (!record) return { status: 'none', requestedAt: null, requestedBy: null, completedAt: null, result: null };
+  return {
+    status: record.completedAt ? 'ready' : 'pending',
+    requestedAt: record.requestedAt.toISOString(),
+    requestedBy: record.requestedBy,
+    completedAt: record.completedAt?.toISOString() ?? null,
+    result: record.result,
+  };
 }

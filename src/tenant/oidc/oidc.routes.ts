@@ -23,7 +23,7 @@ import type { OidcRepository } from '../store/oidc-repository.js';
 import { oidcClientCreateRequest, type OidcClientCreated, type OidcClientView } from './client-contract.js';
 import { loadProviderKeys, type ProviderKeys } from './keys.js';
 import { createOidcClient, toClientView } from './oidc-clients.js';
-import { createOidcProvider, INTERACTION_PATH, OIDC_PREFIX, OIDC_SCOPES } from './provider.js';
+import { INTERACTION_PATH, OIDC_PREFIX, OIDC_SCOPES } from './paths.js';
 import { pickSignInLanguage, renderMessagePage, renderSignInPage, signInPageCsp, type SignInLanguage, type SignInPageError } from './sign-in-page.js';
 
 const MAX_ISSUERS = 16;
@@ -43,6 +43,9 @@ export class OidcProviders {
     const keys = await this.keys;
     const again = this.providers.get(origin);
     if (again) return again;
+    // Loaded on first use: oidc-provider warns on every import under Node 20 (it supports 22+),
+    // which CLI commands that never serve OIDC should not print.
+    const { createOidcProvider } = await import('./provider.js');
     const provider = createOidcProvider(`${origin}${OIDC_PREFIX}`, { oidc: this.oidc, repo: this.ctx.repo, clock: this.ctx.clock, keys, onServerError: this.onServerError });
     const entry = { provider, callback: provider.callback() };
     if (this.providers.size >= MAX_ISSUERS) this.providers.delete(this.providers.keys().next().value!);
@@ -194,7 +197,7 @@ async function sendSignInPage(reply: FastifyReply, provider: Provider, details: 
     .type('text/html; charset=utf-8').send(html);
 }
 
-const clientIdParams = z.object({ clientId: z.string().min(1).max(100) });
+const clientIdQuery = z.object({ clientId: z.string().min(1).max(100) });
 
 function oidcClientRoutes(ctx: TenantAppContext, oidc: OidcRepository, providers: OidcProviders): RouteSpec[] {
   const { clock } = ctx;
@@ -217,11 +220,11 @@ function oidcClientRoutes(ctx: TenantAppContext, oidc: OidcRepository, providers
       },
     }),
     route({
-      method: 'DELETE', url: '/api/v1/oidc-clients/:clientId', tag: 'sign-in', auth: 'global_admin', status: 204,
+      method: 'DELETE', url: '/api/v1/oidc-clients', tag: 'sign-in', auth: 'global_admin', status: 204, query: clientIdQuery,
       summary: 'Remove an OpenID Connect client and everything issued to it (its codes and tokens stop working). Audited.',
-      handler: async ({ req }): Promise<undefined> => {
+      handler: async ({ req, query }): Promise<undefined> => {
         const admin = adminOf(req);
-        const { clientId } = clientIdParams.parse(req.params);
+        const { clientId } = query;
         const client = await oidc.findClient(clientId);
         if (!client || !(await oidc.deleteClient(clientId))) {
           throw new AppError('NOT_FOUND', { message: `No OpenID Connect client ${clientId} is registered.`, details: { clientId } });

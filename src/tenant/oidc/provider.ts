@@ -4,21 +4,15 @@
  * consent screen), accounts from the synced users, and everything it keeps in the tenant store.
  */
 import { timingSafeEqual } from 'node:crypto';
-import Provider, { type Account, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { interactionPolicy, type Account, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Clock } from '../../shared/clock.js';
 import { sha256Hex } from '../../shared/ids.js';
 import type { OidcRepository } from '../store/oidc-repository.js';
 import type { TenantRepository } from '../store/ports.js';
 import type { ProviderKeys } from './keys.js';
+import { INTERACTION_PATH, OIDC_SCOPES } from './paths.js';
 import { pickSignInLanguage, renderMessagePage, renderSignOutPage } from './sign-in-page.js';
 import { createStoreAdapter } from './store-adapter.js';
-
-/** Where the provider is mounted in the tenant app; the issuer is `<tenant URL>/oidc`. */
-export const OIDC_PREFIX = '/oidc';
-export const INTERACTION_PATH = `${OIDC_PREFIX}/interaction`;
-
-/** The scopes we grant and the claims each releases. */
-export const OIDC_SCOPES = ['openid', 'profile', 'email', 'groups'] as const;
 
 const USER_CLAIMS = ['preferred_username', 'upn', 'name', 'email', 'groups'];
 
@@ -48,6 +42,20 @@ export async function findOidcAccount(deps: Pick<OidcProviderDeps, 'oidc' | 'rep
       };
     },
   };
+}
+
+/**
+ * oidc-provider's default prompts, plus one login check: a browser session whose user was disabled
+ * or deleted since (findAccount finds no account) must sign in again, not carry on as that user.
+ */
+function signInPolicy() {
+  const policy = interactionPolicy.base();
+  policy.get('login')!.checks.add(new interactionPolicy.Check(
+    'account_unavailable',
+    'The signed-in user is disabled or no longer exists',
+    (ctx) => Boolean(ctx.oidc.session?.accountId) && !ctx.oidc.account,
+  ), 0);
+  return policy;
 }
 
 function languageOf(ctx: KoaContextWithOIDC) {
@@ -95,7 +103,7 @@ export function createOidcProvider(issuer: string, deps: OidcProviderDeps): Prov
         },
       },
     },
-    interactions: { url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}` },
+    interactions: { policy: signInPolicy(), url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}` },
     cookies: { keys: deps.keys.cookieKeys, long: { signed: true }, short: { signed: true } },
     jwks: deps.keys.jwks as unknown as Configuration['jwks'],
     ttl: {

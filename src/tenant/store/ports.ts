@@ -6,7 +6,7 @@
  */
 import type { ObjectChange, SyncRunKind, SyncRunOutcome } from '../../sync/model.js';
 import type { PasswordVerifier } from '../../passwords/verifier-model.js';
-import type { AgentView, AuditEntry, GroupView, Page, Role, SyncErrorView, UserView } from '../api/contract.js';
+import type { AgentView, AuditEntry, CyclePreviewResult, GroupView, Page, Role, SyncErrorView, UserView } from '../api/contract.js';
 import type { OidcRepository } from './oidc-repository.js';
 
 export interface TenantSettings {
@@ -107,6 +107,13 @@ export interface LockoutRecord {
   lastFailureAt: Date;
 }
 
+export interface PreviewRecord {
+  requestedAt: Date;
+  requestedBy: string;
+  completedAt: Date | null;
+  result: CyclePreviewResult | null;
+}
+
 export interface ApplyObjectsResult {
   applied: number;
   errors: Array<{ anchor: string; code: string; message: string; hint: string; attribute: string | null }>;
@@ -172,6 +179,11 @@ export interface TenantRepository {
   getLockout(key: string): Promise<LockoutRecord | null>;
   saveLockout(record: LockoutRecord): Promise<void>;
   clearLockout(key: string): Promise<void>;
+
+  // cycle preview (a dry run an admin asks for; the agent answers)
+  requestPreview(by: string, at: Date): Promise<void>;
+  getPreview(): Promise<PreviewRecord | null>;
+  savePreview(requestedAt: Date, result: CyclePreviewResult, at: Date): Promise<boolean>;
 
   // audit
   audit(entry: { actor: string; action: string; details: Record<string, unknown>; at: Date }): Promise<void>;

@@ -140,6 +140,8 @@ export interface AuditLogTable { tenant_id: string; id: string; at: Big; actor: 
 
 export interface LockoutsTable { tenant_id: string; key: string; failures: number; locked_until: Big | null; last_failure_at: Big }
 
+export interface CyclePreviewsTable { tenant_id: string; requested_at: Big; requested_by: string; completed_at: Big | null; result: string | null }
+
 export interface StoreDatabase {
   tenants: TenantsTable;
   settings: SettingsTable;
@@ -159,4 +161,5 @@ export interface StoreDatabase {
   sync_errors: SyncErrorsTable;
   audit_log: AuditLogTable;
   lockouts: LockoutsTable;
+  cycle_previews: CyclePreviewsTable;
 }

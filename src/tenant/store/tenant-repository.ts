@@ -6,16 +6,18 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { SyncRunKind } from '../../sync/model.js';
 import { AppError } from '../../shared/errors.js';
-import type { AgentView, AuditEntry, GroupView, Page, Role, SyncErrorView, UserView } from '../api/contract.js';
+import type { AgentView, AuditEntry, CyclePreviewResult, GroupView, Page, Role, SyncErrorView, UserView } from '../api/contract.js';
 import { insertRows } from './bulk-write.js';
 import { containsLower, isUniqueViolation, toDate, toNumber } from './dialect.js';
 import { listSyncedObjects, type SyncedObjectRef } from './synced-objects.js';
+import { getPreview, requestPreview, savePreview } from './cycle-preview-repository.js';
 import { listGroups, listUsers, countUsers, findUserForSignIn, groupNamesOf, getPasswordState } from './directory-queries.js';
 import { applyObjectBatch } from './object-batch.js';
 import { applyPasswordBatch, type PasswordBatchItem } from './password-batch.js';
 import type {
   AdminRecord, AgentRecord, ApplyObjectsResult, LockoutRecord, NewSyncError, PasswordState, RegistrationTokenRecord,
   SessionRecord, StoredUserForSignIn, SyncRunRecord, TenantRepository, TenantSettings,
+  PreviewRecord,
 } from './ports.js';
 import type { RepoContext } from './repo-context.js';
 import type { AdminsTable, AgentsTable, RegistrationTokensTable, SyncErrorsTable, SyncRunsTable } from './schema.js';
@@ -362,6 +364,18 @@ export class KyselyTenantRepository implements TenantRepository {
 
   listSyncedObjects(after: string, limit: number): Promise<SyncedObjectRef[]> {
     return listSyncedObjects(this.ctx, after, limit);
+  }
+
+  requestPreview(by: string, at: Date): Promise<void> {
+    return requestPreview(this.ctx, by, at);
+  }
+
+  getPreview(): Promise<PreviewRecord | null> {
+    return getPreview(this.ctx);
+  }
+
+  savePreview(requestedAt: Date, result: CyclePreviewResult, at: Date): Promise<boolean> {
+    return savePreview(this.ctx, requestedAt, result, at);
   }
 
   findUserForSignIn(username: string): Promise<StoredUserForSignIn | null> {

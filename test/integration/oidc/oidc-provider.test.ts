@@ -18,6 +18,7 @@ describe.each(['sqlite', 'postgres'] as const)('OpenID Connect provider (%s)', (
   let issuer: string;
   let confidential: OidcClientCreated;
   let publicClient: OidcClientCreated;
+  let agentCredential: string;
   const REDIRECT = 'http://127.0.0.1:9/callback';
 
   beforeAll(async () => {
@@ -27,6 +28,7 @@ describe.each(['sqlite', 'postgres'] as const)('OpenID Connect provider (%s)', (
     base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
     issuer = `${base}/oidc`;
     const { credential } = await h.registerAgent();
+    agentCredential = credential;
     const changes = [
       userChange('anchor-ann', 'ann@example.org', { mail: 'ann.smith@example.org', displayName: 'Ann Smith' }),
       userChange('anchor-off', 'off@example.org', { enabled: false }),
@@ -233,15 +235,27 @@ describe.each(['sqlite', 'postgres'] as const)('OpenID Connect provider (%s)', (
   });
 
   it('deletes a client: audited, and its sign-ins stop', async () => {
-    const removed = await api('DELETE', `/api/v1/oidc-clients/${publicClient.clientId}`);
+    const removed = await api('DELETE', `/api/v1/oidc-clients?clientId=${publicClient.clientId}`);
     expect(removed.statusCode).toBe(204);
-    expect((await api('DELETE', `/api/v1/oidc-clients/${publicClient.clientId}`)).json().error.code).toBe('NOT_FOUND');
+    expect((await api('DELETE', `/api/v1/oidc-clients?clientId=${publicClient.clientId}`)).json().error.code).toBe('NOT_FOUND');
     const attempt = await startLogin(newBrowser(), publicClient.clientId);
     expect(attempt.stoppedAt).toBeUndefined();
     expect(attempt.response.status).toBe(400);
     expect(attempt.html).toContain('client');
     const audit = (await api('GET', '/api/v1/audit-log?pageSize=100')).json() as Page<AuditEntry>;
     expect(audit.items.some((e) => e.action === 'oidc_client.deleted' && e.details['clientId'] === publicClient.clientId)).toBe(true);
+  });
+
+  it('ends the session of a user disabled on premises: the next sign-in asks again and refuses', async () => {
+    const browser = newBrowser();
+    const first = await startLogin(browser, confidential.clientId);
+    expect((await signInOnPage(browser, first.url, first.html, 'ann@example.org', 'Ann-pw-1')).callback?.searchParams.get('code')).toBeTruthy();
+    const disable = await h.agent(agentCredential, 'POST', '/api/v1/agent/batches/objects', { batchId: 'oidc-disable-ann', changes: [userChange('anchor-ann', 'ann@example.org', { mail: 'ann.smith@example.org', displayName: 'Ann Smith', enabled: false })] });
+    expect(disable.json()).toMatchObject({ errors: [] });
+    const again = await startLogin(browser, confidential.clientId);
+    expect(again.stoppedAt).toBeUndefined();
+    expect(again.html).toContain('<form method="post"');
+    expect((await signInOnPage(browser, again.url, again.html, 'ann@example.org', 'Ann-pw-1')).posted.status).toBe(401);
   });
 
   it('never logs a password or a client secret', () => {

@@ -6,16 +6,17 @@ import {
   Subtitle2,
   Switch,
   Text,
-  Tooltip,
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
-import { useState, type ReactElement } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { DirSyncStatus } from '../../../tenant/api/contract.js';
 import { adminApi } from '../../api/endpoints.js';
 import { RouterLink } from '../../shared/router-link.js';
 import { useSession } from '../../shared/session.js';
+import { PreviewSection } from './preview-section.js';
+import { ReaderTooltip } from '../../shared/reader-tooltip.js';
 import { StateBadge } from '../../shared/state-badge.js';
 import { StatusWarnings } from '../../shared/status-warnings.js';
 import { BoolText, DateTime, ErrorBar, Loading, PageHeader } from '../../shared/ui.js';
@@ -175,6 +176,7 @@ export function DirSyncPage() {
             </Subtitle2>
             <AgentsTable agents={data.agents} />
           </section>
+          <PreviewSection />
         </>
       ) : null}
     </div>
@@ -201,15 +203,4 @@ function PasswordSyncSwitch({ checked, disabled, reader, onChange }: { checked: 
 }
 
 /** A disabled control fires no pointer events, so the tooltip sits on a wrapper around it. */
-function ReaderTooltip({ reader, children }: { reader: boolean; children: ReactElement }) {
-  const { t } = useTranslation();
-  if (!reader) return children;
-  return (
-    <Tooltip content={t('common.readerOnly')} relationship="description">
-      <span tabIndex={0} data-testid="reader-only" style={{ display: 'inline-block', width: 'fit-content' }}>
-        {children}
-      </span>
-    </Tooltip>
-  );
-}
 

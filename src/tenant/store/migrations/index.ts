@@ -8,6 +8,7 @@ import { initialSchema } from './0001-initial.js';
 import { searchIndexes } from './0002-search-indexes.js';
 import { anchorOrder } from './0003-anchor-order.js';
 import { oidcSchema } from './0004-oidc.js';
+import { cyclePreviewSchema } from './0005-cycle-preview.js';
 
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
@@ -17,6 +18,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0002-search-indexes': searchIndexes(dialect),
         '0003-anchor-order': anchorOrder(dialect),
         '0004-oidc': oidcSchema(dialect),
+        '0005-cycle-preview': cyclePreviewSchema(),
       };
     },
   };

@@ -1,0 +1,171 @@
+/**
+ * The issue's end-to-end proof of "people sign in with the password they already have": a real
+ * OpenID Connect relying party (panva's openid-client) signs a user in through the tenant's
+ * provider in Chromium, with the on-premises password that was changed in a real slapd moments
+ * before (pushed to the tenant by syncrepl), and verifies the ID token (signature against the
+ * JWKS, issuer, audience, nonce) and its claims: UPN, name, email, groups.
+ * Screenshots: test-output/screenshots/oidc-sign-in-<lang>.png.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import path from 'node:path';
+import * as oidcClient from 'openid-client';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningAgent } from '../../src/cli/agent-wiring.js';
+import type { OidcClientCreated } from '../../src/tenant/oidc/client-contract.js';
+import { AdminApi } from '../support/admin-api.js';
+import { eventually } from '../support/all-in-one.js';
+import { startSlapd, type Slapd } from '../support/slapd.js';
+import { startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
+
+const SCREENSHOTS = path.resolve('test-output/screenshots');
+const SUFFIX = 'dc=example,dc=test';
+const ssha = (password: string) => execFileSync('slappasswd', ['-h', '{SSHA}', '-s', password], { encoding: 'utf8' }).trim();
+const OLD_PASSWORD = 'Winter-pw-2025';
+const NEW_PASSWORD = 'Spring-pw-2026';
+
+const directory = [
+  `dn: ou=people,${SUFFIX}\nobjectClass: organizationalUnit\nou: people\n`,
+  `dn: ou=groups,${SUFFIX}\nobjectClass: organizationalUnit\nou: groups\n`,
+  `dn: uid=noor,ou=people,${SUFFIX}\nobjectClass: inetOrgPerson\nuid: noor\ncn: Noor de Vries\nsn: de Vries\nmail: noor@example.test\nmail: n.devries@example.test\nuserPassword: ${ssha(OLD_PASSWORD)}\n`,
+  `dn: cn=finance,ou=groups,${SUFFIX}\nobjectClass: groupOfNames\ncn: finance\nmember: uid=noor,ou=people,${SUFFIX}\n`,
+  `dn: cn=staff,ou=groups,${SUFFIX}\nobjectClass: groupOfNames\ncn: staff\nmember: uid=noor,ou=people,${SUFFIX}\n`,
+].join('\n');
+
+/** The relying party's redirect URI: a tiny HTTP server that hands each callback URL to the test. */
+function startRelyingPartyServer(): Promise<{ server: Server; redirectUri: string; nextCallback: () => Promise<URL> }> {
+  let waiting: ((url: URL) => void) | null = null;
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+    if (url.pathname !== '/callback') { res.writeHead(404).end(); return; }
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!DOCTYPE html><title>Relying party</title><h1 id="rp">Signing you in…</h1>');
+    waiting?.(url);
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      resolve({
+        server,
+        redirectUri: `http://127.0.0.1:${port}/callback`,
+        nextCallback: () => new Promise<URL>((done) => { waiting = done; }),
+      });
+    });
+  });
+}
+
+describe('OpenID Connect login with a just-changed on-premises password', () => {
+  let slapd: Slapd;
+  let harness: SyncHarness;
+  let agent: RunningAgent;
+  let browser: Browser;
+  let rp: Awaited<ReturnType<typeof startRelyingPartyServer>>;
+  let registered: OidcClientCreated;
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    slapd = await startSlapd({ suffix: SUFFIX, ldif: directory });
+    harness = await startSyncHarness('sqlite', slapd);
+    agent = await harness.agent();
+    await agent.agent.connect();
+    expect((await agent.agent.syncDirectory('full'))?.outcome).toBe('success');
+    await agent.agent.syncPasswords('full');
+    // The agent's loops, with syncrepl refreshAndPersist: changes are pushed, not polled.
+    await agent.agent.start();
+
+    rp = await startRelyingPartyServer();
+    const admin = await AdminApi.signIn(harness.url, 'admin', 'Harness-admin-password-1');
+    const created = await admin.request<OidcClientCreated>('POST', '/api/v1/oidc-clients', { name: 'Expense reports', redirectUris: [rp.redirectUri] });
+    expect(created.status).toBe(201);
+    registered = created.body;
+
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((done) => rp?.server.close(done));
+    await harness?.close();
+    await slapd?.stop();
+  });
+
+  it('signs in through Chromium with the new password, and the relying party verifies the ID token', async () => {
+    // The relying party, as an application would set it up.
+    const config = await oidcClient.discovery(new URL(`${harness.url}/oidc`), registered.clientId, undefined, oidcClient.ClientSecretBasic(registered.clientSecret!), {
+      execute: [oidcClient.allowInsecureRequests], // the test tenant listens on http://127.0.0.1
+    });
+    // Verify the ID token's signature against the provider's JWKS too, not only its claims.
+    oidcClient.enableNonRepudiationChecks(config);
+    const codeVerifier = oidcClient.randomPKCECodeVerifier();
+    const state = oidcClient.randomState();
+    const nonce = oidcClient.randomNonce();
+    const authorizationUrl = oidcClient.buildAuthorizationUrl(config, {
+      redirect_uri: rp.redirectUri,
+      scope: 'openid profile email groups',
+      code_challenge: await oidcClient.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: 'S256',
+      state,
+      nonce,
+    });
+
+    // The user changes their password on premises; the agent's syncrepl watch pushes it.
+    const before = JSON.stringify((await harness.repo.findUserForSignIn('noor@example.test'))?.verifiers);
+    const changedAt = Date.now();
+    slapd.modify(`dn: uid=noor,ou=people,${SUFFIX}\nchangetype: modify\nreplace: userPassword\nuserPassword: ${ssha(NEW_PASSWORD)}\n`);
+
+    const context = await browser.newContext({ locale: 'en-US' });
+    const page = await context.newPage();
+    await page.goto(authorizationUrl.toString());
+    await expect.poll(() => page.url()).toContain('/oidc/interaction/');
+    expect(await page.locator('h1').textContent()).toBe('Sign in');
+    expect(await page.locator('.sub').textContent()).toBe('to continue to Expense reports');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'oidc-sign-in-en.png') });
+
+    await page.click('#language-switch');
+    expect(await page.locator('h1').textContent()).toBe('Aanmelden');
+    expect(await page.locator('label[for=username]').textContent()).toBe('Gebruikersnaam');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'oidc-sign-in-nl.png') });
+    await page.click('#language-switch');
+    expect(await page.locator('h1').textContent()).toBe('Sign in');
+
+    // Moments later the tenant has the new verifier (the issue's "within 5 seconds").
+    await eventually(async () => JSON.stringify((await harness.repo.findUserForSignIn('noor@example.test'))?.verifiers) !== before, 5_000, 'the changed password in the tenant');
+    const syncedAfterMs = Date.now() - changedAt;
+
+    // The old password no longer works, and the page says so in plain words.
+    await page.fill('#username', 'n.devries@example.test');
+    await page.fill('#password', OLD_PASSWORD);
+    await page.click('#submit');
+    expect(await page.locator('#sign-in-error').textContent()).toBe('Your user name or password is incorrect. Check both and try again.');
+
+    const callback = rp.nextCallback();
+    await page.fill('#password', NEW_PASSWORD);
+    await page.click('#submit');
+    const callbackUrl = await callback;
+    await page.waitForURL((url) => url.toString().startsWith(rp.redirectUri));
+    expect(await page.locator('#rp').textContent()).toBe('Signing you in…');
+
+    const tokens = await oidcClient.authorizationCodeGrant(config, callbackUrl, { pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
+    const claims = tokens.claims()!;
+    const noor = await harness.repo.findUserForSignIn('noor@example.test');
+    expect(claims).toMatchObject({
+      iss: `${harness.url}/oidc`,
+      aud: registered.clientId,
+      sub: noor!.anchor,
+      upn: 'noor@example.test',
+      preferred_username: 'noor@example.test',
+      name: 'Noor de Vries',
+      email: 'noor@example.test',
+    });
+    expect([...(claims.groups as string[])].sort()).toEqual(['finance', 'staff']);
+    const userinfo = await oidcClient.fetchUserInfo(config, tokens.access_token, noor!.anchor);
+    expect(userinfo).toMatchObject({ upn: 'noor@example.test', groups: expect.arrayContaining(['finance', 'staff']) });
+    expect(syncedAfterMs).toBeLessThan(5_000);
+    await context.close();
+  });
+});
