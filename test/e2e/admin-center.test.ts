@@ -316,6 +316,19 @@ describe.each(['en', 'nl'] as const)('admin center in %s', (lang) => {
     await shot(page, lang, 'audit');
   });
 
+  it('previews the next cycle: the agent answers with what it would change', async () => {
+    await page.getByTestId('nav-dirsync').click();
+    await heading(page, words.dirsync);
+    // Wait for the request itself: a preview of the other language's run may already be shown as ready.
+    await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/v1/dirsync/preview') && r.request().method() === 'POST'),
+      page.getByTestId('preview-request').click(),
+    ]);
+    await page.locator('[data-testid="preview-section"][data-status="ready"]').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('preview-counts').textContent()).toMatch(/\d/);
+    await shot(page, lang, 'dirsync-preview');
+  });
+
   it('lists sync errors with what to do and exports them as CSV', async () => {
     await page.getByTestId('nav-sync-errors').click();
     await heading(page, words.syncErrors);
