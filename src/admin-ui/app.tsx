@@ -15,6 +15,7 @@ const DirSyncPage = lazy(() => import('./features/dirsync/dirsync-page.js').then
 const SyncErrorsPage = lazy(() => import('./features/sync-errors/sync-errors-page.js').then((m) => ({ default: m.SyncErrorsPage })));
 const TroubleshooterPage = lazy(() => import('./features/troubleshooter/troubleshooter-page.js').then((m) => ({ default: m.TroubleshooterPage })));
 const AgentsPage = lazy(() => import('./features/agents/agents-page.js').then((m) => ({ default: m.AgentsPage })));
+const OidcClientsPage = lazy(() => import('./features/oidc-clients/oidc-clients-page.js').then((m) => ({ default: m.OidcClientsPage })));
 const AuditPage = lazy(() => import('./features/audit/audit-page.js').then((m) => ({ default: m.AuditPage })));
 const NotFoundPage = lazy(() => import('./shell/not-found-page.js').then((m) => ({ default: m.NotFoundPage })));
 
@@ -30,6 +31,7 @@ const router = createBrowserRouter([
       { path: 'sync-errors', element: <SyncErrorsPage /> },
       { path: 'troubleshooter', element: <TroubleshooterPage /> },
       { path: 'agents', element: <AgentsPage /> },
+      { path: 'oidc-clients', element: <OidcClientsPage /> },
       { path: 'audit', element: <AuditPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],

@@ -329,6 +329,23 @@ describe.each(['en', 'nl'] as const)('admin center in %s', (lang) => {
     await shot(page, lang, 'dirsync-preview');
   });
 
+  it('registers an app for OpenID Connect sign-in, shows its secret once, and deletes it', async () => {
+    await page.getByTestId('nav-oidc-clients').click();
+    await page.getByTestId('oidc-client-form').waitFor();
+    const name = `Intranet ${lang}`;
+    await page.getByTestId('oidc-client-name').fill(name);
+    await page.getByTestId('oidc-client-redirect-uris').fill(`https://intranet.example.org/${lang}/callback`);
+    await page.getByTestId('oidc-client-register').click();
+    await page.getByTestId('oidc-client-created').waitFor();
+    const row = page.getByTestId('oidc-client-row').filter({ hasText: name });
+    await row.waitFor();
+    await shot(page, lang, 'oidc-clients');
+    await row.getByTestId('oidc-client-delete').click();
+    await page.getByTestId('oidc-client-delete-confirm').click();
+    await page.getByTestId('oidc-client-deleted').waitFor();
+    expect(await page.getByTestId('oidc-client-row').filter({ hasText: name }).count()).toBe(0);
+  });
+
   it('lists sync errors with what to do and exports them as CSV', async () => {
     await page.getByTestId('nav-sync-errors').click();
     await heading(page, words.syncErrors);

@@ -23,6 +23,7 @@ import {
   ServerRegular,
   SignOutRegular,
   WrenchRegular,
+  KeyRegular,
 } from '@fluentui/react-icons';
 import { Suspense, type MouseEvent, type ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -75,6 +76,7 @@ export function Shell() {
     { value: 'sync-errors', path: '/sync-errors', label: t('nav.syncErrors'), icon: <ErrorCircleRegular /> },
     { value: 'troubleshooter', path: '/troubleshooter', label: t('nav.troubleshooter'), icon: <WrenchRegular /> },
     { value: 'agents', path: '/agents', label: t('nav.agents'), icon: <ServerRegular /> },
+    { value: 'oidc-clients', path: '/oidc-clients', label: t('nav.oidcClients'), icon: <KeyRegular /> },
     { value: 'audit', path: '/audit', label: t('nav.audit'), icon: <DocumentBulletListRegular /> },
   ];
   const selected = location.pathname === '/' ? 'home' : location.pathname === '/users' ? 'users-active' : location.pathname.split('/')[1] ?? 'home';

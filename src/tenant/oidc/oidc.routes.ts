@@ -43,8 +43,7 @@ export class OidcProviders {
     const keys = await this.keys;
     const again = this.providers.get(origin);
     if (again) return again;
-    // Loaded on first use: oidc-provider warns on every import under Node 20 (it supports 22+),
-    // which CLI commands that never serve OIDC should not print.
+    // Loaded on first use: the library is large, and most processes (CLI commands) never serve OIDC.
     const { createOidcProvider } = await import('./provider.js');
     const provider = createOidcProvider(`${origin}${OIDC_PREFIX}`, { oidc: this.oidc, repo: this.ctx.repo, clock: this.ctx.clock, keys, onServerError: this.onServerError });
     const entry = { provider, callback: provider.callback() };
