@@ -10,7 +10,7 @@ import { computeDirSyncStatus, pendingDeletesOf } from '../domain/status.js';
 import { loadPasswordTraceInput, loadStatusInput } from '../status-input.js';
 import { tracePasswordSync } from '../domain/password-trace.js';
 import { runTroubleshooter } from '../domain/troubleshooter.js';
-import type { PreviewRecord, TenantRepository, TenantSettings } from '../store/ports.js';
+import type { PreviewRecord, TenantSettings } from '../store/ports.js';
 import { adminOf } from './auth.plugin.js';
 import type { TenantAppContext } from './context.js';
 import { route, type RouteSpec } from './route.js';

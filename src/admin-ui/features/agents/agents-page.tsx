@@ -18,7 +18,7 @@ import {
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
-import { AddRegular, CopyRegular } from '@fluentui/react-icons';
+import { AddRegular } from '@fluentui/react-icons';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { RegistrationTokenCreated } from '../../../tenant/api/contract.js';
@@ -28,6 +28,7 @@ import { useSession } from '../../shared/session.js';
 import { DateTime, ErrorBar, Loading, PageHeader } from '../../shared/ui.js';
 import { useApi } from '../../shared/use-api.js';
 import { AgentsTable } from './agents-table.js';
+import { CopyButton } from '../../shared/copy-button.js';
 
 const useStyles = makeStyles({
   section: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM, marginBottom: tokens.spacingVerticalXXL, maxWidth: '980px' },
@@ -155,22 +156,3 @@ function TokensTable({ tokens }: { tokens: RegistrationTokenView[] }) {
   );
 }
 
-function CopyButton({ text, testId }: { text: string; testId: string }) {
-  const { t } = useTranslation();
-  const [copied, setCopied] = useState(false);
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(text);
-      setCopied(true);
-      setTimeout(() => setCopied(false), 2000);
-    } catch {
-      // Clipboard blocked (no secure context): the field is read-only and selectable instead.
-      setCopied(false);
-    }
-  };
-  return (
-    <Button icon={<CopyRegular />} onClick={() => void copy()} data-testid={testId}>
-      {copied ? t('common.copied') : t('common.copy')}
-    </Button>
-  );
-}

@@ -28,7 +28,7 @@ import {
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
-import { AddRegular, CopyRegular, DeleteRegular } from '@fluentui/react-icons';
+import { AddRegular, DeleteRegular } from '@fluentui/react-icons';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { OidcClientCreated, OidcClientView } from '../../../tenant/oidc/client-contract.js';
@@ -37,6 +37,7 @@ import { DateTime, ErrorBar, Loading, PageHeader } from '../../shared/ui.js';
 import { useApi } from '../../shared/use-api.js';
 import { oidcClientsApi } from './oidc-clients-api.js';
 import { addOidcClientsTexts } from './oidc-clients-i18n.js';
+import { CopyButton } from '../../shared/copy-button.js';
 
 addOidcClientsTexts();
 
@@ -240,22 +241,3 @@ function ClientsTable({ clients, canDelete, onDeleted }: { clients: OidcClientVi
   );
 }
 
-function CopyButton({ text, testId }: { text: string; testId: string }) {
-  const { t } = useTranslation();
-  const [copied, setCopied] = useState(false);
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(text);
-      setCopied(true);
-      setTimeout(() => setCopied(false), 2000);
-    } catch {
-      // Clipboard blocked (no secure context): the field is read-only and selectable instead.
-      setCopied(false);
-    }
-  };
-  return (
-    <Button icon={<CopyRegular />} onClick={() => void copy()} data-testid={testId}>
-      {copied ? t('common.copied') : t('common.copy')}
-    </Button>
-  );
-}
