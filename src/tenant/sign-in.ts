@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { checkPassword, DEFAULT_KDF_PARAMS, deriveVerifier, type PasswordVerifier } from '../passwords/index.js';
 import type { LockoutPolicy } from './domain/lockout.js';
-import { SignInGuard } from './http/sign-in-guard.js';
+import { SignInGuard } from './sign-in-guard.js';
 import type { StoredUserForSignIn, TenantRepository } from './store/ports.js';
 
 let dummyVerifier: Promise<PasswordVerifier> | null = null;

@@ -14,7 +14,7 @@ import {
 import { adminOf, SESSION_COOKIE, SESSION_TTL_MS } from './auth.plugin.js';
 import type { TenantAppContext } from './context.js';
 import { route, type RouteSpec } from './route.js';
-import { lockedError, SignInGuard } from './sign-in-guard.js';
+import { lockedError, SignInGuard } from '../sign-in-guard.js';
 
 export const REGISTRATION_TOKEN_TTL_MS = 24 * 3_600_000;
 

@@ -7,7 +7,7 @@ import { userSignInRequest, type UserSignInResponse } from '../api/contract.js';
 import { authenticateUser } from '../sign-in.js';
 import type { TenantAppContext } from './context.js';
 import { route, type RouteSpec } from './route.js';
-import { lockedError } from './sign-in-guard.js';
+import { lockedError } from '../sign-in-guard.js';
 
 export function signInRoutes(ctx: TenantAppContext): RouteSpec[] {
   const { repo, clock } = ctx;

@@ -3,9 +3,9 @@
  * admin sign-in alike. Counters are read and written per attempt; two concurrent failures may
  * count once, which only delays a lock by one attempt.
  */
-import { AppError } from '../../shared/errors.js';
-import { lockoutKeys, recordFailure, retryAfterSeconds, type LockoutKey, type LockoutPolicy } from '../domain/lockout.js';
-import type { TenantRepository } from '../store/ports.js';
+import { AppError } from '../shared/errors.js';
+import { lockoutKeys, recordFailure, retryAfterSeconds, type LockoutKey, type LockoutPolicy } from './domain/lockout.js';
+import type { TenantRepository } from './store/ports.js';
 
 export class SignInGuard {
   readonly keys: LockoutKey[];
