@@ -44,6 +44,7 @@ export const ERRORS = {
   AGENT_CREDENTIAL_INVALID: def(401, 'The agent credential is unknown or revoked.', 'Create a new registration token in the admin center and register the agent again (dirbridge agent --token ...).'),
   REGISTRATION_TOKEN_INVALID: def(401, 'The registration token is unknown, expired or already used.', 'Create a new registration token in the admin center (Agents) or with the CLI and use it once.'),
   TENANT_UNREACHABLE: def(503, 'The agent cannot reach the tenant service.', 'Check the tenant URL and that the tenant service is running and reachable from the agent host.'),
+  AGENT_NOT_ACTIVE: def(409, 'Another agent holds the active lease for this tenant; this agent is standby and may not export.', 'Nothing to do if that is intended: the standby takes over when the active agent stops. Otherwise stop the other agent.'),
   BATCH_INVALID: def(400, 'A sync batch is malformed.', 'Upgrade the agent to a version that matches the tenant service.'),
   PASSWORD_SYNC_DISABLED: def(409, 'Password sync is switched off for this tenant; password hashes are not accepted.', 'Switch password sync on in DirSync management (global admin); the agent stops sending hashes once it sees the setting.'),
   NO_BLOCKED_DELETES: def(409, 'No sync cycle is waiting for permission to delete.', 'Nothing to allow: the last directory sync cycle was not stopped by the delete threshold.'),

@@ -74,6 +74,8 @@ describe('two tenant processes over one PostgreSQL, two agents for one tenant', 
     expect(first.active).toBe(true);
     const standby: AgentSettings = await b.heartbeat({ host: 'host-b', version: 'test' });
     expect(standby.active).toBe(false);
+    // A standby may not export: two agents writing at once could undo each other.
+    await expect(b.pushObjects('batch-standby-1', [])).rejects.toMatchObject({ code: 'AGENT_NOT_ACTIVE' });
 
     const admin = await AdminApi.signIn(services[1]!.url, 'admin', ADMIN_PASSWORD);
     const roles = async () => Object.fromEntries((await admin.get<AgentView[]>('/api/v1/agents')).filter((g) => g.host.startsWith('host-')).map((g) => [g.host, g.active]));

@@ -34,6 +34,12 @@ export async function agentSettings(repo: TenantRepository, agent: AgentRecord, 
 
 export function agentRoutes(ctx: TenantAppContext): RouteSpec[] {
   const { repo, clock } = ctx;
+  // Only the agent holding the lease exports: two agents writing at once could undo each other.
+  const activeAgentOf = async (req: Parameters<typeof agentOf>[0]): Promise<AgentRecord> => {
+    const agent = agentOf(req);
+    if (!(await repo.acquireLease(agent.id, clock.now(), ctx.leaseTtlSeconds))) throw new AppError('AGENT_NOT_ACTIVE');
+    return agent;
+  };
   return [
     route({
       method: 'POST', url: '/api/v1/agent/register', tag: 'agent', auth: 'none', body: agentRegisterRequest, status: 201,
@@ -78,7 +84,7 @@ export function agentRoutes(ctx: TenantAppContext): RouteSpec[] {
       method: 'POST', url: '/api/v1/agent/batches/objects', tag: 'agent', auth: 'agent', body: objectBatchRequest, bodyLimit: BATCH_BODY_LIMIT,
       summary: 'Apply a batch of object changes all-or-nothing; a batch id seen before changes nothing (duplicate: true).',
       handler: async ({ body, req }): Promise<BatchResult> => {
-        const agent = agentOf(req);
+        const agent = await activeAgentOf(req);
         const result = await repo.applyObjectBatch(body.batchId, agent.id, body.changes, clock.now());
         req.log.info({ batchId: body.batchId, changes: body.changes.length, applied: result.applied, errors: result.errors.length, duplicate: result.duplicate }, 'object batch');
         return { batchId: body.batchId, duplicate: result.duplicate, applied: result.applied, errors: result.errors };
@@ -88,7 +94,7 @@ export function agentRoutes(ctx: TenantAppContext): RouteSpec[] {
       method: 'POST', url: '/api/v1/agent/batches/passwords', tag: 'agent', auth: 'agent', body: passwordBatchRequest, bodyLimit: BATCH_BODY_LIMIT,
       summary: 'Apply a batch of password verifiers (set), removals (clear) and per-user errors; only clear is accepted while password sync is off.',
       handler: async ({ body, req }): Promise<BatchResult> => {
-        const agent = agentOf(req);
+        const agent = await activeAgentOf(req);
         const settings = await repo.getSettings();
         if (!settings.passwordSyncEnabled) {
           const refused = body.items.filter((item) => item.op !== 'clear').length;
