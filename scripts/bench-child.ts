@@ -166,11 +166,18 @@ function agentRole(): void {
       return { active: settings?.active ?? false, passwordSyncEnabled: settings?.passwordSyncEnabled ?? false };
     },
     async sync(args: { mode: 'full' | 'delta' }) {
+      // Sampled during the cycle, to tell the JavaScript heap (what the engine keeps) from the rest of the RSS.
+      let peakHeapMb = 0;
+      const sample = (): void => {
+        peakHeapMb = Math.max(peakHeapMb, process.memoryUsage().heapUsed / 2 ** 20);
+      };
+      const sampler = setInterval(sample, 100);
       const started = performance.now();
-      const result = await need().agent.syncDirectory(args.mode);
+      const result = await need().agent.syncDirectory(args.mode).finally(() => clearInterval(sampler));
       const seconds = (performance.now() - started) / 1000;
+      sample();
       if (!result) throw new Error('the directory cycle did not run (agent not active or directory sync off)');
-      return { seconds, mode: result.mode, outcome: result.outcome, counts: result.counts, errors: result.errors.length, failure: result.failure?.code ?? null, maxRssMb: maxRssMb() };
+      return { seconds, mode: result.mode, outcome: result.outcome, counts: result.counts, errors: result.errors.length, failure: result.failure?.code ?? null, maxRssMb: maxRssMb(), peakHeapMb };
     },
     async passwords(args: { mode: 'full' | 'delta' | 'persist' }) {
       const started = performance.now();

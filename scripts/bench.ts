@@ -181,6 +181,12 @@ function countEntries(url: string, suffix: string, bindDn: string, pwFile: strin
 // ---------------------------------------------------------------------------------------------
 // child processes (tenant, agent)
 
+// One exit hook for every child: a benchmark that dies must not leave processes behind.
+const liveChildren = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const proc of liveChildren) proc.kill('SIGKILL');
+});
+
 class Child {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
@@ -202,7 +208,8 @@ class Child {
 
   static async start(role: 'tenant' | 'agent'): Promise<Child> {
     const proc = fork(new URL('./bench-child.ts', import.meta.url).pathname, [role], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    process.once('exit', () => proc.kill('SIGKILL'));
+    liveChildren.add(proc);
+    proc.once('exit', () => liveChildren.delete(proc));
     await new Promise<void>((resolve, reject) => {
       proc.once('message', () => resolve());
       proc.once('exit', (code) => reject(new Error(`${role} process exited (${code}) before it was ready`)));
@@ -306,7 +313,7 @@ async function startPair(kind: 'sqlite' | 'postgres', slapd: Slapd, workDir: str
   };
 }
 
-interface CycleResult { seconds: number; outcome: string; counts: Record<string, number>; errors: number; failure: string | null; maxRssMb: number }
+interface CycleResult { seconds: number; outcome: string; counts: Record<string, number>; errors: number; failure: string | null; maxRssMb: number; peakHeapMb: number }
 
 // ---------------------------------------------------------------------------------------------
 // the steps
@@ -561,7 +568,7 @@ async function main(): Promise<void> {
         detail: `${objects} objects, ${groups * GROUP_SIZE} memberships; counting them in the tenant after took ${checkSeconds.toFixed(2)} s`,
       });
       add({ id: `full_sync_rate_${kind}`, label: `3. full sync rate, ${kind}`, value: objects / seconds, unit: 'objects/s' });
-      add({ id: `agent_rss_${kind}`, label: `3. agent peak RSS, ${kind}`, value: cycle.maxRssMb, unit: 'MB', target: { max: 300 }, detail: `${agentBaseline.toFixed(0)} MB after start, before the sync` });
+      add({ id: `agent_rss_${kind}`, label: `3. agent peak RSS, ${kind}`, value: cycle.maxRssMb, unit: 'MB', target: { max: 300 }, detail: `${agentBaseline.toFixed(0)} MB after start, before the sync; JS heap peak during the sync ${cycle.peakHeapMb.toFixed(0)} MB` });
       add({ id: `tenant_rss_${kind}`, label: `3. tenant peak RSS, ${kind}`, value: tenantRss, unit: 'MB', target: { max: 500 }, detail: `${tenantBaseline.toFixed(0)} MB after start, before the sync` });
       say(`full sync on ${kind}: ${seconds.toFixed(2)} s (${Math.round(objects / seconds)} objects/s), agent ${cycle.maxRssMb.toFixed(0)} MB, tenant ${tenantRss.toFixed(0)} MB`);
     }

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from '../../shared/clock.js';
 import { AppError } from '../../shared/errors.js';
 import { REDACTED_PATHS, type Logger } from '../../shared/logger.js';
@@ -75,7 +75,7 @@ export async function buildTenantApp(options: TenantAppOptions): Promise<Fastify
     trustProxy: options.trustProxy ?? false,
     // Agents heartbeat every few seconds: one line per request would drown what matters. Requests
     // are logged at debug level instead (DIRBRIDGE_LOG_LEVEL=debug), errors always.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance;
   app.addHook('onResponse', async (req, reply) => {
     req.log.debug({ method: req.method, url: req.routeOptions.url ?? req.url.split('?')[0], statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request completed');
