@@ -8,7 +8,7 @@
  * The tenant and the agent run in separate child processes (scripts/bench-child.ts) so each one's
  * peak RSS is reported.
  */
-import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem, loadavg } from 'node:os';
@@ -38,11 +38,13 @@ interface Options {
   scaleUsers: number | null;
   passwordUsers: number;
   stores: Array<'sqlite' | 'postgres'>;
+  /** Steps left out, for investigating one part: `peer`, `passwords`. */
+  skip: Set<string>;
   keep: boolean;
 }
 
 function usage(): never {
-  process.stderr.write('usage: npm run bench -- [--users N] [--json FILE] [--scale-users [M]] [--password-users K] [--stores sqlite,postgres]\n');
+  process.stderr.write('usage: npm run bench -- [--users N] [--json FILE] [--scale-users [M]] [--password-users K] [--stores sqlite,postgres] [--skip peer,passwords] [--keep]\n');
   process.exit(2);
 }
 
@@ -53,6 +55,7 @@ function parseOptions(argv: string[]): Options {
   let passwordUsers: number | null = null;
   let stores: Array<'sqlite' | 'postgres'> = ['sqlite', 'postgres'];
   let keep = false;
+  const skip = new Set<string>();
   const count = (value: string | undefined, name: string): number => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < 1) {
@@ -73,6 +76,11 @@ function parseOptions(argv: string[]): Options {
     } else if (arg === '--stores') {
       stores = (argv[++i] ?? '').split(',').filter(Boolean) as Array<'sqlite' | 'postgres'>;
       if (stores.length === 0 || stores.some((s) => s !== 'sqlite' && s !== 'postgres')) usage();
+    } else if (arg === '--skip') {
+      for (const part of (argv[++i] ?? '').split(',').filter(Boolean)) {
+        if (part !== 'peer' && part !== 'passwords') usage();
+        skip.add(part);
+      }
     } else if (arg === '--keep') keep = true;
     else if (arg === '--help' || arg === '-h') usage();
     else usage();
@@ -88,6 +96,7 @@ function parseOptions(argv: string[]): Options {
     // 10,000 (the target's sample) from 10,000 users up; smaller runs derive fewer so CI stays quick.
     passwordUsers: Math.min(users, passwordUsers ?? (users >= 10_000 ? 10_000 : 250)),
     stores,
+    skip,
     keep,
   };
 }
@@ -107,6 +116,12 @@ function add(input: FigureInput): Figure {
 
 function say(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+/** e.g. "OpenLDAP: slapd 2.5.13+dfsg-5 (Feb  8 2023 ...)": slapd -VV prints it on stderr. */
+function slapdVersion(): string {
+  const out = spawnSync('/usr/sbin/slapd', ['-VV'], { encoding: 'utf8' });
+  return `${out.stdout ?? ''}${out.stderr ?? ''}`.split('\n').map((l) => l.trim()).find((l) => l.includes('slapd')) ?? 'slapd (version unknown)';
 }
 
 /** Runs an optional step; its failure is recorded as a problem and the benchmark goes on. */
@@ -451,6 +466,105 @@ async function signIn(url: string, username: string, password: string): Promise<
   return (await userSignIn(url, username, password)).status;
 }
 
+/** 5.-7. Passwords, on the first store, scoped to the password sample. */
+async function passwordFigures(slapd: Slapd, workDir: string, options: Options, pairs: Pair[], n: number, cores: number): Promise<void> {
+  const k = options.passwordUsers;
+  const kind = options.stores[0]!;
+  const pair = await startPair(kind, slapd, workDir, { passwordSync: true, ...(k < n ? { filter: PASSWORD_SAMPLE_FILTER } : {}) });
+  pairs.push(pair);
+  const objects = await pair.agent.call<CycleResult>('sync', { mode: 'full' });
+  expectEqual('password sample: directory sync outcome', objects.outcome, 'success');
+  // The raw rate is measured right before and right after what it is compared with, and averaged:
+  // on a shared machine the rate drifts within minutes.
+  const rawCount = Math.min(200, Math.max(60, Math.round(k / 20)));
+  const kdf = () => pair.agent.call<{ seconds: number; perSecond: number; workers: number }>('kdf', { count: rawCount });
+  const rawBefore = await kdf();
+  const initial = await pair.agent.call<CycleResult>('passwords', { mode: 'full' });
+  const rawAfter = await kdf();
+  const raw = { perSecond: (rawBefore.perSecond + rawAfter.perSecond) / 2, workers: rawBefore.workers };
+  add({
+    id: 'kdf_raw', label: `5. raw KDF rate (scrypt 2^14,8,1; ${raw.workers} workers)`, value: raw.perSecond, unit: 'derivations/s',
+    detail: `mean of ${rawBefore.perSecond.toFixed(1)} before and ${rawAfter.perSecond.toFixed(1)} after the initial derivation, ${rawCount} derivations each`,
+  });
+  say(`raw KDF rate ${raw.perSecond.toFixed(1)}/s`);
+  expectEqual('initial password sync: derived', initial.counts['derived'], k);
+  add({
+    id: 'password_initial', label: `5. initial verifier derivation (${k.toLocaleString('en-US')} users)`, value: (initial.counts['derived'] ?? 0) / initial.seconds, unit: 'verifiers/s',
+    references: [{ name: 'raw KDF', value: raw.perSecond, unit: 'derivations/s', target: { min: 0.8 } }],
+    detail: `${initial.counts['derived']} in ${initial.seconds.toFixed(2)} s`,
+  });
+  say(`initial derivation ${((initial.counts['derived'] ?? 0) / initial.seconds).toFixed(1)}/s`);
+
+  const changeCount = Math.min(1000, Math.floor(n / 10), k);
+  const changed = Array.from({ length: changeCount }, (_, i) => i);
+  const file = join(workDir, 'passwords.ldif');
+  writeFileSync(file, passwordChangeLdif(changed, slapd.suffix, 2));
+  ldapTool('ldapmodify', slapd, ['-f', file]);
+  rmSync(file);
+  const delta = await pair.agent.call<CycleResult>('passwords', { mode: 'delta' });
+  expectEqual('password changes: derived', delta.counts['derived'], changeCount);
+  add({
+    id: 'password_changes', label: `5. ${changeCount.toLocaleString('en-US')} password changes`, value: delta.seconds, unit: 's',
+    references: [{ name: 'raw KDF time', value: changeCount / raw.perSecond, unit: 's' }],
+    detail: `${((delta.counts['derived'] ?? 0) / delta.seconds).toFixed(1)} verifiers/s`,
+  });
+  say(`${changeCount} password changes in ${delta.seconds.toFixed(2)} s`);
+
+  // 6. Latency of a single change, with the agent's loops running (syncrepl push). The tenant is
+  // polled for a new verifier (polling sign-in would trip the lockout), then the sign-in must succeed.
+  await pair.agent.call('start');
+  await sleep(2_000);
+  const latencies: number[] = [];
+  const samples = Math.min(20, k - changeCount);
+  for (let s = 0; s < samples; s++) {
+    const i = changeCount + s;
+    const username = mailOf(i, slapd.suffix);
+    const before = (await pair.tenant.call<{ stamp: string | null }>('verifierStamp', { username })).stamp;
+    const started = performance.now();
+    ldapTool('ldapmodify', slapd, [], passwordChangeLdif([i], slapd.suffix, 3));
+    const deadline = started + 15_000;
+    let ok = false;
+    while (!ok && performance.now() < deadline) {
+      const now = (await pair.tenant.call<{ stamp: string | null }>('verifierStamp', { username })).stamp;
+      if (now !== null && now !== before) ok = (await signIn(pair.url, username, benchPassword(i, 3))) === 200;
+      if (!ok) await sleep(10);
+    }
+    if (!ok) problems.push(`password latency: ${uidOf(i)} could not sign in with the new password within 15 s`);
+    else latencies.push(performance.now() - started);
+  }
+  const latency = summarize(latencies);
+  add({ id: 'password_latency_p50', label: '6. password change to sign-in, p50', value: latency.p50, unit: 'ms', detail: `${latency.samples} samples` });
+  add({ id: 'password_latency_p95', label: '6. password change to sign-in, p95', value: latency.p95, unit: 'ms', target: { max: 1000 }, detail: `max ${latency.max.toFixed(0)} ms` });
+  say(`password latency p50 ${latency.p50.toFixed(0)} ms, p95 ${latency.p95.toFixed(0)} ms`);
+
+  // 7. Sign-in throughput: concurrent successful sign-ins, each one KDF on the tenant. The raw
+  // rate is measured again right before, so a busy machine skews both sides alike.
+  await pair.agent.call('stopLoops');
+  const rawSignInBefore = await kdf();
+  const signIns = rawCount;
+  const concurrency = 4 * cores;
+  let next = 0;
+  let failed = 0;
+  const signInStarted = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    for (let j = next++; j < signIns; j = next++) {
+      const i = j % changeCount;
+      if ((await signIn(pair.url, mailOf(i, slapd.suffix), benchPassword(i, 2))) !== 200) failed++;
+    }
+  }));
+  const signInSeconds = (performance.now() - signInStarted) / 1000;
+  const rawSignInAfter = await kdf();
+  const rawAgain = { perSecond: (rawSignInBefore.perSecond + rawSignInAfter.perSecond) / 2 };
+  expectEqual('sign-in throughput: failed sign-ins', failed, 0);
+  add({
+    id: 'sign_in_rate', label: `7. sign-in (${concurrency} concurrent)`, value: signIns / signInSeconds, unit: 'sign-ins/s',
+    references: [{ name: 'raw KDF', value: rawAgain.perSecond, unit: 'derivations/s', target: { min: 0.8 } }],
+    detail: `${signIns} in ${signInSeconds.toFixed(2)} s; raw KDF ${rawSignInBefore.perSecond.toFixed(1)} before, ${rawSignInAfter.perSecond.toFixed(1)} after`,
+  });
+  say(`sign-in ${(signIns / signInSeconds).toFixed(1)}/s`);
+  for (const p of pairs.splice(0)) await p.close();
+}
+
 /** 8. A tenant holding `m` users (inserted through the store's batch API), and its admin reads. */
 async function atScale(scaleKind: 'sqlite' | 'postgres', m: number, workDir: string): Promise<void> {
   const t = await startTenant(scaleKind, workDir, {});
@@ -509,7 +623,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(), node: process.version, cores, cpu: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30),
     loadAverageAtStart: loadavg().map((l) => Number(l.toFixed(2))), users: n, groups, memberships: groups * GROUP_SIZE,
     passwordUsers: options.passwordUsers, scaleUsers: options.scaleUsers, stores: options.stores,
-    slapd: execFileSync('/usr/sbin/slapd', ['-VV'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).split('\n')[0]?.trim() || 'slapd',
+    slapd: slapdVersion(),
   });
   say(`${n.toLocaleString('en-US')} users, ${groups.toLocaleString('en-US')} groups of ${GROUP_SIZE}; ${cores} cores; work folder ${workDir}`);
 
@@ -535,12 +649,15 @@ async function main(): Promise<void> {
     say(`read floor ${floor.toFixed(2)} s`);
 
     // 2. Peer
-    const peerDurable = await peer(slapd, workDir, entriesInDirectory, true);
-    add({ id: 'peer_durable', label: '2. syncrepl peer, durable', value: peerDurable, unit: 's', references: [{ name: 'read floor', value: floor, unit: 's' }] });
-    say(`syncrepl peer (durable) ${peerDurable.toFixed(2)} s`);
-    const peerNosync = await peer(slapd, workDir, entriesInDirectory, false);
-    add({ id: 'peer_nosync', label: '2. syncrepl peer, dbnosync', value: peerNosync, unit: 's', references: [{ name: 'read floor', value: floor, unit: 's' }] });
-    say(`syncrepl peer (dbnosync) ${peerNosync.toFixed(2)} s`);
+    let peerDurable: number | null = null;
+    if (!options.skip.has('peer')) {
+      peerDurable = await peer(slapd, workDir, entriesInDirectory, true);
+      add({ id: 'peer_durable', label: '2. syncrepl peer, durable', value: peerDurable, unit: 's', references: [{ name: 'read floor', value: floor, unit: 's' }] });
+      say(`syncrepl peer (durable) ${peerDurable.toFixed(2)} s`);
+      const peerNosync = await peer(slapd, workDir, entriesInDirectory, false);
+      add({ id: 'peer_nosync', label: '2. syncrepl peer, dbnosync', value: peerNosync, unit: 's', references: [{ name: 'read floor', value: floor, unit: 's' }] });
+      say(`syncrepl peer (dbnosync) ${peerNosync.toFixed(2)} s`);
+    }
 
     // 3. Full sync, per store
     const expectedObjects = { users: n, groups, memberships: groups * GROUP_SIZE };
@@ -563,7 +680,7 @@ async function main(): Promise<void> {
         id: `full_sync_${kind}`, label: `3. full sync, ${kind}`, value: seconds, unit: 's',
         references: [
           { name: 'read floor', value: floor, unit: 's', target: { max: 10 } },
-          { name: 'durable peer', value: peerDurable, unit: 's', target: { max: 0.2 } },
+          ...(peerDurable === null ? [] : [{ name: 'durable peer', value: peerDurable, unit: 's', target: { max: 0.2 } }]),
         ],
         detail: `${objects} objects, ${groups * GROUP_SIZE} memberships; counting them in the tenant after took ${checkSeconds.toFixed(2)} s`,
       });
@@ -623,102 +740,7 @@ async function main(): Promise<void> {
       }
     });
 
-    // 5.-7. Passwords, on the first store, scoped to the password sample.
-    const k = options.passwordUsers;
-    const kind = options.stores[0]!;
-    const pair = await startPair(kind, slapd, workDir, { passwordSync: true, ...(k < n ? { filter: PASSWORD_SAMPLE_FILTER } : {}) });
-    pairs.push(pair);
-    const objects = await pair.agent.call<CycleResult>('sync', { mode: 'full' });
-    expectEqual('password sample: directory sync outcome', objects.outcome, 'success');
-    // The raw rate is measured right before and right after what it is compared with, and averaged:
-    // on a shared machine the rate drifts within minutes.
-    const rawCount = Math.min(200, Math.max(60, Math.round(k / 20)));
-    const kdf = () => pair.agent.call<{ seconds: number; perSecond: number; workers: number }>('kdf', { count: rawCount });
-    const rawBefore = await kdf();
-    const initial = await pair.agent.call<CycleResult>('passwords', { mode: 'full' });
-    const rawAfter = await kdf();
-    const raw = { perSecond: (rawBefore.perSecond + rawAfter.perSecond) / 2, workers: rawBefore.workers };
-    add({
-      id: 'kdf_raw', label: `5. raw KDF rate (scrypt 2^14,8,1; ${raw.workers} workers)`, value: raw.perSecond, unit: 'derivations/s',
-      detail: `mean of ${rawBefore.perSecond.toFixed(1)} before and ${rawAfter.perSecond.toFixed(1)} after the initial derivation, ${rawCount} derivations each`,
-    });
-    say(`raw KDF rate ${raw.perSecond.toFixed(1)}/s`);
-    expectEqual('initial password sync: derived', initial.counts['derived'], k);
-    add({
-      id: 'password_initial', label: `5. initial verifier derivation (${k.toLocaleString('en-US')} users)`, value: (initial.counts['derived'] ?? 0) / initial.seconds, unit: 'verifiers/s',
-      references: [{ name: 'raw KDF', value: raw.perSecond, unit: 'derivations/s', target: { min: 0.8 } }],
-      detail: `${initial.counts['derived']} in ${initial.seconds.toFixed(2)} s`,
-    });
-    say(`initial derivation ${((initial.counts['derived'] ?? 0) / initial.seconds).toFixed(1)}/s`);
-
-    const changeCount = Math.min(1000, Math.floor(n / 10), k);
-    const changed = Array.from({ length: changeCount }, (_, i) => i);
-    const file = join(workDir, 'passwords.ldif');
-    writeFileSync(file, passwordChangeLdif(changed, slapd.suffix, 2));
-    ldapTool('ldapmodify', slapd, ['-f', file]);
-    rmSync(file);
-    const delta = await pair.agent.call<CycleResult>('passwords', { mode: 'delta' });
-    expectEqual('password changes: derived', delta.counts['derived'], changeCount);
-    add({
-      id: 'password_changes', label: `5. ${changeCount.toLocaleString('en-US')} password changes`, value: delta.seconds, unit: 's',
-      references: [{ name: 'raw KDF time', value: changeCount / raw.perSecond, unit: 's' }],
-      detail: `${((delta.counts['derived'] ?? 0) / delta.seconds).toFixed(1)} verifiers/s`,
-    });
-    say(`${changeCount} password changes in ${delta.seconds.toFixed(2)} s`);
-
-    // 6. Latency of a single change, with the agent's loops running (syncrepl push). The tenant is
-    // polled for a new verifier (polling sign-in would trip the lockout), then the sign-in must succeed.
-    await pair.agent.call('start');
-    await sleep(2_000);
-    const latencies: number[] = [];
-    const samples = Math.min(20, k - changeCount);
-    for (let s = 0; s < samples; s++) {
-      const i = changeCount + s;
-      const username = mailOf(i, slapd.suffix);
-      const before = (await pair.tenant.call<{ stamp: string | null }>('verifierStamp', { username })).stamp;
-      const started = performance.now();
-      ldapTool('ldapmodify', slapd, [], passwordChangeLdif([i], slapd.suffix, 3));
-      const deadline = started + 15_000;
-      let ok = false;
-      while (!ok && performance.now() < deadline) {
-        const now = (await pair.tenant.call<{ stamp: string | null }>('verifierStamp', { username })).stamp;
-        if (now !== null && now !== before) ok = (await signIn(pair.url, username, benchPassword(i, 3))) === 200;
-        if (!ok) await sleep(10);
-      }
-      if (!ok) problems.push(`password latency: ${uidOf(i)} could not sign in with the new password within 15 s`);
-      else latencies.push(performance.now() - started);
-    }
-    const latency = summarize(latencies);
-    add({ id: 'password_latency_p50', label: '6. password change to sign-in, p50', value: latency.p50, unit: 'ms', detail: `${latency.samples} samples` });
-    add({ id: 'password_latency_p95', label: '6. password change to sign-in, p95', value: latency.p95, unit: 'ms', target: { max: 1000 }, detail: `max ${latency.max.toFixed(0)} ms` });
-    say(`password latency p50 ${latency.p50.toFixed(0)} ms, p95 ${latency.p95.toFixed(0)} ms`);
-
-    // 7. Sign-in throughput: concurrent successful sign-ins, each one KDF on the tenant. The raw
-    // rate is measured again right before, so a busy machine skews both sides alike.
-    await pair.agent.call('stopLoops');
-    const rawSignInBefore = await kdf();
-    const signIns = rawCount;
-    const concurrency = 4 * cores;
-    let next = 0;
-    let failed = 0;
-    const signInStarted = performance.now();
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      for (let j = next++; j < signIns; j = next++) {
-        const i = j % changeCount;
-        if ((await signIn(pair.url, mailOf(i, slapd.suffix), benchPassword(i, 2))) !== 200) failed++;
-      }
-    }));
-    const signInSeconds = (performance.now() - signInStarted) / 1000;
-    const rawSignInAfter = await kdf();
-    const rawAgain = { perSecond: (rawSignInBefore.perSecond + rawSignInAfter.perSecond) / 2 };
-    expectEqual('sign-in throughput: failed sign-ins', failed, 0);
-    add({
-      id: 'sign_in_rate', label: `7. sign-in (${concurrency} concurrent)`, value: signIns / signInSeconds, unit: 'sign-ins/s',
-      references: [{ name: 'raw KDF', value: rawAgain.perSecond, unit: 'derivations/s', target: { min: 0.8 } }],
-      detail: `${signIns} in ${signInSeconds.toFixed(2)} s; raw KDF ${rawSignInBefore.perSecond.toFixed(1)} before, ${rawSignInAfter.perSecond.toFixed(1)} after`,
-    });
-    say(`sign-in ${(signIns / signInSeconds).toFixed(1)}/s`);
-    for (const p of pairs.splice(0)) await p.close();
+    if (!options.skip.has('passwords')) await passwordFigures(slapd, workDir, options, pairs, n, cores);
 
     // 8. The tenant at scale.
     if (options.scaleUsers !== null) {

@@ -30,7 +30,7 @@ export async function runSyncCommand(agent: Agent, options: { mode: 'full' | 'de
     if (options.json) {
       process.stdout.write(`${JSON.stringify({
         add: plan.adds.map((u) => u.record.dn), update: plan.updates.map((u) => u.record.dn), delete: plan.deletes.map((d) => d.dn),
-        unchanged: plan.unchanged, errors: result.errors, pendingDeletes: result.pendingDeletes,
+        unchanged: plan.unchanged, errors: [...result.errors, ...result.rejected], pendingDeletes: result.pendingDeletes,
       }, null, 2)}\n`);
       return;
     }
@@ -38,7 +38,7 @@ export async function runSyncCommand(agent: Agent, options: { mode: 'full' | 'de
     for (const u of plan.adds) lines.push(`  + add     ${u.record.kind.padEnd(5)} ${u.record.dn}`);
     for (const u of plan.updates) lines.push(`  ~ update  ${u.record.kind.padEnd(5)} ${u.record.dn}`);
     for (const d of plan.deletes) lines.push(`  - delete  ${d.kind.padEnd(5)} ${d.dn}`);
-    for (const e of result.errors) lines.push(`  ! error   ${e.code} ${e.dn}: ${e.message}`);
+    for (const e of [...result.errors, ...result.rejected]) lines.push(`  ! error   ${e.code} ${e.dn}: ${e.message}`);
     lines.push(`${plan.adds.length} to add, ${plan.updates.length} to update, ${plan.deletes.length} to delete, ${plan.unchanged} unchanged, ${result.errors.length} in error.`);
     if (result.failure) lines.push(`${result.failure.code}: ${result.failure.message}`);
     process.stdout.write(`${lines.join('\n')}\n`);
@@ -50,8 +50,9 @@ export async function runSyncCommand(agent: Agent, options: { mode: 'full' | 'de
     process.stdout.write(`${JSON.stringify({ directory: summary(result), passwords: passwords ? summary(passwords) : null }, null, 2)}\n`);
   } else {
     process.stdout.write(`Directory ${result.mode} cycle: ${result.outcome}. ${Object.entries(result.counts).map(([k, v]) => `${k} ${v}`).join(', ')}.\n`);
-    for (const e of result.errors.slice(0, 20)) process.stdout.write(`  ${e.code} ${e.dn}: ${e.message}\n`);
-    if (result.errors.length > 20) process.stdout.write(`  ... and ${result.errors.length - 20} more (see Sync errors in the admin center)\n`);
+    const problems = [...result.errors, ...result.rejected];
+    for (const e of problems.slice(0, 20)) process.stdout.write(`  ${e.code} ${e.dn}: ${e.message}\n`);
+    if (problems.length > 20) process.stdout.write(`  ... and ${problems.length - 20} more (see Sync errors in the admin center)\n`);
     if (passwords) process.stdout.write(`Password cycle: ${passwords.outcome}. ${Object.entries(passwords.counts).map(([k, v]) => `${k} ${v}`).join(', ')}.\n`);
     else process.stdout.write('Password sync is switched off: no password hashes were sent.\n');
   }

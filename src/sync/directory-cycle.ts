@@ -40,7 +40,10 @@ export interface DirectoryCycleResult {
   startedAt: Date;
   finishedAt: Date;
   counts: { read: number; added: number; updated: number; deleted: number; unchanged: number; errors: number; ignored: number };
+  /** Problems the agent found (mapping, LDIF syntax): reported to the tenant with the run. */
   errors: ObjectSyncError[];
+  /** Objects the tenant refused (duplicate UPN or mail): the tenant recorded them itself; retried next cycle. */
+  rejected: ObjectSyncError[];
   /** Set when the delete guard held deletes back. */
   pendingDeletes: number;
   failure: AppError | null;
@@ -56,8 +59,9 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
   const batchSize = options.batchSize ?? 1000;
   const counts = { read: 0, added: 0, updated: 0, deleted: 0, unchanged: 0, errors: 0, ignored: 0 };
   const errors: ObjectSyncError[] = [];
+  const rejected: ObjectSyncError[] = [];
   const dryPlan = options.dryRun ? emptyPlan() : null;
-  const progress = (phase: CycleProgress['phase']) => options.onProgress?.({ phase, read: counts.read, exported: counts.added + counts.updated + counts.deleted, errors: errors.length });
+  const progress = (phase: CycleProgress['phase']) => options.onProgress?.({ phase, read: counts.read, exported: counts.added + counts.updated + counts.deleted, errors: errors.length + rejected.length });
 
   // Directory objects seen in this cycle, for member resolution and delete detection.
   const anchorByDn = new Map<string, string>();
@@ -88,15 +92,15 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
   const exportBatch = async (upserts: PlannedUpsert[], deletes: Array<Extract<ObjectChange, { op: 'delete' }>>) => {
     const changes: ObjectChange[] = [...upserts.map((u) => u.change), ...deletes];
     const outcome = await sink.pushObjects(randomUUID(), changes);
-    const rejected = new Map(outcome.errors.map((e) => [e.anchor, e]));
+    const refused = new Set(outcome.errors.map((e) => e.anchor));
     for (const e of outcome.errors) {
       const change = changes.find((c) => (c.op === 'upsert' ? c.object.anchor : c.anchor) === e.anchor);
       const kind = change ? (change.op === 'upsert' ? change.object.kind : change.kind) : 'user';
       const dn = change ? (change.op === 'upsert' ? change.object.dn : change.dn) : '';
-      errors.push({ anchor: e.anchor, kind, dn, attribute: e.attribute, code: e.code, message: e.message, hint: e.hint });
+      rejected.push({ anchor: e.anchor, kind, dn, attribute: e.attribute, code: e.code, message: e.message, hint: e.hint });
     }
     // Rejected objects are not recorded as exported, so the next cycle retries them.
-    const accepted = upserts.filter((u) => !rejected.has(u.record.anchor));
+    const accepted = upserts.filter((u) => !refused.has(u.record.anchor));
     state.commit(accepted.map((u) => u.record), deletes.map((d) => d.anchor));
     for (const u of accepted) (u.isNew ? counts.added++ : counts.updated++);
     counts.deleted += deletes.length;
@@ -181,9 +185,9 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
   }
 
   progress('done');
-  counts.errors = errors.length;
-  const outcome = failure ? (failure.code === 'DELETE_THRESHOLD_EXCEEDED' ? 'blocked' : 'failed') : errors.length > 0 ? 'partial' : 'success';
-  return { runId, mode, outcome, startedAt, finishedAt: new Date(), counts, errors, pendingDeletes, failure, plan: dryPlan };
+  counts.errors = errors.length + rejected.length;
+  const outcome = failure ? (failure.code === 'DELETE_THRESHOLD_EXCEEDED' ? 'blocked' : 'failed') : counts.errors > 0 ? 'partial' : 'success';
+  return { runId, mode, outcome, startedAt, finishedAt: new Date(), counts, errors, rejected, pendingDeletes, failure, plan: dryPlan };
 }
 
 function* exportedRecords(state: ExportState) {

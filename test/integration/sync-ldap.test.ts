@@ -156,6 +156,21 @@ describe.each(['sqlite', 'postgres'] as const)('agent against slapd, tenant on %
     await eventually(async () => (await agent.agent.connect())?.active, 15_000, 'the lease');
   });
 
+  it('keeps an object\'s error listed across deltas that do not read it, and drops it once fixed', async () => {
+    await agent.agent.syncDirectory('delta');
+    slapd.add(`dn: cn=nameless,ou=people,${SUFFIX}\nobjectClass: inetOrgPerson\ncn: nameless\nsn: Nameless\n`);
+    await agent.agent.syncDirectory('delta');
+    const listed = async () => (await harness.repo.listSyncErrors({ page: 1, pageSize: 50, search: 'nameless' })).items.map((e) => e.code);
+    expect(await listed()).toEqual(['OBJECT_REQUIRED_ATTRIBUTE_MISSING']);
+    slapd.modify(`dn: uid=ann,ou=people,${SUFFIX}\nchangetype: modify\nreplace: title\ntitle: Engineer\n`);
+    await agent.agent.syncDirectory('delta');
+    expect(await listed()).toEqual(['OBJECT_REQUIRED_ATTRIBUTE_MISSING']);
+    slapd.modify(`dn: cn=nameless,ou=people,${SUFFIX}\nchangetype: modify\nadd: mail\nmail: nameless@example.test\n`);
+    await agent.agent.syncDirectory('delta');
+    expect(await listed()).toEqual([]);
+    expect(await upns()).toContain('nameless@example.test');
+  });
+
   it('delivers a directory change and a password change to the tenant within seconds by syncrepl', async () => {
     await agent.agent.syncDirectory('delta');
     await agent.agent.syncPasswords('delta');

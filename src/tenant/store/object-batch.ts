@@ -321,6 +321,13 @@ async function replaceTenantErrors(
   for (const part of chunk([...outcomes.keys()], listChunk(d))) {
     await trx.deleteFrom('sync_errors').where('tenant_id', '=', t).where('origin', '=', 'tenant').where(inList(d, 'anchor', part)).execute();
   }
+  // An object that applied was read and mapped without fault: the agent's directory errors of it are over too
+  // (a delta run reports only the errors of what it read, so it cannot clear them itself).
+  const applied = [...outcomes].filter(([, o]) => o.error === null).map(([anchor]) => anchor);
+  for (const part of chunk(applied, listChunk(d))) {
+    await trx.deleteFrom('sync_errors').where('tenant_id', '=', t).where('origin', '=', 'agent').where('run_kind', '=', 'directory')
+      .where(inList(d, 'anchor', part)).execute();
+  }
   const rows: SyncErrorsTable[] = failed.map(([anchor, o]) => {
     const e = o.error as ObjectError;
     return {

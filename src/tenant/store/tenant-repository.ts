@@ -8,7 +8,7 @@ import type { SyncRunKind } from '../../sync/model.js';
 import { AppError } from '../../shared/errors.js';
 import type { AgentView, AuditEntry, CyclePreviewResult, GroupView, Page, Role, SyncErrorView, UserView } from '../api/contract.js';
 import { insertRows } from './bulk-write.js';
-import { containsLower, isUniqueViolation, toDate, toNumber } from './dialect.js';
+import { chunk, containsLower, inList, isUniqueViolation, listChunk, toDate, toNumber } from './dialect.js';
 import { listSyncedObjects, type SyncedObjectRef } from './synced-objects.js';
 import { getPreview, requestPreview, savePreview } from './cycle-preview-repository.js';
 import { listGroups, listUsers, countUsers, findUserForSignIn, groupNamesOf, getPasswordState } from './directory-queries.js';
@@ -272,7 +272,18 @@ export class KyselyTenantRepository implements TenantRepository {
       const previous = await trx.selectFrom('sync_errors').select(['anchor', 'code', 'first_seen'])
         .where('tenant_id', '=', t).where('origin', '=', 'agent').where('run_kind', '=', run.kind).execute();
       const firstSeen = new Map(previous.map((e) => [`${e.anchor}\u0000${e.code}`, toNumber(e.first_seen)]));
-      await trx.deleteFrom('sync_errors').where('tenant_id', '=', t).where('origin', '=', 'agent').where('run_kind', '=', run.kind).execute();
+      // A full run saw everything: its errors replace the agent's earlier ones. A delta saw only what
+      // changed, so earlier errors of objects it did not read stay (a successful upsert clears them).
+      const replaceAll = run.mode === 'full' || run.mode === null;
+      const reported = new Set(agentErrors.map((e) => e.anchor));
+      if (replaceAll) {
+        await trx.deleteFrom('sync_errors').where('tenant_id', '=', t).where('origin', '=', 'agent').where('run_kind', '=', run.kind).execute();
+      } else {
+        for (const part of chunk([...reported], listChunk(this.ctx.dialect))) {
+          await trx.deleteFrom('sync_errors').where('tenant_id', '=', t).where('origin', '=', 'agent').where('run_kind', '=', run.kind)
+            .where(inList(this.ctx.dialect, 'anchor', part)).execute();
+        }
+      }
 
       const rows = new Map<string, SyncErrorsTable>();
       for (const e of agentErrors) {
