@@ -56,6 +56,17 @@ describe('runPasswordCycle', () => {
     expect(JSON.stringify(tenant.passwordBatches)).not.toContain('{SSHA}');
   });
 
+  it('reports a standing problem again while the hash stays the same, since each report replaces the last', async () => {
+    directory.put(person('eve', ['Cleartext-eve']));
+    await runDirectoryCycle(directory, exported, tenant, { mode: 'delta', mapping: { flavor: 'openldap' }, deleteThreshold: 500, allowedDeletes: 0 });
+    const first = await runPasswordCycle(directory, exported, state, tenant, deriver, { ...options, mode: 'full' });
+    const again = await runPasswordCycle(directory, exported, state, tenant, deriver, { ...options, mode: 'full' });
+    expect(again.counts.derived).toBe(0);
+    const codes = (r: typeof first) => r.errors.map((e) => [e.anchor, e.code]).sort();
+    expect(codes(again)).toEqual(codes(first));
+    expect(codes(again)).toEqual([['u-cas', 'PASSWORD_SCHEME_UNSUPPORTED'], ['u-eve', 'PASSWORD_CLEARTEXT']]);
+  });
+
   it('derives again only what changed', async () => {
     await runPasswordCycle(directory, exported, state, tenant, deriver, options);
     tenant.passwordBatches.length = 0;

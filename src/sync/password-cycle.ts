@@ -5,7 +5,7 @@
  * becomes a per-user error naming its scheme: never a silent skip.
  */
 import { createHmac, randomUUID } from 'node:crypto';
-import { AppError, isAppError } from '../shared/errors.js';
+import { AppError, ERRORS, isAppError, type ErrorCode } from '../shared/errors.js';
 import { anchorOf, type Flavor } from '../directory/mapping.js';
 import type { DirectoryEntry } from '../directory/entry.js';
 import type { KdfParams, PasswordVerifier } from '../passwords/verifier-model.js';
@@ -74,7 +74,13 @@ export async function runPasswordCycle(
         const values = passwordValues(entry);
         const fingerprint = fingerprintValues(options.fingerprintKey, values, options.kdfParams);
         const before = state.get(anchor);
-        if (before?.fingerprint === fingerprint) { counts.unchanged++; continue; }
+        if (before?.fingerprint === fingerprint) {
+          counts.unchanged++;
+          // Still true of an unchanged hash: say it again, since a run's report replaces the last one's.
+          const standing = standingProblem(before);
+          if (standing) errors.push(objectError(anchor, user.dn, standing));
+          continue;
+        }
         if (values.length === 0) {
           if (before) pending.push(Promise.resolve({ item: { op: 'clear', anchor }, record: null, error: null, warning: null }));
           else counts.skipped++;
@@ -167,6 +173,16 @@ async function deriveItem(
     error: objectError(anchor, dn, problem),
     warning: null,
   };
+}
+
+/** What an unchanged hash still has against it: an unusable scheme, or cleartext storage. */
+function standingProblem(record: PasswordExportRecord): AppError | null {
+  if (record.scheme === 'CLEARTEXT') return new AppError('PASSWORD_CLEARTEXT');
+  const code = record.resultCode;
+  if (code && code !== 'OK' && code in ERRORS) {
+    return new AppError(code as ErrorCode, record.scheme ? { message: `${ERRORS[code as ErrorCode].message} (scheme {${record.scheme}})` } : {});
+  }
+  return null;
 }
 
 function objectError(anchor: string, dn: string, error: AppError): ObjectSyncError {

@@ -25,7 +25,8 @@ export function tracePasswordSync(input: PasswordTraceInput, now: Date): Passwor
   const steps: PasswordTraceStep[] = [];
   const { user, state } = input;
   const objectErrors = input.errors.filter((e) => e.attribute !== 'userPassword');
-  const passwordErrors = input.errors.filter((e) => e.attribute === 'userPassword');
+  // A cleartext password is a warning (it is synchronized), judged below by its scheme.
+  const passwordErrors = input.errors.filter((e) => e.attribute === 'userPassword' && e.code !== 'PASSWORD_CLEARTEXT');
 
   if (!user) {
     const error = input.errors[0];
