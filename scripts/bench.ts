@@ -118,10 +118,11 @@ function say(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
 
-/** e.g. "OpenLDAP: slapd 2.5.13+dfsg-5 (Feb  8 2023 ...)": slapd -VV prints it on stderr. */
+/** e.g. "OpenLDAP: slapd 2.5.13+dfsg-5" (slapd -VV prints it on stderr). */
 function slapdVersion(): string {
   const out = spawnSync('/usr/sbin/slapd', ['-VV'], { encoding: 'utf8' });
-  return `${out.stdout ?? ''}${out.stderr ?? ''}`.split('\n').map((l) => l.trim()).find((l) => l.includes('slapd')) ?? 'slapd (version unknown)';
+  const line = `${out.stdout ?? ''}${out.stderr ?? ''}`.split('\n').find((l) => l.includes('slapd')) ?? '';
+  return /OpenLDAP: slapd [^\s]+/.exec(line)?.[0] ?? 'slapd (version unknown)';
 }
 
 /** Runs an optional step; its failure is recorded as a problem and the benchmark goes on. */

@@ -144,6 +144,16 @@ export class Agent {
         ...(this.options.syncAccount ? { syncAccount: this.options.syncAccount } : {}),
         ...(this.options.tlsVerificationDisabled ? { tlsVerificationDisabled: true } : {}),
       });
+      const seenEpoch = this.options.state.passwordEpoch();
+      if (seenEpoch !== this.settings.passwordEpoch) {
+        this.options.state.setPasswordEpoch(this.settings.passwordEpoch);
+        if (seenEpoch !== null) {
+          // An admin removed every synced verifier: forget what was exported, so all are sent again.
+          this.options.logger.info('the tenant removed all synced password hashes; they will be sent again');
+          this.options.state.passwords.reset();
+          if (this.settings.passwordSyncEnabled) void this.syncPasswords('full');
+        }
+      }
       if (previous && previous.passwordSyncEnabled !== this.settings.passwordSyncEnabled) {
         this.options.logger.info({ passwordSyncEnabled: this.settings.passwordSyncEnabled }, 'password sync setting changed');
         if (this.settings.passwordSyncEnabled) void this.syncPasswords('delta');

@@ -101,6 +101,16 @@ export class LocalState {
     return key;
   }
 
+  /** The tenant's password epoch this agent last saw (null before the first heartbeat). */
+  passwordEpoch(): number | null {
+    const row = this.db.prepare<[], { value: Buffer | string | number }>("SELECT value FROM meta WHERE key = 'password_epoch'").get();
+    return row ? Number(row.value.toString()) : null;
+  }
+
+  setPasswordEpoch(epoch: number): void {
+    this.db.prepare("INSERT INTO meta (key, value) VALUES ('password_epoch', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(String(epoch));
+  }
+
   /** Forgets everything exported (used when the agent registers with a new tenant). */
   resetAll(): void {
     this.db.exec('DELETE FROM exported; DELETE FROM password_exported; DELETE FROM cursors;');

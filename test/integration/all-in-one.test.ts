@@ -125,6 +125,20 @@ describe('all-in-one on the sample directory', () => {
     expect(JSON.stringify(changes)).toContain('passwordSyncEnabled');
   });
 
+  it('removes every synced password hash on a confirmed, audited request, and the agent sends them all again', async () => {
+    const unconfirmed = await admin.request('POST', '/api/v1/dirsync/clear-verifiers', {});
+    expect(unconfirmed.status).toBe(400);
+    const cleared = await admin.request<{ cleared: number }>('POST', '/api/v1/dirsync/clear-verifiers', { confirm: 'REMOVE ALL PASSWORD HASHES' });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body.cleared).toBeGreaterThan(40);
+    // Password sync is on, so the agent sees the new epoch at its next heartbeat and re-sends every verifier.
+    // Watch the user list, not sign-in: failed sign-ins while the hashes are gone would trip the lockout.
+    await eventually(async () => (await admin.get<Page<UserView>>('/api/v1/users?search=emma.jansen')).items[0]?.passwordSynced, 30_000, 'the verifiers to come back');
+    expect((await userSignIn(app.url, 'emma.jansen@example.org', samplePassword('emma.jansen'))).status).toBe(200);
+    const audit = await admin.get<Page<AuditEntry>>('/api/v1/audit-log?pageSize=50');
+    expect(audit.items.map((e) => e.action)).toContain('verifiers.cleared');
+  });
+
   it('never prints a password, hash, verifier or token', async () => {
     const output = app.output();
     const sample = readFileSync(SAMPLE, 'utf8');

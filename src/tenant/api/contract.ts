@@ -79,6 +79,8 @@ export interface AgentSettings {
   active: boolean;
   /** Set while an admin waits for a preview (dry run) of the next cycle; the agent answers with POST /agent/preview. */
   previewRequestedAt: string | null;
+  /** Moves when an admin removed every synced verifier: the agent then sends every verifier again. */
+  passwordEpoch: number;
 }
 
 /** POST /api/v1/agent/batches/objects */
@@ -243,6 +245,8 @@ export const settingsPatchRequest = z.object({
   directorySyncEnabled: z.boolean().optional(),
   staleAfterHours: z.number().int().min(1).max(24 * 365).optional(),
   deleteThreshold: z.number().int().min(0).max(10_000_000).optional(),
+  /** scrypt parameters of new verifiers; agents re-derive every verifier on their next password cycle. */
+  kdfParams: z.object({ log2N: z.number().int().min(12).max(20), r: z.number().int().min(1).max(32), p: z.number().int().min(1).max(16), keyLength: z.number().int().min(16).max(64) }).strict().optional(),
 }).strict();
 
 export interface UserView {

@@ -29,6 +29,7 @@ export async function agentSettings(repo: TenantRepository, agent: AgentRecord, 
     allowedDeletes: settings.allowedDeletes,
     active,
     previewRequestedAt: preview && !preview.completedAt ? preview.requestedAt.toISOString() : null,
+    passwordEpoch: settings.passwordEpoch,
   };
 }
 

@@ -19,6 +19,7 @@ export const DEFAULT_SETTINGS: TenantSettings = {
   deleteThreshold: 500,
   allowedDeletes: 0,
   kdfParams: { ...DEFAULT_KDF_PARAMS },
+  passwordEpoch: 0,
 };
 
 export class KyselyTenantStore implements TenantStore {
@@ -60,6 +61,7 @@ export class KyselyTenantStore implements TenantStore {
         directory_sync_enabled: DEFAULT_SETTINGS.directorySyncEnabled ? 1 : 0,
         password_sync_enabled: DEFAULT_SETTINGS.passwordSyncEnabled ? 1 : 0,
         stale_after_hours: DEFAULT_SETTINGS.staleAfterHours,
+        password_epoch: DEFAULT_SETTINGS.passwordEpoch,
         delete_threshold: DEFAULT_SETTINGS.deleteThreshold,
         allowed_deletes: DEFAULT_SETTINGS.allowedDeletes,
         kdf_params: JSON.stringify(DEFAULT_SETTINGS.kdfParams),

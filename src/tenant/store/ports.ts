@@ -16,6 +16,8 @@ export interface TenantSettings {
   deleteThreshold: number;
   allowedDeletes: number;
   kdfParams: { log2N: number; r: number; p: number; keyLength: number };
+  /** Moves on every removal of all synced verifiers; agents then send every verifier again. */
+  passwordEpoch: number;
 }
 
 export interface AdminRecord {

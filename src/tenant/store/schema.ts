@@ -16,6 +16,7 @@ export interface SettingsTable {
   delete_threshold: number;
   allowed_deletes: number;
   kdf_params: string;
+  password_epoch: number;
   updated_at: Big;
 }
 

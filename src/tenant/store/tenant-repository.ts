@@ -49,6 +49,7 @@ export class KyselyTenantRepository implements TenantRepository {
       deleteThreshold: row.delete_threshold,
       allowedDeletes: row.allowed_deletes,
       kdfParams: JSON.parse(row.kdf_params) as TenantSettings['kdfParams'],
+      passwordEpoch: row.password_epoch,
     };
   }
 
@@ -240,8 +241,13 @@ export class KyselyTenantRepository implements TenantRepository {
   }
 
   async clearAllVerifiers(): Promise<number> {
-    const result = await this.db.deleteFrom('password_verifiers').where('tenant_id', '=', this.tenantId).executeTakeFirst();
-    return Number(result.numDeletedRows);
+    return this.db.transaction().execute(async (trx) => {
+      const result = await trx.deleteFrom('password_verifiers').where('tenant_id', '=', this.tenantId).executeTakeFirst();
+      await trx.deleteFrom('password_state').where('tenant_id', '=', this.tenantId).execute();
+      await trx.updateTable('settings').set((eb) => ({ password_epoch: eb('password_epoch', '+', 1), updated_at: Date.now() }))
+        .where('tenant_id', '=', this.tenantId).execute();
+      return Number(result.numDeletedRows);
+    });
   }
 
   // ---------- runs and errors ----------

@@ -9,6 +9,7 @@ import { searchIndexes } from './0002-search-indexes.js';
 import { anchorOrder } from './0003-anchor-order.js';
 import { oidcSchema } from './0004-oidc.js';
 import { cyclePreviewSchema } from './0005-cycle-preview.js';
+import { passwordEpochSchema } from './0006-password-epoch.js';
 
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
@@ -19,6 +20,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0003-anchor-order': anchorOrder(dialect),
         '0004-oidc': oidcSchema(dialect),
         '0005-cycle-preview': cyclePreviewSchema(),
+        '0006-password-epoch': passwordEpochSchema(),
       };
     },
   };
