@@ -329,6 +329,19 @@ describe.each(['en', 'nl'] as const)('admin center in %s', (lang) => {
     await shot(page, lang, 'dirsync-preview');
   });
 
+  it('removes all synced password hashes only after the exact words are typed', async () => {
+    await page.getByTestId('nav-dirsync').click();
+    await heading(page, words.dirsync);
+    await page.getByTestId('clear-verifiers').click();
+    const confirm = page.getByTestId('clear-verifiers-confirm');
+    await page.getByTestId('clear-verifiers-phrase').fill('remove');
+    expect(await confirm.isDisabled()).toBe(true);
+    await page.getByTestId('clear-verifiers-phrase').fill('REMOVE ALL PASSWORD HASHES');
+    await confirm.click();
+    await page.getByTestId('clear-verifiers-done').waitFor();
+    await shot(page, lang, 'dirsync-cleared');
+  });
+
   it('registers an app for OpenID Connect sign-in, shows its secret once, and deletes it', async () => {
     await page.getByTestId('nav-oidc-clients').click();
     await page.getByTestId('oidc-client-form').waitFor();

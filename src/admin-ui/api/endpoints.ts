@@ -26,6 +26,9 @@ export interface PageQuery {
 
 const API = '/api/v1';
 
+/** The exact words an admin types to remove every synced password hash (the tenant checks them too). */
+export const CLEAR_VERIFIERS_CONFIRMATION = 'REMOVE ALL PASSWORD HASHES';
+
 export const adminApi = {
   me: (signal?: AbortSignal) => apiRequest<AdminSession>('GET', `${API}/auth/me`, undefined, signal),
   signIn: (username: string, password: string) => apiRequest<AdminSession>('POST', `${API}/auth/sign-in`, { username, password }),
@@ -35,6 +38,7 @@ export const adminApi = {
   patchSettings: (patch: { passwordSyncEnabled?: boolean; directorySyncEnabled?: boolean }) =>
     apiRequest<Partial<Pick<DirSyncStatus, 'passwordSyncEnabled' | 'directorySyncEnabled'>>>('PATCH', `${API}/dirsync/settings`, patch),
   allowDeletes: () => apiRequest<unknown>('POST', `${API}/dirsync/allow-deletes`),
+  clearVerifiers: (confirm: string) => apiRequest<{ cleared: number }>('POST', `${API}/dirsync/clear-verifiers`, { confirm }),
   requestPreview: () => apiRequest<CyclePreview>('POST', `${API}/dirsync/preview`),
   preview: (signal?: AbortSignal) => apiRequest<CyclePreview>('GET', `${API}/dirsync/preview`, undefined, signal),
   users: (query: PageQuery, signal?: AbortSignal) => apiRequest<Page<UserView>>('GET', withQuery(`${API}/users`, { ...query }), undefined, signal),

@@ -16,6 +16,7 @@ import { adminApi } from '../../api/endpoints.js';
 import { RouterLink } from '../../shared/router-link.js';
 import { useSession } from '../../shared/session.js';
 import { PreviewSection } from './preview-section.js';
+import { ClearVerifiersSection } from './clear-verifiers-section.js';
 import { ReaderTooltip } from '../../shared/reader-tooltip.js';
 import { StateBadge } from '../../shared/state-badge.js';
 import { StatusWarnings } from '../../shared/status-warnings.js';
@@ -177,6 +178,7 @@ export function DirSyncPage() {
             <AgentsTable agents={data.agents} />
           </section>
           <PreviewSection />
+          <ClearVerifiersSection />
         </>
       ) : null}
     </div>
