@@ -183,11 +183,24 @@ describe.each(['sqlite', 'postgres'] as const)('agent against slapd, tenant on %
     await eventually(async () => (await harness.repo.listUsers({ search: 'Ann Pushed', page: 1, pageSize: 5 })).total === 1, 5_000, 'the change in the tenant');
     const objectLatency = Date.now() - started;
 
+    const annAnchor = (await harness.repo.findUserForSignIn('ann@example.test'))!.anchor;
+    const verifierAt = async () => (await harness.repo.getPasswordState(annAnchor))?.lastSuccessAt?.getTime() ?? 0;
+    let before = await verifierAt();
     started = Date.now();
     slapd.modify(`dn: uid=ann,ou=people,${SUFFIX}\nchangetype: modify\nreplace: userPassword\nuserPassword: ${ssha('Pw-ann-2')}\n`);
-    await eventually(async () => (await userSignIn(harness.url, 'ann@example.test', 'Pw-ann-2')).status === 200, 5_000, 'the new password to sign in');
+    // Watch the password state, not sign-in: failed attempts while waiting would trip the lockout.
+    await eventually(async () => (await verifierAt()) > before, 5_000, 'the new verifier');
+    expect((await userSignIn(harness.url, 'ann@example.test', 'Pw-ann-2')).status).toBe(200);
     const passwordLatency = Date.now() - started;
     expect(objectLatency).toBeLessThan(5_000);
     expect(passwordLatency).toBeLessThan(5_000);
+
+    // A password set through slapd's own Password Modify operation (RFC 3062): slapd hashes it with
+    // its password-hash setting (here the default, {SSHA}); dirbridge signs in with it all the same.
+    before = await verifierAt();
+    execFileSync('ldappasswd', ['-x', '-H', slapd.url, '-D', slapd.rootDn, '-w', slapd.rootPw, '-s', 'Pw-ann-3', `uid=ann,ou=people,${SUFFIX}`]);
+    // Watch the password state, not sign-in: failed attempts while waiting would trip the lockout.
+    await eventually(async () => (await verifierAt()) > before, 5_000, 'the new verifier');
+    expect((await userSignIn(harness.url, 'ann@example.test', 'Pw-ann-3')).status).toBe(200);
   });
 });
