@@ -108,13 +108,20 @@ export function defineStoreSuite(kind: StoreKind): void {
         const repo = await tenant();
         expect(await repo.getSettings()).toEqual({
           directorySyncEnabled: true, passwordSyncEnabled: true, staleAfterHours: 72, deleteThreshold: 500, allowedDeletes: 0,
-          kdfParams: { log2N: 14, r: 8, p: 1, keyLength: 32 },
+          kdfParams: { log2N: 14, r: 8, p: 1, keyLength: 32 }, passwordEpoch: 0,
         });
         const updated = await repo.updateSettings({ passwordSyncEnabled: false, allowedDeletes: 700 });
         expect(updated.passwordSyncEnabled).toBe(false);
         expect(updated.allowedDeletes).toBe(700);
         expect(updated.directorySyncEnabled).toBe(true);
         expect((await repo.getSettings()).passwordSyncEnabled).toBe(false);
+      });
+
+      it('moves the password epoch when every verifier is removed', async () => {
+        const repo = await tenant();
+        const before = (await repo.getSettings()).passwordEpoch;
+        await repo.clearAllVerifiers();
+        expect((await repo.getSettings()).passwordEpoch).toBe(before + 1);
       });
 
       it('report an unknown tenant as TENANT_NOT_FOUND', async () => {
