@@ -1,7 +1,7 @@
 /**
  * Source digest -> cloud verifier (scrypt with a per-user random salt), and the sign-in check.
  */
-import { createHmac, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { AppError } from '../shared/errors.js';
 import { decodeBase64 } from './encoding.js';
 import { computeSourceDigest, type SourceHash } from './schemes.js';
@@ -71,10 +71,3 @@ export async function checkPassword(password: string, verifiers: readonly Passwo
   return false;
 }
 
-/**
- * Keyed fingerprint of a stored password value: the agent remembers *that* a hash changed
- * (to re-derive only then) without keeping the hash itself. Hex of HMAC-SHA256.
- */
-export function sourceFingerprint(key: Buffer, value: string): string {
-  return createHmac('sha256', key).update(value, 'utf8').digest('hex');
-}

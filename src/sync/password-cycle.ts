@@ -128,14 +128,13 @@ function passwordValues(entry: DirectoryEntry): Array<{ attribute: 'userPassword
   ].filter((v) => v.value !== '');
 }
 
-/** Includes the KDF parameters, so changing them re-derives every verifier on the next cycle. */
+/**
+ * One keyed fingerprint over every stored value of the user and the KDF parameters, so changing
+ * either re-derives the verifier on the next cycle.
+ */
 export function fingerprintValues(key: Buffer, values: Array<{ attribute: string; value: string }>, kdf: KdfParams): string {
-  const hmac = createHmac('sha256', key);
-  hmac.update(JSON.stringify([kdf.log2N, kdf.r, kdf.p, kdf.keyLength]));
-  for (const v of [...values].sort((a, b) => (a.attribute + a.value < b.attribute + b.value ? -1 : 1))) {
-    hmac.update(`\u0000${v.attribute}\u0000${v.value}`);
-  }
-  return hmac.digest('base64url');
+  const sorted = values.map((v) => [v.attribute, v.value]).sort((a, b) => (`${a[0]}\u0000${a[1]}` < `${b[0]}\u0000${b[1]}` ? -1 : 1));
+  return createHmac('sha256', key).update(JSON.stringify([[kdf.log2N, kdf.r, kdf.p, kdf.keyLength], sorted])).digest('base64url');
 }
 
 async function deriveItem(

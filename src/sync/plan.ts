@@ -78,7 +78,7 @@ export function planChanges(current: Array<{ object: SyncedObject; uid?: string 
   return planDeletes(exported, (a) => present.has(a), plan);
 }
 
-/** What the export record becomes once a plan is applied (used by tests and by the dry run's summary). */
+/** What the export record becomes once a plan is applied: the model the engine's property test checks against. */
 export function applyPlanToRecords(plan: SyncPlan, exported: ExportedRecord[]): ExportedRecord[] {
   const byAnchor = new Map(exported.map((r) => [r.anchor, r]));
   for (const d of plan.deletes) byAnchor.delete(d.anchor);
