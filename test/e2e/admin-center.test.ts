@@ -12,7 +12,7 @@ import { chromium, type Browser, type BrowserContext, type Locator, type Page } 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DirSyncStatus } from '../../src/tenant/api/contract.js';
 import { AdminApi } from '../support/admin-api.js';
-import { startAllInOne, type RunningAllInOne } from '../support/all-in-one.js';
+import { eventually, startAllInOne, type RunningAllInOne } from '../support/all-in-one.js';
 
 const SCREENSHOTS = path.resolve('test-output/screenshots');
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -90,15 +90,6 @@ const WORDS = {
 let aio: RunningAllInOne;
 let browser: Browser;
 
-async function waitFor(what: string, condition: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 /**
  * Makes the directory sync look more than three days old, as if the agent had stopped: the stale
  * rule is about time, and a test cannot wait three days. The agent's next delta is 30 minutes away.
@@ -120,10 +111,10 @@ beforeAll(async () => {
   aio = await startAllInOne({ config: { agent: { intervals: { heartbeatSeconds: 1, deltaMinutes: 60, fullHours: 24, passwordMinutes: 60 } } } });
   // The first directory and password cycles of the sample directory take a few seconds.
   const api = await AdminApi.signIn(aio.url, aio.adminUsername, aio.adminPassword);
-  await waitFor('the first directory and password sync', async () => {
+  await eventually(async () => {
     const status = await api.get<DirSyncStatus>('/api/v1/dirsync/status');
     return status.lastDirectorySync !== null && status.lastPasswordSync !== null;
-  });
+  }, 60_000, 'the first directory and password sync');
   backdateDirectorySync(aio.dataDir, 4);
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 });
@@ -259,10 +250,10 @@ describe.each(['en', 'nl'] as const)('admin center in %s', (lang) => {
 
     // The search box filters on the server, debounced.
     await page.getByTestId('users-search').fill('emma');
-    await waitFor('the search to apply', async () => (await table.getByTestId('user-row').count()) === 1);
+    await eventually(async () => (await table.getByTestId('user-row').count()) === 1, 60_000, 'the search to apply');
     expect(await text(table.getByTestId('user-row'))).toContain('Emma Jansen');
     await page.getByTestId('users-search').fill('');
-    await waitFor('the search to clear', async () => (await table.getByTestId('user-row').count()) > 1);
+    await eventually(async () => (await table.getByTestId('user-row').count()) > 1, 60_000, 'the search to clear');
     await shot(page, lang, 'users');
 
     const more = page.getByTestId('more-menu');
@@ -356,7 +347,8 @@ describe.each(['en', 'nl'] as const)('admin center in %s', (lang) => {
     await row.getByTestId('oidc-client-delete').click();
     await page.getByTestId('oidc-client-delete-confirm').click();
     await page.getByTestId('oidc-client-deleted').waitFor();
-    expect(await page.getByTestId('oidc-client-row').filter({ hasText: name }).count()).toBe(0);
+    // The list reloads after the confirmation message: wait for the row to go.
+    await eventually(async () => (await page.getByTestId('oidc-client-row').filter({ hasText: name }).count()) === 0, 30_000, 'the deleted app to leave the list');
   });
 
   it('lists sync errors with what to do and exports them as CSV', async () => {
@@ -374,12 +366,12 @@ describe.each(['en', 'nl'] as const)('admin center in %s', (lang) => {
     const expected = codes.filter((c) => c === code).length;
     await page.getByTestId('sync-errors-code').click();
     await page.getByRole('option', { name: code, exact: true }).click();
-    await waitFor('the code filter to apply', async () => (await rows.count()) === expected);
+    await eventually(async () => (await rows.count()) === expected, 60_000, 'the code filter to apply');
     const filtered = await rows.evaluateAll((trs) => trs.map((tr) => tr.querySelectorAll('td')[3]?.textContent ?? ''));
     expect(new Set(filtered)).toEqual(new Set([code]));
     await page.getByTestId('sync-errors-code').click();
     await page.getByRole('option').first().click();
-    await waitFor('the filter to clear', async () => (await rows.count()) === count);
+    await eventually(async () => (await rows.count()) === count, 60_000, 'the filter to clear');
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('sync-errors-export').click()]);
     const file = await download.path();
