@@ -57,15 +57,24 @@ describe('runDirectoryCycle', () => {
     expect(tenant.objects.get('g-staff')).toMatchObject({ memberAnchors: ['u-ann'], description: 'Everyone' });
   });
 
-  it('detects deletes by anchor comparison in a delta', async () => {
-    directory.put(person('ann'));
-    directory.put(person('bob'));
+  it.each([
+    ['compare', 1],
+    ['anchors', 0],
+    ['present', 0],
+  ] as const)('detects deletes in a delta when the source reports departures as %s', async (mode, anchorListings) => {
+    directory.departureMode = mode;
+    for (const uid of ['ann', 'bob', 'cas']) directory.put(person(uid));
     await runDirectoryCycle(directory, state, tenant, options);
     directory.remove('u-bob');
+    // cas leaves and comes back within the same delta: read in this cycle, so it stays.
+    directory.remove('u-cas');
+    directory.put(person('cas', { cn: ['Cas Back'] }));
     const result = await runDirectoryCycle(directory, state, tenant, options);
-    expect(result.counts.deleted).toBe(1);
-    expect(tenant.objects.has('u-bob')).toBe(false);
+    expect(result.counts).toMatchObject({ deleted: 1, updated: 1 });
+    expect([...tenant.objects.keys()].sort()).toEqual(['u-ann', 'u-cas']);
     expect(state.get('u-bob')).toBeUndefined();
+    // Only a source that cannot name its departures makes the engine list every anchor.
+    expect(directory.reads.anchors).toBe(anchorListings);
   });
 
   it('holds deletes back above the threshold until an admin allows them', async () => {

@@ -149,11 +149,15 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
     const resolvedGroups = groups.map((g) => ({ object: resolveMembers(g, anchorByDn, anchorByUid, state) }));
     await exportPlan(planUpserts(resolvedGroups, (a) => state.get(a)));
 
-    // Deletes: from the source when it knows them, else by comparing every anchor in scope.
+    // Deletes: what the source says left the scope, else by comparing every anchor in scope. An
+    // anchor read in this cycle is present whatever else was said (moved from one base to another).
     let deletePlan: SyncPlan;
-    if (changeSet && changeSet.deleted !== 'compare') {
-      const gone = new Set(changeSet.deleted);
-      deletePlan = planDeletes([...gone].map((a) => state.get(a)).filter((r) => r !== undefined), () => false);
+    const departures = changeSet ? await changeSet.departures() : null;
+    if (departures?.kind === 'anchors') {
+      const gone = new Set(departures.anchors);
+      deletePlan = planDeletes([...gone].map((a) => state.get(a)).filter((r) => r !== undefined), (a) => seen.has(a));
+    } else if (departures?.kind === 'present') {
+      deletePlan = planDeletes(exportedRecords(state), (a) => departures.anchors.has(a) || seen.has(a));
     } else if (mode === 'full') {
       const inTenant: ExportedRecord[] = [];
       for await (const page of sink.syncedObjects()) for (const o of page) inTenant.push({ ...o, fingerprint: '' });

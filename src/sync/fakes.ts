@@ -2,7 +2,7 @@
 import { normalizeDn } from '../directory/dn.js';
 import type { DirectoryEntry } from '../directory/entry.js';
 import type { ObjectChange } from './model.js';
-import type { BatchOutcome, ChangeSet, DirectorySource, ExportState, ExportedRecord, PasswordExportRecord, PasswordExportState, PasswordItem, TenantSink } from './ports.js';
+import type { BatchOutcome, ChangeSet, Departures, DirectorySource, ExportState, ExportedRecord, PasswordExportRecord, PasswordExportState, PasswordItem, TenantSink } from './ports.js';
 
 export class MemoryExportState implements ExportState {
   readonly records = new Map<string, ExportedRecord>();
@@ -78,22 +78,28 @@ export class MemoryTenant implements TenantSink {
 
 /**
  * A directory held in memory. Each change bumps a counter that serves as the delta cursor, the
- * way entryCSN does; deletes are found by anchor comparison.
+ * way entryCSN does. Deletes reach a delta the way `departureMode` says: by anchor comparison,
+ * named one by one (an RFC 4533 session log), or as the set of what is still present.
  */
 export class MemoryDirectory implements DirectorySource {
   readonly description = 'memory';
   readonly flavor = 'openldap' as const;
   private readonly entries = new Map<string, { entry: DirectoryEntry; csn: number }>();
   private csn = 0;
+  private readonly removed = new Map<string, number>();
   failNextRead: Error | null = null;
-  reads = { all: 0, changes: 0 };
+  reads = { all: 0, changes: 0, anchors: 0 };
+  departureMode: Departures['kind'] = 'compare';
 
   put(entry: DirectoryEntry): void {
     const anchor = entry.attributes.entryuuid?.[0];
     if (!anchor) throw new Error('entries need an entryuuid');
     this.entries.set(anchor, { entry, csn: ++this.csn });
   }
-  remove(anchor: string): void { this.entries.delete(anchor); }
+  remove(anchor: string): void {
+    this.entries.delete(anchor);
+    this.removed.set(anchor, ++this.csn);
+  }
 
   async *readAll(): AsyncIterable<DirectoryEntry[]> {
     this.reads.all++;
@@ -109,11 +115,19 @@ export class MemoryDirectory implements DirectorySource {
     this.failNextRead = null;
     return Promise.resolve({
       changed: (async function* () { if (failure) throw failure; yield changed; })(),
-      deleted: 'compare',
+      departures: () => Promise.resolve(this.departuresSince(since)),
       nextCursor: String(this.csn),
     });
   }
   currentCursor(): Promise<string | null> { return Promise.resolve(String(this.csn)); }
-  async *listAnchors(): AsyncIterable<string[]> { yield [...this.entries.keys()]; }
+  async *listAnchors(): AsyncIterable<string[]> {
+    this.reads.anchors++;
+    yield [...this.entries.keys()];
+  }
+  private departuresSince(since: number): Departures {
+    if (this.departureMode === 'anchors') return { kind: 'anchors', anchors: [...this.removed].filter(([, csn]) => csn > since).map(([anchor]) => anchor) };
+    if (this.departureMode === 'present') return { kind: 'present', anchors: new Set(this.entries.keys()) };
+    return { kind: 'compare' };
+  }
   close(): Promise<void> { return Promise.resolve(); }
 }

@@ -11,15 +11,20 @@ import type { PasswordVerifier } from '../passwords/verifier-model.js';
  * DN and the password attributes (userPassword, sambaNTPassword), so the password loop stays cheap. */
 export type ReadPurpose = 'objects' | 'passwords';
 
+/** What left the scope since a cursor (deleted, moved out of the bases, or no longer matching the filters). */
+export type Departures =
+  /** Exactly these anchors (RFC 4533 refreshDelete phase, plus entries the source cut from scope). */
+  | { kind: 'anchors'; anchors: string[] }
+  /** Every anchor still in scope: anything else exported has left it (RFC 4533 present phase). */
+  | { kind: 'present'; anchors: ReadonlySet<string> }
+  /** Unknown: the engine lists every anchor in scope (listAnchors) and compares with what it exported. */
+  | { kind: 'compare' };
+
 export interface ChangeSet {
   /** Entries added or modified since the cursor (renamed/moved entries included, same anchor). */
   changed: AsyncIterable<DirectoryEntry[]>;
-  /**
-   * Anchors deleted (or moved out of the searched bases) since the cursor, when the source knows
-   * them (syncrepl). 'compare' means the engine must list every anchor in scope and compare with
-   * what it exported.
-   */
-  deleted: string[] | 'compare';
+  /** What left the scope since the cursor; called once `changed` has been read to the end. */
+  departures(): Promise<Departures>;
   /** Cursor to persist once every change of this set has been exported. */
   nextCursor: string;
 }

@@ -33,6 +33,8 @@ export interface SlapdOptions {
   extraSchema?: string;
   /** Load the syncprov overlay (RFC 4533, contextCSN). Default true. */
   syncprov?: boolean;
+  /** Keep syncprov's session log (refreshOnly deletes without a present phase). Default true. */
+  sessionlog?: boolean;
 }
 
 export interface Slapd {
@@ -121,6 +123,7 @@ function config(o: {
   accessRules: boolean;
   extraSchema: boolean;
   syncprov: boolean;
+  sessionlog: boolean;
   certs?: { caFile: string; certFile: string; keyFile: string };
 }): string {
   // Comments stay on their own lines: slapd rejects trailing comments after some directives.
@@ -157,7 +160,7 @@ function config(o: {
           'access to * by * read',
         ]
       : []),
-    ...(o.syncprov ? ['overlay syncprov', 'syncprov-checkpoint 1000 60', 'syncprov-sessionlog 10000'] : []),
+    ...(o.syncprov ? ['overlay syncprov', 'syncprov-checkpoint 1000 60', ...(o.sessionlog ? ['syncprov-sessionlog 10000'] : [])] : []),
     '',
   ];
   return lines.join('\n');
@@ -186,7 +189,7 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
   writeFileSync(join(dir, 'samba-subset.schema'), SAMBA_SUBSET_SCHEMA);
   if (options.extraSchema) writeFileSync(join(dir, 'extra.schema'), options.extraSchema);
   const confFile = join(dir, 'slapd.conf');
-  writeFileSync(confFile, config({ dir, suffix, rootDn, rootPw, syncDn, sizeLimit: options.sizeLimit, accessRules: options.accessRules !== false, extraSchema: !!options.extraSchema, syncprov: options.syncprov !== false, certs }));
+  writeFileSync(confFile, config({ dir, suffix, rootDn, rootPw, syncDn, sizeLimit: options.sizeLimit, accessRules: options.accessRules !== false, extraSchema: !!options.extraSchema, syncprov: options.syncprov !== false, sessionlog: options.sessionlog !== false, certs }));
   const rootPwFile = join(dir, 'rootpw');
   writeFileSync(rootPwFile, rootPw, { mode: 0o600 });
 

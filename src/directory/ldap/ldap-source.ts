@@ -4,14 +4,16 @@
  * - Reads stream page by page (paged results, RFC 2696): one page in memory at a time.
  * - Scope: base DNs (include), exclude DNs, user/group filters, the admin's extra filter (users),
  *   and "members of group X" (nested), resolved by the DC on AD and by member-of.ts on OpenLDAP.
- * - Delta: entryCSN (OpenLDAP) or uSNChanged (AD) watermark; deletes by anchor comparison.
+ * - Delta: entryCSN (OpenLDAP) or uSNChanged (AD) watermark. Deletes on OpenLDAP with syncprov
+ *   from an RFC 4533 refreshOnly search (openldap/syncrepl-refresh.ts), costing what changed;
+ *   elsewhere by anchor comparison.
  * - Push: RFC 4533 refreshAndPersist on OpenLDAP (openldap/syncrepl-watch.ts).
  */
 import type { Client, Entry } from 'ldapts';
 import { escapeFilter, NoSuchObjectError } from 'ldapts';
 
 import { AppError } from '../../shared/errors.js';
-import type { ChangeSet, DirectorySource, ReadPurpose } from '../../sync/ports.js';
+import type { ChangeSet, Departures, DirectorySource, ReadPurpose } from '../../sync/ports.js';
 import type { DirectoryEntry } from '../entry.js';
 import { AD_EXPLICIT_BUFFER_ATTRIBUTES, toAdDirectoryEntry } from './ad/ad-entry.js';
 import { decodeUsnCursor, encodeUsnCursor } from './ad/usn-cursor.js';
@@ -24,6 +26,7 @@ import { toDirectoryError } from './ldap-errors.js';
 import { isMemberOf, memberClosure, memberValueToDn, type GroupMembers, type MemberClosure } from './member-of.js';
 import { decodeCsnCursor, encodeCsnCursor, maxCsn } from './openldap/csn-cursor.js';
 import { SYNC_REQUEST_OID } from './openldap/syncrepl-protocol.js';
+import { readRefreshDeletes, type RefreshOutcome } from './openldap/syncrepl-refresh.js';
 import { startSyncreplWatch } from './openldap/syncrepl-watch.js';
 
 export type { LdapSourceConfig, LdapLogger } from './ldap-config.js';
@@ -40,6 +43,8 @@ interface ScopeRead {
   closure?: MemberClosure;
   /** Last word on each entry (strictly-newer check); also sees every entry, to track the watermark. */
   accept?: (entry: DirectoryEntry) => boolean;
+  /** Anchors of changed entries that the read cut from scope (excluded subtree, not in group X): they left it. */
+  cut?: string[];
 }
 
 const consoleLogger: LdapLogger = { warn: (msg, meta) => console.warn(msg, meta ?? '') };
@@ -176,6 +181,7 @@ class LdapSource implements DirectorySource {
     // Without contextCSN (no syncprov) the highest entryCSN seen is the fallback; it can skip a
     // change committed during the read to an entry already passed, so contextCSN wins when known.
     let highestSeen = since;
+    const cut: string[] = [];
     const read: ScopeRead = {
       mode: purpose,
       closure,
@@ -185,14 +191,32 @@ class LdapSource implements DirectorySource {
         highestSeen = maxCsn(highestSeen, csn);
         return since === '' || (csn !== undefined && csn > since);
       },
+      cut,
     };
+    // Deletes are asked for while the changes are read (a second connection); only objects need them.
+    const refresh = purpose === 'objects' && since !== '' && watermark !== '' ? this.refreshDeletes(since) : null;
+    refresh?.catch(() => undefined);
     return {
       changed: this.readScopeWithOwnClient(read),
-      deleted: 'compare',
+      departures: async () => departuresFrom(refresh ? await refresh : null, cut),
       get nextCursor() {
         return encodeCsnCursor(watermark !== '' ? maxCsn(since, watermark) : highestSeen);
       },
     };
+  }
+
+  /**
+   * One refreshOnly search per base DN. A base that fell back to the present phase (no session log
+   * covering the cursor) needs every base's present set; a failed refresh falls back to comparison.
+   */
+  private async refreshDeletes(sinceCsn: string): Promise<RefreshOutcome[] | null> {
+    const filter = `(|${this.filters.users}${this.filters.groups})`;
+    try {
+      return await Promise.all(this.topBases().map((base) => readRefreshDeletes({ config: this.config, logger: this.logger, base, filter, sinceCsn })));
+    } catch (error) {
+      this.logger.warn(`The RFC 4533 refresh for deletes on ${this.config.url} failed; this delta compares every anchor instead.`, { error: (error as Error).message });
+      return null;
+    }
   }
 
   private async readAdChanges(cursor: string, purpose: ReadPurpose): Promise<ChangeSet | null> {
@@ -223,7 +247,7 @@ class LdapSource implements DirectorySource {
       await this.release(client);
     }
     const read: ScopeRead = { mode: purpose, since: { attribute: 'uSNChanged', value: (previous.usn + 1n).toString() } };
-    return { changed: this.readScopeWithOwnClient(read), deleted: 'compare', nextCursor: encodeUsnCursor(next) };
+    return { changed: this.readScopeWithOwnClient(read), departures: () => Promise.resolve({ kind: 'compare' }), nextCursor: encodeUsnCursor(next) };
   }
 
   // --- reading ----------------------------------------------------------------------------------
@@ -241,6 +265,7 @@ class LdapSource implements DirectorySource {
   private async *readScope(client: Client, read: ScopeRead): AsyncGenerator<DirectoryEntry[]> {
     const bases = this.config.baseDns;
     const kinds: Kind[] = read.mode === 'passwords' ? ['users'] : ['users', 'groups'];
+    const anchor = this.anchor.toLowerCase();
     for (const [index, base] of bases.entries()) {
       const earlier = bases.slice(0, index);
       // A base inside an earlier one was read with it.
@@ -255,11 +280,14 @@ class LdapSource implements DirectorySource {
           for (const r of raw) {
             const entry = this.convert(r, read.mode);
             if (read.accept && !read.accept(entry)) continue;
-            if (cuts.length > 0) {
-              const parts = dnParts(entry.dn);
-              if (cuts.some((cut) => isDnWithin(parts, cut))) continue;
+            const outOfScope =
+              (cuts.length > 0 && cuts.some((cut) => isDnWithin(dnParts(entry.dn), cut))) ||
+              (kind === 'users' && read.closure !== undefined && !isMemberOf(read.closure, entry.dn, entry.attributes['uid']));
+            if (outOfScope) {
+              const cutAnchor = entry.attributes[anchor]?.[0];
+              if (read.cut && cutAnchor) read.cut.push(cutAnchor);
+              continue;
             }
-            if (kind === 'users' && read.closure && !isMemberOf(read.closure, entry.dn, entry.attributes['uid'])) continue;
             page.push(entry);
           }
           if (page.length > 0) yield page;
@@ -306,6 +334,12 @@ class LdapSource implements DirectorySource {
   private cutsWithin(base: string, earlier: string[]): string[][] {
     const baseParts = dnParts(base);
     return [...(this.config.excludeDns ?? []), ...earlier].map((dn) => dnParts(dn)).filter((cut) => isDnWithin(cut, baseParts) || isDnWithin(baseParts, cut));
+  }
+
+  /** The base DNs that are not inside another one. */
+  private topBases(): string[] {
+    const bases = this.config.baseDns;
+    return bases.filter((base, index) => !bases.slice(0, index).some((b) => isDnWithin(base, b)));
   }
 
   private inScope(dn: string): boolean {
@@ -398,4 +432,17 @@ class LdapSource implements DirectorySource {
     if (!this.clients.delete(client)) return;
     await client.unbind().catch(() => undefined);
   }
+}
+
+/** The departures of a delta: the refresh's answer for every base, plus what the read cut from scope. */
+function departuresFrom(refreshes: RefreshOutcome[] | null, cut: string[]): Departures {
+  if (refreshes === null || refreshes.some((r) => r.kind === 'reload')) return { kind: 'compare' };
+  if (refreshes.every((r) => r.kind === 'deleted')) return { kind: 'anchors', anchors: [...refreshes.flatMap((r) => (r.kind === 'deleted' ? r.anchors : [])), ...cut] };
+  // A present phase names what is still there; a base that answered with deletes named those instead,
+  // so its present entries are unknown here: compare.
+  if (!refreshes.every((r) => r.kind === 'present')) return { kind: 'compare' };
+  const present = new Set<string>();
+  for (const r of refreshes) if (r.kind === 'present') for (const a of r.anchors) present.add(a);
+  for (const a of cut) present.delete(a);
+  return { kind: 'present', anchors: present };
 }

@@ -4,7 +4,7 @@ import type { DirectoryEntry } from '../../../src/directory/entry.js';
 import { createLdapSource, type LdapSourceConfig } from '../../../src/directory/ldap/ldap-source.js';
 import type { ChangeSet, DirectorySource } from '../../../src/sync/ports.js';
 import { startSlapd, type Slapd } from '../../support/slapd.js';
-import { directoryLdif, person, SUFFIX } from './directory-fixture.js';
+import { directoryLdif, ou, person, SUFFIX } from './directory-fixture.js';
 
 let slapd: Slapd;
 let source: DirectorySource;
@@ -50,7 +50,7 @@ describe('LDAP source: delta (entryCSN watermark)', () => {
     const none = await source.readChanges(cursor, 'objects');
     expect(none).not.toBeNull();
     expect(await drain(none!)).toEqual([]);
-    expect(none!.deleted).toBe('compare');
+    expect(await none!.departures()).toEqual({ kind: 'anchors', anchors: [] });
     expect(none!.nextCursor).toBe(cursor);
 
     expect(await source.readChanges(null, 'objects')).toBeNull();
@@ -93,21 +93,33 @@ describe('LDAP source: delta (entryCSN watermark)', () => {
     expect(changed[0]?.attributes['userpassword']).toEqual(['{SSHA}another-placeholder']);
   });
 
-  it('a move out of scope leaves the delta, and listAnchors no longer has it; deletes too', async () => {
-    const scoped = createLdapSource(config({ baseDns: [`ou=people,${SUFFIX}`] }), logger);
+  it('names what left the scope since the cursor, from the RFC 4533 refresh: delete, move out, filter, excluded subtree', async () => {
+    const scoped = createLdapSource(config({ baseDns: [`ou=people,${SUFFIX}`, `ou=staff,${SUFFIX}`], excludeDns: [`ou=former,ou=people,${SUFFIX}`], extraFilter: '(!(employeeType=contractor))' }), logger);
+    slapd.add(ou('former', 'ou=people,'));
     const before = await anchors(scoped);
-    const leaving = await anchorOf(`uid=user010,ou=people,${SUFFIX}`);
-    const deleted = await anchorOf(`uid=user011,ou=people,${SUFFIX}`);
+    const [leaving, deleted, filtered, excluded, moved] = (await Promise.all(['user010', 'user011', 'user012', 'user013', 'user014'].map((u) => anchorOf(`uid=${u},ou=people,${SUFFIX}`)))) as [string, string, string, string, string];
     const cursor = await scoped.currentCursor();
     slapd.modify(`dn: uid=user010,ou=people,${SUFFIX}\nchangetype: modrdn\nnewrdn: uid=user010\ndeleteoldrdn: 1\nnewsuperior: ou=contractors,${SUFFIX}\n`);
     slapd.delete(`uid=user011,ou=people,${SUFFIX}`);
+    slapd.modify(`dn: uid=user012,ou=people,${SUFFIX}\nchangetype: modify\nreplace: employeeType\nemployeeType: contractor\n`);
+    slapd.modify(`dn: uid=user013,ou=people,${SUFFIX}\nchangetype: modrdn\nnewrdn: uid=user013\ndeleteoldrdn: 1\nnewsuperior: ou=former,ou=people,${SUFFIX}\n`);
+    // From one base to another: still in scope, so not a departure.
+    slapd.modify(`dn: uid=user014,ou=people,${SUFFIX}\nchangetype: modrdn\nnewrdn: uid=user014\ndeleteoldrdn: 1\nnewsuperior: ou=staff,${SUFFIX}\n`);
 
-    expect(await drain((await scoped.readChanges(cursor, 'objects'))!)).toEqual([]);
+    const changes = (await scoped.readChanges(cursor, 'objects'))!;
+    expect((await drain(changes)).map((e) => e.dn)).toEqual([`uid=user014,ou=staff,${SUFFIX}`]);
+    const departures = await changes.departures();
+    expect(departures.kind).toBe('anchors');
+    const gone = new Set(departures.kind === 'anchors' ? departures.anchors : []);
+    for (const anchor of [leaving, deleted, filtered, excluded]) expect(gone.has(anchor)).toBe(true);
+    // The refresh of ou=people names user014 (it left that base); the engine keeps it because the read saw it.
+    expect(gone.has(moved)).toBe(true);
+
+    // The comparison the engine falls back to agrees.
     const after = await anchors(scoped);
-    expect(before.has(leaving) && before.has(deleted)).toBe(true);
-    expect(after.has(leaving)).toBe(false);
-    expect(after.has(deleted)).toBe(false);
-    expect(after.size).toBe(before.size - 2);
+    expect(before.size - after.size).toBe(4);
+    for (const anchor of [leaving, deleted, filtered, excluded]) expect(after.has(anchor)).toBe(false);
+    expect(after.has(moved)).toBe(true);
     await scoped.close();
   });
 
@@ -120,5 +132,30 @@ describe('LDAP source: delta (entryCSN watermark)', () => {
     expect(await scoped.readChanges('openldap:csn:29991231000000.000000Z#000000#000#000000', 'objects')).toBeNull();
     expect(await scoped.readChanges('ad:usn:1:', 'objects')).toBeNull();
     await scoped.close();
+  });
+});
+
+describe('LDAP source: delta on a syncprov without session log (RFC 4533 present phase)', () => {
+  let plain: Slapd;
+  afterAll(async () => {
+    await plain?.stop();
+  });
+
+  it('names every entry still in scope; the deleted one is not among them', async () => {
+    plain = await startSlapd({ ldif: directoryLdif(5), sessionlog: false });
+    const s = createLdapSource({ url: plain.url, bindDn: plain.syncDn, bindPassword: plain.syncPw, baseDns: [SUFFIX], flavor: 'openldap' }, logger);
+    const all = new Set<string>();
+    for await (const page of s.listAnchors()) page.forEach((a) => all.add(a));
+    const cursor = await s.currentCursor();
+    plain.delete(`uid=user002,ou=people,${SUFFIX}`);
+    plain.modify(`dn: uid=user003,ou=people,${SUFFIX}\nchangetype: modify\nreplace: mail\nmail: three@example.test\n`);
+    const changes = (await s.readChanges(cursor, 'objects'))!;
+    expect((await drain(changes)).map((e) => e.dn)).toEqual([`uid=user003,ou=people,${SUFFIX}`]);
+    const departures = await changes.departures();
+    expect(departures.kind).toBe('present');
+    const present = departures.kind === 'present' ? departures.anchors : new Set<string>();
+    expect(present.size).toBe(all.size - 1);
+    expect([...all].filter((a) => !present.has(a))).toHaveLength(1);
+    await s.close();
   });
 });

@@ -12,8 +12,8 @@ userPassword: {SSHA}placeholder-not-a-real-hash
 ${extra}`;
 }
 
-export function ou(name: string): string {
-  return `dn: ou=${name},${SUFFIX}\nobjectClass: organizationalUnit\nou: ${name}\n`;
+export function ou(name: string, parent = ''): string {
+  return `dn: ou=${name},${parent}${SUFFIX}\nobjectClass: organizationalUnit\nou: ${name}\n`;
 }
 
 /** `count` people in ou=people (user001...), two in ou=staff, one in ou=contractors, groups of each kind. */

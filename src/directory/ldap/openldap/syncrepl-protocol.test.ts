@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { Ber, BerWriter, FilterParser, SearchRequest } from 'ldapts';
 import { describe, expect, it } from 'vitest';
 
-import { completeMessageLength, decodeResponse, MessageFramer, SYNC_INFO_OID, SYNC_STATE_OID, SyncRequestControl } from './syncrepl-protocol.js';
+import { completeMessageLength, decodeResponse, formatUuid, MessageFramer, SYNC_DONE_OID, SYNC_INFO_OID, SYNC_STATE_OID, SyncRequestControl } from './syncrepl-protocol.js';
 
 const uuid = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
 
@@ -61,7 +61,7 @@ function syncInfo(value: Buffer): Buffer {
 
 describe('RFC 4533 decoding', () => {
   it('reads a search entry with its Sync State control', () => {
-    expect(decodeResponse(syncStateEntry('uid=a,dc=x', 2, 'rid=000,csn=1'))).toEqual({ kind: 'entry', messageId: 7, dn: 'uid=a,dc=x', state: 'modify', cookie: Buffer.from('rid=000,csn=1') });
+    expect(decodeResponse(syncStateEntry('uid=a,dc=x', 2, 'rid=000,csn=1'))).toEqual({ kind: 'entry', messageId: 7, dn: 'uid=a,dc=x', state: 'modify', uuid: formatUuid(uuid), cookie: Buffer.from('rid=000,csn=1') });
     expect(decodeResponse(syncStateEntry('uid=a,dc=x', 3))).toMatchObject({ state: 'delete', cookie: undefined });
   });
 
@@ -94,6 +94,38 @@ describe('RFC 4533 decoding', () => {
       w.writeString('refresh required');
     });
     expect(decodeResponse(done)).toMatchObject({ kind: 'done', resultCode: 4096, diagnostic: 'refresh required' });
+  });
+
+  it.each([
+    [true, true],
+    [false, false],
+    [undefined, false],
+  ])('reads the Sync Done control of a refreshOnly search (refreshDeletes %s)', (written, read) => {
+    const value = new BerWriter();
+    value.startSequence();
+    value.writeString('rid=000,csn=3');
+    if (written !== undefined) value.writeBoolean(written);
+    value.endSequence();
+    const done = message(
+      7,
+      0x65,
+      (w) => {
+        w.writeEnumeration(0);
+        w.writeString('');
+        w.writeString('');
+      },
+      (w) => {
+        w.startSequence();
+        w.writeString(SYNC_DONE_OID);
+        w.writeBuffer(value.buffer, Ber.OctetString);
+        w.endSequence();
+      },
+    );
+    expect(decodeResponse(done)).toMatchObject({ kind: 'done', resultCode: 0, cookie: Buffer.from('rid=000,csn=3'), refreshDeletes: read });
+  });
+
+  it('formats a syncUUID as the entryUUID attribute does', () => {
+    expect(formatUuid(Buffer.from('58cefb187f0e10419fb3178dcd9a72cf', 'hex'))).toBe('58cefb18-7f0e-1041-9fb3-178dcd9a72cf');
   });
 
   it('writes the Sync Request control into a search request', () => {

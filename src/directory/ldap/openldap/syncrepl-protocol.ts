@@ -48,9 +48,9 @@ export interface ResponseControl {
 export type LdapResponse =
   | { kind: 'bind'; messageId: number; resultCode: number; diagnostic: string }
   | { kind: 'extended'; messageId: number; resultCode: number; diagnostic: string }
-  | { kind: 'entry'; messageId: number; dn: string; state?: SyncState; cookie?: Buffer }
+  | { kind: 'entry'; messageId: number; dn: string; state?: SyncState; uuid?: string; cookie?: Buffer }
   | { kind: 'reference'; messageId: number }
-  | { kind: 'done'; messageId: number; resultCode: number; diagnostic: string; cookie?: Buffer }
+  | { kind: 'done'; messageId: number; resultCode: number; diagnostic: string; cookie?: Buffer; refreshDeletes?: boolean }
   | { kind: 'intermediate'; messageId: number; info?: SyncInfo }
   | { kind: 'other'; messageId: number; op: number };
 
@@ -117,23 +117,31 @@ function readControls(reader: BerReader, end: number): ResponseControl[] {
   return controls;
 }
 
+/** A syncUUID (16 octets) in the text form of the entryUUID attribute (RFC 4530): 8-4-4-4-12 lower-case hex. */
+export function formatUuid(octets: Buffer): string {
+  const hex = octets.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
 /** syncStateValue ::= SEQUENCE { state ENUMERATED, entryUUID syncUUID, cookie syncCookie OPTIONAL } */
-function decodeSyncState(value: Buffer): { state?: SyncState; cookie?: Buffer } {
+function decodeSyncState(value: Buffer): { state?: SyncState; uuid?: string; cookie?: Buffer } {
   const reader = new BerReader(value);
   reader.readSequence();
   const end = reader.offset + reader.length;
   const state = SYNC_STATES[reader.readEnumeration() ?? -1];
-  reader.readString(Ber.OctetString, true);
+  const uuid = reader.readString(Ber.OctetString, true);
   const cookie = reader.offset < end ? (reader.readString(Ber.OctetString, true) ?? undefined) : undefined;
-  return { state, cookie };
+  return { state, ...(uuid && uuid.length === 16 ? { uuid: formatUuid(uuid) } : {}), cookie };
 }
 
 /** syncDoneValue ::= SEQUENCE { cookie syncCookie OPTIONAL, refreshDeletes BOOLEAN DEFAULT FALSE } */
-function decodeSyncDone(value: Buffer): Buffer | undefined {
+function decodeSyncDone(value: Buffer): { cookie?: Buffer; refreshDeletes: boolean } {
   const reader = new BerReader(value);
   reader.readSequence();
   const end = reader.offset + reader.length;
-  return reader.offset < end && reader.peek() === Ber.OctetString ? (reader.readString(Ber.OctetString, true) ?? undefined) : undefined;
+  const cookie = reader.offset < end && reader.peek() === Ber.OctetString ? (reader.readString(Ber.OctetString, true) ?? undefined) : undefined;
+  const refreshDeletes = reader.offset < end && reader.peek() === Ber.Boolean ? (reader.readBoolean() ?? false) : false;
+  return { cookie, refreshDeletes };
 }
 
 /** syncInfoValue ::= CHOICE { newcookie [0], refreshDelete [1], refreshPresent [2], syncIdSet [3] } */
@@ -189,7 +197,7 @@ export function decodeResponse(message: Buffer): LdapResponse {
       const result = readResult(reader);
       reader.offset = opEnd;
       const done = readControls(reader, end).find((c) => c.type === SYNC_DONE_OID);
-      return { kind: 'done', messageId, ...result, cookie: done ? decodeSyncDone(done.value) : undefined };
+      return { kind: 'done', messageId, ...result, ...(done ? decodeSyncDone(done.value) : {}) };
     }
     case 0x79: {
       let name = '';

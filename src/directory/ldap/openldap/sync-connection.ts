@@ -1,0 +1,220 @@
+/**
+ * One LDAP connection of our own for RFC 4533 searches (see syncrepl-protocol.ts for why not
+ * ldapts): connect, StartTLS when asked, simple bind, then searches whose responses (entries,
+ * Sync Info intermediate messages, the final result) go to a handler per search.
+ * Used by the push watch (refreshAndPersist) and by delta cycles (refreshOnly, for deletes).
+ */
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+
+import { BindRequest, ExtendedRequest, FilterParser, SearchRequest } from 'ldapts';
+
+import { AppError } from '../../../shared/errors.js';
+import type { LdapLogger, LdapSourceConfig } from '../ldap-config.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, tlsOptionsFor } from '../ldap-connection.js';
+import { toDirectoryError, type LdapStage } from '../ldap-errors.js';
+import { decodeResponse, MessageFramer, SyncRequestControl, type LdapResponse, type SyncMode } from './syncrepl-protocol.js';
+
+const STARTTLS_OID = '1.3.6.1.4.1.1466.20037';
+const INVALID_CREDENTIALS = 49;
+const UNAVAILABLE_CRITICAL_EXTENSION = 12;
+
+export interface SyncSearch {
+  base: string;
+  filter: string;
+  /** '1.1' for none: the entry's DN and its Sync State control (with the entryUUID) still come. */
+  attributes: string[];
+  mode: SyncMode;
+  cookie?: Buffer | undefined;
+  onResponse: (response: LdapResponse) => void;
+}
+
+export class SyncConnection {
+  private socket: Socket | TLSSocket | undefined;
+  private framer = new MessageFramer();
+  private nextId = 1;
+  private readonly waiting = new Map<number, (response: LdapResponse) => void>();
+  private closedByUs = false;
+  private stage: LdapStage = 'connect';
+  /** Settles when the connection ends: resolves when we closed it, rejects on a drop or error. */
+  readonly ended: Promise<void>;
+  private fail: (error: unknown) => void = () => undefined;
+  private endOk: () => void = () => undefined;
+
+  private constructor(
+    private readonly config: LdapSourceConfig,
+    private readonly logger: LdapLogger,
+  ) {
+    this.ended = new Promise<void>((resolve, reject) => {
+      this.fail = reject;
+      this.endOk = resolve;
+    });
+    // Whatever happens later, `ended` settles; keep it from being unhandled meanwhile.
+    this.ended.catch(() => undefined);
+  }
+
+  /** Connects and binds as the sync account; every failure is a directory AppError. */
+  static async open(config: LdapSourceConfig, logger: LdapLogger): Promise<SyncConnection> {
+    const connection = new SyncConnection(config, logger);
+    try {
+      await connection.connect();
+      if (config.startTls && !/^ldaps:/i.test(config.url)) {
+        connection.stage = 'starttls';
+        const response = await connection.request(new ExtendedRequest({ messageId: connection.id(), oid: STARTTLS_OID }));
+        if (response.kind !== 'extended' || response.resultCode !== 0) throw connection.resultError(response);
+        await connection.upgrade();
+      }
+      connection.stage = 'bind';
+      const bind = await connection.request(new BindRequest({ messageId: connection.id(), dn: config.bindDn, password: config.bindPassword }));
+      if (bind.kind !== 'bind' || bind.resultCode !== 0) throw connection.resultError(bind);
+      connection.stage = 'search';
+      return connection;
+    } catch (error) {
+      connection.close();
+      throw error instanceof AppError ? error : toDirectoryError(error, connection.stage, { url: config.url });
+    }
+  }
+
+  get isClosed(): boolean {
+    return this.closedByUs;
+  }
+
+  close(): void {
+    this.closedByUs = true;
+    this.socket?.destroy();
+  }
+
+  /** Sends a search with the Sync Request control; returns its message id. */
+  search(search: SyncSearch): number {
+    const messageId = this.id();
+    const request = new SearchRequest({
+      messageId,
+      baseDN: search.base,
+      scope: 'sub',
+      filter: FilterParser.parseString(search.filter),
+      attributes: search.attributes,
+      timeLimit: 0,
+      controls: [new SyncRequestControl(search.mode, search.cookie)],
+    });
+    this.waiting.set(messageId, search.onResponse);
+    this.socket?.write(request.write());
+    return messageId;
+  }
+
+  /** The error for a failed result: bind, StartTLS, or a search the server refused. */
+  resultError(response: LdapResponse): AppError {
+    const code = 'resultCode' in response ? response.resultCode : -1;
+    const diagnostic = 'diagnostic' in response ? response.diagnostic : '';
+    const url = this.config.url;
+    if (this.stage === 'bind' && code === INVALID_CREDENTIALS) {
+      return new AppError('DIR_BIND_FAILED', { message: `The directory at ${url} rejected the sync account credentials (LDAP result 49, invalid credentials).` });
+    }
+    if (this.stage === 'starttls') return new AppError('DIR_TLS_FAILED', { message: `The directory at ${url} refused StartTLS (LDAP result ${code}) ${diagnostic}`.trim() });
+    if (this.stage === 'bind') return new AppError('DIR_BIND_FAILED', { message: `Binding to ${url} failed (LDAP result ${code}) ${diagnostic}`.trim() });
+    if (code === UNAVAILABLE_CRITICAL_EXTENSION) {
+      return new AppError('DIR_SEARCH_FAILED', {
+        message: `The directory at ${url} does not offer content synchronization (RFC 4533), so changes cannot be pushed; scheduled delta cycles still work.`,
+        hint: 'On OpenLDAP, add "overlay syncprov" to the database (and index entryCSN,entryUUID eq), or turn the watch off.',
+      });
+    }
+    return new AppError('DIR_SEARCH_FAILED', { message: `The syncrepl search on ${url} failed (LDAP result ${code}) ${diagnostic}`.trim() });
+  }
+
+  /** Ends the connection with an error (e.g. the server ended a persistent search). */
+  abort(error: unknown): void {
+    this.fail(error);
+    this.socket?.destroy();
+  }
+
+  private id(): number {
+    return this.nextId++;
+  }
+
+  private connect(): Promise<void> {
+    const { config, logger } = this;
+    const url = new URL(config.url);
+    const secure = url.protocol === 'ldaps:';
+    const port = Number(url.port || (secure ? 636 : 389));
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    return new Promise((resolve, reject) => {
+      const socket = secure ? tlsConnect({ ...tlsOptionsFor(config, logger), port, host }) : netConnect({ port, host });
+      this.socket = socket;
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error('Connection timeout'));
+      }, config.timeouts?.connectMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+      socket.once(secure ? 'secureConnect' : 'connect', () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        this.attach(socket);
+        resolve();
+      });
+      socket.once('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+    });
+  }
+
+  private upgrade(): Promise<void> {
+    const plain = this.socket as Socket;
+    plain.removeAllListeners('data');
+    plain.removeAllListeners('close');
+    plain.removeAllListeners('error');
+    return new Promise((resolve, reject) => {
+      const secure = tlsConnect({ ...tlsOptionsFor(this.config, this.logger), socket: plain });
+      this.socket = secure;
+      secure.once('secureConnect', () => {
+        secure.removeAllListeners('error');
+        this.attach(secure);
+        resolve();
+      });
+      secure.once('error', reject);
+    });
+  }
+
+  private attach(socket: Socket | TLSSocket): void {
+    this.framer = new MessageFramer();
+    // A persistent search is silent for hours: keepalives notice a peer that vanished.
+    socket.setKeepAlive(true, 30_000);
+    socket.on('data', (data: Buffer) => {
+      try {
+        for (const message of this.framer.push(data)) this.dispatch(decodeResponse(message));
+      } catch (error) {
+        this.fail(new AppError('DIR_SEARCH_FAILED', { message: `The syncrepl stream from ${this.config.url} could not be read.`, cause: error }));
+        socket.destroy();
+      }
+    });
+    socket.on('error', (error) => {
+      if (!this.closedByUs) this.fail(toDirectoryError(error, this.stage, { url: this.config.url }));
+    });
+    socket.on('close', () => {
+      for (const waiter of this.waiting.values()) waiter({ kind: 'other', messageId: 0, op: -1 });
+      this.waiting.clear();
+      if (this.closedByUs) this.endOk();
+      else this.fail(new AppError('DIR_UNREACHABLE', { message: `The syncrepl connection to ${this.config.url} was closed by the server.` }));
+    });
+  }
+
+  private request(message: ExtendedRequest | BindRequest): Promise<LdapResponse> {
+    return new Promise((resolve, reject) => {
+      this.waiting.set(message.messageId, (response) => {
+        if (response.kind === 'other' && response.op === -1) reject(new Error('Connection closed before the response'));
+        else resolve(response);
+      });
+      this.socket?.write(message.write());
+    });
+  }
+
+  private dispatch(response: LdapResponse): void {
+    const waiter = this.waiting.get(response.messageId);
+    if (!waiter) return;
+    if (response.kind === 'bind' || response.kind === 'extended' || response.kind === 'done') this.waiting.delete(response.messageId);
+    waiter(response);
+  }
+}
+
+/** Whether a response means "the connection closed before this search ended". */
+export function isConnectionClosed(response: LdapResponse): boolean {
+  return response.kind === 'other' && response.op === -1;
+}
