@@ -5,7 +5,7 @@
  * measures dirbridge against the limits of the same machine, in the same run: the read floor
  * (ldapsearch), a syncrepl peer, the raw KDF rate. Prints a table; with --json writes every figure
  * (value, unit, references with their ratio, targets). What each figure means: docs/benchmark.md.
- * The tenant and the agent run in separate child processes (scripts/bench-child.ts) so each one's
+ * The tenant and the agent run in separate child processes (src/bench/bench-child.ts, run compiled from dist/) so each one's
  * peak RSS is reported.
  */
 import { execFileSync, fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -223,7 +223,14 @@ class Child {
   }
 
   static async start(role: 'tenant' | 'agent'): Promise<Child> {
-    const proc = fork(new URL('./bench-child.ts', import.meta.url).pathname, [role], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // DIRBRIDGE_BENCH_PROFILE=DIR writes a CPU profile of each child (open it in Chrome DevTools) to DIR.
+    const profileDir = process.env['DIRBRIDGE_BENCH_PROFILE'];
+    const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+    // Compiled, as shipped (`npm run bench` builds dist/ first).
+    const childPath = new URL('../dist/bench/bench-child.js', import.meta.url).pathname;
+    if (!existsSync(childPath)) throw new Error(`${childPath} is missing: run the benchmark with \`npm run bench\`, which builds dist/ first`);
+    // The heap limit bin/dirbridge.js starts node with.
+    const proc = fork(childPath, [role], { execArgv: ['--max-old-space-size=1536', ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     liveChildren.add(proc);
     proc.once('exit', () => liveChildren.delete(proc));
     await new Promise<void>((resolve, reject) => {
@@ -296,7 +303,7 @@ async function startTenant(kind: 'sqlite' | 'postgres', workDir: string, setting
 }
 
 async function startPair(kind: 'sqlite' | 'postgres', slapd: Slapd, workDir: string, options: { passwordSync: boolean; filter?: string }): Promise<Pair> {
-  // Both processes boot at once: loading the code under tsx takes seconds on a busy machine.
+  // Both processes boot at once: loading the code takes a second or more on a busy machine.
   const [tenantStarted, agentStarted] = await Promise.allSettled([startTenant(kind, workDir, { passwordSyncEnabled: options.passwordSync }), Child.start('agent')]);
   if (tenantStarted.status === 'rejected' || agentStarted.status === 'rejected') {
     if (tenantStarted.status === 'fulfilled') { await tenantStarted.value.tenant.stop(); await tenantStarted.value.drop(); }

@@ -4,17 +4,23 @@
  * attributes such as cn, uid, ou, dc). Escaped separators (RFC 4514 "\,") are kept intact.
  */
 export function normalizeDn(dn: string): string {
-  return splitRdns(dn)
-    .map((rdn) => rdn.split('+').map((ava) => {
-      const eq = ava.indexOf('=');
-      if (eq < 0) return ava.trim().toLowerCase();
-      return `${ava.slice(0, eq).trim().toLowerCase()}=${ava.slice(eq + 1).trim().toLowerCase()}`;
-    }).sort().join('+'))
-    .join(',');
+  return splitRdns(dn).map(normalizeRdn).join(',');
+}
+
+function normalizeRdn(rdn: string): string {
+  const normalizeAva = (ava: string): string => {
+    const eq = ava.indexOf('=');
+    if (eq < 0) return ava.trim().toLowerCase();
+    return `${ava.slice(0, eq).trim().toLowerCase()}=${ava.slice(eq + 1).trim().toLowerCase()}`;
+  };
+  // A multi-valued RDN (cn=a+uid=b) compares in any order.
+  return rdn.includes('+') ? rdn.split('+').map(normalizeAva).sort().join('+') : normalizeAva(rdn);
 }
 
 /** Splits a DN into its RDNs, honouring backslash escapes and quoted values. */
 export function splitRdns(dn: string): string[] {
+  // Most DNs have neither escapes nor quotes: a plain split is then exact, and a hot path (every member DN).
+  if (!dn.includes('\\') && !dn.includes('"')) return dn.split(/[,;]/).map((r) => r.trim()).filter((r) => r !== '');
   const rdns: string[] = [];
   let current = '';
   let quoted = false;

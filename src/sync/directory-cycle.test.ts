@@ -118,6 +118,40 @@ describe('runDirectoryCycle', () => {
     expect(state.count()).toBe(0);
   });
 
+  it('resolves members in a dry run, where nothing is recorded, from the objects of the cycle itself', async () => {
+    directory.put(person('ann'));
+    directory.put(group('staff', ['uid=ann,ou=People,dc=example,dc=org']));
+    const result = await runDirectoryCycle(directory, state, tenant, { ...options, dryRun: true });
+    expect(result.plan?.adds.find((a) => a.record.kind === 'group')?.change.object).toMatchObject({ memberAnchors: ['u-ann'] });
+  });
+
+  it('keeps a user the tenant refused among its groups, so the membership holds once the user is fixed', async () => {
+    directory.put(person('ann'));
+    directory.put(person('dup'));
+    directory.put(group('staff', ['uid=ann,ou=People,dc=example,dc=org', 'uid=dup,ou=People,dc=example,dc=org']));
+    tenant.reject.add('u-dup');
+    await runDirectoryCycle(directory, state, tenant, { ...options, mode: 'full' });
+    expect(tenant.objects.get('g-staff')).toMatchObject({ memberAnchors: ['u-ann', 'u-dup'] });
+  });
+
+  it('exports page after page while reading; a failed export fails the cycle and leaves nothing running', async () => {
+    for (const uid of ['a', 'b', 'c', 'd', 'e']) directory.put(person(uid));
+    directory.pageSize = 1;
+    tenant.failPush = { at: 2, error: new AppError('TENANT_UNREACHABLE', { message: 'tenant gone' }) };
+    const failed = await runDirectoryCycle(directory, state, tenant, { ...options, mode: 'full' });
+    expect(failed).toMatchObject({ outcome: 'failed', failure: { code: 'TENANT_UNREACHABLE' } });
+    // The first page was exported; the second failed, and no later page was sent after it.
+    expect(state.count()).toBe(1);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(state.count()).toBe(1);
+    expect(tenant.batches).toHaveLength(1);
+    expect(state.getCursor('directory')).toBeNull();
+    const next = await runDirectoryCycle(directory, state, tenant, { ...options, mode: 'full' });
+    expect(next.outcome).toBe('success');
+    expect(tenant.objects.size).toBe(5);
+    expect(tenant.batches).toHaveLength(5);
+  });
+
   it('fails cleanly when the directory drops mid-cycle, and the next cycle completes', async () => {
     directory.put(person('ann'));
     directory.failNextRead = new AppError('DIR_UNREACHABLE', { message: 'connection lost' });

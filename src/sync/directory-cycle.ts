@@ -11,7 +11,7 @@ import { AppError, isAppError } from '../shared/errors.js';
 import { mapEntry, type MappedGroup, type MappingOptions } from '../directory/mapping.js';
 import { normalizeDn } from '../directory/dn.js';
 import { emptyPlan, planDeletes, planUpserts, type PlannedUpsert, type SyncPlan } from './plan.js';
-import type { DirectorySource, ExportState, ExportedRecord, TenantSink } from './ports.js';
+import type { DirectorySource, ExportState, TenantSink } from './ports.js';
 import type { ObjectChange, ObjectSyncError, SyncedGroup, SyncedUser } from './model.js';
 
 export interface DirectoryCycleOptions {
@@ -63,11 +63,13 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
   const dryPlan = options.dryRun ? emptyPlan() : null;
   const progress = (phase: CycleProgress['phase']) => options.onProgress?.({ phase, read: counts.read, exported: counts.added + counts.updated + counts.deleted, errors: errors.length + rejected.length });
 
-  // Directory objects seen in this cycle, for member resolution and delete detection.
-  const anchorByDn = new Map<string, string>();
-  const anchorByUid = new Map<string, string>();
+  // Anchors seen in this cycle, for delete detection. Members resolve through the export record (on
+  // disk), which holds every object exported, this cycle's too once the tenant acknowledged its
+  // batch; only what the record lacks is kept here: this cycle's groups (exported after resolution),
+  // users the tenant refused, and in a dry run (which records nothing) every object read.
   const seen = new Set<string>();
   const groups: MappedGroup[] = [];
+  const unrecorded: MemberIndex = { byDn: new Map(), byUid: new Map() };
   let mode = options.mode;
   let failure: AppError | null = null;
   let pendingDeletes = 0;
@@ -93,6 +95,7 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
     const changes: ObjectChange[] = [...upserts.map((u) => u.change), ...deletes];
     const outcome = await sink.pushObjects(randomUUID(), changes);
     const refused = new Set(outcome.errors.map((e) => e.anchor));
+    for (const u of upserts) if (refused.has(u.record.anchor)) remember(unrecorded, u.record);
     for (const e of outcome.errors) {
       const change = changes.find((c) => (c.op === 'upsert' ? c.object.anchor : c.anchor) === e.anchor);
       const kind = change ? (change.op === 'upsert' ? change.object.kind : change.kind) : 'user';
@@ -105,6 +108,15 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
     for (const u of accepted) (u.isNew ? counts.added++ : counts.updated++);
     counts.deleted += deletes.length;
     progress(deletes.length > 0 ? 'deletes' : 'reading');
+  };
+
+  // One export in flight while the next page is read and planned, so the directory, the agent and
+  // the tenant work at once; a failed export surfaces at the next await.
+  let exporting: Promise<void> = Promise.resolve();
+  const exportBehind = async (plan: SyncPlan): Promise<void> => {
+    await exporting;
+    exporting = exportPlan(plan);
+    exporting.catch(() => undefined);
   };
 
   try {
@@ -126,19 +138,20 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
           seen.add(mapped.error.anchor);
           continue;
         }
-        const anchor = mapped.kind === 'user' ? mapped.user.anchor : mapped.group.anchor;
-        seen.add(anchor);
-        anchorByDn.set(normalizeDn(entry.dn), anchor);
         if (mapped.kind === 'user') {
-          if (mapped.uid) anchorByUid.set(mapped.uid, anchor);
+          seen.add(mapped.user.anchor);
           users.push({ object: mapped.user, uid: mapped.uid });
+          if (dryPlan) remember(unrecorded, { anchor: mapped.user.anchor, dn: entry.dn, uid: mapped.uid });
         } else {
+          seen.add(mapped.group.anchor);
           groups.push(mapped.group);
+          remember(unrecorded, { anchor: mapped.group.anchor, dn: entry.dn });
         }
       }
-      await exportPlan(planUpserts(users, (a) => state.get(a)));
+      await exportBehind(planUpserts(users, (a) => state.get(a)));
       progress('reading');
     }
+    await exporting;
 
     for (const problem of source.readProblems?.() ?? []) {
       errors.push(problem);
@@ -146,7 +159,7 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
     }
 
     progress('groups');
-    const resolvedGroups = groups.map((g) => ({ object: resolveMembers(g, anchorByDn, anchorByUid, state) }));
+    const resolvedGroups = groups.map((g) => ({ object: resolveMembers(g, unrecorded, state) }));
     await exportPlan(planUpserts(resolvedGroups, (a) => state.get(a)));
 
     // Deletes: what the source says left the scope, else by comparing every anchor in scope. An
@@ -159,9 +172,8 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
     } else if (departures?.kind === 'present') {
       deletePlan = planDeletes(exportedRecords(state), (a) => departures.anchors.has(a) || seen.has(a));
     } else if (mode === 'full') {
-      const inTenant: ExportedRecord[] = [];
-      for await (const page of sink.syncedObjects()) for (const o of page) inTenant.push({ ...o, fingerprint: '' });
-      deletePlan = planDeletes(inTenant, (a) => seen.has(a));
+      deletePlan = emptyPlan();
+      for await (const page of sink.syncedObjects()) planDeletes(page.map((o) => ({ ...o, fingerprint: '' })), (a) => seen.has(a), deletePlan);
     } else {
       const present = new Set<string>();
       for await (const anchors of source.listAnchors()) for (const a of anchors) present.add(a);
@@ -185,6 +197,8 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
       if (next) state.setCursor(CURSOR, next);
     }
   } catch (error) {
+    // Nothing may still be running once the cycle has returned.
+    await exporting.catch(() => undefined);
     failure = isAppError(error) ? error : new AppError('DIR_SEARCH_FAILED', { message: `The directory cycle failed: ${(error as Error).message}`, cause: error });
   }
 
@@ -201,14 +215,25 @@ function* exportedRecords(state: ExportState) {
   }
 }
 
-function resolveMembers(group: MappedGroup, anchorByDn: Map<string, string>, anchorByUid: Map<string, string>, state: ExportState): SyncedGroup {
+/** DN (normalized) and uid -> anchor, for objects the export record does not hold. */
+interface MemberIndex {
+  byDn: Map<string, string>;
+  byUid: Map<string, string>;
+}
+
+function remember(index: MemberIndex, object: { anchor: string; dn: string; uid?: string | null | undefined }): void {
+  index.byDn.set(normalizeDn(object.dn), object.anchor);
+  if (object.uid) index.byUid.set(object.uid, object.anchor);
+}
+
+function resolveMembers(group: MappedGroup, unrecorded: MemberIndex, state: ExportState): SyncedGroup {
   const members = new Set<string>();
   for (const dn of group.memberDns) {
-    const anchor = anchorByDn.get(normalizeDn(dn)) ?? state.findByDn(dn)?.anchor;
+    const anchor = unrecorded.byDn.get(normalizeDn(dn)) ?? state.findByDn(dn)?.anchor;
     if (anchor && anchor !== group.anchor) members.add(anchor);
   }
   for (const uid of group.memberUids) {
-    const anchor = anchorByUid.get(uid) ?? state.findByUid?.(uid)?.anchor;
+    const anchor = unrecorded.byUid.get(uid) ?? state.findByUid?.(uid)?.anchor;
     if (anchor) members.add(anchor);
   }
   const { memberDns: _dns, memberUids: _uids, ...rest } = group;

@@ -41,8 +41,15 @@ export class MemoryTenant implements TenantSink {
   readonly passwordBatches: PasswordItem[][] = [];
   readonly runs: Array<Parameters<TenantSink['reportRun']>[0]> = [];
   reject = new Set<string>();
+  /** Fails the push with this number (1 = the next one), as a tenant that went away would. */
+  failPush: { at: number; error: Error } | null = null;
 
   pushObjects(_batchId: string, changes: ObjectChange[]): Promise<BatchOutcome> {
+    if (this.failPush && --this.failPush.at === 0) {
+      const { error } = this.failPush;
+      this.failPush = null;
+      return Promise.reject(error);
+    }
     this.batches.push(changes);
     const errors: BatchOutcome['errors'] = [];
     for (const c of changes) {
@@ -90,6 +97,8 @@ export class MemoryDirectory implements DirectorySource {
   failNextRead: Error | null = null;
   reads = { all: 0, changes: 0, anchors: 0 };
   departureMode: Departures['kind'] = 'compare';
+  /** Entries per page of a full read. */
+  pageSize = Number.MAX_SAFE_INTEGER;
 
   put(entry: DirectoryEntry): void {
     const anchor = entry.attributes.entryuuid?.[0];
@@ -104,7 +113,8 @@ export class MemoryDirectory implements DirectorySource {
   async *readAll(): AsyncIterable<DirectoryEntry[]> {
     this.reads.all++;
     if (this.failNextRead) { const e = this.failNextRead; this.failNextRead = null; throw e; }
-    yield [...this.entries.values()].map((e) => e.entry);
+    const all = [...this.entries.values()].map((e) => e.entry);
+    for (let i = 0; i < all.length; i += this.pageSize) yield all.slice(i, i + this.pageSize);
   }
   readChanges(cursor: string | null): Promise<ChangeSet | null> {
     if (cursor === null) return Promise.resolve(null);

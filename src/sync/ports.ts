@@ -33,7 +33,7 @@ export interface DirectorySource {
   /** Secret-free description for logs and the admin center, e.g. "ldap://127.0.0.1:3890 (openldap)". */
   readonly description: string;
   /** Which mapping flavor applies to its entries. */
-  readonly flavor: 'openldap' | 'ad' | 'ldif';
+  readonly flavor: 'openldap' | '389ds' | 'ad' | 'ldif';
   /** Every entry in scope, page by page (streamed: never the whole directory in memory). */
   readAll(purpose: ReadPurpose): AsyncIterable<DirectoryEntry[]>;
   /**

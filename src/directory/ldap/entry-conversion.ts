@@ -13,13 +13,18 @@ export type BinaryConverter = (value: Buffer) => string;
 /** Attributes that carry password material: they never ride along on an objects read. */
 export const PASSWORD_ATTRIBUTES = ['userpassword', 'sambantpassword', 'sambalmpassword', 'unicodepwd', 'supplementalcredentials'];
 
-export function toDirectoryEntry(raw: Entry, binary: Record<string, BinaryConverter> = {}, drop: readonly string[] = []): DirectoryEntry {
+export function toDirectoryEntry(raw: Entry, binary: Record<string, BinaryConverter> = {}, drop: ReadonlySet<string> | readonly string[] = []): DirectoryEntry {
+  const dropped = drop instanceof Set ? drop : new Set(drop);
   const attributes: Record<string, string[]> = {};
-  for (const [key, value] of Object.entries(raw)) {
+  // A hot path (every entry of a full sync): plain loops, no intermediate arrays.
+  for (const key in raw) {
     if (key === 'dn') continue;
     const name = key.toLowerCase();
-    if (drop.includes(name)) continue;
+    if (dropped.has(name)) continue;
+    const value = raw[key] as Entry[string];
     const values = Array.isArray(value) ? value : [value];
+    // ldapts gives an empty list for a requested attribute the entry does not have.
+    if (values.length === 0) continue;
     const convert = binary[name];
     const out = attributes[name] ?? (attributes[name] = []);
     for (const v of values) {
@@ -34,6 +39,7 @@ export function toDirectoryEntry(raw: Entry, binary: Record<string, BinaryConver
         // missing that attribute, and the rest of the page goes on.
       }
     }
+    if (out.length === 0) delete attributes[name];
   }
   return { dn: raw.dn, attributes };
 }

@@ -20,7 +20,7 @@ export const AD_BINARY_ATTRIBUTES: Record<string, BinaryConverter> = {
  */
 export const AD_EXPLICIT_BUFFER_ATTRIBUTES = ['objectGUID', 'objectguid', 'OBJECTGUID', 'objectSid', 'objectsid', 'OBJECTSID'];
 
-export function toAdDirectoryEntry(raw: Entry, drop: readonly string[] = []): DirectoryEntry {
+export function toAdDirectoryEntry(raw: Entry, drop: ReadonlySet<string> | readonly string[] = []): DirectoryEntry {
   return toDirectoryEntry(raw, AD_BINARY_ATTRIBUTES, drop);
 }
 

@@ -3,21 +3,20 @@
  * plus the tenant service) or `agent` (an agent built the way the CLI builds it). Separate
  * processes so the benchmark reports each one's peak RSS. The parent sends
  * { id, cmd, args } and gets { id, result } or { id, error } back.
+ *
+ * It runs compiled (dist/bench/bench-child.js), as dirbridge ships, and each role loads only its
+ * own modules, so an agent's figures carry neither a TypeScript loader nor the tenant's code.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { openStore } from '../src/tenant/store/open-store.js';
-import type { TenantRepository, TenantStore, TenantSettings } from '../src/tenant/store/ports.js';
-import { bootstrapTenant, startTenantService, type RunningTenantService } from '../src/tenant/service.js';
-import { createRegistrationToken } from '../src/cli/all-in-one.js';
-import { buildAgent, type RunningAgent } from '../src/cli/agent-wiring.js';
-import { loadConfig } from '../src/config/load.js';
-import { createLogger } from '../src/shared/logger.js';
-import { newId, sha256Hex } from '../src/shared/ids.js';
-import { createDerivationPool, DEFAULT_KDF_PARAMS } from '../src/passwords/index.js';
-import type { ObjectChange } from '../src/sync/model.js';
+import type { TenantRepository, TenantStore, TenantSettings } from '../tenant/store/ports.js';
+import type { RunningTenantService } from '../tenant/service.js';
+import type { RunningAgent } from '../cli/agent-wiring.js';
+import { createLogger } from '../shared/logger.js';
+import { newId, sha256Hex } from '../shared/ids.js';
+import type { ObjectChange } from '../sync/model.js';
 
 type Handler = (args: any) => Promise<unknown>;
 
@@ -45,7 +44,10 @@ function serve(handlers: Record<string, Handler>): void {
 
 const maxRssMb = (): number => process.resourceUsage().maxRSS / 1024;
 
-function tenantRole(): void {
+async function tenantRole(): Promise<void> {
+  const { openStore } = await import('../tenant/store/open-store.js');
+  const { bootstrapTenant, startTenantService } = await import('../tenant/service.js');
+  const { createRegistrationToken } = await import('../cli/all-in-one.js');
   let store: TenantStore | undefined;
   let service: RunningTenantService | undefined;
   let repo: TenantRepository | undefined;
@@ -132,7 +134,10 @@ function tenantRole(): void {
   });
 }
 
-function agentRole(): void {
+async function agentRole(): Promise<void> {
+  const { buildAgent } = await import('../cli/agent-wiring.js');
+  const { loadConfig } = await import('../config/load.js');
+  const { createDerivationPool, DEFAULT_KDF_PARAMS } = await import('../passwords/index.js');
   let running: RunningAgent | undefined;
   const need = (): RunningAgent => {
     if (!running) throw new Error('agent not initialized');
@@ -221,8 +226,8 @@ function agentRole(): void {
 }
 
 const role = process.argv[2];
-if (role === 'tenant') tenantRole();
-else if (role === 'agent') agentRole();
+if (role === 'tenant') await tenantRole();
+else if (role === 'agent') await agentRole();
 else {
   process.stderr.write('usage: bench-child.ts tenant|agent (forked by scripts/bench.ts)\n');
   process.exit(2);

@@ -1,0 +1,54 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+
+import { isUnder, normalizeDn, splitRdns } from './dn.js';
+
+/** The character-by-character reading, which the fast path for DNs without escapes or quotes must match. */
+function referenceSplit(dn: string): string[] {
+  const rdns: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (let i = 0; i < dn.length; i++) {
+    const c = dn[i]!;
+    if (c === '\\' && i + 1 < dn.length) {
+      current += c + dn[i + 1]!;
+      i++;
+    } else if (c === '"') {
+      quoted = !quoted;
+      current += c;
+    } else if ((c === ',' || c === ';') && !quoted) {
+      rdns.push(current.trim());
+      current = '';
+    } else {
+      current += c;
+    }
+  }
+  if (current.trim() !== '' || rdns.length > 0) rdns.push(current.trim());
+  return rdns.filter((r) => r !== '');
+}
+
+const dnLike = fc.array(fc.constantFrom('uid', 'CN', ' ou ', '=', ',', ';', '+', ' ', '\\', '"', 'Ann', 'é', 'x,y', 'dc=example'), { maxLength: 16 }).map((parts) => parts.join(''));
+
+describe('DN splitting and normalization', () => {
+  it('splits like the escape-aware reading, whatever the DN', () => {
+    fc.assert(fc.property(dnLike, (dn) => {
+      expect(splitRdns(dn)).toEqual(referenceSplit(dn));
+    }));
+  });
+
+  it.each([
+    ['UID=Ann , OU=People,dc=Example,DC=org', 'uid=ann,ou=people,dc=example,dc=org'],
+    ['cn=B+uid=a,dc=x', 'cn=b+uid=a,dc=x'],
+    ['uid=a+cn=B,dc=x', 'cn=b+uid=a,dc=x'],
+    ['cn=Smith\\, John,dc=x', 'cn=smith\\, john,dc=x'],
+    ['cn="a,b";dc=x', 'cn="a,b",dc=x'],
+  ])('normalizes %s', (dn, normalized) => {
+    expect(normalizeDn(dn)).toBe(normalized);
+  });
+
+  it('tells whether a DN lies under a base', () => {
+    expect(isUnder('uid=a,OU=People,dc=x', 'ou=people, dc=x')).toBe(true);
+    expect(isUnder('ou=people,dc=x', 'ou=people,dc=x')).toBe(true);
+    expect(isUnder('uid=a,ou=peoplex,dc=x', 'ou=people,dc=x')).toBe(false);
+  });
+});
