@@ -50,6 +50,9 @@ export class LocalState {
     const getExported = db.prepare<[string], ExportedRow>('SELECT anchor, kind, dn, uid, fingerprint FROM exported WHERE anchor = ?');
     const byDn = db.prepare<[string], ExportedRow>('SELECT anchor, kind, dn, uid, fingerprint FROM exported WHERE dn_norm = ?');
     const byUid = db.prepare<[string], ExportedRow>("SELECT anchor, kind, dn, uid, fingerprint FROM exported WHERE uid = ? AND kind = 'user'");
+    // A page of lookups in one statement: the list travels as one JSON array parameter.
+    const manyByAnchor = db.prepare<[string], ExportedRow>('SELECT anchor, kind, dn, uid, fingerprint FROM exported WHERE anchor IN (SELECT value FROM json_each(?))');
+    const manyByDn = db.prepare<[string], ExportedRow & { dn_norm: string }>('SELECT anchor, kind, dn, dn_norm, uid, fingerprint FROM exported WHERE dn_norm IN (SELECT value FROM json_each(?))');
     const upsert = db.prepare('INSERT INTO exported (anchor, kind, dn, dn_norm, uid, fingerprint) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(anchor) DO UPDATE SET kind = excluded.kind, dn = excluded.dn, dn_norm = excluded.dn_norm, uid = excluded.uid, fingerprint = excluded.fingerprint');
     const remove = db.prepare('DELETE FROM exported WHERE anchor = ?');
     const removePassword = db.prepare('DELETE FROM password_exported WHERE anchor = ?');
@@ -63,7 +66,9 @@ export class LocalState {
     });
     this.exports = {
       get: (anchor) => toRecord(getExported.get(anchor)),
+      getMany: (anchors) => new Map(manyByAnchor.all(JSON.stringify(anchors)).map((row) => [row.anchor, toRecord(row) as ExportedRecord])),
       findByDn: (dn) => toRecord(byDn.get(normalizeDn(dn))),
+      findByNormalizedDns: (dns) => new Map(manyByDn.all(JSON.stringify(dns)).map((row) => [row.dn_norm, toRecord(row) as ExportedRecord])),
       findByUid: (uid) => toRecord(byUid.get(uid)),
       *anchors() {
         for (const row of db.prepare<[], { anchor: string }>('SELECT anchor FROM exported').iterate()) yield row.anchor;

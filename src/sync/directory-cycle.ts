@@ -148,7 +148,8 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
           remember(unrecorded, { anchor: mapped.group.anchor, dn: entry.dn });
         }
       }
-      await exportBehind(planUpserts(users, (a) => state.get(a)));
+      const known = state.getMany(users.map((u) => u.object.anchor));
+      await exportBehind(planUpserts(users, (a) => known.get(a)));
       progress('reading');
     }
     await exporting;
@@ -228,8 +229,10 @@ function remember(index: MemberIndex, object: { anchor: string; dn: string; uid?
 
 function resolveMembers(group: MappedGroup, unrecorded: MemberIndex, state: ExportState): SyncedGroup {
   const members = new Set<string>();
-  for (const dn of group.memberDns) {
-    const anchor = unrecorded.byDn.get(normalizeDn(dn)) ?? state.findByDn(dn)?.anchor;
+  const dns = group.memberDns.map(normalizeDn);
+  const recorded = state.findByNormalizedDns(dns.filter((dn) => !unrecorded.byDn.has(dn)));
+  for (const dn of dns) {
+    const anchor = unrecorded.byDn.get(dn) ?? recorded.get(dn)?.anchor;
     if (anchor && anchor !== group.anchor) members.add(anchor);
   }
   for (const uid of group.memberUids) {

@@ -8,7 +8,14 @@ export class MemoryExportState implements ExportState {
   readonly records = new Map<string, ExportedRecord>();
   readonly cursors = new Map<string, string | null>();
   get(anchor: string) { return this.records.get(anchor); }
+  getMany(anchors: readonly string[]) {
+    return new Map(anchors.flatMap((a) => { const r = this.records.get(a); return r ? [[a, r] as const] : []; }));
+  }
   findByDn(dn: string) { return [...this.records.values()].find((r) => normalizeDn(r.dn) === normalizeDn(dn)); }
+  findByNormalizedDns(dns: readonly string[]) {
+    const wanted = new Set(dns);
+    return new Map([...this.records.values()].filter((r) => wanted.has(normalizeDn(r.dn))).map((r) => [normalizeDn(r.dn), r] as const));
+  }
   findByUid(uid: string) { return [...this.records.values()].find((r) => r.uid === uid && r.kind === 'user'); }
   anchors() { return [...this.records.keys()]; }
   count() { return this.records.size; }

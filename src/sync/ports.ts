@@ -74,7 +74,11 @@ export interface ExportedRecord {
 /** The agent's memory of what it exported (so a delta sends only changes and a restart resumes). */
 export interface ExportState {
   get(anchor: string): ExportedRecord | undefined;
+  /** The records of many anchors at once (a page), by anchor: one lookup instead of one per object. */
+  getMany(anchors: readonly string[]): Map<string, ExportedRecord>;
   findByDn(dn: string): ExportedRecord | undefined;
+  /** The records of many DNs at once, given and keyed normalized (normalizeDn). */
+  findByNormalizedDns(dns: readonly string[]): Map<string, ExportedRecord>;
   findByUid?(uid: string): ExportedRecord | undefined;
   /** Every anchor, for delete detection. */
   anchors(): Iterable<string>;
