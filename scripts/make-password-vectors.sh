@@ -8,7 +8,8 @@
 #   iconv + openssl dgst    NT hash (MD4 of UTF-16LE)
 #   argon2 (Debian argon2)  argon2id PHC strings (the OpenLDAP module writes argon2i here)
 #   htpasswd -B (apache2-utils) bcrypt $2y$
-#   python3 hashlib         389-DS {PBKDF2_SHA256} blob ONLY: no 389-DS tool is installed; the blob
+#   python3 hashlib         389-DS {PBKDF2_SHA256} blob (389-DS's own pwdhash output is recorded by
+#                           scripts/make-389ds-password-vectors.ts); the blob
 #                           layout follows ldap/servers/plugins/pwdstorage/pbkdf2_pwd.c.
 #
 # Needs: apt-get install -y slapd slapd-contrib whois argon2 (the script installs what is missing).

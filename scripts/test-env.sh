@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Makes sure everything the test suite talks to is there: Debian's slapd and LDAP tools, Chromium
-# for the admin center tests, and a PostgreSQL server. As root on Debian it installs and starts
-# what is missing (the way CI does); otherwise it stops at once and says exactly what is missing.
+# Makes sure everything the test suite talks to is there: Debian's slapd and LDAP tools, 389
+# Directory Server, Chromium for the admin center tests, and a PostgreSQL server. As root on
+# Debian it installs and starts what is missing (the way CI does); otherwise it stops at once and
+# says exactly what is missing.
 set -euo pipefail
 
 PG_URL="${DATABASE_URL_TEST:-postgres://postgres@127.0.0.1:5432/test}"
@@ -9,6 +10,7 @@ packages=()
 command -v slapd >/dev/null 2>&1 || [ -x /usr/sbin/slapd ] || packages+=(slapd)
 command -v ldapsearch >/dev/null 2>&1 || packages+=(ldap-utils)
 [ -e /usr/lib/ldap/pw-pbkdf2.so ] || packages+=(slapd-contrib)
+{ [ -x /usr/sbin/ns-slapd ] && [ -x /usr/sbin/dscreate ]; } || packages+=(389-ds-base)
 [ -x /usr/bin/chromium ] || packages+=(chromium)
 command -v openssl >/dev/null 2>&1 || packages+=(openssl)
 command -v mkpasswd >/dev/null 2>&1 || packages+=(whois)
@@ -44,4 +46,4 @@ if ! pg_up; then
     exit 1
   fi
 fi
-echo "test-env: slapd, ldap-utils, chromium and PostgreSQL are ready"
+echo "test-env: slapd, ldap-utils, 389-ds-base, chromium and PostgreSQL are ready"

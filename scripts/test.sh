@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite: unit, integration (real slapd, PostgreSQL, SQLite files) and end-to-end
+# The whole test suite: unit, integration (real slapd and 389-DS, PostgreSQL, SQLite files) and end-to-end
 # (the admin center in Debian's Chromium). Used by `npm test` and by CI alike.
 set -euo pipefail
 cd "$(dirname "$0")/.."

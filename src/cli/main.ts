@@ -41,7 +41,7 @@ function sourceOptions(command: Command): Command {
   return command
     .option('--source-ldif <file>', 'synchronize this LDIF file')
     .option('--source-url <url>', 'synchronize this LDAP directory: ldap://host:389 or ldaps://host:636')
-    .addOption(new Option('--flavor <flavor>', 'directory flavor').choices(['openldap', 'ad']))
+    .addOption(new Option('--flavor <flavor>', 'directory flavor: openldap, 389ds (389-DS, FreeIPA) or ad').choices(['openldap', '389ds', 'ad']))
     .option('--bind-dn <dn>', 'DN of the sync account')
     .option('--bind-password-file <file>', 'file holding the sync account password')
     .option('--base-dn <dn...>', 'subtree(s) to synchronize')

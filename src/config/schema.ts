@@ -29,7 +29,7 @@ const ldifSource = z.object({
 const ldapSource = z.object({
   type: z.literal('ldap'),
   url: z.string().regex(/^ldaps?:\/\/[^/]+\/?$/, 'must be ldap://host:port or ldaps://host:port').describe('ldap://host:389 (with startTls) or ldaps://host:636.'),
-  flavor: z.enum(['openldap', 'ad']).default('openldap').describe('openldap covers OpenLDAP, 389-DS and FreeIPA; ad covers Active Directory and Samba AD.'),
+  flavor: z.enum(['openldap', '389ds', 'ad']).default('openldap').describe('openldap: OpenLDAP (entryUUID, entryCSN, syncprov); 389ds: 389 Directory Server and FreeIPA (nsUniqueId, modifyTimestamp, contentsync); ad: Active Directory and Samba AD.'),
   bindDn: z.string().min(1).describe('DN of the sync account.'),
   bindPasswordFile: z.string().min(1).describe('File holding the sync account password (never put the password itself in the config).'),
   baseDns: z.array(z.string().min(1)).min(1).describe('Subtrees to synchronize.'),

@@ -50,6 +50,15 @@ describe('mapEntry', () => {
     expect(ad).toMatchObject({ kind: 'user', user: { enabled: false, mail: 'jan@corp.example', otherMails: ['j.smit@corp.example'] } });
   });
 
+  it('anchors 389-DS entries by nsUniqueId and reads nsAccountLock as disabled', () => {
+    const ds: MappingOptions = { flavor: '389ds' };
+    const attributes = { objectclass: ['inetOrgPerson'], uid: ['jan'], nsuniqueid: ['8c1f2c01-1dd211b2-8b2ad9a6-7c3e1a01'], entryuuid: ['1111'] };
+    expect(mapEntry({ dn: 'uid=jan,ou=People,dc=example,dc=org', attributes }, ds)).toMatchObject({ kind: 'user', user: { anchor: '8c1f2c01-1dd211b2-8b2ad9a6-7c3e1a01', enabled: true } });
+    expect(mapEntry({ dn: 'uid=jan,ou=People,dc=example,dc=org', attributes: { ...attributes, nsaccountlock: ['TRUE'] } }, ds)).toMatchObject({ kind: 'user', user: { enabled: false } });
+    expect(mapEntry({ dn: 'uid=jan,ou=People,dc=example,dc=org', attributes: { ...attributes, nsaccountlock: ['false'] } }, ds)).toMatchObject({ kind: 'user', user: { enabled: true } });
+    expect(mapEntry(entry({ uid: ['jan'] }), ds)).toMatchObject({ kind: 'error', error: { code: 'OBJECT_REQUIRED_ATTRIBUTE_MISSING', attribute: 'nsUniqueId' } });
+  });
+
   it('treats an OpenLDAP ppolicy-locked account as disabled and ignores non-person entries', () => {
     expect(mapEntry(entry({ uid: ['jan'], pwdaccountlockedtime: ['000001010000Z'] }), openldap)).toMatchObject({ kind: 'user', user: { enabled: false } });
     expect(mapEntry({ dn: 'ou=People,dc=example,dc=org', attributes: { objectclass: ['organizationalUnit'] } }, openldap).kind).toBe('ignored');

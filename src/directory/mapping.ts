@@ -9,7 +9,7 @@ import { normalizeDn } from './dn.js';
 import { isDisabled } from './ldap/ad/user-account-control.js';
 import { smtpAddresses } from './ldap/ad/proxy-addresses.js';
 
-export type Flavor = 'openldap' | 'ad' | 'ldif';
+export type Flavor = 'openldap' | '389ds' | 'ad' | 'ldif';
 
 export interface AttributeMapping {
   /**
@@ -42,6 +42,8 @@ const LDAP_DEFAULTS: AttributeMapping = {
 
 export const DEFAULT_MAPPINGS: Record<Flavor, AttributeMapping> = {
   openldap: LDAP_DEFAULTS,
+  // 389-DS and FreeIPA carry the same inetOrgPerson attributes.
+  '389ds': LDAP_DEFAULTS,
   // An LDIF file is usually an export of an OpenLDAP-style directory.
   ldif: LDAP_DEFAULTS,
   ad: {
@@ -75,10 +77,12 @@ export type MappedObject =
   | { kind: 'error'; error: ObjectSyncError }
   | { kind: 'ignored' };
 
+/** The immutable anchor attribute of each LDAP flavor (see FLAVOR_DEFAULTS in ldap/ldap-config.ts). */
+const ANCHOR_ATTRIBUTES: Record<Exclude<Flavor, 'ldif'>, string> = { openldap: 'entryUUID', '389ds': 'nsUniqueId', ad: 'objectGUID' };
+
 export function anchorOf(entry: DirectoryEntry, flavor: Flavor): string | null {
   if (flavor === 'ldif') return normalizeDn(entry.dn);
-  const attribute = flavor === 'ad' ? 'objectguid' : 'entryuuid';
-  return first(entry, attribute);
+  return first(entry, ANCHOR_ATTRIBUTES[flavor].toLowerCase());
 }
 
 export function mapEntry(entry: DirectoryEntry, options: MappingOptions): MappedObject {
@@ -96,7 +100,7 @@ export function mapEntry(entry: DirectoryEntry, options: MappingOptions): Mapped
     return { kind: 'error', error: { anchor: anchor ?? normalizeDn(entry.dn), kind, dn: entry.dn, attribute, code, message, hint: error.hint } };
   };
   if (!anchor) {
-    const attribute = options.flavor === 'ad' ? 'objectGUID' : 'entryUUID';
+    const attribute = options.flavor === 'ldif' ? 'dn' : ANCHOR_ATTRIBUTES[options.flavor];
     return fail('OBJECT_REQUIRED_ATTRIBUTE_MISSING', attribute, `${entry.dn} has no ${attribute}; the sync account may lack the right to read operational attributes.`);
   }
 
@@ -155,6 +159,8 @@ export function mapEntry(entry: DirectoryEntry, options: MappingOptions): Mapped
 
 function isEnabled(entry: DirectoryEntry, flavor: Flavor): boolean {
   if (flavor === 'ad') return !isDisabled(first(entry, 'useraccountcontrol'));
+  // 389-DS and FreeIPA: nsAccountLock TRUE (dsidm account lock, ipa user-disable).
+  if (flavor === '389ds') return first(entry, 'nsaccountlock')?.toLowerCase() !== 'true';
   // OpenLDAP ppolicy: an administratively locked account carries pwdAccountLockedTime (draft-behera-ldap-password-policy).
   return first(entry, 'pwdaccountlockedtime') === null;
 }

@@ -18,7 +18,7 @@ export function decodeBase64(text: string): Buffer | undefined {
 
 /**
  * The "adapted base64" of passlib that OpenLDAP's pw-pbkdf2 (contrib/slapd-modules/passwd/pbkdf2)
- * writes: `.` instead of `+`, no padding. 389-DS's pwdchan plugin writes the same for compatibility.
+ * writes: `.` instead of `+`, no padding. (389-DS's pwdchan plugin reads it, but writes standard base64.)
  */
 export function decodeAdaptedBase64(text: string): Buffer | undefined {
   if (text.includes('+') || text.includes('=')) return undefined;

@@ -16,8 +16,10 @@ interface Vector {
   value: string;
 }
 
-// Written by scripts/make-password-vectors.sh with slappasswd, openssl, mkpasswd and argon2.
-const vectors = JSON.parse(readFileSync(new URL('../../test/fixtures/password-vectors.json', import.meta.url), 'utf8')) as Vector[];
+const readVectors = (file: string) => JSON.parse(readFileSync(new URL(`../../test/fixtures/${file}`, import.meta.url), 'utf8')) as Vector[];
+// Written by scripts/make-password-vectors.sh with slappasswd, openssl, mkpasswd and argon2, and by
+// scripts/make-389ds-password-vectors.ts with 389-DS's pwdhash (its default {PBKDF2-SHA512} among them).
+const vectors = [...readVectors('password-vectors.json'), ...readVectors('password-vectors-389ds.json')];
 const FAST_KDF: KdfParams = { log2N: 10, r: 8, p: 1, keyLength: 32 };
 
 function thrown(fn: () => unknown): unknown {
@@ -164,6 +166,21 @@ describe('round trips for schemes we can write', () => {
       }),
       { numRuns: 100 },
     );
+  }, 30_000);
+
+  it('389-DS PBKDF2 in standard, padded base64; a mix of both alphabets is refused', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(['PBKDF2-SHA1', 'sha1'], ['PBKDF2-SHA256', 'sha256'], ['PBKDF2-SHA512', 'sha512']), fc.string(), fc.integer({ min: 1, max: 50 }), async ([scheme, digestName], password, iterations) => {
+        const salt = randomBytes(24);
+        const length = { sha1: 20, sha256: 32, sha512: 64 }[digestName];
+        const dk = pbkdf2Sync(password, salt, iterations, length, digestName);
+        const source = parseStoredPassword(`{${scheme}}${iterations}$${salt.toString('base64')}$${dk.toString('base64')}`);
+        expect(source.digest.equals(dk)).toBe(true);
+        expect((await computeSourceDigest(scheme, source.params, password)).equals(dk)).toBe(true);
+      }),
+      { numRuns: 100 },
+    );
+    expect(() => parseStoredPassword('{PBKDF2-SHA256}10000$ab.c+def$AAAA')).toThrow(expect.objectContaining({ code: 'PASSWORD_HASH_MALFORMED' }));
   }, 30_000);
 
   it('NT hash', async () => {

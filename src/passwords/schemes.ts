@@ -10,7 +10,9 @@
  * - OpenLDAP built-in and pw-sha2: `{SSHA}base64(H(pw+salt)+salt)`, `{SHA}base64(H(pw))`, ...
  *   (servers/slapd/passwd.c, contrib/slapd-modules/passwd/sha2).
  * - `{CRYPT}` + crypt(3) output: `$1$`, `$5$`, `$6$` (optionally `rounds=N$`), `$2a$/$2b$/$2y$`.
- * - OpenLDAP pw-pbkdf2 and 389-DS pwdchan: `{PBKDF2-SHA256}iterations$ab64(salt)$ab64(dk)`.
+ * - OpenLDAP pw-pbkdf2: `{PBKDF2-SHA256}iterations$ab64(salt)$ab64(dk)`; 389-DS pwdchan (its
+ *   default scheme since 2.0 is {PBKDF2-SHA512}) writes the same with standard, padded base64
+ *   (src/plugins/pwdchan/src/lib.rs, pbkdf2_encrypt) and reads both.
  * - 389-DS `{PBKDF2_SHA256}base64(uint32be iterations | 64-byte salt | 256-byte dk)`
  *   (ldap/servers/plugins/pwdstorage/pbkdf2_pwd.c).
  * - OpenLDAP argon2 module: `{ARGON2}` + a PHC string `$argon2id$v=19$m=..,t=..,p=..$salt$hash`.
@@ -121,14 +123,19 @@ function parseIterations(scheme: string, text: string | undefined): number {
 }
 
 function parsePbkdf2(scheme: string, rest: string): SourceHash {
-  const match = /^([0-9]+)\$([./A-Za-z0-9]+)\$([./A-Za-z0-9]+)$/.exec(rest);
+  const match = /^([0-9]+)\$([./+A-Za-z0-9]+={0,2})\$([./+A-Za-z0-9]+={0,2})$/.exec(rest);
   if (!match) throw malformed(scheme, 'expected iterations$salt$hash');
   const iterations = parseIterations(scheme, match[1]);
-  const salt = decodeAdaptedBase64(match[2] ?? '');
-  const digest = decodeAdaptedBase64(match[3] ?? '');
-  if (!salt || salt.length === 0 || !digest || digest.length === 0) throw malformed(scheme, 'the salt or hash is not adapted base64');
+  const salt = decodePbkdf2Base64(match[2] ?? '');
+  const digest = decodePbkdf2Base64(match[3] ?? '');
+  if (!salt || salt.length === 0 || !digest || digest.length === 0) throw malformed(scheme, 'the salt or hash is not base64 (adapted or standard)');
   if (digest.length > MAX_PBKDF2_KEY_LENGTH) throw malformed(scheme, 'the hash is too long');
   return { scheme, params: { iterations, salt: salt.toString('base64'), keyLength: digest.length }, digest };
+}
+
+/** passlib's adapted base64 (`.` for `+`, unpadded) as OpenLDAP writes it, or standard base64 as 389-DS writes it. */
+function decodePbkdf2Base64(text: string): Buffer | undefined {
+  return text.includes('.') ? decodeAdaptedBase64(text) : decodeBase64(text);
 }
 
 function parseDsPbkdf2(scheme: string, rest: string): SourceHash {

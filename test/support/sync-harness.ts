@@ -1,6 +1,6 @@
 /**
  * A tenant service on a real store (SQLite file or PostgreSQL database) plus an agent built the way
- * the CLI builds it, pointed at a real slapd. Tests drive the agent's cycles one by one, or start
+ * the CLI builds it, pointed at a real slapd (or 389-DS). Tests drive the agent's cycles one by one, or start
  * its loops to measure push latency.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -20,12 +20,15 @@ export interface SyncHarness {
   repo: TenantRepository;
   url: string;
   logs: string[];
-  /** An agent for `slapd` with the given source settings (merged over a default that reads the whole suffix). */
+  /** An agent for the directory server with the given source settings (merged over a default that reads the whole suffix). */
   agent(source?: Record<string, unknown>, extra?: { intervals?: Record<string, number>; mapping?: Record<string, unknown> }): Promise<RunningAgent>;
   close(): Promise<void>;
 }
 
-export async function startSyncHarness(kind: StoreKind, slapd: Slapd): Promise<SyncHarness> {
+/** What the harness needs of a directory server: slapd.ts and dirsrv.ts both provide it. */
+export type HarnessDirectory = Pick<Slapd, 'url' | 'syncDn' | 'syncPw' | 'suffix'>;
+
+export async function startSyncHarness(kind: StoreKind, slapd: HarnessDirectory): Promise<SyncHarness> {
   const store = await createTestStore(kind);
   const { logger, lines } = createMemoryLogger('info');
   await bootstrapTenant(store.store, 'default', { initialAdminPassword: 'Harness-admin-password-1' });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
+import { decodeDsCursor, encodeDsCursor, maxTimestamp } from './389ds/timestamp-cursor.js';
 import { decodeUsnCursor, encodeUsnCursor } from './ad/usn-cursor.js';
 import { decodeCsnCursor, encodeCsnCursor, maxCsn } from './openldap/csn-cursor.js';
 
@@ -30,5 +31,21 @@ describe('USN cursor', () => {
   });
   it('rejects an OpenLDAP cursor', () => {
     expect(decodeUsnCursor('openldap:csn:')).toBeNull();
+  });
+});
+
+describe('389-DS cursor', () => {
+  it('round-trips a watermark and any cookies', () => {
+    fc.assert(
+      fc.property(fc.constantFrom('', '20261128003734Z'), fc.dictionary(fc.string(), fc.string()), (since, cookies) => {
+        expect(decodeDsCursor(encodeDsCursor({ since, cookies }))).toEqual({ since, cookies });
+      }),
+    );
+  });
+  it.each(['', '389ds:ts:', '389ds:ts:2026:e30', '389ds:ts:20261128003734Z:W10', '389ds:ts:20261128003734Z:!!', 'openldap:csn:'])('rejects %j', (cursor) => {
+    expect(decodeDsCursor(cursor)).toBeNull();
+  });
+  it('orders generalized times and ignores anything else', () => {
+    expect(maxTimestamp('20261128003734Z', '20261128003735Z', undefined, '2026112800373Z', 'junk')).toBe('20261128003735Z');
   });
 });

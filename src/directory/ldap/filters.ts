@@ -25,12 +25,14 @@ export function scopeFilters(config: LdapSourceConfig): ScopeFilters {
   const users = checkFilter(config.userFilter ?? defaults.userFilter, 'userFilter');
   const groups = checkFilter(config.groupFilter ?? defaults.groupFilter, 'groupFilter');
   const extra = config.extraFilter ? checkFilter(config.extraFilter, 'extraFilter') : undefined;
-  // On AD the DC resolves nested membership itself; OpenLDAP has no such rule (member-of.ts does it).
+  // On AD the DC resolves nested membership itself; OpenLDAP and 389-DS have no such rule (member-of.ts does it).
   const memberOf = config.flavor === 'ad' && config.memberOfGroup ? escapeFilter`(memberOf:1.2.840.113556.1.4.1941:=${config.memberOfGroup})` : undefined;
   return { users: and(users, extra, memberOf), groups };
 }
 
-/** Entries changed at or after a watermark: entryCSN (OpenLDAP) or uSNChanged (AD). */
-export function changedSince(filter: string, attribute: 'entryCSN' | 'uSNChanged', value: string): string {
+export type WatermarkAttribute = 'entryCSN' | 'modifyTimestamp' | 'uSNChanged';
+
+/** Entries changed at or after a watermark: entryCSN (OpenLDAP), modifyTimestamp (389-DS) or uSNChanged (AD). */
+export function changedSince(filter: string, attribute: WatermarkAttribute, value: string): string {
   return and(filter, `(${attribute}>=${escapeFilter`${value}`})`);
 }

@@ -5,7 +5,7 @@ import { FilterParser } from 'ldapts';
 
 import { AppError } from '../../shared/errors.js';
 
-export type LdapFlavor = 'openldap' | 'ad';
+export type LdapFlavor = 'openldap' | '389ds' | 'ad';
 
 export interface LdapSourceConfig {
   /** ldap://host:port or ldaps://host:port */
@@ -55,15 +55,36 @@ export interface FlavorDefaults {
   operational: string[];
   /** What a passwords read asks for besides the anchor. */
   passwordAttributes: string[];
+  /** The per-entry change mark the delta watermark compares (none on AD: uSNChanged is read from the root DSE). */
+  changeMark?: string;
 }
+
+const LDAP_USER_FILTER = '(|(objectClass=inetOrgPerson)(objectClass=posixAccount))';
+const LDAP_GROUP_FILTER = '(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup))';
 
 export const FLAVOR_DEFAULTS: Record<LdapFlavor, FlavorDefaults> = {
   openldap: {
-    userFilter: '(|(objectClass=inetOrgPerson)(objectClass=posixAccount))',
-    groupFilter: '(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup))',
+    userFilter: LDAP_USER_FILTER,
+    groupFilter: LDAP_GROUP_FILTER,
     anchor: 'entryUUID',
     operational: ['entryCSN', 'modifyTimestamp'],
     passwordAttributes: ['userPassword', 'sambaNTPassword', 'modifyTimestamp', 'entryCSN'],
+    changeMark: 'entryCSN',
+  },
+  // 389-DS and FreeIPA. The anchor is nsUniqueId, not entryUUID: every entry has it (entryUUID only
+  // where the entryuuid plugin of 389-DS 2.x ran when the entry was added: entries older than the
+  // plugin, or imported without it, have none), it survives renames, moves and replication, and it
+  // is what the contentsync plugin names in its syncUUIDs, so deletes map to anchors directly.
+  // Chosen once: changing the anchor would make every exported object look deleted and new.
+  // https://github.com/389ds/389-ds-base/tree/main/src/plugins/entryuuid (fixup task for old entries)
+  '389ds': {
+    userFilter: LDAP_USER_FILTER,
+    groupFilter: LDAP_GROUP_FILTER,
+    anchor: 'nsUniqueId',
+    // nsAccountLock: 389-DS's and FreeIPA's disabled flag (dsidm account lock, ipa user-disable).
+    operational: ['modifyTimestamp', 'nsAccountLock'],
+    passwordAttributes: ['userPassword', 'sambaNTPassword', 'modifyTimestamp'],
+    changeMark: 'modifyTimestamp',
   },
   ad: {
     userFilter: '(&(objectCategory=person)(objectClass=user))',

@@ -1,12 +1,13 @@
 /**
- * The LDAP directory source (OpenLDAP and Active Directory) behind the DirectorySource port.
+ * The LDAP directory source (OpenLDAP, 389-DS/FreeIPA and Active Directory) behind the DirectorySource port.
  *
  * - Reads stream page by page (paged results, RFC 2696): one page in memory at a time.
  * - Scope: base DNs (include), exclude DNs, user/group filters, the admin's extra filter (users),
  *   and "members of group X" (nested), resolved by the DC on AD and by member-of.ts on OpenLDAP.
- * - Delta: entryCSN (OpenLDAP) or uSNChanged (AD) watermark. Deletes on OpenLDAP with syncprov
- *   from an RFC 4533 refreshOnly search (openldap/syncrepl-refresh.ts), costing what changed;
- *   elsewhere by anchor comparison.
+ * - Delta: entryCSN (OpenLDAP), modifyTimestamp (389-DS) or uSNChanged (AD) watermark. Deletes on
+ *   OpenLDAP with syncprov from an RFC 4533 refreshOnly search (openldap/syncrepl-refresh.ts), on
+ *   389-DS with contentsync from its own (389ds/contentsync.ts), costing what changed; elsewhere
+ *   by anchor comparison.
  * - Push: RFC 4533 refreshAndPersist on OpenLDAP (openldap/syncrepl-watch.ts).
  */
 import type { Client, Entry } from 'ldapts';
@@ -19,8 +20,11 @@ import { AD_EXPLICIT_BUFFER_ATTRIBUTES, toAdDirectoryEntry } from './ad/ad-entry
 import { decodeUsnCursor, encodeUsnCursor } from './ad/usn-cursor.js';
 import { dnParts, isDnWithin, normalizeDn } from './dn.js';
 import { toDirectoryEntry, PASSWORD_ATTRIBUTES } from './entry-conversion.js';
-import { and, changedSince, scopeFilters, type ScopeFilters, AD_IN_CHAIN } from './filters.js';
-import { checkConfig, FLAVOR_DEFAULTS, type LdapLogger, type LdapSourceConfig } from './ldap-config.js';
+import { and, changedSince, scopeFilters, type ScopeFilters, AD_IN_CHAIN, type WatermarkAttribute } from './filters.js';
+import { checkConfig, FLAVOR_DEFAULTS, type LdapFlavor, type LdapLogger, type LdapSourceConfig } from './ldap-config.js';
+import { ContentSyncDeletes } from './389ds/contentsync.js';
+import { serverTime } from './389ds/server-time.js';
+import { decodeDsCursor, encodeDsCursor, maxTimestamp } from './389ds/timestamp-cursor.js';
 import { openLdapClient } from './ldap-connection.js';
 import { toDirectoryError } from './ldap-errors.js';
 import { isMemberOf, memberClosure, memberValueToDn, type GroupMembers, type MemberClosure } from './member-of.js';
@@ -32,6 +36,10 @@ import { startSyncreplWatch } from './openldap/syncrepl-watch.js';
 export type { LdapSourceConfig, LdapLogger } from './ldap-config.js';
 
 const DEFAULT_PAGE_SIZE = 1000;
+// ldapts adds an empty value for requested names it did not get, '*' included; an objects read
+// never carries password material.
+const DROP_ALWAYS: ReadonlySet<string> = new Set(['*', '+', '1.1']);
+const DROP_ON_OBJECTS_READ: ReadonlySet<string> = new Set([...PASSWORD_ATTRIBUTES, ...DROP_ALWAYS]);
 
 type ReadMode = ReadPurpose | 'anchors';
 type Kind = 'users' | 'groups';
@@ -39,7 +47,7 @@ type Kind = 'users' | 'groups';
 interface ScopeRead {
   mode: ReadMode;
   /** Extra condition ANDed into both searches (the delta watermark). */
-  since?: { attribute: 'entryCSN' | 'uSNChanged'; value: string };
+  since?: { attribute: WatermarkAttribute; value: string };
   closure?: MemberClosure;
   /** Last word on each entry (strictly-newer check); also sees every entry, to track the watermark. */
   accept?: (entry: DirectoryEntry) => boolean;
@@ -56,13 +64,15 @@ export function createLdapSource(config: LdapSourceConfig, logger: LdapLogger = 
 
 class LdapSource implements DirectorySource {
   readonly description: string;
-  readonly flavor: 'openldap' | 'ad';
+  readonly flavor: LdapFlavor;
   readonly watch?: (onChange: () => void, onError: (error: unknown) => void) => () => void;
 
   private readonly filters: ScopeFilters;
   private readonly anchor: string;
   private readonly clients = new Set<Client>();
   private readonly watchers = new Set<() => void>();
+  /** 389-DS: the deletes of a delta from the contentsync plugin. */
+  private readonly contentSync?: ContentSyncDeletes;
 
   constructor(
     private readonly config: LdapSourceConfig,
@@ -72,6 +82,7 @@ class LdapSource implements DirectorySource {
     this.description = `${config.url.replace(/\/+$/, '')} (${config.flavor}${config.startTls ? ', StartTLS' : ''})`;
     this.filters = scopeFilters(config);
     this.anchor = FLAVOR_DEFAULTS[config.flavor].anchor;
+    if (config.flavor === '389ds') this.contentSync = new ContentSyncDeletes(config, logger, `(|${this.filters.users}${this.filters.groups})`);
     if (config.flavor === 'openldap') {
       this.watch = (onChange, onError) => {
         const stop = startSyncreplWatch({
@@ -127,7 +138,8 @@ class LdapSource implements DirectorySource {
   async readChanges(cursor: string | null, purpose: ReadPurpose): Promise<ChangeSet | null> {
     // No cursor yet: a full cycle (readAll after currentCursor) is what the engine needs.
     if (cursor === null) return null;
-    return this.flavor === 'ad' ? this.readAdChanges(cursor, purpose) : this.readOpenLdapChanges(cursor, purpose);
+    if (this.flavor === 'ad') return this.readAdChanges(cursor, purpose);
+    return this.flavor === '389ds' ? this.read389dsChanges(cursor, purpose) : this.readOpenLdapChanges(cursor, purpose);
   }
 
   async currentCursor(): Promise<string | null> {
@@ -139,6 +151,11 @@ class LdapSource implements DirectorySource {
         // Not a DC after all (no USNs): no delta, full cycles only.
         if (!usn || !/^\d+$/.test(usn)) return null;
         return encodeUsnCursor({ usn: BigInt(usn), dsServiceName: root['dsservicename']?.[0] ?? '' });
+      }
+      if (this.flavor === '389ds') {
+        let since = await serverTime(client);
+        if (since === '') for await (const page of this.readScope(client, { mode: 'anchors', accept: (e) => ((since = maxTimestamp(since, e.attributes['modifytimestamp']?.[0])), false) })) void page;
+        return encodeDsCursor({ since, cookies: (await this.contentSync?.cookies(this.topBases())) ?? {} });
       }
       let highest = await this.contextCsn(client);
       if (highest === '') {
@@ -217,6 +234,85 @@ class LdapSource implements DirectorySource {
       this.logger.warn(`The RFC 4533 refresh for deletes on ${this.config.url} failed; this delta compares every anchor instead.`, { error: (error as Error).message });
       return null;
     }
+  }
+
+  /**
+   * 389-DS: entries with modifyTimestamp at or after the watermark second (what was already exported
+   * unchanged, the engine drops by fingerprint); deletes from contentsync with the stored cookies.
+   */
+  private async read389dsChanges(cursor: string, purpose: ReadPurpose): Promise<ChangeSet | null> {
+    const previous = decodeDsCursor(cursor);
+    if (previous === null) return null;
+    const since = previous.since;
+    const client = await this.open();
+    let closure: MemberClosure | undefined;
+    let now: string;
+    let firstChange: number | undefined;
+    try {
+      // The server's clock before reading: a change made while we read has a modifyTimestamp at or
+      // after it, so the next delta sees it.
+      now = await serverTime(client);
+      if (since !== '' && now !== '' && since > now) return null;
+      closure = await this.closure(client);
+      // At or after: a group change in the watermark's own second may not have been read yet.
+      if (since !== '' && closure && [...closure.groups.values()].some((mark) => mark !== undefined && mark >= since)) return null;
+      if (purpose === 'objects') {
+        const first = (await this.rootDse(client, ['firstchangenumber']))['firstchangenumber']?.[0];
+        firstChange = first && /^\d+$/.test(first) ? Number(first) : undefined;
+      }
+    } finally {
+      await this.release(client);
+    }
+    let highestSeen = since;
+    const cut: string[] = [];
+    const read: ScopeRead = {
+      mode: purpose,
+      closure,
+      since: since === '' ? undefined : { attribute: 'modifyTimestamp', value: since },
+      // Without the server's clock, the highest modifyTimestamp seen is the fallback watermark.
+      accept: (entry) => ((highestSeen = maxTimestamp(highestSeen, entry.attributes['modifytimestamp']?.[0])), true),
+      cut,
+    };
+    // Deletes are asked for while the changes are read (another connection); only objects need them.
+    let cookies = previous.cookies;
+    const deletes = purpose === 'objects' && since !== '' ? this.contentSync?.deletesSince(this.topBases(), previous.cookies, firstChange) : undefined;
+    deletes?.catch(() => undefined);
+    return {
+      changed: this.readScopeWithOwnClient(read),
+      departures: async () => {
+        const outcome = deletes ? await deletes : null;
+        if (outcome) cookies = outcome.cookies;
+        if (!outcome?.anchors) return { kind: 'compare' };
+        return { kind: 'anchors', anchors: [...outcome.anchors, ...cut, ...(await this.changedOutOfFilter(since))] };
+      },
+      get nextCursor() {
+        return encodeDsCursor({ since: now !== '' ? maxTimestamp(since, now) : highestSeen, cookies });
+      },
+    };
+  }
+
+  /**
+   * Anchors of entries changed since the watermark that no longer match the user or group filter:
+   * they left the scope, and 389-DS's contentsync does not name them (see 389ds/contentsync.ts).
+   */
+  private async changedOutOfFilter(since: string): Promise<string[]> {
+    const anchors: string[] = [];
+    const filter = and(`(!(|${this.filters.users}${this.filters.groups}))`, `(modifyTimestamp>=${escapeFilter`${since}`})`);
+    const anchor = this.anchor.toLowerCase();
+    const client = await this.open();
+    try {
+      for (const base of this.topBases()) {
+        for await (const page of this.pages(client, base, filter, [this.anchor])) {
+          for (const raw of page) {
+            const value = toDirectoryEntry(raw, {}, []).attributes[anchor]?.[0];
+            if (value) anchors.push(value);
+          }
+        }
+      }
+    } finally {
+      await this.release(client);
+    }
+    return anchors;
   }
 
   private async readAdChanges(cursor: string, purpose: ReadPurpose): Promise<ChangeSet | null> {
@@ -317,17 +413,14 @@ class LdapSource implements DirectorySource {
     const defaults = FLAVOR_DEFAULTS[this.flavor];
     // memberUid holds user names: checking membership needs the uid of each user.
     const forMembership = kind === 'users' && closure ? ['uid'] : [];
-    if (mode === 'anchors') return [defaults.anchor, ...(this.flavor === 'openldap' ? ['entryCSN'] : []), ...forMembership];
+    if (mode === 'anchors') return [defaults.anchor, ...(defaults.changeMark ? [defaults.changeMark] : []), ...forMembership];
     if (mode === 'passwords') return [defaults.anchor, ...defaults.passwordAttributes, ...forMembership];
     return [...(this.config.attributes ?? ['*']), defaults.anchor, ...defaults.operational];
   }
 
   private convert(raw: Entry, mode: ReadMode): DirectoryEntry {
-    // ldapts adds an empty value for requested names it did not get, '*' included.
-    const drop = mode === 'objects' ? [...PASSWORD_ATTRIBUTES, '*', '+', '1.1'] : ['*', '+', '1.1'];
-    const entry = this.flavor === 'ad' ? toAdDirectoryEntry(raw, drop) : toDirectoryEntry(raw, {}, drop);
-    for (const [name, values] of Object.entries(entry.attributes)) if (values.length === 0) delete entry.attributes[name];
-    return entry;
+    const drop = mode === 'objects' ? DROP_ON_OBJECTS_READ : DROP_ALWAYS;
+    return this.flavor === 'ad' ? toAdDirectoryEntry(raw, drop) : toDirectoryEntry(raw, {}, drop);
   }
 
   /** Excluded subtrees and earlier (already read) bases that overlap `base`, as dnParts. */
@@ -382,21 +475,22 @@ class LdapSource implements DirectorySource {
     return highest;
   }
 
-  /** On OpenLDAP with memberOfGroup: who is in group X, nested groups included. */
+  /** On OpenLDAP and 389-DS with memberOfGroup: who is in group X, nested groups included (AD's DC does it itself). */
   private async closure(client: Client): Promise<MemberClosure | undefined> {
     const group = this.config.memberOfGroup;
-    if (!group || this.flavor !== 'openldap') return undefined;
+    if (!group || this.flavor === 'ad') return undefined;
     const contexts = (await this.rootDse(client, ['namingContexts']))['namingcontexts'] ?? [];
     const context = contexts.find((c) => isDnWithin(group, c));
     const bases = context ? [context] : this.config.baseDns;
-    const attributes = ['member', 'uniqueMember', 'memberUid', 'entryCSN'];
+    const changeMark = FLAVOR_DEFAULTS[this.flavor].changeMark ?? 'entryCSN';
+    const attributes = ['member', 'uniqueMember', 'memberUid', changeMark];
     const groups = new Map<string, GroupMembers>();
     const add = (raw: Entry): void => {
       const { attributes: a } = toDirectoryEntry(raw, {}, []);
       groups.set(normalizeDn(raw.dn), {
         dns: [...(a['member'] ?? []), ...(a['uniquemember'] ?? [])].map((v) => normalizeDn(memberValueToDn(v))),
         uids: (a['memberuid'] ?? []).map((u) => u.toLowerCase()),
-        changeMark: a['entrycsn']?.[0],
+        changeMark: a[changeMark.toLowerCase()]?.[0],
       });
     };
     for (const base of bases) {

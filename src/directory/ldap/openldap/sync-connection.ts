@@ -25,6 +25,8 @@ export interface SyncSearch {
   /** '1.1' for none: the entry's DN and its Sync State control (with the entryUUID) still come. */
   attributes: string[];
   mode: SyncMode;
+  /** Default 'sub'. 389-DS hands out a cookie for a 'base' search too (see 389ds/contentsync.ts). */
+  scope?: 'base' | 'sub';
   cookie?: Buffer | undefined;
   onResponse: (response: LdapResponse) => void;
 }
@@ -90,7 +92,7 @@ export class SyncConnection {
     const request = new SearchRequest({
       messageId,
       baseDN: search.base,
-      scope: 'sub',
+      scope: search.scope ?? 'sub',
       filter: FilterParser.parseString(search.filter),
       attributes: search.attributes,
       timeLimit: 0,
