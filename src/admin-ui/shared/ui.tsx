@@ -82,7 +82,8 @@ export function DateTime({ value, testId }: { value: string | null | undefined; 
   );
 }
 
-export function Pager({ page, pageSize, total, onPage }: { page: number; pageSize: number; total: number; onPage(page: number): void }) {
+/** `totalIsLowerBound`: more items than `total` may follow (a search counted to a limit): "1–25 of 10,000+". */
+export function Pager({ page, pageSize, total, totalIsLowerBound, onPage }: { page: number; pageSize: number; total: number; totalIsLowerBound?: boolean | undefined; onPage(page: number): void }) {
   const { t } = useTranslation();
   const styles = useStyles();
   const locale = useLocale();
@@ -92,8 +93,8 @@ export function Pager({ page, pageSize, total, onPage }: { page: number; pageSiz
   return (
     <div className={styles.pager}>
       <Button icon={<ChevronLeftRegular />} disabled={page <= 1} onClick={() => onPage(page - 1)} aria-label={t('common.previous')} data-testid="pager-previous" />
-      <Text data-testid="pager-range">{t('common.pageRange', { from: number.format(from), to: number.format(to), total: number.format(total) })}</Text>
-      <Button icon={<ChevronRightRegular />} disabled={to >= total} onClick={() => onPage(page + 1)} aria-label={t('common.next')} data-testid="pager-next" />
+      <Text data-testid="pager-range">{t(totalIsLowerBound ? 'common.pageRangeAtLeast' : 'common.pageRange', { from: number.format(from), to: number.format(to), total: number.format(total) })}</Text>
+      <Button icon={<ChevronRightRegular />} disabled={to >= total && !totalIsLowerBound} onClick={() => onPage(page + 1)} aria-label={t('common.next')} data-testid="pager-next" />
     </div>
   );
 }

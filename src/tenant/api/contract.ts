@@ -266,6 +266,11 @@ export interface UserView {
 export interface Page<T> {
   items: T[];
   total: number;
+  /**
+   * Present (true) when more items match than were counted: `total` is then a lower bound,
+   * shown as "10,000+". A search of users or groups counts its matches up to a limit.
+   */
+  totalIsLowerBound?: true;
   page: number;
   pageSize: number;
 }

@@ -3,10 +3,19 @@
  * times are epoch milliseconds (`bigint`; PostgreSQL hands them back as strings, so read them
  * through `toDate`/`toNumber`), booleans are 0/1 integers, JSON is text.
  */
+import type { Generated } from 'kysely';
+
 /** A bigint column: written as a number, read as number (SQLite) or string (PostgreSQL). */
 type Big = number;
 
-export interface TenantsTable { id: string; name: string; created_at: Big }
+export interface TenantsTable {
+  id: string;
+  name: string;
+  created_at: Big;
+  /** The tenant's users and groups, kept by `applyObjectBatch` (migration 0007). */
+  user_count: Generated<Big>;
+  group_count: Generated<Big>;
+}
 
 export interface SettingsTable {
   tenant_id: string;

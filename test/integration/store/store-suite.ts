@@ -4,12 +4,15 @@
  * tests share one migrated database per file and still see only their own rows.
  */
 import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import { Migrator } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAppError } from '../../../src/shared/errors.js';
 import type { PasswordVerifier } from '../../../src/passwords/verifier-model.js';
 import type { ObjectChange, SyncedGroup, SyncedUser } from '../../../src/sync/model.js';
 import type { NewSyncError, SyncRunRecord, TenantRepository, TenantStore } from '../../../src/tenant/store/ports.js';
-import { createTestStore, type StoreKind, type TestStore } from './test-stores.js';
+import { migrationProvider } from '../../../src/tenant/store/migrations/index.js';
+import { createTestStore, openDatabase, type StoreKind, type TestStore } from './test-stores.js';
 
 export function user(n: number | string, patch: Partial<SyncedUser> = {}): SyncedUser {
   return {
@@ -32,6 +35,12 @@ export function group(n: number | string, members: string[], patch: Partial<Sync
 }
 
 const upsert = (object: SyncedUser | SyncedGroup): ObjectChange => ({ op: 'upsert', object });
+
+/** The reference for a users search: the stored lower-case name, UPN or mail contains the trimmed, lower-cased term. */
+function contains(u: SyncedUser, term: string): boolean {
+  const stored = [u.displayName?.trim() ? u.displayName.toLowerCase() : null, u.userPrincipalName.trim().toLowerCase(), u.mail?.trim() ? u.mail.trim().toLowerCase() : null];
+  return stored.some((text) => text !== null && text.includes(term.trim().toLowerCase()));
+}
 const del = (kind: 'user' | 'group', anchor: string): ObjectChange => ({ op: 'delete', kind, anchor, dn: `dn-of-${anchor}` });
 
 /** A structurally valid verifier with dummy bytes (no real password behind it). */
@@ -86,6 +95,38 @@ export function defineStoreSuite(kind: StoreKind): void {
           expect((await fresh.store.forTenant('a').getSettings()).deleteThreshold).toBe(500);
           await fresh.store.ping();
         } finally {
+          await fresh.cleanup();
+        }
+      });
+
+      it('fill the counts and search indexes of a store that already holds users and groups', async () => {
+        const fresh = await createTestStore(kind, { migrate: false });
+        const db = openDatabase(fresh.options);
+        try {
+          // The store as release 0006 left it, with objects in it.
+          expect((await new Migrator({ db, provider: migrationProvider(kind) }).migrateTo('0006-password-epoch')).error).toBeUndefined();
+          await db.insertInto('tenants').values({ id: 'old', name: 'Old', created_at: 0 }).execute();
+          const row = (n: number, displayName: string) => ({
+            tenant_id: 'old', anchor: `u-${n}`, dn: `uid=user${n},dc=example,dc=test`, upn: `user${n}@example.test`, upn_lower: `user${n}@example.test`,
+            display_name: displayName, display_name_lower: displayName.toLowerCase(), sort_key: displayName.toLowerCase(), given_name: null, surname: null,
+            mail: null, mail_lower: null, other_mails: '[]', enabled: 1, source: 'on_premises', created_at: 0, updated_at: 0,
+          });
+          await db.insertInto('users').values([row(1, 'Emma Jansen-Ünal'), row(2, 'Old Name'), row(3, 'Bram Bos')]).execute();
+          await db.insertInto('groups').values({ tenant_id: 'old', anchor: 'g-1', dn: 'cn=team', name: 'Old Team', name_lower: 'old team', description: null, mail: null, mail_lower: null, created_at: 0, updated_at: 0 }).execute();
+          await db.insertInto('memberships').values([{ tenant_id: 'old', group_anchor: 'g-1', member_anchor: 'u-1' }, { tenant_id: 'old', group_anchor: 'g-1', member_anchor: 'u-2' }]).execute();
+
+          await fresh.store.migrate();
+          const repo = fresh.store.forTenant('old');
+          expect((await repo.listUsers({ page: 1, pageSize: 10 })).total).toBe(3);
+          expect((await repo.listUsers({ search: 'JANSEN-Ün', page: 1, pageSize: 10 })).items.map((u) => u.anchor)).toEqual(['u-1']);
+          expect((await repo.listGroups({ search: 'old team', page: 1, pageSize: 10 }))).toMatchObject({ total: 1, items: [{ anchor: 'g-1', memberCount: 2 }] });
+          // The objects that were there before change and leave like any other.
+          await repo.applyObjectBatch(batchId(), 'agent', [del('user', 'u-1'), upsert(user(2, { displayName: 'New Name' }))], T0);
+          expect((await repo.listUsers({ page: 1, pageSize: 10 })).total).toBe(2);
+          expect((await repo.listUsers({ search: 'name', page: 1, pageSize: 10 })).items.map((u) => u.displayName)).toEqual(['New Name']);
+          expect((await repo.listGroups({ page: 1, pageSize: 10 })).items[0]?.memberCount).toBe(1);
+        } finally {
+          await db.destroy();
           await fresh.cleanup();
         }
       });
@@ -413,6 +454,15 @@ export function defineStoreSuite(kind: StoreKind): void {
         expect(await repo.countUsers()).toBe(1);
         expect(await repo.countSyncErrors()).toBe(1);
       });
+
+      it('count the same new users once when two batches add them at once', async () => {
+        const repo = await tenant();
+        const other = kind === 'postgres' ? (await shared.openAnother()).forTenant(repo.tenantId) : repo;
+        const changes = Array.from({ length: 50 }, (_, i) => upsert(user(i)));
+        await Promise.all([repo.applyObjectBatch(batchId(), 'agent', changes, T0), other.applyObjectBatch(batchId(), 'agent', changes, T0)]);
+        expect(await repo.countUsers()).toBe(50);
+        expect((await repo.listUsers({ page: 1, pageSize: 100 })).items).toHaveLength(50);
+      });
     });
 
     describe('synced objects', () => {
@@ -536,6 +586,125 @@ export function defineStoreSuite(kind: StoreKind): void {
         expect((await repo.listUsers({ search: '%', page: 1, pageSize: 10 })).total).toBe(1);
         expect((await repo.listUsers({ search: '  ', page: 1, pageSize: 10 })).total).toBe(4);
         expect((await repo.listGroups({ search: 'nothing', page: 1, pageSize: 10 })).total).toBe(0);
+      });
+
+      it('keep the totals of users and groups exact through adds, deletes, re-adds, errors and repeated batches', async () => {
+        const repo = await tenant();
+        const totals = async (): Promise<number[]> => {
+          const users = await repo.listUsers({ page: 1, pageSize: 200 });
+          const groups = await repo.listGroups({ page: 1, pageSize: 200 });
+          expect(users.total).toBe(users.items.length);
+          expect(groups.total).toBe(groups.items.length);
+          expect(await repo.countUsers()).toBe(users.total);
+          return [users.total, groups.total];
+        };
+        expect(await totals()).toEqual([0, 0]);
+        await repo.applyObjectBatch(batchId(), 'agent', [upsert(user(1)), upsert(user(2)), upsert(user(3)), upsert(group(1, ['u-1', 'u-2']))], T0);
+        expect(await totals()).toEqual([3, 1]);
+        const id = batchId();
+        const changes = [
+          del('user', 'u-1'), upsert(user(1, { displayName: 'One again' })), // deleted and added again
+          del('user', 'u-2'), del('user', 'u-9'), // u-9 was never there
+          upsert(user(4, { userPrincipalName: 'user3@example.test' })), // u-3's UPN: an error, not a user
+          upsert(user(5)), del('user', 'u-5'),
+          upsert(group(2, ['u-3'])), del('group', 'g-1'), del('group', 'g-8'),
+        ];
+        await repo.applyObjectBatch(id, 'agent', changes, at(1));
+        expect(await totals()).toEqual([2, 1]);
+        await repo.applyObjectBatch(id, 'agent', changes, at(2));
+        expect(await totals()).toEqual([2, 1]);
+        await repo.applyObjectBatch(batchId(), 'agent', [upsert(user(3, { displayName: 'Renamed' })), upsert(group(2, []))], at(3));
+        expect(await totals()).toEqual([2, 1]);
+      });
+
+      it('find by search exactly the users whose name, UPN or mail contains the term (truth table)', async () => {
+        const repo = await tenant();
+        const people = [
+          user('jansen', { displayName: 'Emma Jansen-Ünal', userPrincipalName: 'emma.jansen@example.test', mail: 'E.Jansen-Unal@Mail.Example' }),
+          user('quote', { displayName: 'Say "Hi" Smith', userPrincipalName: 'say.hi@example.test', mail: null }),
+          user('and', { displayName: 'Ben AND Jerry', userPrincipalName: 'ben.jerry@example.test', mail: 'ben+jerry@example.test' }),
+          user('syntax', { displayName: 'NEAR(a b) -x* col:val ^c {d}', userPrincipalName: 'syntax@example.test', mail: null }),
+          user('percent', { displayName: '100% _sure_ \\ back', userPrincipalName: 'pct@example.test', mail: null }),
+          user('obrien', { displayName: "Seán O'Brien", userPrincipalName: 'sean@example.test', mail: 'ß@straße.example' }),
+          user('noname', { displayName: null, userPrincipalName: 'NoName@Example.Test', mail: null }),
+          user('emoji', { displayName: 'Ana 😀 Lima', userPrincipalName: 'ana@example.test', mail: null }),
+          user('turkish', { displayName: 'İlker Çelik', userPrincipalName: 'ilker@example.test', mail: null }),
+        ];
+        await repo.applyObjectBatch(batchId(), 'agent', people.map(upsert), T0);
+        const terms = [
+          'Jansen-Ünal', 'jansen-ü', 'ÜNAL', 'unal@mail', '"hi"', 'y "h', '"', 'AND', 'ben and', 'n and j', 'and jerry', 'ben jerry',
+          'NEAR(', 'near(a b)', '-x*', 'x*', '*', 'col:val', ':', '^c', '{d}', '100%', '% _s', '_', '\\', '\\ b', "o'b", "'",
+          'ß@', 'STRASSE', 'straße', 'noname@', '😀', 'a 😀 l', 'İlker', 'ilker', 'çel', 'example', 'ex', 'e', 'zzz', ' hi" ',
+        ];
+        for (const term of terms) {
+          const page = await repo.listUsers({ search: term, page: 1, pageSize: 50 });
+          const expected = people.filter((p) => contains(p, term)).map((p) => p.anchor).sort();
+          expect({ term, found: page.items.map((u) => u.anchor).sort(), total: page.total }).toEqual({ term, found: expected, total: expected.length });
+        }
+      });
+
+      it('find by search the same users as a substring match, for generated names and terms', async () => {
+        const repo = await tenant();
+        const unit = fc.constantFrom('a', 'B', 'é', 'Ü', 'ß', ' ', '-', '"', '*', ':', '%', '_', "'", '(', 'AND', 'or');
+        const names = fc.sample(fc.string({ unit, minLength: 1, maxLength: 12 }), { numRuns: 60, seed: 7 });
+        const people = names.map((name, i) => user(i, { displayName: name, mail: i % 3 === 0 ? `${name.replace(/\s/g, '')}${i}@example.test` : null }));
+        await repo.applyObjectBatch(batchId(), 'agent', people.map(upsert), T0);
+        const someText = fc.constantFrom(...people.flatMap((p) => [p.displayName ?? '', p.mail ?? '']).filter((t) => t !== ''));
+        const inside = fc.tuple(someText, fc.nat(), fc.integer({ min: 1, max: 8 })).map(([text, from, length]) => [...text].slice(from % text.length, (from % text.length) + length).join(''));
+        await fc.assert(
+          fc.asyncProperty(fc.oneof(inside, fc.string({ unit, maxLength: 4 })), async (term) => {
+            const page = await repo.listUsers({ search: term, page: 1, pageSize: 200 });
+            expect(page.items.map((u) => u.anchor).sort()).toEqual(people.filter((p) => contains(p, term)).map((p) => p.anchor).sort());
+            expect(page.total).toBe(page.items.length);
+          }),
+          { numRuns: 150 },
+        );
+      });
+
+      it('find users and groups by what they are now called after renames, deletes and re-adds', async () => {
+        const repo = await tenant();
+        const names = async (search: string) => ({
+          users: (await repo.listUsers({ search, page: 1, pageSize: 10 })).items.map((u) => u.anchor).sort(),
+          groups: (await repo.listGroups({ search, page: 1, pageSize: 10 })).items.map((g) => g.anchor).sort(),
+        });
+        await repo.applyObjectBatch(batchId(), 'agent', [
+          upsert(user('a', { displayName: 'Alpha Person' })), upsert(user('b', { displayName: 'Bravo Person' })), upsert(user('c', { displayName: 'Delta Person' })),
+          upsert(group(1, ['u-a'], { name: 'Team Alpha' })), upsert(group(2, [], { name: 'Team Bravo', mail: 'bravo-team@example.test' })),
+        ], T0);
+        expect(await names('bravo')).toEqual({ users: ['u-b'], groups: ['g-2'] });
+        await repo.applyObjectBatch(batchId(), 'agent', [
+          upsert(user('a', { displayName: 'Charlie Person', mail: 'charlie@example.test' })),
+          del('user', 'u-b'),
+          del('user', 'u-c'), upsert(user('c', { displayName: 'Delta Person' })),
+          upsert(group(1, ['u-a'], { name: 'Team Charlie' })), del('group', 'g-2'),
+        ], at(1));
+        expect(await names('alpha')).toEqual({ users: [], groups: [] });
+        expect(await names('charlie')).toEqual({ users: ['u-a'], groups: ['g-1'] });
+        expect(await names('bravo')).toEqual({ users: [], groups: [] });
+        expect(await names('delta')).toEqual({ users: ['u-c'], groups: [] });
+        expect(await names('person')).toEqual({ users: ['u-a', 'u-c'], groups: [] });
+        await repo.applyObjectBatch(batchId(), 'agent', [upsert(user('b', { displayName: 'Bravo Person' })), upsert(group(2, [], { name: 'Team Bravo' }))], at(2));
+        expect(await names('bravo')).toEqual({ users: ['u-b'], groups: ['g-2'] });
+        expect(await names('bravo-team')).toEqual({ users: [], groups: [] });
+      });
+
+      it('count the matches of a search up to 10,000, then say the total is at least that', async () => {
+        const repo = await tenant();
+        const pad = (n: number) => String(n).padStart(5, '0');
+        await repo.applyObjectBatch(batchId(), 'agent', Array.from({ length: 10_040 }, (_, i) => upsert(user(`m${i}`, { displayName: `Many ${pad(i)}`, mail: null }))), T0);
+        expect(await repo.listUsers({ page: 1, pageSize: 1 })).toMatchObject({ total: 10_040 });
+        const third = await repo.listUsers({ search: 'MANY', page: 3, pageSize: 25 });
+        expect(third).toMatchObject({ total: 10_000, totalIsLowerBound: true, page: 3, pageSize: 25 });
+        expect(third.items.map((u) => u.displayName)).toEqual(Array.from({ length: 25 }, (_, i) => `Many ${pad(50 + i)}`));
+        // A short page past the limit shows where the matches end.
+        const last = await repo.listUsers({ search: 'many', page: 402, pageSize: 25 });
+        expect(last.items.map((u) => u.displayName)).toEqual(Array.from({ length: 15 }, (_, i) => `Many ${pad(10_025 + i)}`));
+        expect(last.total).toBe(10_040);
+        expect(last.totalIsLowerBound).toBeUndefined();
+        const few = await repo.listUsers({ search: 'many 0999', page: 1, pageSize: 25 });
+        expect(few.total).toBe(10);
+        expect(few.totalIsLowerBound).toBeUndefined();
+        expect(few.items.map((u) => u.displayName)).toEqual(Array.from({ length: 10 }, (_, i) => `Many ${pad(9990 + i)}`));
       });
     });
 

@@ -12,8 +12,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
-import { openStore, redactUrl } from '../../../src/tenant/store/open-store.js';
+import { openStore, redactUrl, SQLITE_FILE_NAME } from '../../../src/tenant/store/open-store.js';
 import type { TenantStore } from '../../../src/tenant/store/ports.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
@@ -71,6 +73,20 @@ export async function createTestStore(kind: StoreKind, opts: TestStoreOptions = 
     await cleanup();
     throw error;
   }
+}
+
+/**
+ * A plain Kysely on a test store's database, for what the store does not offer: an older schema
+ * (a migration's starting point), or a look at the tables themselves. The caller destroys it.
+ */
+// Kysely<any>: it sees the database as it is, not as today's schema types say.
+export function openDatabase(options: TestStore['options']): Kysely<any> {
+  if (options.databaseUrl !== undefined) {
+    return new Kysely({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: options.databaseUrl, max: 1 }) }) });
+  }
+  const database = new Database(join(options.dataDir, SQLITE_FILE_NAME));
+  database.pragma('busy_timeout = 5000');
+  return new Kysely({ dialect: new SqliteDialect({ database }) });
 }
 
 async function withMaintenanceClient<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {

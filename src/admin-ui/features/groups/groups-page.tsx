@@ -62,7 +62,7 @@ export function GroupsPage() {
             </TableBody>
           </Table>
           {groups.data.items.length === 0 ? <Text>{t('common.noItems')}</Text> : null}
-          <Pager page={groups.data.page} pageSize={groups.data.pageSize} total={groups.data.total} onPage={setPage} />
+          <Pager page={groups.data.page} pageSize={groups.data.pageSize} total={groups.data.total} totalIsLowerBound={groups.data.totalIsLowerBound} onPage={setPage} />
         </>
       ) : null}
     </>

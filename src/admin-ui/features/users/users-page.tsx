@@ -102,7 +102,7 @@ export function UsersPage() {
             </TableBody>
           </Table>
           {users.data.items.length === 0 ? <Text>{t('common.noItems')}</Text> : null}
-          <Pager page={users.data.page} pageSize={users.data.pageSize} total={users.data.total} onPage={setPage} />
+          <Pager page={users.data.page} pageSize={users.data.pageSize} total={users.data.total} totalIsLowerBound={users.data.totalIsLowerBound} onPage={setPage} />
         </>
       ) : null}
       <DirSyncPane open={paneOpen} onClose={() => setPaneOpen(false)} />

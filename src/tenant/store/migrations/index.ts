@@ -10,6 +10,9 @@ import { anchorOrder } from './0003-anchor-order.js';
 import { oidcSchema } from './0004-oidc.js';
 import { cyclePreviewSchema } from './0005-cycle-preview.js';
 import { passwordEpochSchema } from './0006-password-epoch.js';
+import { objectCounts } from './0007-object-counts.js';
+import { anchorCollation } from './0008-anchor-collation.js';
+import { searchIndex } from './0009-search-index.js';
 
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
@@ -21,6 +24,9 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0004-oidc': oidcSchema(dialect),
         '0005-cycle-preview': cyclePreviewSchema(),
         '0006-password-epoch': passwordEpochSchema(),
+        '0007-object-counts': objectCounts(),
+        '0008-anchor-collation': anchorCollation(dialect),
+        '0009-search-index': searchIndex(dialect),
       };
     },
   };
