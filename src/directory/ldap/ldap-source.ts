@@ -10,13 +10,13 @@
  *   by anchor comparison.
  * - Push: RFC 4533 refreshAndPersist on OpenLDAP (openldap/syncrepl-watch.ts).
  */
-import type { Client, Entry } from 'ldapts';
+import type { Client } from 'ldapts';
 import { escapeFilter, NoSuchObjectError } from 'ldapts';
 
 import { AppError } from '../../shared/errors.js';
 import type { ChangeSet, Departures, DirectorySource, ReadPurpose } from '../../sync/ports.js';
 import type { DirectoryEntry } from '../entry.js';
-import { AD_EXPLICIT_BUFFER_ATTRIBUTES, toAdDirectoryEntry } from './ad/ad-entry.js';
+import { AD_BINARY_ATTRIBUTES } from './ad/ad-entry.js';
 import { decodeUsnCursor, encodeUsnCursor } from './ad/usn-cursor.js';
 import { dnParts, isDnWithin, normalizeDn } from './dn.js';
 import { toDirectoryEntry, PASSWORD_ATTRIBUTES } from './entry-conversion.js';
@@ -25,7 +25,9 @@ import { checkConfig, FLAVOR_DEFAULTS, type LdapFlavor, type LdapLogger, type Ld
 import { ContentSyncDeletes } from './389ds/contentsync.js';
 import { serverTime } from './389ds/server-time.js';
 import { decodeDsCursor, encodeDsCursor, maxTimestamp } from './389ds/timestamp-cursor.js';
-import { openLdapClient } from './ldap-connection.js';
+import { DEFAULT_OPERATION_TIMEOUT_MS, openLdapClient } from './ldap-connection.js';
+import { pagedSearch } from './paged-search.js';
+import { StreamConnection } from './stream-connection.js';
 import { toDirectoryError } from './ldap-errors.js';
 import { isMemberOf, memberClosure, memberValueToDn, type GroupMembers, type MemberClosure } from './member-of.js';
 import { decodeCsnCursor, encodeCsnCursor, maxCsn } from './openldap/csn-cursor.js';
@@ -70,6 +72,7 @@ class LdapSource implements DirectorySource {
   private readonly filters: ScopeFilters;
   private readonly anchor: string;
   private readonly clients = new Set<Client>();
+  private readonly streams = new Set<StreamConnection>();
   private readonly watchers = new Set<() => void>();
   /** 389-DS: the deletes of a delta from the contentsync plugin. */
   private readonly contentSync?: ContentSyncDeletes;
@@ -112,26 +115,14 @@ class LdapSource implements DirectorySource {
   }
 
   async *readAll(purpose: ReadPurpose): AsyncIterable<DirectoryEntry[]> {
-    const client = await this.open();
-    try {
-      const closure = await this.closure(client);
-      yield* this.readScope(client, { mode: purpose, closure });
-    } finally {
-      await this.release(client);
-    }
+    yield* this.readScope({ mode: purpose, closure: await this.scopeClosure() });
   }
 
   async *listAnchors(): AsyncIterable<string[]> {
-    const client = await this.open();
-    try {
-      const closure = await this.closure(client);
-      const anchor = this.anchor.toLowerCase();
-      for await (const page of this.readScope(client, { mode: 'anchors', closure })) {
-        const anchors = page.map((e) => e.attributes[anchor]?.[0]).filter((a): a is string => !!a);
-        if (anchors.length) yield anchors;
-      }
-    } finally {
-      await this.release(client);
+    const anchor = this.anchor.toLowerCase();
+    for await (const page of this.readScope({ mode: 'anchors', closure: await this.scopeClosure() })) {
+      const anchors = page.map((e) => e.attributes[anchor]?.[0]).filter((a): a is string => !!a);
+      if (anchors.length) yield anchors;
     }
   }
 
@@ -154,13 +145,13 @@ class LdapSource implements DirectorySource {
       }
       if (this.flavor === '389ds') {
         let since = await serverTime(client);
-        if (since === '') for await (const page of this.readScope(client, { mode: 'anchors', accept: (e) => ((since = maxTimestamp(since, e.attributes['modifytimestamp']?.[0])), false) })) void page;
+        if (since === '') for await (const page of this.readScope({ mode: 'anchors', accept: (e) => ((since = maxTimestamp(since, e.attributes['modifytimestamp']?.[0])), false) })) void page;
         return encodeDsCursor({ since, cookies: (await this.contentSync?.cookies(this.topBases())) ?? {} });
       }
       let highest = await this.contextCsn(client);
       if (highest === '') {
         // No syncprov (no contextCSN): the highest entryCSN in scope is the next best watermark.
-        for await (const page of this.readScope(client, { mode: 'anchors', accept: (e) => ((highest = maxCsn(highest, e.attributes['entrycsn']?.[0])), false) })) void page;
+        for await (const page of this.readScope({ mode: 'anchors', accept: (e) => ((highest = maxCsn(highest, e.attributes['entrycsn']?.[0])), false) })) void page;
       }
       return encodeCsnCursor(highest);
     } finally {
@@ -170,6 +161,7 @@ class LdapSource implements DirectorySource {
 
   async close(): Promise<void> {
     for (const stop of [...this.watchers]) stop();
+    for (const stream of [...this.streams]) stream.close();
     await Promise.all([...this.clients].map((c) => this.release(c)));
   }
 
@@ -214,7 +206,7 @@ class LdapSource implements DirectorySource {
     const refresh = purpose === 'objects' && since !== '' && watermark !== '' ? this.refreshDeletes(since) : null;
     refresh?.catch(() => undefined);
     return {
-      changed: this.readScopeWithOwnClient(read),
+      changed: this.readScope(read),
       departures: async () => departuresFrom(refresh ? await refresh : null, cut),
       get nextCursor() {
         return encodeCsnCursor(watermark !== '' ? maxCsn(since, watermark) : highestSeen);
@@ -278,7 +270,7 @@ class LdapSource implements DirectorySource {
     const deletes = purpose === 'objects' && since !== '' ? this.contentSync?.deletesSince(this.topBases(), previous.cookies, firstChange) : undefined;
     deletes?.catch(() => undefined);
     return {
-      changed: this.readScopeWithOwnClient(read),
+      changed: this.readScope(read),
       departures: async () => {
         const outcome = deletes ? await deletes : null;
         if (outcome) cookies = outcome.cookies;
@@ -299,18 +291,13 @@ class LdapSource implements DirectorySource {
     const anchors: string[] = [];
     const filter = and(`(!(|${this.filters.users}${this.filters.groups}))`, `(modifyTimestamp>=${escapeFilter`${since}`})`);
     const anchor = this.anchor.toLowerCase();
-    const client = await this.open();
-    try {
-      for (const base of this.topBases()) {
-        for await (const page of this.pages(client, base, filter, [this.anchor])) {
-          for (const raw of page) {
-            const value = toDirectoryEntry(raw, {}, []).attributes[anchor]?.[0];
-            if (value) anchors.push(value);
-          }
+    for (const base of this.topBases()) {
+      for await (const page of this.pages(base, filter, [this.anchor])) {
+        for (const entry of page) {
+          const value = entry.attributes[anchor]?.[0];
+          if (value) anchors.push(value);
         }
       }
-    } finally {
-      await this.release(client);
     }
     return anchors;
   }
@@ -337,28 +324,19 @@ class LdapSource implements DirectorySource {
           escapeFilter`(|(distinguishedName=${group})(memberOf:${AD_IN_CHAIN}:=${group}))`,
           `(uSNChanged>=${(previous.usn + 1n).toString()})`,
         );
-        for await (const page of this.pages(client, base, changedGroups, ['1.1'])) if (page.length > 0) return null;
+        for await (const page of this.pages(base, changedGroups, ['1.1'])) if (page.length > 0) return null;
       }
     } finally {
       await this.release(client);
     }
     const read: ScopeRead = { mode: purpose, since: { attribute: 'uSNChanged', value: (previous.usn + 1n).toString() } };
-    return { changed: this.readScopeWithOwnClient(read), departures: () => Promise.resolve({ kind: 'compare' }), nextCursor: encodeUsnCursor(next) };
+    return { changed: this.readScope(read), departures: () => Promise.resolve({ kind: 'compare' }), nextCursor: encodeUsnCursor(next) };
   }
 
   // --- reading ----------------------------------------------------------------------------------
 
-  private async *readScopeWithOwnClient(read: ScopeRead): AsyncIterable<DirectoryEntry[]> {
-    const client = await this.open();
-    try {
-      yield* this.readScope(client, read);
-    } finally {
-      await this.release(client);
-    }
-  }
-
   /** Users then groups under every base, in scope, one page at a time. */
-  private async *readScope(client: Client, read: ScopeRead): AsyncGenerator<DirectoryEntry[]> {
+  private async *readScope(read: ScopeRead): AsyncGenerator<DirectoryEntry[]> {
     const bases = this.config.baseDns;
     const kinds: Kind[] = read.mode === 'passwords' ? ['users'] : ['users', 'groups'];
     const anchor = this.anchor.toLowerCase();
@@ -369,12 +347,12 @@ class LdapSource implements DirectorySource {
       for (const kind of kinds) {
         const scopeFilter = kind === 'users' ? this.filters.users : this.filters.groups;
         const filter = read.since ? changedSince(scopeFilter, read.since.attribute, read.since.value) : scopeFilter;
-        for await (const raw of this.pages(client, base, filter, this.attributesFor(read.mode, kind, read.closure))) {
+        const drop = read.mode === 'objects' ? DROP_ON_OBJECTS_READ : DROP_ALWAYS;
+        for await (const entries of this.pages(base, filter, this.attributesFor(read.mode, kind, read.closure), drop)) {
           const page: DirectoryEntry[] = [];
           // Every result lies under `base`; a DN needs parsing only when some subtree is cut out of it.
           const cuts = this.cutsWithin(base, earlier);
-          for (const r of raw) {
-            const entry = this.convert(r, read.mode);
+          for (const entry of entries) {
             if (read.accept && !read.accept(entry)) continue;
             const outOfScope =
               (cuts.length > 0 && cuts.some((cut) => isDnWithin(dnParts(entry.dn), cut))) ||
@@ -392,20 +370,28 @@ class LdapSource implements DirectorySource {
     }
   }
 
-  private async *pages(client: Client, base: string, filter: string, attributes: string[]): AsyncGenerator<Entry[]> {
+  /** One search, page by page, on a connection of its own (stream-connection.ts: why not ldapts here). */
+  private async *pages(base: string, filter: string, attributes: string[], drop: ReadonlySet<string> = DROP_ALWAYS): AsyncGenerator<DirectoryEntry[]> {
+    let connection: StreamConnection | undefined;
     try {
-      const iterator = client.searchPaginated(base, {
-        scope: 'sub',
+      connection = await StreamConnection.open(this.config, this.logger);
+      this.streams.add(connection);
+      yield* pagedSearch(connection, {
+        base,
         filter,
         attributes,
-        // ldapts sends a 10 s server time limit unless told otherwise; large reads need longer.
-        timeLimit: 0,
-        paged: { pageSize: this.config.pageSize ?? DEFAULT_PAGE_SIZE },
-        explicitBufferAttributes: this.flavor === 'ad' ? AD_EXPLICIT_BUFFER_ATTRIBUTES : [],
+        pageSize: this.config.pageSize ?? DEFAULT_PAGE_SIZE,
+        drop,
+        ...(this.flavor === 'ad' ? { binary: AD_BINARY_ATTRIBUTES } : {}),
+        idleTimeoutMs: this.config.timeouts?.operationMs ?? DEFAULT_OPERATION_TIMEOUT_MS,
       });
-      for await (const result of iterator) yield result.searchEntries;
     } catch (error) {
       throw toDirectoryError(error, 'search', { url: this.config.url, baseDn: base });
+    } finally {
+      if (connection) {
+        this.streams.delete(connection);
+        connection.close();
+      }
     }
   }
 
@@ -416,11 +402,6 @@ class LdapSource implements DirectorySource {
     if (mode === 'anchors') return [defaults.anchor, ...(defaults.changeMark ? [defaults.changeMark] : []), ...forMembership];
     if (mode === 'passwords') return [defaults.anchor, ...defaults.passwordAttributes, ...forMembership];
     return [...(this.config.attributes ?? ['*']), defaults.anchor, ...defaults.operational];
-  }
-
-  private convert(raw: Entry, mode: ReadMode): DirectoryEntry {
-    const drop = mode === 'objects' ? DROP_ON_OBJECTS_READ : DROP_ALWAYS;
-    return this.flavor === 'ad' ? toAdDirectoryEntry(raw, drop) : toDirectoryEntry(raw, {}, drop);
   }
 
   /** Excluded subtrees and earlier (already read) bases that overlap `base`, as dnParts. */
@@ -475,6 +456,17 @@ class LdapSource implements DirectorySource {
     return highest;
   }
 
+  /** The memberOfGroup closure where the source resolves it itself (a connection only then). */
+  private async scopeClosure(): Promise<MemberClosure | undefined> {
+    if (!this.config.memberOfGroup || this.flavor === 'ad') return undefined;
+    const client = await this.open();
+    try {
+      return await this.closure(client);
+    } finally {
+      await this.release(client);
+    }
+  }
+
   /** On OpenLDAP and 389-DS with memberOfGroup: who is in group X, nested groups included (AD's DC does it itself). */
   private async closure(client: Client): Promise<MemberClosure | undefined> {
     const group = this.config.memberOfGroup;
@@ -485,21 +477,20 @@ class LdapSource implements DirectorySource {
     const changeMark = FLAVOR_DEFAULTS[this.flavor].changeMark ?? 'entryCSN';
     const attributes = ['member', 'uniqueMember', 'memberUid', changeMark];
     const groups = new Map<string, GroupMembers>();
-    const add = (raw: Entry): void => {
-      const { attributes: a } = toDirectoryEntry(raw, {}, []);
-      groups.set(normalizeDn(raw.dn), {
+    const add = ({ dn, attributes: a }: DirectoryEntry): void => {
+      groups.set(normalizeDn(dn), {
         dns: [...(a['member'] ?? []), ...(a['uniquemember'] ?? [])].map((v) => normalizeDn(memberValueToDn(v))),
         uids: (a['memberuid'] ?? []).map((u) => u.toLowerCase()),
         changeMark: a[changeMark.toLowerCase()]?.[0],
       });
     };
     for (const base of bases) {
-      for await (const page of this.pages(client, base, this.filters.groups, attributes)) page.forEach(add);
+      for await (const page of this.pages(base, this.filters.groups, attributes)) page.forEach(add);
     }
     if (!groups.has(normalizeDn(group))) {
       try {
         const result = await client.search(group, { scope: 'base', filter: '(objectClass=*)', attributes, timeLimit: 0 });
-        result.searchEntries.forEach(add);
+        result.searchEntries.forEach((raw) => add(toDirectoryEntry(raw)));
       } catch (error) {
         if (error instanceof NoSuchObjectError) {
           throw new AppError('DIR_SEARCH_FAILED', {

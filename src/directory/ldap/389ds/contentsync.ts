@@ -28,7 +28,7 @@
  */
 import { AppError } from '../../../shared/errors.js';
 import type { LdapLogger, LdapSourceConfig } from '../ldap-config.js';
-import { isConnectionClosed, SyncConnection } from '../openldap/sync-connection.js';
+import { isConnectionClosed, StreamConnection } from '../stream-connection.js';
 import { E_SYNC_REFRESH_REQUIRED, type LdapResponse } from '../openldap/syncrepl-protocol.js';
 
 const UNAVAILABLE_CRITICAL_EXTENSION = 12;
@@ -61,7 +61,7 @@ interface RefreshResult {
 }
 
 /** One refreshOnly search on an open connection, collected. */
-function refreshOnly(connection: SyncConnection, url: string, search: { base: string; filter: string; scope: 'base' | 'sub'; cookie?: string }): Promise<RefreshResult> {
+function refreshOnly(connection: StreamConnection, url: string, search: { base: string; filter: string; scope: 'base' | 'sub'; cookie?: string }): Promise<RefreshResult> {
   return new Promise<RefreshResult>((resolve, reject) => {
     const deleted: string[] = [];
     const onResponse = (response: LdapResponse): void => {
@@ -88,7 +88,7 @@ function refreshOnly(connection: SyncConnection, url: string, search: { base: st
  * server does not offer content synchronization to the sync account.
  */
 export async function fetchCookies(config: LdapSourceConfig, logger: LdapLogger, bases: string[], filter: string): Promise<Record<string, string> | null> {
-  const connection = await SyncConnection.open(config, logger);
+  const connection = await StreamConnection.open(config, logger);
   try {
     const results = await Promise.all(bases.map((base) => refreshOnly(connection, config.url, { base, filter, scope: 'base' })));
     const cookies: Record<string, string> = {};
@@ -106,7 +106,7 @@ export async function fetchCookies(config: LdapSourceConfig, logger: LdapLogger,
 
 /** The deletes since each base's cookie: one refreshOnly search per base, on one connection. */
 export async function readDeletes(config: LdapSourceConfig, logger: LdapLogger, cookies: Record<string, string>, filter: string): Promise<Map<string, DsRefreshOutcome>> {
-  const connection = await SyncConnection.open(config, logger);
+  const connection = await StreamConnection.open(config, logger);
   try {
     const bases = Object.keys(cookies);
     const results = await Promise.all(bases.map((base) => refreshOnly(connection, config.url, { base, filter, scope: 'sub', cookie: cookies[base] as string })));

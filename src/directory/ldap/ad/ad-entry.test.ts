@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 
 import fc from 'fast-check';
-import type { Entry } from 'ldapts';
 import { describe, expect, it } from 'vitest';
 
-import { isDeletedObject, toAdDirectoryEntry } from './ad-entry.js';
+import { decodeEntryMessage, searchEntryMessage } from '../ber-fixtures.js';
+import { AD_BINARY_ATTRIBUTES, isDeletedObject } from './ad-entry.js';
 import { objectGuidFromString, objectGuidToString, objectSidToString } from './object-guid.js';
 import { primarySmtpAddress, smtpAddresses } from './proxy-addresses.js';
 import { isDisabled } from './user-account-control.js';
@@ -17,19 +17,22 @@ interface FixtureEntry {
 
 const fixture = JSON.parse(readFileSync(new URL('../../../../test/fixtures/ad/entries.json', import.meta.url), 'utf8')) as { entries: FixtureEntry[] };
 
-/** The fixture entry as ldapts returns it: binary attributes as Buffers, single values unwrapped. */
-function asLdaptsEntry(entry: FixtureEntry): Entry {
-  const raw: Entry = { dn: entry.dn };
-  for (const [name, value] of Object.entries(entry.attributes)) {
-    if (Array.isArray(value)) raw[name] = value.length === 1 ? (value[0] as string) : value;
-    else raw[name] = Buffer.from(value.base64, 'base64');
-  }
-  return raw;
+/** The fixture entry as the DC sends it (one SearchResultEntry), read the way the LDAP source reads it. */
+function readAsSource(entry: FixtureEntry) {
+  const attributes = Object.entries(entry.attributes).map(([name, value]): [string, Buffer[]] => [
+    name,
+    Array.isArray(value) ? value.map((v) => Buffer.from(v, 'utf8')) : [Buffer.from(value.base64, 'base64')],
+  ]);
+  return adEntry(entry.dn, attributes, new Set(['unicodepwd']));
+}
+
+function adEntry(dn: string, attributes: Array<[string, Buffer[]]>, drop: ReadonlySet<string> = new Set()) {
+  return decodeEntryMessage(searchEntryMessage(dn, attributes), { drop, binary: AD_BINARY_ATTRIBUTES });
 }
 
 describe('AD entries (hand-written fixture after documented formats)', () => {
   it.each(fixture.entries.map((e) => [e.dn, e] as const))('%s', (_dn, entry) => {
-    const converted = toAdDirectoryEntry(asLdaptsEntry(entry), ['unicodepwd']);
+    const converted = readAsSource(entry);
     expect(converted.dn).toBe(entry.dn);
     expect(Object.keys(converted.attributes).every((k) => k === k.toLowerCase())).toBe(true);
     expect(converted.attributes['objectguid']).toEqual([entry.expected.guid]);
@@ -41,14 +44,13 @@ describe('AD entries (hand-written fixture after documented formats)', () => {
   });
 
   it('leaves out a malformed GUID instead of failing the page', () => {
-    const converted = toAdDirectoryEntry({ dn: 'CN=x', objectGUID: Buffer.alloc(15), cn: 'x' });
+    const converted = adEntry('CN=x', [['objectGUID', [Buffer.alloc(15)]], ['cn', [Buffer.from('x')]]]);
     expect(converted.attributes['objectguid']).toBeUndefined();
     expect(converted.attributes['cn']).toEqual(['x']);
   });
 
-  it('converts a GUID that happens to be valid UTF-8 and arrived as a string', () => {
-    const raw: Entry = { dn: 'CN=x', objectGUID: Buffer.from('0123456789abcdef', 'latin1').toString('utf8') };
-    expect(toAdDirectoryEntry(raw).attributes['objectguid']).toEqual(['33323130-3534-3736-3839-616263646566']);
+  it('converts a GUID whose bytes happen to be valid UTF-8', () => {
+    expect(adEntry('CN=x', [['objectGUID', [Buffer.from('0123456789abcdef', 'latin1')]]]).attributes['objectguid']).toEqual(['33323130-3534-3736-3839-616263646566']);
   });
 });
 

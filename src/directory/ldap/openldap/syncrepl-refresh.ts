@@ -11,7 +11,7 @@
  */
 import { AppError } from '../../../shared/errors.js';
 import type { LdapLogger, LdapSourceConfig } from '../ldap-config.js';
-import { isConnectionClosed, SyncConnection } from './sync-connection.js';
+import { isConnectionClosed, StreamConnection } from '../stream-connection.js';
 import { E_SYNC_REFRESH_REQUIRED, formatUuid, type LdapResponse } from './syncrepl-protocol.js';
 
 export type RefreshOutcome =
@@ -32,7 +32,7 @@ export interface RefreshRequest {
 }
 
 export async function readRefreshDeletes(request: RefreshRequest): Promise<RefreshOutcome> {
-  const connection = await SyncConnection.open(request.config, request.logger);
+  const connection = await StreamConnection.open(request.config, request.logger);
   try {
     return await new Promise<RefreshOutcome>((resolve, reject) => {
       const deleted: string[] = [];

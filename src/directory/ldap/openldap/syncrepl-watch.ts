@@ -7,7 +7,7 @@
  */
 import { AppError } from '../../../shared/errors.js';
 import type { LdapLogger, LdapSourceConfig } from '../ldap-config.js';
-import { SyncConnection } from './sync-connection.js';
+import { StreamConnection } from '../stream-connection.js';
 import { E_SYNC_REFRESH_REQUIRED, type LdapResponse } from './syncrepl-protocol.js';
 
 const BACKOFF_MS = [250, 500, 1_000, 2_000, 5_000, 10_000, 30_000];
@@ -83,9 +83,9 @@ interface SessionEvents {
   deletes(): void;
 }
 
-/** One connection (sync-connection.ts) with one persistent search per base DN. Resolves when it ends. */
+/** One connection (stream-connection.ts) with one persistent search per base DN. Resolves when it ends. */
 class SyncreplSession {
-  private connection: SyncConnection | undefined;
+  private connection: StreamConnection | undefined;
   private closedByUs = false;
 
   constructor(
@@ -101,7 +101,7 @@ class SyncreplSession {
   }
 
   async start(): Promise<void> {
-    const connection = await SyncConnection.open(this.options.config, this.options.logger);
+    const connection = await StreamConnection.open(this.options.config, this.options.logger);
     if (this.closedByUs) {
       connection.close();
       return;
@@ -130,7 +130,7 @@ class SyncreplSession {
   }
 
   /** One refreshAndPersist search per base DN. */
-  private persist(connection: SyncConnection): void {
+  private persist(connection: StreamConnection): void {
     const refreshing = new Set<number>();
     let changedInRefresh = false;
     for (const base of this.options.config.baseDns) {
@@ -157,7 +157,7 @@ class SyncreplSession {
     }
   }
 
-  private onSearchResponse(connection: SyncConnection, base: string, response: LdapResponse, inRefresh: () => boolean, refreshDone: () => void, changedInRefresh: () => void): void {
+  private onSearchResponse(connection: StreamConnection, base: string, response: LdapResponse, inRefresh: () => boolean, refreshDone: () => void, changedInRefresh: () => void): void {
     const keepCookie = (cookie: Buffer | undefined): void => {
       if (cookie && cookie.length > 0) this.cookies.set(base, cookie);
     };
