@@ -95,7 +95,9 @@ export async function printUsers(config: DirbridgeConfig, query: { search?: stri
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   const first = page.total === 0 ? 0 : (page.page - 1) * page.pageSize + 1;
-  process.stdout.write([line(header), ...rows.map(line), `${first}-${first + page.items.length - (page.total === 0 ? 0 : 1)} of ${page.total}`].join('\n') + '\n');
+  // A search with very many matches counts up to a bound (directory-queries.ts) and says so.
+  const total = page.totalIsLowerBound ? `${page.total}+` : String(page.total);
+  process.stdout.write([line(header), ...rows.map(line), `${first}-${first + page.items.length - (page.total === 0 ? 0 : 1)} of ${total}`].join('\n') + '\n');
 }
 
 export async function createAdmin(config: DirbridgeConfig, input: { username: string; role: 'global_admin' | 'global_reader'; password?: string | undefined }): Promise<void> {
