@@ -21,6 +21,11 @@ function normalizeRdn(rdn: string): string {
 export function splitRdns(dn: string): string[] {
   // Most DNs have neither escapes nor quotes: a plain split is then exact, and a hot path (every member DN).
   if (!dn.includes('\\') && !dn.includes('"')) return dn.split(/[,;]/).map((r) => r.trim()).filter((r) => r !== '');
+  return splitEscapedRdns(dn);
+}
+
+/** The character-by-character reading, for DNs with escapes or quotes. */
+export function splitEscapedRdns(dn: string): string[] {
   const rdns: string[] = [];
   let current = '';
   let quoted = false;

@@ -12,11 +12,11 @@
  * retro changelog (with nsUniqueId as targetUniqueId) and contentsync plugins for RFC 4533, a
  * modifyTimestamp index, and optionally a small server size limit.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { answers, freePort, run } from './local-server.js';
 
 const DSCREATE = '/usr/sbin/dscreate';
 const NS_SLAPD = '/usr/sbin/ns-slapd';
@@ -57,40 +57,6 @@ export interface Dirsrv {
   /** Stops the server but keeps its data, so `resume()` brings it back (a server outage). */
   halt(): Promise<void>;
   resume(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function answers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-function run(command: string, args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): string {
-  try {
-    return execFileSync(command, args, { input: options.input, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] }).toString();
-  } catch (error) {
-    const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? '';
-    const stdout = (error as { stdout?: Buffer }).stdout?.toString() ?? '';
-    throw new Error(`${command} failed: ${(stderr.trim() || stdout.trim().split('\n').slice(-5).join('\n')) || String(error)}`, { cause: error });
-  }
 }
 
 /** lib389's defaults.inf with every writable path under `prefix` and no systemd. */

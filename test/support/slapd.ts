@@ -4,12 +4,12 @@
  * loopback ports. Initial data is loaded offline with `slapadd -q` (fast even for 100,000
  * entries); online changes go through `ldapadd` / `ldapmodify` / `ldapdelete`.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { answers, freePort, run } from './local-server.js';
 import { makeTestCertificates } from './tls.js';
 
 const SLAPD = '/usr/sbin/slapd';
@@ -58,30 +58,6 @@ export interface Slapd {
   /** Stops the server but keeps its data, so `resume()` brings it back (a server outage). */
   halt(): Promise<void>;
   resume(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function answers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 function topRdn(suffix: string): { attr: string; value: string } {
@@ -164,15 +140,6 @@ function config(o: {
     '',
   ];
   return lines.join('\n');
-}
-
-function run(command: string, args: string[], input?: string): void {
-  try {
-    execFileSync(command, args, { input, stdio: ['pipe', 'pipe', 'pipe'] });
-  } catch (error) {
-    const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? '';
-    throw new Error(`${command} failed: ${stderr.trim() || String(error)}`, { cause: error });
-  }
 }
 
 export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
@@ -260,9 +227,9 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
     syncDn,
     syncPw,
     dir,
-    add: (ldif) => run('ldapadd', auth, ldif),
-    modify: (ldif) => run('ldapmodify', auth, ldif),
-    delete: (dn) => run('ldapdelete', [...auth, dn]),
+    add: (ldif) => void run('ldapadd', auth, { input: ldif }),
+    modify: (ldif) => void run('ldapmodify', auth, { input: ldif }),
+    delete: (dn) => void run('ldapdelete', [...auth, dn]),
     async stop() {
       await halt();
       rmSync(dir, { recursive: true, force: true });
