@@ -12,11 +12,10 @@
  * retro changelog (with nsUniqueId as targetUniqueId) and contentsync plugins for RFC 4533, a
  * modifyTimestamp index, and optionally a small server size limit.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { answers, freePort, run } from './local-server.js';
+import { freePort, run, serverProcess } from './local-server.js';
 
 const DSCREATE = '/usr/sbin/dscreate';
 const NS_SLAPD = '/usr/sbin/ns-slapd';
@@ -227,32 +226,13 @@ export async function startDirsrv(options: DirsrvOptions = {}): Promise<Dirsrv> 
     throw error;
   }
 
-  let child: ChildProcess | undefined;
-  let log = '';
-
-  async function start(): Promise<void> {
-    log = '';
-    // -d 0: stay in the foreground (a child of this process), without debug output.
-    const proc = spawn(NS_SLAPD, ['-D', configDir, '-i', pidFile, '-d', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    child = proc;
-    // A test runner that dies without stop() must not leave the server running.
-    const killOnExit = (): void => {
-      proc.kill('SIGKILL');
-    };
-    process.once('exit', killOnExit);
-    proc.once('exit', () => process.removeListener('exit', killOnExit));
-    proc.stderr?.on('data', (chunk: Buffer) => {
-      log = (log + chunk.toString()).slice(-4000);
-    });
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline) {
-      if (proc.exitCode !== null) throw new Error(`ns-slapd exited with code ${proc.exitCode}: ${log.trim()} ${errorLogTail()}`);
-      if (await answers(port)) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    proc.kill('SIGKILL');
-    throw new Error(`389-DS did not answer on ${url} within 30 s: ${errorLogTail()}`);
-  }
+  // -d 0: stay in the foreground (a child of this process), without debug output.
+  const server = serverProcess({
+    name: '389-DS (ns-slapd)', command: NS_SLAPD, args: ['-D', configDir, '-i', pidFile, '-d', '0'], port,
+    readyTimeoutMs: 30_000, stopTimeoutMs: 15_000, diagnostics: () => errorLogTail(),
+  });
+  const start = (): Promise<void> => server.start();
+  const halt = (signal?: NodeJS.Signals): Promise<void> => server.halt(signal);
 
   function errorLogTail(): string {
     try {
@@ -260,20 +240,6 @@ export async function startDirsrv(options: DirsrvOptions = {}): Promise<Dirsrv> 
     } catch {
       return '';
     }
-  }
-
-  async function halt(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    const proc = child;
-    child = undefined;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
-      proc.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      proc.kill(signal);
-    });
   }
 
   const auth = ['-x', '-H', url, '-D', rootDn, '-y', rootPwFile];

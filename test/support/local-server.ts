@@ -1,5 +1,5 @@
 /** What the private test servers (slapd.ts, dirsrv.ts) share: a free loopback port, a readiness probe, running their tools. */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createConnection, createServer } from 'node:net';
 
 export async function freePort(): Promise<number> {
@@ -36,4 +36,66 @@ export function run(command: string, args: string[], options: { input?: string |
     const stdout = (error as { stdout?: Buffer }).stdout?.toString() ?? '';
     throw new Error(`${command} failed: ${(stderr.trim() || stdout.trim().split('\n').slice(-5).join('\n')) || String(error)}`, { cause: error });
   }
+}
+
+export interface ServerProcess {
+  /** Starts the server and waits until it answers on its port. */
+  start(): Promise<void>;
+  /** Stops it (signal, then SIGKILL after `stopTimeoutMs`); the data stays. */
+  halt(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/**
+ * A server run as a child process in the foreground: killed if the test runner exits without
+ * stopping it, its stderr's tail kept for the error when it does not come up.
+ */
+export function serverProcess(options: {
+  name: string;
+  command: string;
+  args: string[];
+  port: number;
+  readyTimeoutMs: number;
+  stopTimeoutMs: number;
+  /** More to say when it fails to start (e.g. the tail of its own log file). */
+  diagnostics?: () => string;
+}): ServerProcess {
+  let child: ChildProcess | undefined;
+  let log = '';
+  const explain = () => [log.trim(), options.diagnostics?.() ?? ''].filter(Boolean).join(' ');
+  return {
+    async start() {
+      log = '';
+      const proc = spawn(options.command, options.args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      child = proc;
+      const killOnExit = (): void => {
+        proc.kill('SIGKILL');
+      };
+      process.once('exit', killOnExit);
+      proc.once('exit', () => process.removeListener('exit', killOnExit));
+      proc.stderr?.on('data', (chunk: Buffer) => {
+        log = (log + chunk.toString()).slice(-4000);
+      });
+      const deadline = Date.now() + options.readyTimeoutMs;
+      while (Date.now() < deadline) {
+        if (proc.exitCode !== null) throw new Error(`${options.name} exited with code ${proc.exitCode}: ${explain()}`);
+        if (await answers(options.port)) return;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      proc.kill('SIGKILL');
+      throw new Error(`${options.name} did not answer on port ${options.port} within ${options.readyTimeoutMs / 1000} s: ${explain()}`);
+    },
+    async halt(signal: NodeJS.Signals = 'SIGTERM') {
+      const proc = child;
+      child = undefined;
+      if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => proc.kill('SIGKILL'), options.stopTimeoutMs);
+        proc.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        proc.kill(signal);
+      });
+    },
+  };
 }

@@ -4,12 +4,11 @@
  * loopback ports. Initial data is loaded offline with `slapadd -q` (fast even for 100,000
  * entries); online changes go through `ldapadd` / `ldapmodify` / `ldapdelete`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { answers, freePort, run } from './local-server.js';
+import { freePort, run, serverProcess } from './local-server.js';
 import { makeTestCertificates } from './tls.js';
 
 const SLAPD = '/usr/sbin/slapd';
@@ -174,45 +173,9 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
   const ldapsUrl = tlsPort ? `ldaps://127.0.0.1:${tlsPort}` : undefined;
   const listen = [`${url}/`, ...(ldapsUrl ? [`${ldapsUrl}/`] : [])].join(' ');
 
-  let child: ChildProcess | undefined;
-  let log = '';
-
-  async function start(): Promise<void> {
-    log = '';
-    const proc = spawn(SLAPD, ['-d', '0', '-f', confFile, '-h', listen], { stdio: ['ignore', 'ignore', 'pipe'] });
-    child = proc;
-    // A test runner that dies without stop() must not leave slapd running.
-    const killOnExit = (): void => {
-      proc.kill('SIGKILL');
-    };
-    process.once('exit', killOnExit);
-    proc.once('exit', () => process.removeListener('exit', killOnExit));
-    proc.stderr?.on('data', (chunk: Buffer) => {
-      log = (log + chunk.toString()).slice(-4000);
-    });
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline) {
-      if (proc.exitCode !== null) throw new Error(`slapd exited with code ${proc.exitCode}: ${log.trim()}`);
-      if (await answers(port)) return;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    proc.kill('SIGKILL');
-    throw new Error(`slapd did not answer on ${url} within 10 s: ${log.trim()}`);
-  }
-
-  async function halt(): Promise<void> {
-    const proc = child;
-    child = undefined;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000);
-      proc.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      proc.kill('SIGTERM');
-    });
-  }
+  const server = serverProcess({ name: 'slapd', command: SLAPD, args: ['-d', '0', '-f', confFile, '-h', listen], port, readyTimeoutMs: 10_000, stopTimeoutMs: 5_000 });
+  const start = (): Promise<void> => server.start();
+  const halt = (): Promise<void> => server.halt();
 
   await start();
 
