@@ -229,8 +229,8 @@ class Child {
     // Compiled, as shipped (`npm run bench` builds dist/ first).
     const childPath = new URL('../dist/bench/bench-child.js', import.meta.url).pathname;
     if (!existsSync(childPath)) throw new Error(`${childPath} is missing: run the benchmark with \`npm run bench\`, which builds dist/ first`);
-    // The heap limit bin/dirbridge.js starts node with.
-    const proc = fork(childPath, [role], { execArgv: ['--max-old-space-size=1536', ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // The heap sizes bin/dirbridge.js starts node with.
+    const proc = fork(childPath, [role], { execArgv: ['--max-old-space-size=1536', '--max-semi-space-size=32', ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     liveChildren.add(proc);
     proc.once('exit', () => liveChildren.delete(proc));
     await new Promise<void>((resolve, reject) => {
