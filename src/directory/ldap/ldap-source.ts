@@ -8,7 +8,7 @@
  *   OpenLDAP with syncprov from an RFC 4533 refreshOnly search (openldap/syncrepl-refresh.ts), on
  *   389-DS with contentsync from its own (389ds/contentsync.ts), costing what changed; elsewhere
  *   by anchor comparison.
- * - Push: RFC 4533 refreshAndPersist on OpenLDAP (openldap/syncrepl-watch.ts).
+ * - Push: RFC 4533 refreshAndPersist on OpenLDAP and 389-DS (openldap/syncrepl-watch.ts).
  */
 import type { Client } from 'ldapts';
 import { escapeFilter, NoSuchObjectError } from 'ldapts';
@@ -86,7 +86,8 @@ class LdapSource implements DirectorySource {
     this.filters = scopeFilters(config);
     this.anchor = FLAVOR_DEFAULTS[config.flavor].anchor;
     if (config.flavor === '389ds') this.contentSync = new ContentSyncDeletes(config, logger, `(|${this.filters.users}${this.filters.groups})`);
-    if (config.flavor === 'openldap') {
+    // Push from RFC 4533 refreshAndPersist: OpenLDAP's syncprov and 389-DS's contentsync.
+    if (config.flavor !== 'ad') {
       this.watch = (onChange, onError) => {
         const stop = startSyncreplWatch({
           config: this.config,
@@ -95,14 +96,7 @@ class LdapSource implements DirectorySource {
           inScope: (dn) => this.inScope(dn),
           onChange,
           onError,
-          currentCsn: async () => {
-            const client = await this.open();
-            try {
-              return await this.contextCsn(client);
-            } finally {
-              await this.release(client);
-            }
-          },
+          initialCookies: (bases) => this.initialSyncCookies(bases),
         });
         const stopAndForget = (): void => {
           this.watchers.delete(stopAndForget);
@@ -111,6 +105,25 @@ class LdapSource implements DirectorySource {
         this.watchers.add(stopAndForget);
         return stopAndForget;
       };
+    }
+  }
+
+  /**
+   * Cookies that stand at "now". OpenLDAP: built from the contextCSN in the form its own consumers
+   * send ("rid=NNN,csn=<CSN>", see slap_parse_sync_cookie in servers/slapd/ldapsync.c; slapd 2.5
+   * ignores a cookie without rid). 389-DS: handed out by the server (389ds/contentsync.ts).
+   */
+  private async initialSyncCookies(bases: string[]): Promise<Record<string, Buffer> | null> {
+    if (this.contentSync) {
+      const cookies = await this.contentSync.cookies(bases);
+      return cookies && Object.fromEntries(Object.entries(cookies).map(([base, cookie]) => [base, Buffer.from(cookie)]));
+    }
+    const client = await this.open();
+    try {
+      const csn = await this.contextCsn(client);
+      return csn ? Object.fromEntries(bases.map((base) => [base, Buffer.from(`rid=000,csn=${csn}`)])) : null;
+    } finally {
+      await this.release(client);
     }
   }
 

@@ -191,6 +191,38 @@ describe('LDAP source on 389-DS', () => {
     expect(departures.kind === 'anchors' ? departures.anchors : []).toHaveLength(1);
   });
 
+  it('pushes changes by contentsync refreshAndPersist: a modify, an add and a delete each call onChange within seconds', async () => {
+    const watched = createLdapSource(config(), logger);
+    const events: number[] = [];
+    const errors: unknown[] = [];
+    const stop = watched.watch!(() => events.push(Date.now()), (error) => errors.push(error));
+    const after = async (count: number): Promise<number> => {
+      const started = Date.now();
+      while (events.length <= count) {
+        if (Date.now() - started > 5_000) throw new Error(`no change notification within 5 s (errors: ${errors.map(String).join('; ')})`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return Date.now() - started;
+    };
+    try {
+      // The watch starts from a cookie for "now": the existing content is no change.
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(events).toHaveLength(0);
+      ds.modify(`dn: uid=user020,ou=people,${SUFFIX}\nchangetype: modify\nreplace: cn\ncn: Pushed Twenty\n`);
+      expect(await after(0)).toBeLessThan(5_000);
+      const seen = events.length;
+      ds.add(person('pushed', 'people'));
+      await after(seen);
+      const added = events.length;
+      ds.delete(`uid=pushed,ou=people,${SUFFIX}`);
+      await after(added);
+      expect(errors).toEqual([]);
+    } finally {
+      stop();
+      await watched.close();
+    }
+  });
+
   it('asks for a full cycle when the memberOfGroup membership changed, or the cursor is not valid', async () => {
     const scoped = createLdapSource(config({ memberOfGroup: `cn=engineering,ou=groups,${SUFFIX}` }), logger);
     await nextSecond();

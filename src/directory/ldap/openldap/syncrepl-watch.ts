@@ -22,10 +22,11 @@ export interface SyncreplWatchOptions {
   onChange: () => void;
   onError: (error: unknown) => void;
   /**
-   * The server's current contextCSN, to start without a cookie: without one the refresh phase
-   * sends every entry in scope first (100,000 entries for nothing, since the engine reads itself).
+   * Cookies for "now", per base DN, to start from: without one the refresh phase sends every entry
+   * in scope first (100,000 entries for nothing, since the engine reads itself). null when the
+   * server has none to give.
    */
-  currentCsn?: () => Promise<string>;
+  initialCookies?: (bases: string[]) => Promise<Record<string, Buffer> | null>;
 }
 
 /** Starts watching; returns stop(). */
@@ -112,20 +113,15 @@ class SyncreplSession {
     return connection.ended;
   }
 
-  /**
-   * A first cookie from the server's contextCSN, in the form OpenLDAP's own consumers send
-   * ("rid=NNN,csn=<CSN>", see slap_parse_sync_cookie in servers/slapd/ldapsync.c; slapd 2.5
-   * ignores a cookie without rid), so the refresh phase only carries what changed after it.
-   * Without it the watch still works, only slower to start: the refresh lists every entry.
-   */
+  /** First cookies for the bases that have none yet, so the refresh phase only carries what changed after them. */
   private async primeCookies(): Promise<void> {
     const missing = this.options.config.baseDns.filter((b) => !this.cookies.has(b));
-    if (missing.length === 0 || !this.options.currentCsn) return;
+    if (missing.length === 0 || !this.options.initialCookies) return;
     try {
-      const csn = await this.options.currentCsn();
-      if (csn) for (const base of missing) this.cookies.set(base, Buffer.from(`rid=000,csn=${csn}`));
+      const cookies = await this.options.initialCookies(missing);
+      for (const [base, cookie] of Object.entries(cookies ?? {})) this.cookies.set(base, cookie);
     } catch {
-      // The full refresh below is the fallback.
+      // Without them the watch still works, only slower to start: the refresh lists every entry.
     }
   }
 
