@@ -48,7 +48,6 @@ export class LocalState {
 
     const db = this.db;
     const getExported = db.prepare<[string], ExportedRow>('SELECT anchor, kind, dn, uid, fingerprint FROM exported WHERE anchor = ?');
-    const byDn = db.prepare<[string], ExportedRow>('SELECT anchor, kind, dn, uid, fingerprint FROM exported WHERE dn_norm = ?');
     const byUid = db.prepare<[string], ExportedRow>("SELECT anchor, kind, dn, uid, fingerprint FROM exported WHERE uid = ? AND kind = 'user'");
     // A page of lookups in one statement: the list travels as one JSON array parameter.
     const manyByAnchor = db.prepare<[string], ExportedRow>('SELECT anchor, kind, dn, uid, fingerprint FROM exported WHERE anchor IN (SELECT value FROM json_each(?))');
@@ -67,7 +66,6 @@ export class LocalState {
     this.exports = {
       get: (anchor) => toRecord(getExported.get(anchor)),
       getMany: (anchors) => new Map(manyByAnchor.all(JSON.stringify(anchors)).map((row) => [row.anchor, toRecord(row) as ExportedRecord])),
-      findByDn: (dn) => toRecord(byDn.get(normalizeDn(dn))),
       findByNormalizedDns: (dns) => new Map(manyByDn.all(JSON.stringify(dns)).map((row) => [row.dn_norm, toRecord(row) as ExportedRecord])),
       findByUid: (uid) => toRecord(byUid.get(uid)),
       *anchors() {

@@ -11,7 +11,6 @@ export class MemoryExportState implements ExportState {
   getMany(anchors: readonly string[]) {
     return new Map(anchors.flatMap((a) => { const r = this.records.get(a); return r ? [[a, r] as const] : []; }));
   }
-  findByDn(dn: string) { return [...this.records.values()].find((r) => normalizeDn(r.dn) === normalizeDn(dn)); }
   findByNormalizedDns(dns: readonly string[]) {
     const wanted = new Set(dns);
     return new Map([...this.records.values()].filter((r) => wanted.has(normalizeDn(r.dn))).map((r) => [normalizeDn(r.dn), r] as const));

@@ -76,7 +76,6 @@ export interface ExportState {
   get(anchor: string): ExportedRecord | undefined;
   /** The records of many anchors at once (a page), by anchor: one lookup instead of one per object. */
   getMany(anchors: readonly string[]): Map<string, ExportedRecord>;
-  findByDn(dn: string): ExportedRecord | undefined;
   /** The records of many DNs at once, given and keyed normalized (normalizeDn). */
   findByNormalizedDns(dns: readonly string[]): Map<string, ExportedRecord>;
   findByUid?(uid: string): ExportedRecord | undefined;

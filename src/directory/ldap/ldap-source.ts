@@ -38,10 +38,8 @@ import { startSyncreplWatch } from './openldap/syncrepl-watch.js';
 export type { LdapSourceConfig, LdapLogger } from './ldap-config.js';
 
 const DEFAULT_PAGE_SIZE = 1000;
-// ldapts adds an empty value for requested names it did not get, '*' included; an objects read
-// never carries password material.
-const DROP_ALWAYS: ReadonlySet<string> = new Set(['*', '+', '1.1']);
-const DROP_ON_OBJECTS_READ: ReadonlySet<string> = new Set([...PASSWORD_ATTRIBUTES, ...DROP_ALWAYS]);
+// An objects read never carries password material.
+const PASSWORDS: ReadonlySet<string> = new Set(PASSWORD_ATTRIBUTES);
 
 type ReadMode = ReadPurpose | 'anchors';
 type Kind = 'users' | 'groups';
@@ -360,7 +358,7 @@ class LdapSource implements DirectorySource {
       for (const kind of kinds) {
         const scopeFilter = kind === 'users' ? this.filters.users : this.filters.groups;
         const filter = read.since ? changedSince(scopeFilter, read.since.attribute, read.since.value) : scopeFilter;
-        const drop = read.mode === 'objects' ? DROP_ON_OBJECTS_READ : DROP_ALWAYS;
+        const drop = read.mode === 'objects' ? PASSWORDS : undefined;
         for await (const entries of this.pages(base, filter, this.attributesFor(read.mode, kind, read.closure), drop)) {
           const page: DirectoryEntry[] = [];
           // Every result lies under `base`; a DN needs parsing only when some subtree is cut out of it.
@@ -384,7 +382,7 @@ class LdapSource implements DirectorySource {
   }
 
   /** One search, page by page, on a connection of its own (stream-connection.ts: why not ldapts here). */
-  private async *pages(base: string, filter: string, attributes: string[], drop: ReadonlySet<string> = DROP_ALWAYS): AsyncGenerator<DirectoryEntry[]> {
+  private async *pages(base: string, filter: string, attributes: string[], drop?: ReadonlySet<string>): AsyncGenerator<DirectoryEntry[]> {
     let connection: StreamConnection | undefined;
     try {
       connection = await StreamConnection.open(this.config, this.logger);
@@ -394,7 +392,7 @@ class LdapSource implements DirectorySource {
         filter,
         attributes,
         pageSize: this.config.pageSize ?? DEFAULT_PAGE_SIZE,
-        drop,
+        ...(drop ? { drop } : {}),
         ...(this.flavor === 'ad' ? { binary: AD_BINARY_ATTRIBUTES } : {}),
         idleTimeoutMs: this.config.timeouts?.operationMs ?? DEFAULT_OPERATION_TIMEOUT_MS,
       });

@@ -86,10 +86,6 @@ export class StreamConnection {
     }
   }
 
-  get isClosed(): boolean {
-    return this.closedByUs;
-  }
-
   close(): void {
     this.closedByUs = true;
     this.socket?.destroy();
