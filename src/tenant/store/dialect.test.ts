@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { chunk, containsLower, rowsPerStatement, toDate, toNumber } from './dialect.js';
+import { chunk, containsLower, toDate, toNumber } from './dialect.js';
 
 describe('containsLower', () => {
   // A real SQLite evaluates the LIKE: the search term must match as a literal substring,
@@ -33,12 +33,6 @@ describe('containsLower', () => {
 });
 
 describe('helpers', () => {
-  it('keeps multi-row statements under each database parameter limit', () => {
-    expect(rowsPerStatement('sqlite', 17) * 17).toBeLessThanOrEqual(32_766);
-    expect(rowsPerStatement('postgres', 100) * 100).toBeLessThanOrEqual(65_535);
-    expect(rowsPerStatement('sqlite', 100_000)).toBe(1);
-  });
-
   it('chunks without losing or reordering items', () => {
     expect(chunk([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
     expect(chunk([], 3)).toEqual([]);

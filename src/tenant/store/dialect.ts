@@ -7,15 +7,6 @@ import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely';
 export type StoreDialect = 'sqlite' | 'postgres';
 
 /**
- * Rows per multi-row statement. SQLite allows 32,766 bound parameters per statement, PostgreSQL
- * 65,535; callers pass their column count.
- */
-export function rowsPerStatement(dialect: StoreDialect, columns: number): number {
-  const limit = dialect === 'sqlite' ? 32_766 : 65_535;
-  return Math.max(1, Math.min(1000, Math.floor(limit / columns)));
-}
-
-/**
  * `column IN (values)`. On PostgreSQL the list is one array parameter (`= any($1)`): one
  * statement and one plan whatever its length. On SQLite a plain IN list, kept under the
  * parameter limit by `listChunk`.

@@ -113,7 +113,10 @@ async function applyChanges(trx: Transaction<StoreDatabase>, ctx: RepoContext, c
       keysOf.set(r.anchor, { upn: r.upn_lower, mails: [] });
       storedUsers.set(r.anchor, searchedText(r));
     }
-    const mailRows = await trx.selectFrom('user_mails').select(['anchor', 'mail_lower']).where('tenant_id', '=', t).where(inList(d, 'anchor', part)).execute();
+    // Mail rows exist only for stored users: a first sync's new users cost no lookup here.
+    const stored = rows.map((r) => r.anchor);
+    if (stored.length === 0) continue;
+    const mailRows = await trx.selectFrom('user_mails').select(['anchor', 'mail_lower']).where('tenant_id', '=', t).where(inList(d, 'anchor', stored)).execute();
     for (const r of mailRows) keysOf.get(r.anchor)?.mails.push(r.mail_lower);
   }
   for (const part of chunk([...groupAnchors], listChunk(d))) {
@@ -206,7 +209,9 @@ async function applyChanges(trx: Transaction<StoreDatabase>, ctx: RepoContext, c
   const users = [...finalUsers.values()].filter((u): u is SyncedUser => u !== null);
   const groups = [...finalGroups.values()].flatMap((e) => (e === null ? [] : [{ ...e.group, memberAnchors: [...e.members] }]));
   const mailsChanged = users.filter((u) => deletedUsers.has(u.anchor) || storedMails.get(u.anchor) !== mailsOf(u).sort().join('\n'));
-  await upsertUsers(trx, ctx, [...userRows.values()].filter((r): r is UsersTable => r !== null), mailsChanged);
+  // Stored mail rows to remove first: those of users that were stored and not deleted above.
+  const mailsStale = mailsChanged.filter((u) => storedMails.has(u.anchor) && !deletedUsers.has(u.anchor)).map((u) => u.anchor);
+  await upsertUsers(trx, ctx, [...userRows.values()].filter((r): r is UsersTable => r !== null), mailsChanged, mailsStale);
   await upsertGroups(trx, ctx, groups, [...groupRows.values()].filter((r): r is GroupsTable => r !== null));
   await indexRows(trx, ctx, 'users', userChanges.index);
   await indexRows(trx, ctx, 'groups', groupChanges.index);
@@ -353,11 +358,14 @@ function groupRow(t: string, g: SyncedGroup, now: number): GroupsTable {
   };
 }
 
-/** `mailsChanged`: the users whose mail rows must be rewritten (new, or addresses changed). */
-async function upsertUsers(trx: Transaction<StoreDatabase>, ctx: RepoContext, rows: UsersTable[], mailsChanged: SyncedUser[]): Promise<void> {
+/**
+ * `mailsChanged`: the users whose mail rows must be rewritten (new, or addresses changed);
+ * `mailsStale`: the anchors among them that still have stored mail rows.
+ */
+async function upsertUsers(trx: Transaction<StoreDatabase>, ctx: RepoContext, rows: UsersTable[], mailsChanged: SyncedUser[], mailsStale: string[]): Promise<void> {
   const { tenantId: t, dialect: d } = ctx;
   if (rows.length === 0) return;
-  for (const part of chunk(mailsChanged.map((u) => u.anchor), listChunk(d))) {
+  for (const part of chunk(mailsStale, listChunk(d))) {
     await trx.deleteFrom('user_mails').where('tenant_id', '=', t).where(inList(d, 'anchor', part)).execute();
   }
   await insertRows(trx, ctx, 'users', rows, {

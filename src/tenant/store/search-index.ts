@@ -24,6 +24,13 @@ export const SEARCH_INDEXES = {
 export type SearchedTable = keyof typeof SEARCH_INDEXES;
 
 /**
+ * PostgreSQL: the users' searched columns joined into one text, the expression of the users'
+ * trigram index (migration 0010). A row whose column contains a term contains it here too, so
+ * it can filter in front of the exact match. coalesce: one NULL column must not make it all NULL.
+ */
+export const USERS_SEARCH_TEXT = `coalesce(display_name_lower, '') || E'\\n' || upn_lower || E'\\n' || coalesce(mail_lower, '')`;
+
+/**
  * Whether the index can answer a (lower-case, trimmed) term: the trigram tokenizer needs three
  * characters, and FTS5 reads its query only up to a NUL character.
  */

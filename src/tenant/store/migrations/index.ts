@@ -13,6 +13,7 @@ import { passwordEpochSchema } from './0006-password-epoch.js';
 import { objectCounts } from './0007-object-counts.js';
 import { anchorCollation } from './0008-anchor-collation.js';
 import { searchIndex } from './0009-search-index.js';
+import { usersTrigramIndex } from './0010-users-trigram-index.js';
 
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
@@ -27,6 +28,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0007-object-counts': objectCounts(),
         '0008-anchor-collation': anchorCollation(dialect),
         '0009-search-index': searchIndex(dialect),
+        '0010-users-trigram-index': usersTrigramIndex(dialect),
       };
     },
   };
