@@ -3,6 +3,7 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { defineStoreSuite } from './store-suite.js';
+import { BULK_TABLES } from '../../../src/tenant/store/migrations/0011-bulk-tables-without-tenant-checks.js';
 import { createTestStore, openDatabase } from './test-stores.js';
 
 defineStoreSuite('postgres');
@@ -19,6 +20,24 @@ describe('PostgreSQL schema', () => {
         where table_schema = current_schema() and (column_name = 'anchor' or column_name like '%\\_anchor') order by 1`.execute(db);
       expect(columns.rows.map((c) => c.column)).toEqual(expect.arrayContaining(['memberships.group_anchor', 'password_verifiers.anchor', 'users.anchor']));
       expect(columns.rows.filter((c) => c.collation !== 'C')).toEqual([]);
+    } finally {
+      await db.destroy();
+      await cleanup();
+    }
+  });
+
+  it('checks tenant_id against tenants on every table but the four a sync writes in bulk', async () => {
+    const { options, cleanup } = await createTestStore('postgres');
+    const db = openDatabase(options);
+    try {
+      const tables = await sql<{ name: string; checked: boolean }>`
+        select c.relname as name, exists (select 1 from pg_constraint k where k.conrelid = c.oid and k.contype = 'f'
+          and k.confrelid = to_regclass('tenants')) as checked
+        from pg_class c where c.relnamespace = current_schema()::regnamespace and c.relkind = 'r'
+          and exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id')`.execute(db);
+      const unchecked = tables.rows.filter((t) => !t.checked).map((t) => t.name).sort();
+      expect(unchecked).toEqual([...BULK_TABLES].sort());
+      expect(tables.rows.length).toBeGreaterThan(BULK_TABLES.length + 5);
     } finally {
       await db.destroy();
       await cleanup();

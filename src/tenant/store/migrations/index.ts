@@ -14,6 +14,7 @@ import { objectCounts } from './0007-object-counts.js';
 import { anchorCollation } from './0008-anchor-collation.js';
 import { searchIndex } from './0009-search-index.js';
 import { usersTrigramIndex } from './0010-users-trigram-index.js';
+import { bulkTablesWithoutTenantChecks } from './0011-bulk-tables-without-tenant-checks.js';
 
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
@@ -29,6 +30,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0008-anchor-collation': anchorCollation(dialect),
         '0009-search-index': searchIndex(dialect),
         '0010-users-trigram-index': usersTrigramIndex(dialect),
+        '0011-bulk-tables-without-tenant-checks': bulkTablesWithoutTenantChecks(dialect),
       };
     },
   };
