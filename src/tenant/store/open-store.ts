@@ -68,8 +68,10 @@ function openSqlite(dataDir: string): TenantStore {
     // Another process (a CLI command next to the service) may hold the write lock briefly.
     database.pragma('busy_timeout = 5000');
     database.pragma('foreign_keys = ON');
-    // NORMAL is durable across application crashes in WAL mode, and much faster than FULL.
-    database.pragma('synchronous = NORMAL');
+    // FULL: a batch the agent was told is applied survives a power loss too (NORMAL may lose the
+    // last commits, and the agent would not send them again). One WAL fsync per commit; a
+    // 100,000-user first sync measured the same either way.
+    database.pragma('synchronous = FULL');
   } catch (cause) {
     throw new AppError('STORE_UNAVAILABLE', { message: `The SQLite store ${file} cannot be opened.`, details: { file }, cause });
   }
