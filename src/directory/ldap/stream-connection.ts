@@ -178,6 +178,9 @@ export class StreamConnection {
       }, config.timeouts?.connectMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
       socket.once(secure ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
+        // Each request (a page, an abandon) is one small write that waits for its answer:
+        // never hold it back for the acknowledgement of the one before.
+        socket.setNoDelay(true);
         socket.removeAllListeners('error');
         this.attach(socket);
         resolve();
