@@ -2,7 +2,7 @@
 import { BerReader, BerWriter } from 'ldapts';
 
 import type { DirectoryEntry } from '../entry.js';
-import { decodeEntry, type PagedSearch } from './paged-search.js';
+import { AttributeNames, decodeEntry, type PagedSearch } from './paged-search.js';
 
 export function searchEntryMessage(dn: string, attributes: Array<[string, Buffer[]]>, messageId = 5): Buffer {
   const w = new BerWriter();
@@ -26,10 +26,10 @@ export function searchEntryMessage(dn: string, attributes: Array<[string, Buffer
 }
 
 /** Decodes a message made by searchEntryMessage the way a paged search does. */
-export function decodeEntryMessage(message: Buffer, options: Pick<PagedSearch, 'drop' | 'binary'> = {}): DirectoryEntry {
+export function decodeEntryMessage(message: Buffer, options: Pick<PagedSearch, 'drop' | 'binary'> = {}, names = new AttributeNames()): DirectoryEntry {
   const reader = new BerReader(message);
   reader.readSequence(0x30);
   reader.readInt();
   reader.readSequence(0x64);
-  return decodeEntry(message, reader, options);
+  return decodeEntry(message, reader, options, names);
 }

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import { decodeEntryMessage as decode, searchEntryMessage as entryMessage } from './ber-fixtures.js';
+import { AttributeNames } from './paged-search.js';
 
 const isUtf8 = (b: Buffer) => {
   try {
@@ -40,5 +41,29 @@ describe('decodeEntry (paged search)', () => {
       binary: { objectguid: (b) => { if (b.length !== 16) throw new Error('not a GUID'); return b.toString('hex'); } },
     });
     expect(entry.attributes).toEqual({ objectguid: [guid.toString('hex')], cn: ['x'] });
+  });
+
+  it('decodes the names of many entries through one cache exactly as each entry alone', () => {
+    // Names that differ in case, in one byte, in length, or only beyond ASCII, in any order.
+    const name = fc.constantFrom('cn', 'CN', 'cN', 'mail', 'mailx', 'maiL', 'uid', 'uiD', 'ﬁle', 'FİLE', '名前', 'a', 'b', 'aa', 'objectClass');
+    const entry = fc.uniqueArray(name, { maxLength: 6, selector: (n) => n.toLowerCase() }).map((names) => names.map((n): [string, Buffer[]] => [n, [Buffer.from(n)]]));
+    fc.assert(
+      fc.property(fc.array(entry, { minLength: 1, maxLength: 20 }), (entries) => {
+        const shared = new AttributeNames();
+        for (const attributes of entries) {
+          const message = entryMessage('cn=x', attributes);
+          expect(decode(message, {}, shared)).toEqual(decode(message));
+        }
+      }),
+    );
+  });
+
+  it('stops remembering names after a thousand, and still decodes every one', () => {
+    const names = new AttributeNames();
+    for (let i = 0; i < 1500; i++) {
+      const attribute = `Attr${i}`;
+      expect(decode(entryMessage('cn=x', [[attribute, [Buffer.from('v')]]]), {}, names).attributes).toEqual({ [attribute.toLowerCase()]: ['v'] });
+    }
+    expect(decode(entryMessage('cn=x', [['ATTR7', [Buffer.from('v')]], ['attr1499', [Buffer.from('w')]]]), {}, names).attributes).toEqual({ attr7: ['v'], attr1499: ['w'] });
   });
 });
