@@ -681,9 +681,17 @@ async function main(): Promise<void> {
       pairs.push(pair);
       const agentBaseline = (await pair.agent.call<{ maxRssMb: number }>('rss')).maxRssMb;
       const tenantBaseline = (await pair.tenant.call<{ maxRssMb: number }>('rss')).maxRssMb;
+      const cpu = async (): Promise<{ agent: number; tenant: number }> => ({
+        agent: (await pair.agent.call<{ seconds: number }>('cpu')).seconds,
+        tenant: (await pair.tenant.call<{ seconds: number }>('cpu')).seconds,
+      });
+      const cpuBefore = await cpu();
       const started = performance.now();
       const cycle = await pair.agent.call<CycleResult>('sync', { mode: 'full' });
       const seconds = (performance.now() - started) / 1000;
+      const cpuAfter = await cpu();
+      // What the two processes kept busy, to tell a saturated machine from one that waits.
+      const cpuUsed = `agent ${(cpuAfter.agent - cpuBefore.agent).toFixed(1)} s of CPU, tenant ${(cpuAfter.tenant - cpuBefore.tenant).toFixed(1)} s`;
       const checkStarted = performance.now();
       const counts = await pair.tenant.call('counts');
       const checkSeconds = (performance.now() - checkStarted) / 1000;
@@ -697,12 +705,12 @@ async function main(): Promise<void> {
           { name: 'read floor', value: floor, unit: 's', target: { max: 10 } },
           ...(peerDurable === null ? [] : [{ name: 'durable peer', value: peerDurable, unit: 's', target: { max: 0.2 } }]),
         ],
-        detail: `${objects} objects, ${groups * GROUP_SIZE} memberships; counting them in the tenant after took ${checkSeconds.toFixed(2)} s`,
+        detail: `${objects} objects, ${groups * GROUP_SIZE} memberships; ${cpuUsed}; counting them in the tenant after took ${checkSeconds.toFixed(2)} s`,
       });
       add({ id: `full_sync_rate_${kind}`, label: `3. full sync rate, ${kind}`, value: objects / seconds, unit: 'objects/s' });
       add({ id: `agent_rss_${kind}`, label: `3. agent peak RSS, ${kind}`, value: cycle.maxRssMb, unit: 'MB', target: { max: 300 }, detail: `${agentBaseline.toFixed(0)} MB after start, before the sync; JS heap peak during the sync ${cycle.peakHeapMb.toFixed(0)} MB` });
       add({ id: `tenant_rss_${kind}`, label: `3. tenant peak RSS, ${kind}`, value: tenantRss, unit: 'MB', target: { max: 500 }, detail: `${tenantBaseline.toFixed(0)} MB after start, before the sync` });
-      say(`full sync on ${kind}: ${seconds.toFixed(2)} s (${Math.round(objects / seconds)} objects/s), agent ${cycle.maxRssMb.toFixed(0)} MB, tenant ${tenantRss.toFixed(0)} MB`);
+      say(`full sync on ${kind}: ${seconds.toFixed(2)} s (${Math.round(objects / seconds)} objects/s; ${cpuUsed}), agent ${cycle.maxRssMb.toFixed(0)} MB, tenant ${tenantRss.toFixed(0)} MB`);
     }
 
     // 4. Delta: 1% modified, 0.1% added, 0.1% deleted

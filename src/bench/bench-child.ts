@@ -43,6 +43,11 @@ function serve(handlers: Record<string, Handler>): void {
 }
 
 const maxRssMb = (): number => process.resourceUsage().maxRSS / 1024;
+/** CPU time this process used so far (user + system), in seconds. */
+const cpuSeconds = (): number => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
 
 async function tenantRole(): Promise<void> {
   const { openStore } = await import('../tenant/store/open-store.js');
@@ -124,6 +129,9 @@ async function tenantRole(): Promise<void> {
     },
     async rss() {
       return { maxRssMb: maxRssMb() };
+    },
+    async cpu() {
+      return { seconds: cpuSeconds() };
     },
     async stop() {
       await service?.close();
@@ -216,6 +224,9 @@ async function agentRole(): Promise<void> {
     },
     async rss() {
       return { maxRssMb: maxRssMb() };
+    },
+    async cpu() {
+      return { seconds: cpuSeconds() };
     },
     async stop() {
       await running?.stop();

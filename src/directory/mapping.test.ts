@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { mapEntry, type MappingOptions } from './mapping.js';
 import type { DirectoryEntry } from './entry.js';
@@ -62,5 +63,33 @@ describe('mapEntry', () => {
   it('treats an OpenLDAP ppolicy-locked account as disabled and ignores non-person entries', () => {
     expect(mapEntry(entry({ uid: ['jan'], pwdaccountlockedtime: ['000001010000Z'] }), openldap)).toMatchObject({ kind: 'user', user: { enabled: false } });
     expect(mapEntry({ dn: 'ou=People,dc=example,dc=org', attributes: { objectclass: ['organizationalUnit'] } }, openldap).kind).toBe('ignored');
+  });
+
+  it('fills templates exactly as a plain substitution would, for generated templates and entries', () => {
+    // The reference: substitute every {name} (the UPN domain or the attribute's first non-empty
+    // value); a template with any name left empty is skipped, as is one that trims to nothing.
+    const reference = (attributes: Record<string, string[]>, templates: string[], domain: string): string | null => {
+      for (const template of templates) {
+        let complete = true;
+        const value = template.replace(/\{([A-Za-z0-9-]+)\}/g, (_, name: string) => {
+          const v = name === 'upnDomain' ? domain : attributes[name.toLowerCase()]?.[0];
+          if (!v) complete = false;
+          return v ?? '';
+        }).trim();
+        if (complete && value) return value;
+      }
+      return null;
+    };
+    const name = fc.constantFrom('givenName', 'SN', 'cn', 'title', 'upnDomain', 'missing', 'x-1');
+    const piece = fc.oneof(name.map((n) => `{${n}}`), fc.constantFrom(' ', '.', '-', '{', '}', '{}', 'a b', ''));
+    const template = fc.array(piece, { maxLength: 5 }).map((parts) => parts.join(''));
+    const value = fc.constantFrom('', ' ', 'Jan', ' Smit ', 'é');
+    const attributes = fc.record({ givenname: fc.array(value, { maxLength: 2 }), sn: fc.array(value, { maxLength: 2 }), cn: fc.array(value, { maxLength: 2 }) });
+    fc.assert(
+      fc.property(attributes, fc.array(template, { minLength: 1, maxLength: 3 }), fc.constantFrom('corp.example', ''), (attrs, templates, domain) => {
+        const mapped = mapEntry(entry({ ...attrs, mail: ['jan@example.org'] }), { flavor: 'openldap', upnDomain: domain, mapping: { displayName: templates } });
+        expect(mapped.kind === 'user' && mapped.user.displayName).toBe(reference({ ...attrs, mail: ['jan@example.org'] }, templates, domain));
+      }),
+    );
   });
 });

@@ -93,8 +93,10 @@ export function mapEntry(entry: DirectoryEntry, options: MappingOptions): Mapped
 
   const kind = isGroup ? 'group' : 'user';
   const anchor = anchorOf(entry, options.flavor);
-  const mapping = { ...DEFAULT_MAPPINGS[options.flavor], ...options.mapping };
-  const vars = { upnDomain: options.upnDomain ?? domainFromDn(entry.dn) };
+  const mapping = mappingOf(options);
+  // Only a template with {upnDomain} needs it (the default UPN template only when mail is empty).
+  let domain: string | undefined;
+  const upnDomain = (): string => (domain ??= options.upnDomain ?? domainFromDn(entry.dn));
   const fail = (code: ErrorCode, attribute: string, message: string): MappedObject => {
     const error = new AppError(code, { message });
     return { kind: 'error', error: { anchor: anchor ?? normalizeDn(entry.dn), kind, dn: entry.dn, attribute, code, message, hint: error.hint } };
@@ -105,7 +107,7 @@ export function mapEntry(entry: DirectoryEntry, options: MappingOptions): Mapped
   }
 
   if (isGroup) {
-    const name = resolveTemplate(entry, mapping.groupName, vars);
+    const name = resolveTemplate(entry, mapping.groupName, upnDomain);
     if (!name) return fail('OBJECT_REQUIRED_ATTRIBUTE_MISSING', 'cn', `Group ${entry.dn} has no name (tried ${mapping.groupName.join(', ')}).`);
     if (name.length > MAX_TEXT) return fail('OBJECT_VALUE_INVALID', 'cn', `Group name of ${entry.dn} is ${name.length} characters long; at most ${MAX_TEXT} are allowed.`);
     return {
@@ -123,7 +125,7 @@ export function mapEntry(entry: DirectoryEntry, options: MappingOptions): Mapped
     };
   }
 
-  const upn = resolveTemplate(entry, mapping.userPrincipalName, vars);
+  const upn = resolveTemplate(entry, mapping.userPrincipalName, upnDomain);
   if (!upn) {
     return fail('OBJECT_REQUIRED_ATTRIBUTE_MISSING', 'userPrincipalName',
       `${entry.dn} has none of the attributes its user principal name is made from (${mapping.userPrincipalName.join(' or ')}).`);
@@ -131,14 +133,16 @@ export function mapEntry(entry: DirectoryEntry, options: MappingOptions): Mapped
   if (upn.length > MAX_UPN || !UPN_PATTERN.test(upn)) {
     return fail('OBJECT_VALUE_INVALID', 'userPrincipalName', `The user principal name "${upn}" of ${entry.dn} is not of the form name@domain.`);
   }
-  const displayName = resolveTemplate(entry, mapping.displayName, vars);
-  for (const [attribute, value] of [['displayName', displayName], ['givenName', resolveTemplate(entry, mapping.givenName, vars)], ['sn', resolveTemplate(entry, mapping.surname, vars)]] as const) {
+  const displayName = resolveTemplate(entry, mapping.displayName, upnDomain);
+  const givenName = resolveTemplate(entry, mapping.givenName, upnDomain);
+  const surname = resolveTemplate(entry, mapping.surname, upnDomain);
+  for (const [attribute, value] of [['displayName', displayName], ['givenName', givenName], ['sn', surname]] as const) {
     if (value && value.length > MAX_TEXT) {
       return fail('OBJECT_VALUE_INVALID', attribute, `${attribute} of ${entry.dn} is ${value.length} characters long; at most ${MAX_TEXT} are allowed.`);
     }
   }
   const mails = options.flavor === 'ad' ? adMailAddresses(entry) : (entry.attributes.mail ?? []);
-  const mail = resolveTemplate(entry, mapping.mail, vars) ?? mails[0] ?? null;
+  const mail = resolveTemplate(entry, mapping.mail, upnDomain) ?? mails[0] ?? null;
   return {
     kind: 'user',
     uid: first(entry, 'uid') ?? first(entry, 'samaccountname'),
@@ -148,8 +152,8 @@ export function mapEntry(entry: DirectoryEntry, options: MappingOptions): Mapped
       dn: entry.dn,
       userPrincipalName: upn,
       displayName,
-      givenName: resolveTemplate(entry, mapping.givenName, vars),
-      surname: resolveTemplate(entry, mapping.surname, vars),
+      givenName,
+      surname,
       mail,
       otherMails: [...new Set(mails.filter((m) => m.toLowerCase() !== mail?.toLowerCase()))],
       enabled: isEnabled(entry, options.flavor),
@@ -170,17 +174,54 @@ function adMailAddresses(entry: DirectoryEntry): string[] {
   return [...new Set([...(entry.attributes.mail ?? []), ...smtpAddresses(entry.attributes.proxyaddresses ?? [])])];
 }
 
-function resolveTemplate(entry: DirectoryEntry, templates: string[], vars: Record<string, string>): string | null {
-  for (const template of templates) {
-    let complete = true;
-    const value = template.replace(/\{([A-Za-z0-9-]+)\}/g, (_, name: string) => {
-      const v = vars[name] ?? first(entry, name.toLowerCase());
-      if (!v) complete = false;
-      return v ?? '';
-    }).trim();
-    if (complete && value) return value;
+/** A template in parts: literal text, an attribute (lower-case name) or the UPN domain. */
+type TemplatePart = { text: string } | { attribute: string } | { upnDomain: true };
+
+/** Templates come from the configuration: parsed once each, not once per entry. */
+const parsedTemplates = new Map<string, TemplatePart[]>();
+
+function parseTemplate(template: string): TemplatePart[] {
+  let parts = parsedTemplates.get(template);
+  if (parts) return parts;
+  parts = [];
+  let last = 0;
+  for (const match of template.matchAll(/\{([A-Za-z0-9-]+)\}/g)) {
+    if (match.index > last) parts.push({ text: template.slice(last, match.index) });
+    const name = match[1] as string;
+    parts.push(name === 'upnDomain' ? { upnDomain: true } : { attribute: name.toLowerCase() });
+    last = match.index + match[0].length;
+  }
+  if (last < template.length) parts.push({ text: template.slice(last) });
+  parsedTemplates.set(template, parts);
+  return parts;
+}
+
+/** The first template whose every attribute has a value, filled in and trimmed; null when none is. */
+function resolveTemplate(entry: DirectoryEntry, templates: string[], upnDomain: () => string): string | null {
+  next: for (const template of templates) {
+    let value = '';
+    for (const part of parseTemplate(template)) {
+      if ('text' in part) {
+        value += part.text;
+        continue;
+      }
+      const v = 'attribute' in part ? first(entry, part.attribute) : upnDomain();
+      if (!v) continue next;
+      value += v;
+    }
+    value = value.trim();
+    if (value) return value;
   }
   return null;
+}
+
+const mergedMappings = new WeakMap<MappingOptions, AttributeMapping>();
+
+/** The flavor's default mapping with the configured templates over it, once per options object. */
+function mappingOf(options: MappingOptions): AttributeMapping {
+  let mapping = mergedMappings.get(options);
+  if (!mapping) mergedMappings.set(options, (mapping = { ...DEFAULT_MAPPINGS[options.flavor], ...options.mapping }));
+  return mapping;
 }
 
 function first(entry: DirectoryEntry, attribute: string): string | null {

@@ -140,15 +140,19 @@ describe('runDirectoryCycle', () => {
     tenant.failPush = { at: 2, error: new AppError('TENANT_UNREACHABLE', { message: 'tenant gone' }) };
     const failed = await runDirectoryCycle(directory, state, tenant, { ...options, mode: 'full' });
     expect(failed).toMatchObject({ outcome: 'failed', failure: { code: 'TENANT_UNREACHABLE' } });
-    // The first page was exported; the second failed, and no later page was sent after it.
-    expect(state.count()).toBe(1);
+    // Two exports are in flight at a time: page 3 went out while page 2 was on its way. Page 2
+    // failed, and once that surfaced no later page was sent; the cycle waited for page 3 before
+    // it returned (nothing keeps running), and only what the tenant acknowledged is recorded.
+    expect(tenant.batches.map((b) => b.map((c) => (c.op === 'upsert' ? c.object.anchor : c.anchor)))).toEqual([['u-a'], ['u-c']]);
+    expect(state.count()).toBe(2);
     await new Promise((r) => setTimeout(r, 20));
-    expect(state.count()).toBe(1);
-    expect(tenant.batches).toHaveLength(1);
+    expect(state.count()).toBe(2);
+    expect(tenant.batches).toHaveLength(2);
     expect(state.getCursor('directory')).toBeNull();
     const next = await runDirectoryCycle(directory, state, tenant, { ...options, mode: 'full' });
     expect(next.outcome).toBe('success');
     expect(tenant.objects.size).toBe(5);
+    // The next cycle sends what was not acknowledged: b, d, e (a and c are unchanged).
     expect(tenant.batches).toHaveLength(5);
   });
 
