@@ -37,8 +37,17 @@ export async function applyObjectBatch(
     await recordBatchResult(trx, ctx.tenantId, batchId, result);
     return { ...result, duplicate: false };
   });
-  if (ctx.dialect === 'postgres' && !outcome.duplicate && outcome.applied >= 500) await refreshStatistics(ctx);
+  if (ctx.dialect === 'postgres' && !outcome.duplicate && outcome.applied >= 500) refreshStatisticsBehind(ctx);
   return outcome;
+}
+
+/** One refresh at a time per database, run behind the batch: the agent need not wait for it. */
+const refreshing = new WeakSet<object>();
+
+function refreshStatisticsBehind(ctx: RepoContext): void {
+  if (refreshing.has(ctx.db)) return;
+  refreshing.add(ctx.db);
+  void refreshStatistics(ctx).finally(() => refreshing.delete(ctx.db));
 }
 
 /**
@@ -77,13 +86,13 @@ async function applyChanges(trx: Transaction<StoreDatabase>, ctx: RepoContext, c
     // One object batch of a tenant at a time, so what is read below stays true until the commit:
     // the counts' differences and the UPN and mail owners. NO KEY UPDATE leaves the row's key
     // share locks (the foreign keys of other tables' inserts) free.
-    await sql`select id from tenants where id = ${t} for no key update`.execute(trx);
     // Every statement below finds rows by key. With the statistics of a table in full growth the
     // planner chose to read every row, or to search the trigram index for an equal UPN (40 s for
-    // a batch of 5,000 at 300,000 users); held to plain index scans, a batch costs the same at
-    // any size.
-    await sql`set local enable_seqscan = off`.execute(trx);
-    await sql`set local enable_bitmapscan = off`.execute(trx);
+    // a batch of 5,000 at 300,000 users); held to plain index scans (set_config(..., true) is
+    // SET LOCAL), a batch costs the same at any size. One statement with the lock: a batch's
+    // statements run one after another, and each round trip counts.
+    await sql`select set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true)
+      from tenants where id = ${t} for no key update`.execute(trx);
   }
 
   // ---- what the batch touches ----
@@ -425,15 +434,17 @@ async function replaceTenantErrors(
       .where('tenant_id', '=', t).where('origin', '=', 'tenant').where(inList(d, 'anchor', part)).execute();
     for (const r of rows) firstSeen.set(`${r.anchor}\u0000${r.code}`, toNumber(r.first_seen));
   }
+  // The tenant's errors of every upserted object go; and an object that applied was read and
+  // mapped without fault, so the agent's directory errors of it are over too (a delta run
+  // reports only the errors of what it read, so it cannot clear them itself). One statement.
+  const refused = failed.map(([anchor]) => anchor);
   for (const part of chunk([...outcomes.keys()], listChunk(d))) {
-    await trx.deleteFrom('sync_errors').where('tenant_id', '=', t).where('origin', '=', 'tenant').where(inList(d, 'anchor', part)).execute();
-  }
-  // An object that applied was read and mapped without fault: the agent's directory errors of it are over too
-  // (a delta run reports only the errors of what it read, so it cannot clear them itself).
-  const applied = [...outcomes].filter(([, o]) => o.error === null).map(([anchor]) => anchor);
-  for (const part of chunk(applied, listChunk(d))) {
-    await trx.deleteFrom('sync_errors').where('tenant_id', '=', t).where('origin', '=', 'agent').where('run_kind', '=', 'directory')
-      .where(inList(d, 'anchor', part)).execute();
+    await trx.deleteFrom('sync_errors').where('tenant_id', '=', t).where(inList(d, 'anchor', part))
+      .where((eb) => eb.or([
+        eb('origin', '=', 'tenant'),
+        eb.and([eb('origin', '=', 'agent'), eb('run_kind', '=', 'directory'), ...(refused.length > 0 ? [eb.not(inList(d, 'anchor', refused))] : [])]),
+      ]))
+      .execute();
   }
   const rows: SyncErrorsTable[] = failed.map(([anchor, o]) => {
     const e = o.error as ObjectError;

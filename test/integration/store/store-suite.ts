@@ -170,6 +170,13 @@ export function defineStoreSuite(kind: StoreKind): void {
         await expect(missing.getSettings()).rejects.toSatisfy((e) => isAppError(e, 'TENANT_NOT_FOUND'));
         await expect(missing.updateSettings({ passwordSyncEnabled: false })).rejects.toSatisfy((e) => isAppError(e, 'TENANT_NOT_FOUND'));
       });
+
+      it('write no object of a batch for a tenant that does not exist', async () => {
+        const missing = store.forTenant('no-such-tenant');
+        await expect(missing.applyObjectBatch(batchId(), 'agent', [upsert(user(1)), upsert(group(1, ['u-1']))], T0)).rejects.toThrow();
+        expect((await missing.listUsers({ page: 1, pageSize: 10 })).items).toEqual([]);
+        expect((await missing.listGroups({ page: 1, pageSize: 10 })).items).toEqual([]);
+      });
     });
 
     describe('tenant isolation', () => {

@@ -3,8 +3,9 @@
  * addresses, groups, memberships) no longer check each row's tenant_id against `tenants`.
  * PostgreSQL checks a foreign key with one query per written row: 30% of the database's work in
  * a first full sync of 100,000 users. The check guarded nothing these writes can break: they all
- * happen in applyObjectBatch, whose transaction first locks the tenant's row (object-batch.ts),
- * and dirbridge never deletes a tenant. Removing a tenant by hand means deleting its rows from
+ * happen in applyObjectBatch, whose transaction first claims the batch in applied_batches (which
+ * keeps its key, so a batch for a tenant that does not exist fails there) and locks the tenant's
+ * row (object-batch.ts), and dirbridge never deletes a tenant. Removing a tenant by hand means deleting its rows from
  * these tables too (docs/architecture.md, "The store's schema"). The other tables keep their foreign keys.
  */
 import { sql, type Kysely, type Migration } from 'kysely';
