@@ -10,7 +10,7 @@ import type { Logger } from '../shared/logger.js';
 import type { DirbridgeConfig, SourceConfig } from '../config/schema.js';
 import { createLdifSource } from '../directory/ldif/ldif-source.js';
 import { createLdapSource } from '../directory/ldap/ldap-source.js';
-import type { MappingOptions } from '../directory/mapping.js';
+import { attributesRead, type MappingOptions } from '../directory/mapping.js';
 import type { DirectorySource } from '../sync/ports.js';
 import type { VerifierDeriver } from '../sync/password-cycle.js';
 import { createDerivationPool, parseStoredPassword } from '../passwords/index.js';
@@ -27,7 +27,8 @@ export function sourceConfigOf(config: DirbridgeConfig): SourceConfig {
   return config.agent.source ?? { type: 'ldif', path: sampleLdifPath };
 }
 
-export function buildSource(source: SourceConfig, logger: Logger): DirectorySource {
+/** `attributes`: what an objects read asks an LDAP directory for (attributesRead of the mapping). */
+export function buildSource(source: SourceConfig, logger: Logger, attributes?: string[]): DirectorySource {
   if (source.type === 'ldif') return createLdifSource(source.path);
   let bindPassword: string;
   try {
@@ -50,10 +51,11 @@ export function buildSource(source: SourceConfig, logger: Logger): DirectorySour
     ...(source.caFile ? { caFile: source.caFile } : {}),
     tlsInsecureSkipVerify: source.tlsInsecureSkipVerify,
     pageSize: source.pageSize,
+    ...(attributes ? { attributes } : {}),
   }, { warn: (message: string, meta?: object) => logger.warn(meta ?? {}, message) });
 }
 
-export function mappingOf(config: DirbridgeConfig, source: DirectorySource): MappingOptions {
+export function mappingOf(config: DirbridgeConfig, source: Pick<DirectorySource, 'flavor'>): MappingOptions {
   const { upnDomain, ...templates } = config.agent.mapping;
   return { flavor: source.flavor, upnDomain, mapping: templates };
 }
@@ -141,7 +143,9 @@ export async function buildAgent(config: DirbridgeConfig, logger: Logger, option
     ...(options.createToken ? { createToken: options.createToken } : {}),
   });
   const sourceConfig = sourceConfigOf(config);
-  const source = buildSource(sourceConfig, logger);
+  // Ask the directory only for what the mapping reads.
+  const attributes = sourceConfig.type === 'ldap' ? attributesRead(mappingOf(config, sourceConfig)) : undefined;
+  const source = buildSource(sourceConfig, logger, attributes);
   const deriver = createDeriver();
   const { intervals } = config.agent;
   const agent = new Agent({

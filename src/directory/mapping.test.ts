@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mapEntry, type MappingOptions } from './mapping.js';
+import { attributesRead, mapEntry, type MappingOptions } from './mapping.js';
 import type { DirectoryEntry } from './entry.js';
 
 const entry = (attributes: Record<string, string[]>, dn = 'uid=jan,ou=People,dc=example,dc=org'): DirectoryEntry => ({
@@ -90,6 +90,41 @@ describe('mapEntry', () => {
         const mapped = mapEntry(entry({ ...attrs, mail: ['jan@example.org'] }), { flavor: 'openldap', upnDomain: domain, mapping: { displayName: templates } });
         expect(mapped.kind === 'user' && mapped.user.displayName).toBe(reference({ ...attrs, mail: ['jan@example.org'] }, templates, domain));
       }),
+    );
+  });
+
+  it('maps an entry cut down to attributesRead exactly as the whole entry, for every flavor and generated templates', () => {
+    const names = ['objectclass', 'entryuuid', 'nsuniqueid', 'objectguid', 'uid', 'samaccountname', 'userprincipalname', 'mail', 'displayname', 'cn', 'givenname', 'sn',
+      'description', 'member', 'uniquemember', 'memberuid', 'useraccountcontrol', 'nsaccountlock', 'pwdaccountlockedtime', 'proxyaddresses', 'title', 'employeenumber', 'l'];
+    const value = fc.constantFrom('jan', 'jan@example.org', 'SMTP:jan@corp.example', '514', 'true', '20260101000000Z', 'uid=a,dc=example,dc=org', '');
+    const classes = fc.oneof(
+      { arbitrary: fc.constantFrom(['inetOrgPerson'], ['user'], ['groupOfNames'], ['posixGroup']), weight: 8 },
+      { arbitrary: fc.constantFrom(['user', 'computer'], ['organizationalUnit']), weight: 1 },
+    );
+    // Each attribute present or not; mostly entries that map (an anchor, a usable mail), so that
+    // every branch is reached.
+    const usual = { entryuuid: ['a-1'], nsuniqueid: ['a-2'], objectguid: ['a-3'], mail: ['jan@example.org'], uid: ['jan'] };
+    const some = fc.record(Object.fromEntries(names.slice(1).map((n) => [n, fc.array(value, { minLength: 1, maxLength: 2 })])), { requiredKeys: [] });
+    const entryOf = fc.tuple(classes, some, fc.oneof({ arbitrary: fc.constant(true), weight: 3 }, { arbitrary: fc.constant(false), weight: 1 }))
+      .map(([objectclass, attributes, mapsWell]): DirectoryEntry => ({ dn: 'uid=jan,ou=People,dc=example,dc=org', attributes: { ...(mapsWell ? usual : {}), ...attributes, objectclass: [...objectclass] } }));
+    const template = fc.array(fc.oneof(fc.constantFrom(...names, 'upnDomain', 'employeeNumber', 'Title').map((n) => `{${n}}`), fc.constantFrom('@', ' ', '.')), { minLength: 1, maxLength: 3 }).map((p) => p.join(''));
+    const options = fc.record({
+      flavor: fc.constantFrom('openldap', '389ds', 'ad', 'ldif'),
+      upnDomain: fc.constantFrom(undefined, 'corp.example'),
+      // Generated UPN templates seldom make an address: a fallback to {mail} lets most users map.
+      mapping: fc.option(fc.record({
+        userPrincipalName: fc.tuple(template, fc.boolean()).map(([t, fallback]) => (fallback ? [t, '{mail}'] : [t])),
+        displayName: fc.array(template, { maxLength: 2 }),
+        groupName: fc.array(template, { minLength: 1, maxLength: 2 }),
+      }, { requiredKeys: [] }), { nil: undefined, freq: 2 }),
+    }) as fc.Arbitrary<MappingOptions>;
+    fc.assert(
+      fc.property(entryOf, options, (whole, opts) => {
+        const wanted = new Set(attributesRead(opts).map((n) => n.toLowerCase()));
+        const cut: DirectoryEntry = { dn: whole.dn, attributes: Object.fromEntries(Object.entries(whole.attributes).filter(([name]) => wanted.has(name))) };
+        expect(mapEntry(cut, opts)).toEqual(mapEntry(whole, opts));
+      }),
+      { numRuns: 3000 },
     );
   });
 });

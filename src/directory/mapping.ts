@@ -161,6 +161,33 @@ export function mapEntry(entry: DirectoryEntry, options: MappingOptions): Mapped
   };
 }
 
+/**
+ * Every attribute mapEntry reads with these options (besides what the source adds: the anchor's
+ * operational partners and change marks): what an objects read needs to ask for. Asking for these
+ * rather than every user attribute ('*') leaves out what dirbridge never uses (phone numbers,
+ * titles, password hashes), and names the operational ones '*' does not return
+ * (pwdAccountLockedTime). Property-tested: an entry cut down to these maps exactly as the whole one.
+ */
+export function attributesRead(options: MappingOptions): string[] {
+  const mapping = mappingOf(options);
+  const fromTemplates = Object.values(mapping).flat().flatMap((template) => parseTemplate(template))
+    .flatMap((part) => ('attribute' in part ? [part.attribute] : []));
+  const byFlavor: Record<Flavor, string[]> = {
+    openldap: ['pwdAccountLockedTime'],
+    '389ds': ['nsAccountLock'],
+    ad: ['userAccountControl', 'proxyAddresses'],
+    ldif: ['pwdAccountLockedTime'],
+  };
+  const names = [
+    'objectClass', ...(options.flavor === 'ldif' ? [] : [ANCHOR_ATTRIBUTES[options.flavor]]),
+    'uid', 'sAMAccountName', 'mail', 'description', 'member', 'uniqueMember', 'memberUid',
+    ...byFlavor[options.flavor], ...fromTemplates,
+  ];
+  // One spelling per attribute (names are case-insensitive).
+  const seen = new Set<string>();
+  return names.filter((name) => !seen.has(name.toLowerCase()) && seen.add(name.toLowerCase()));
+}
+
 function isEnabled(entry: DirectoryEntry, flavor: Flavor): boolean {
   if (flavor === 'ad') return !isDisabled(first(entry, 'useraccountcontrol'));
   // 389-DS and FreeIPA: nsAccountLock TRUE (dsidm account lock, ipa user-disable).

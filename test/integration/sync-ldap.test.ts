@@ -39,7 +39,7 @@ describe.each(['sqlite', 'postgres'] as const)('agent against slapd, tenant on %
   let agent: RunningAgent;
 
   beforeAll(async () => {
-    slapd = await startSlapd({ suffix: SUFFIX, ldif: initial, sizeLimit: 4 });
+    slapd = await startSlapd({ suffix: SUFFIX, ldif: initial, sizeLimit: 4, ppolicy: true });
     harness = await startSyncHarness(kind, slapd);
     agent = await harness.agent();
     await agent.agent.connect();
@@ -78,6 +78,18 @@ describe.each(['sqlite', 'postgres'] as const)('agent against slapd, tenant on %
     expect(users.find((u) => u.userPrincipalName === 'cas@example.test')?.dn).toBe(`uid=cas,ou=former,${SUFFIX}`);
     expect(users.map((u) => u.userPrincipalName)).not.toContain('fay@example.test');
     expect(users).toHaveLength(6);
+  });
+
+  it('syncs an account locked by ppolicy (pwdAccountLockedTime, an operational attribute) as disabled, and unlocked as enabled', async () => {
+    const enabled = async () => (await harness.repo.listUsers({ search: 'dan@', page: 1, pageSize: 5 })).items[0]?.enabled;
+    expect(await enabled()).toBe(true);
+    // 000001010000Z: locked until an administrator unlocks (draft-behera-ldap-password-policy).
+    slapd.modify(`dn: uid=dan,ou=people,${SUFFIX}\nchangetype: modify\nadd: pwdAccountLockedTime\npwdAccountLockedTime: 000001010000Z\n`);
+    await agent.agent.syncDirectory('delta');
+    expect(await enabled()).toBe(false);
+    slapd.modify(`dn: uid=dan,ou=people,${SUFFIX}\nchangetype: modify\ndelete: pwdAccountLockedTime\n`);
+    await agent.agent.syncDirectory('delta');
+    expect(await enabled()).toBe(true);
   });
 
   it('follows membership changes, nested groups included', async () => {

@@ -34,6 +34,8 @@ export interface SlapdOptions {
   syncprov?: boolean;
   /** Keep syncprov's session log (refreshOnly deletes without a present phase). Default true. */
   sessionlog?: boolean;
+  /** Load the ppolicy overlay, which defines pwdAccountLockedTime (an administrative lock). Default false. */
+  ppolicy?: boolean;
 }
 
 export interface Slapd {
@@ -99,6 +101,7 @@ function config(o: {
   extraSchema: boolean;
   syncprov: boolean;
   sessionlog: boolean;
+  ppolicy: boolean;
   certs?: { caFile: string; certFile: string; keyFile: string };
 }): string {
   // Comments stay on their own lines: slapd rejects trailing comments after some directives.
@@ -117,6 +120,7 @@ function config(o: {
     'moduleload pw-sha2',
     'moduleload pw-pbkdf2',
     'moduleload argon2',
+    ...(o.ppolicy ? ['moduleload ppolicy'] : []),
     // Paged results may go beyond the size limit, as on a real server that allows paging.
     o.sizeLimit === undefined ? 'sizelimit unlimited' : `sizelimit size.soft=${o.sizeLimit} size.hard=${o.sizeLimit} size.prtotal=unlimited`,
     ...(o.certs ? [`TLSCACertificateFile ${o.certs.caFile}`, `TLSCertificateFile ${o.certs.certFile}`, `TLSCertificateKeyFile ${o.certs.keyFile}`] : []),
@@ -135,6 +139,7 @@ function config(o: {
           'access to * by * read',
         ]
       : []),
+    ...(o.ppolicy ? ['overlay ppolicy'] : []),
     ...(o.syncprov ? ['overlay syncprov', 'syncprov-checkpoint 1000 60', ...(o.sessionlog ? ['syncprov-sessionlog 10000'] : [])] : []),
     '',
   ];
@@ -155,7 +160,7 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
   writeFileSync(join(dir, 'samba-subset.schema'), SAMBA_SUBSET_SCHEMA);
   if (options.extraSchema) writeFileSync(join(dir, 'extra.schema'), options.extraSchema);
   const confFile = join(dir, 'slapd.conf');
-  writeFileSync(confFile, config({ dir, suffix, rootDn, rootPw, syncDn, sizeLimit: options.sizeLimit, accessRules: options.accessRules !== false, extraSchema: !!options.extraSchema, syncprov: options.syncprov !== false, sessionlog: options.sessionlog !== false, certs }));
+  writeFileSync(confFile, config({ dir, suffix, rootDn, rootPw, syncDn, sizeLimit: options.sizeLimit, accessRules: options.accessRules !== false, extraSchema: !!options.extraSchema, syncprov: options.syncprov !== false, sessionlog: options.sessionlog !== false, ppolicy: options.ppolicy === true, certs }));
   const rootPwFile = join(dir, 'rootpw');
   writeFileSync(rootPwFile, rootPw, { mode: 0o600 });
 

@@ -38,7 +38,7 @@ export interface LdapSourceConfig {
     /** One request (a bind, one page of a search), milliseconds. Default 120 000. */
     operationMs?: number;
   };
-  /** Attributes an objects read asks for. Default every user attribute ('*'). */
+  /** Attributes an objects read asks for (the agent passes what its mapping reads). Default every user attribute ('*'). */
   attributes?: string[];
 }
 
