@@ -93,7 +93,7 @@ export function mapEntry(entry: DirectoryEntry, options: MappingOptions): Mapped
 
   const kind = isGroup ? 'group' : 'user';
   const anchor = anchorOf(entry, options.flavor);
-  const mapping = mappingOf(options);
+  const mapping = effectiveMapping(options);
   // Only a template with {upnDomain} needs it (the default UPN template only when mail is empty).
   let domain: string | undefined;
   const upnDomain = (): string => (domain ??= options.upnDomain ?? domainFromDn(entry.dn));
@@ -169,7 +169,7 @@ export function mapEntry(entry: DirectoryEntry, options: MappingOptions): Mapped
  * (pwdAccountLockedTime). Property-tested: an entry cut down to these maps exactly as the whole one.
  */
 export function attributesRead(options: MappingOptions): string[] {
-  const mapping = mappingOf(options);
+  const mapping = effectiveMapping(options);
   const fromTemplates = Object.values(mapping).flat().flatMap((template) => parseTemplate(template))
     .flatMap((part) => ('attribute' in part ? [part.attribute] : []));
   const byFlavor: Record<Flavor, string[]> = {
@@ -245,7 +245,7 @@ function resolveTemplate(entry: DirectoryEntry, templates: string[], upnDomain: 
 const mergedMappings = new WeakMap<MappingOptions, AttributeMapping>();
 
 /** The flavor's default mapping with the configured templates over it, once per options object. */
-function mappingOf(options: MappingOptions): AttributeMapping {
+function effectiveMapping(options: MappingOptions): AttributeMapping {
   let mapping = mergedMappings.get(options);
   if (!mapping) mergedMappings.set(options, (mapping = { ...DEFAULT_MAPPINGS[options.flavor], ...options.mapping }));
   return mapping;
