@@ -343,8 +343,8 @@ interface CycleResult { seconds: number; outcome: string; counts: Record<string,
 
 /**
  * 1. The read floor: a paged dump of every entry with all user and operational attributes.
- * The best of five: single dumps of the same 100,000 users took anywhere from 0.65 s to 3.2 s
- * on one quiet machine, and a floor is what the directory can do, not what it did once. The
+ * The best of five: single dumps of the same 100,000 users took anywhere from 0.65 s to 5.8 s
+ * within one run on an otherwise idle machine, and a floor is what the directory can do, not what it did once. The
  * first run also warms the server's cache, which the sync's read then finds warm too.
  */
 async function readFloor(slapd: Slapd): Promise<{ best: number; all: number[] }> {

@@ -127,8 +127,9 @@ function userMatches(ctx: RepoContext, term: string, withIndex: boolean): UsersQ
     containsLower(eb.ref('u.upn_lower'), term),
     containsLower(eb.ref('u.mail_lower'), term),
   ]);
-  if (withIndex && ctx.dialect === 'postgres') {
-    // The one trigram index over the three columns (migration 0010) finds the candidates.
+  if (withIndex && ctx.dialect === 'postgres' && [...term].length >= 3) {
+    // The one trigram index over the three columns (migration 0010) finds the candidates. A
+    // shorter term has no trigram to look up: the table is read either way, without the join.
     return ctx.db.selectFrom('users as u').where('u.tenant_id', '=', ctx.tenantId)
       .where(containsLower(sql.raw(`(${USERS_SEARCH_TEXT})`), term)).where(contains);
   }
