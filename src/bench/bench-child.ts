@@ -43,10 +43,16 @@ function serve(handlers: Record<string, Handler>): void {
 }
 
 const maxRssMb = (): number => process.resourceUsage().maxRSS / 1024;
-/** CPU time this process used so far (user + system), in seconds. */
-const cpuSeconds = (): number => {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1e6;
+
+/** What either role reports of its own process: peak RSS, and CPU time (user + system) so far. */
+const processFigures: Record<'rss' | 'cpu', Handler> = {
+  async rss() {
+    return { maxRssMb: maxRssMb() };
+  },
+  async cpu() {
+    const { user, system } = process.cpuUsage();
+    return { seconds: (user + system) / 1e6 };
+  },
 };
 
 async function tenantRole(): Promise<void> {
@@ -127,12 +133,7 @@ async function tenantRole(): Promise<void> {
       }
       return { seconds: (performance.now() - started) / 1000 };
     },
-    async rss() {
-      return { maxRssMb: maxRssMb() };
-    },
-    async cpu() {
-      return { seconds: cpuSeconds() };
-    },
+    ...processFigures,
     async stop() {
       await service?.close();
       await store?.close();
@@ -222,12 +223,7 @@ async function agentRole(): Promise<void> {
         await pool.close();
       }
     },
-    async rss() {
-      return { maxRssMb: maxRssMb() };
-    },
-    async cpu() {
-      return { seconds: cpuSeconds() };
-    },
+    ...processFigures,
     async stop() {
       await running?.stop();
       setImmediate(() => process.exit(0));
