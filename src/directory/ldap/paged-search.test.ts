@@ -64,6 +64,8 @@ describe('decodeEntry (paged search)', () => {
       const attribute = `Attr${i}`;
       expect(decode(entryMessage('cn=x', [[attribute, [Buffer.from('v')]]]), {}, names).attributes).toEqual({ [attribute.toLowerCase()]: ['v'] });
     }
+    expect(names.remembered).toBe(1000);
     expect(decode(entryMessage('cn=x', [['ATTR7', [Buffer.from('v')]], ['attr1499', [Buffer.from('w')]]]), {}, names).attributes).toEqual({ attr7: ['v'], attr1499: ['w'] });
+    expect(names.remembered).toBe(1000);
   });
 });

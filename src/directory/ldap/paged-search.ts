@@ -115,6 +115,11 @@ export class AttributeNames {
   private readonly byHash = new Map<number, Array<{ bytes: Buffer; name: string }>>();
   private size = 0;
 
+  /** How many names it holds (at most LIMIT). */
+  get remembered(): number {
+    return this.size;
+  }
+
   read(message: Buffer, start: number, stop: number): string {
     let hash = stop - start;
     for (let i = start; i < stop; i++) hash = (Math.imul(hash, 31) + (message[i] as number)) | 0;
