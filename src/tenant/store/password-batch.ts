@@ -1,7 +1,7 @@
 /**
  * Applies one batch of password items in one transaction, idempotent by batch id like object
  * batches. `set` stores the user's verifiers and a successful password state and clears the
- * user's password errors; `error` records a failed attempt and an agent-side password error;
+ * user's password errors (but the warning of a cleartext source); `error` records a failed attempt and an agent-side password error;
  * `clear` removes the verifiers. An anchor the tenant does not know becomes a per-item error.
  */
 import type { Transaction } from 'kysely';
@@ -21,6 +21,8 @@ export type PasswordBatchItem =
 
 /** `result_code` of a password state after a successful `set`. */
 export const PASSWORD_RESULT_OK = 'OK';
+
+const CLEARTEXT_WARNING = { code: 'PASSWORD_CLEARTEXT', message: ERRORS.PASSWORD_CLEARTEXT.message };
 
 const GENERIC_PASSWORD_HINT = 'Look at the agent log for this user, then have the user change the password in the directory.';
 
@@ -72,7 +74,9 @@ async function applyItems(trx: Transaction<StoreDatabase>, ctx: RepoContext, ite
     const previous = stateOf.get(item.anchor);
     if (item.op === 'set') {
       finalVerifiers.set(item.anchor, item.verifiers);
-      finalErrors.set(item.anchor, null);
+      // A cleartext source is stored, with its warning written here in the same transaction: left to
+      // the run's report, the warning would be missing from the list until the whole run ends.
+      finalErrors.set(item.anchor, item.verifiers.some((v) => v.scheme === 'CLEARTEXT') ? CLEARTEXT_WARNING : null);
       stateOf.set(item.anchor, {
         tenant_id: t,
         anchor: item.anchor,

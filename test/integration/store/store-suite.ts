@@ -526,6 +526,26 @@ export function defineStoreSuite(kind: StoreKind): void {
         expect(await repo.clearAllVerifiers()).toBe(2);
         expect((await repo.listUsers({ page: 1, pageSize: 10 })).items.some((u) => u.passwordSynced)).toBe(false);
       });
+
+      it('keep the warning of a cleartext password from the batch on, not only from the run report', async () => {
+        const repo = await tenant();
+        await repo.applyObjectBatch(batchId(), 'agent', [upsert(user(1)), upsert(user(2))], T0);
+        const cleartext = { anchor: 'u-1', code: 'PASSWORD_CLEARTEXT' };
+        await repo.recordRun(run('password', 1), [{ ...agentError('u-1', 'PASSWORD_CLEARTEXT', 'password'), attribute: 'userPassword' }]);
+
+        // The next full run stores the user's verifier again: between that batch and the run's
+        // report, the list must still show the warning (it once vanished there).
+        await repo.applyPasswordBatch(batchId(), 'agent', [{ op: 'set', anchor: 'u-1', verifiers: [verifier('CLEARTEXT')] }, { op: 'set', anchor: 'u-2', verifiers: [verifier()] }], at(2));
+        const listed = (await repo.listSyncErrors({ page: 1, pageSize: 10 })).items;
+        expect(listed).toEqual([expect.objectContaining({ ...cleartext, kind: 'user', attribute: 'userPassword', firstSeen: at(1).toISOString(), hint: expect.stringContaining('hash') })]);
+        expect(await repo.getPasswordState('u-1')).toMatchObject({ scheme: 'CLEARTEXT', resultCode: 'OK', lastSuccessAt: at(2) });
+
+        await repo.recordRun(run('password', 3), [{ ...agentError('u-1', 'PASSWORD_CLEARTEXT', 'password'), attribute: 'userPassword' }]);
+        expect((await repo.listSyncErrors({ page: 1, pageSize: 10 })).items).toEqual([expect.objectContaining({ ...cleartext, firstSeen: at(1).toISOString() })]);
+        // Hashed at last: the warning goes with the batch that stores the hash.
+        await repo.applyPasswordBatch(batchId(), 'agent', [{ op: 'set', anchor: 'u-1', verifiers: [verifier()] }], at(4));
+        expect(await repo.countSyncErrors()).toBe(0);
+      });
     });
 
     describe('runs and errors', () => {
