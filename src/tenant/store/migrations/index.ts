@@ -15,6 +15,7 @@ import { anchorCollation } from './0008-anchor-collation.js';
 import { searchIndex } from './0009-search-index.js';
 import { usersTrigramIndex } from './0010-users-trigram-index.js';
 import { bulkTablesWithoutTenantChecks } from './0011-bulk-tables-without-tenant-checks.js';
+import { dropUsersMailIndex } from './0012-drop-users-mail-index.js';
 
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
@@ -31,6 +32,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0009-search-index': searchIndex(dialect),
         '0010-users-trigram-index': usersTrigramIndex(dialect),
         '0011-bulk-tables-without-tenant-checks': bulkTablesWithoutTenantChecks(dialect),
+        '0012-drop-users-mail-index': dropUsersMailIndex(),
       };
     },
   };
