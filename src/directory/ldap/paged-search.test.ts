@@ -1,8 +1,11 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { BerWriter } from 'ldapts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
+import type { DirectoryEntry } from '../entry.js';
 import { decodeEntryMessage as decode, searchEntryMessage as entryMessage } from './ber-fixtures.js';
-import { AttributeNames } from './paged-search.js';
+import { AttributeNames, pagedSearch } from './paged-search.js';
+import type { StreamConnection } from './stream-connection.js';
 
 const isUtf8 = (b: Buffer) => {
   try {
@@ -67,5 +70,63 @@ describe('decodeEntry (paged search)', () => {
     expect(names.remembered).toBe(1000);
     expect(decode(entryMessage('cn=x', [['ATTR7', [Buffer.from('v')]], ['attr1499', [Buffer.from('w')]]]), {}, names).attributes).toEqual({ attr7: ['v'], attr1499: ['w'] });
     expect(names.remembered).toBe(1000);
+  });
+});
+
+/** SearchResultDone, success, no paged-results control: the last page. */
+function doneMessage(messageId: number): Buffer {
+  const w = new BerWriter();
+  w.startSequence();
+  w.writeInt(messageId);
+  w.startSequence(0x65);
+  w.writeEnumeration(0);
+  w.writeString('');
+  w.writeString('');
+  w.endSequence();
+  w.endSequence();
+  return w.buffer;
+}
+
+/** A connection whose server answers a search with `script`: after each delay, an entry, or the end. */
+function scriptedConnection(script: Array<{ afterMs: number; message: 'entry' | 'done' }>): StreamConnection {
+  const fake = {
+    url: 'ldap://127.0.0.1:1',
+    nextMessageId: () => 7,
+    forget: () => undefined,
+    send: (_request: unknown, onMessage: (message: Buffer | null) => void) => {
+      let at = 0;
+      for (const step of script) {
+        at += step.afterMs;
+        setTimeout(() => onMessage(step.message === 'entry' ? entryMessage(`uid=u${at},dc=x`, [['uid', [Buffer.from(`u${at}`)]]], 7) : doneMessage(7)), at);
+      }
+    },
+  };
+  return fake as unknown as StreamConnection;
+}
+
+describe('pagedSearch idle timeout', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  const read = async (connection: StreamConnection): Promise<DirectoryEntry[]> => {
+    const entries: DirectoryEntry[] = [];
+    for await (const page of pagedSearch(connection, { base: 'dc=x', filter: '(objectClass=*)', attributes: ['uid'], pageSize: 10, idleTimeoutMs: 1000 })) entries.push(...page);
+    return entries;
+  };
+
+  it('lets a search run for longer than the timeout while the server keeps answering', async () => {
+    vi.useFakeTimers();
+    const entries = read(scriptedConnection([...Array.from({ length: 8 }, () => ({ afterMs: 900, message: 'entry' as const })), { afterMs: 900, message: 'done' }]));
+    await vi.advanceTimersByTimeAsync(9000);
+    expect((await entries).map((e) => e.dn)).toHaveLength(8);
+  });
+
+  it('fails once the server has said nothing for the whole timeout, counted from its last message', async () => {
+    vi.useFakeTimers();
+    const outcome = read(scriptedConnection([{ afterMs: 700, message: 'entry' }, { afterMs: 5000, message: 'done' }])).then(() => 'done', (error: Error) => error.message);
+    await vi.advanceTimersByTimeAsync(1650);
+    expect(await Promise.race([outcome, Promise.resolve('still waiting')])).toBe('still waiting');
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await outcome).toBe('Connection timeout: no answer from ldap://127.0.0.1:1 for 1000 ms');
   });
 });

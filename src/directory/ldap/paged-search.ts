@@ -59,26 +59,33 @@ function searchPage(connection: StreamConnection, search: PagedSearch, filter: R
   });
   return new Promise((resolve, reject) => {
     const entries: DirectoryEntry[] = [];
+    // One timer per silence, not one per message: each message only notes the time, and the
+    // timer, when it fires, waits again for what is left (100,000 timers less per 100,000 entries).
+    let lastMessageAt = Date.now();
     let timer: NodeJS.Timeout | undefined;
-    const idle = (): void => {
-      clearTimeout(timer);
+    const watch = (delayMs: number): void => {
       timer = setTimeout(() => {
+        const silentMs = Date.now() - lastMessageAt;
+        if (silentMs < search.idleTimeoutMs) {
+          watch(search.idleTimeoutMs - silentMs);
+          return;
+        }
         connection.forget(messageId);
         reject(new Error(`Connection timeout: no answer from ${connection.url} for ${search.idleTimeoutMs} ms`));
-      }, search.idleTimeoutMs);
+      }, delayMs);
     };
     const settle = (): void => {
       clearTimeout(timer);
       connection.forget(messageId);
     };
-    idle();
+    watch(search.idleTimeoutMs);
     connection.send(request, (message) => {
       if (message === null) {
         settle();
         reject(new Error(`Connection closed during a search of ${search.base}`));
         return;
       }
-      idle();
+      lastMessageAt = Date.now();
       try {
         const reader = new BerReader(message);
         reader.readSequence(0x30);
