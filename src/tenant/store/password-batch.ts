@@ -1,8 +1,9 @@
 /**
  * Applies one batch of password items in one transaction, idempotent by batch id like object
  * batches. `set` stores the user's verifiers and a successful password state and clears the
- * user's password errors (but the warning of a cleartext source); `error` records a failed attempt and an agent-side password error;
- * `clear` removes the verifiers. An anchor the tenant does not know becomes a per-item error.
+ * user's password errors (but for the warning of a cleartext source); `error` records a failed
+ * attempt and an agent-side password error; `clear` removes the verifiers. An anchor the tenant
+ * does not know becomes a per-item error.
  */
 import type { Transaction } from 'kysely';
 import { ERRORS, type ErrorCode } from '../../shared/errors.js';
