@@ -48,10 +48,10 @@ export async function insertRows<T extends keyof StoreDatabase>(
   // batch's timestamp) travels once as a scalar: a fifth fewer bytes to escape, send and parse.
   const types = await columnTypes(trx, table);
   const valueOf = (row: StoreDatabase[T], c: Column<T>): unknown => (row[c] as unknown) ?? null;
-  const constant = rows.length > 1 ? columns.filter((c) => rows.every((row) => valueOf(row, c) === valueOf(first, c))) : [];
-  const varying = columns.filter((c) => !constant.includes(c));
-  if (varying.length === 0) constant.length = 0;
-  const perRow = constant.length === 0 ? columns : varying;
+  const shared = rows.length > 1 ? columns.filter((c) => rows.every((row) => valueOf(row, c) === valueOf(first, c))) : [];
+  // unnest needs one array at least.
+  const constant = shared.length < columns.length ? shared : [];
+  const perRow = columns.filter((c) => !constant.includes(c));
   const scalars = constant.map((c, i) => `$${i + 1}::${columnType(types, table, c)}`);
   const unnest = perRow.map((c, i) => `$${constant.length + i + 1}::${columnType(types, table, c)}[]`).join(', ');
   const params = [...constant.map((c) => valueOf(first, c)), ...perRow.map((c) => rows.map((row) => valueOf(row, c)))];

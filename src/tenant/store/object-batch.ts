@@ -222,12 +222,10 @@ async function applyChanges(trx: Transaction<StoreDatabase>, ctx: RepoContext, c
   const users = [...finalUsers.values()].filter((u): u is SyncedUser => u !== null);
   const groups = [...finalGroups.values()].flatMap((e) => (e === null ? [] : [{ ...e.group, memberAnchors: [...e.members] }]));
   const mailsChanged = users.filter((u) => deletedUsers.has(u.anchor) || storedMails.get(u.anchor) !== mailsOf(u).sort().join('\n'));
-  // Stored mail rows to remove first: those of users that were stored and not deleted above.
-  const mailsStale = mailsChanged.filter((u) => storedMails.has(u.anchor) && !deletedUsers.has(u.anchor)).map((u) => u.anchor);
   // Rows not stored now (new, or deleted above) are plain inserts: the tenant's batches apply one
   // at a time, so no other can add them meanwhile, and an insert skips the conflict check.
   const isStored = (stored: Map<string, string>, deleted: Set<string>) => (anchor: string) => stored.has(anchor) && !deleted.has(anchor);
-  await upsertUsers(trx, ctx, [...userRows.values()].filter((r): r is UsersTable => r !== null), isStored(storedUsers, deletedUsers), mailsChanged, mailsStale);
+  await upsertUsers(trx, ctx, [...userRows.values()].filter((r): r is UsersTable => r !== null), isStored(storedUsers, deletedUsers), mailsChanged);
   await upsertGroups(trx, ctx, groups, [...groupRows.values()].filter((r): r is GroupsTable => r !== null), isStored(storedGroups, deletedGroups));
   await indexRows(trx, ctx, 'users', userChanges.index);
   await indexRows(trx, ctx, 'groups', groupChanges.index);
@@ -375,15 +373,15 @@ function groupRow(t: string, g: SyncedGroup, now: number): GroupsTable {
 }
 
 /**
- * `mailsChanged`: the users whose mail rows must be rewritten (new, or addresses changed);
- * `mailsStale`: the anchors among them that still have stored mail rows.
+ * `isStored`: whether a user's row exists now; `mailsChanged`: the users whose mail rows must be
+ * rewritten (new, or addresses changed). Only a stored user has mail rows to remove first.
  */
 async function upsertUsers(
-  trx: Transaction<StoreDatabase>, ctx: RepoContext, rows: UsersTable[], isStored: (anchor: string) => boolean, mailsChanged: SyncedUser[], mailsStale: string[],
+  trx: Transaction<StoreDatabase>, ctx: RepoContext, rows: UsersTable[], isStored: (anchor: string) => boolean, mailsChanged: SyncedUser[],
 ): Promise<void> {
   const { tenantId: t, dialect: d } = ctx;
   if (rows.length === 0) return;
-  for (const part of chunk(mailsStale, listChunk(d))) {
+  for (const part of chunk(mailsChanged.map((u) => u.anchor).filter(isStored), listChunk(d))) {
     await trx.deleteFrom('user_mails').where('tenant_id', '=', t).where(inList(d, 'anchor', part)).execute();
   }
   await insertRows(trx, ctx, 'users', rows.filter((r) => !isStored(r.anchor)));
