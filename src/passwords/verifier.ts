@@ -3,6 +3,7 @@
  */
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { AppError } from '../shared/errors.js';
+import { assertWithinCostBounds } from './cost-bounds.js';
 import { decodeBase64 } from './encoding.js';
 import { computeSourceDigest, type SourceHash } from './schemes.js';
 import type { KdfParams, PasswordVerifier } from './verifier-model.js';
@@ -61,6 +62,24 @@ async function matches(password: string, verifier: PasswordVerifier): Promise<bo
   }
   const actual = await scryptAsync(digest, salt, expected.length, scryptOptions(verifier.kdfParams));
   return timingSafeEqual(actual, expected);
+}
+
+/**
+ * Why the tenant must refuse a verifier an agent sent, or null: it must be derived with exactly
+ * the tenant's KDF parameters (an agent cannot choose what every sign-in costs) and its source
+ * scheme must be within the cost bounds.
+ */
+export function verifierProblem(verifier: PasswordVerifier, expected: KdfParams): string | null {
+  const kdf = verifier.kdfParams;
+  if (verifier.kdf !== 'scrypt' || kdf.log2N !== expected.log2N || kdf.r !== expected.r || kdf.p !== expected.p || kdf.keyLength !== expected.keyLength) {
+    return `the verifier uses ${verifier.kdf} ${JSON.stringify(kdf)}, the tenant's parameters are scrypt ${JSON.stringify(expected)}`;
+  }
+  try {
+    assertWithinCostBounds(verifier.scheme, verifier.schemeParams);
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+  return null;
 }
 
 /** True when the password matches any of the user's verifiers (one per stored value). */

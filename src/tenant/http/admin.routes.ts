@@ -60,12 +60,12 @@ export function adminRoutes(ctx: TenantAppContext): RouteSpec[] {
           req.log.info({ username: body.username }, 'admin sign-in failed');
           throw new AppError('AUTH_INVALID_CREDENTIALS');
         }
-        setDeviceCookie(req, reply, outcome.deviceToken);
         const token = newSecret(32);
         const csrfToken = newSecret(32);
         await repo.createSession({ idHash: sha256Hex(token), adminId: admin.id, csrfToken, expiresAt: new Date(now.getTime() + SESSION_TTL_MS) });
         await repo.audit({ actor: admin.username, action: 'admin.signed_in', details: { client: req.ip }, at: now });
         setSessionCookie(req, reply, token);
+        setDeviceCookie(req, reply, outcome.deviceToken);
         return { username: admin.username, role: admin.role, csrfToken };
       },
     }),
