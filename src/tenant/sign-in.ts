@@ -5,9 +5,9 @@
  * password worker pool, never on the event loop.
  *
  * Unknown, disabled and hash-less users fail exactly like a wrong password, after the same work:
- * they are checked against a decoy shaped like a synced user's verifiers (same source scheme and
- * parameters, same KDF parameters, random salt and hash), so the response time does not tell
- * whether a user exists.
+ * they are checked against a decoy shaped like a typical synced user's verifiers (the most common
+ * source scheme and cost among a sample, same KDF parameters, random salt and hash), so the
+ * response time does not tell whether a user exists.
  */
 import { randomBytes } from 'node:crypto';
 import type { PasswordPool, PasswordVerifier } from '../passwords/index.js';
@@ -17,17 +17,37 @@ import { guardedSignIn } from './sign-in-guard.js';
 import type { StoredUserForSignIn, TenantRepository } from './store/ports.js';
 
 const DECOY_TTL_MS = 5 * 60_000;
+const DECOY_SAMPLE = 64;
 const decoys = new WeakMap<TenantRepository, { at: number; verifiers: PasswordVerifier[] }>();
 
 function randomLike(base64: string): string {
   return randomBytes(decodeBase64(base64)?.length ?? 32).toString('base64');
 }
 
+/** What a check of these verifiers costs: schemes and every parameter but salts. */
+function costShape(verifiers: PasswordVerifier[]): string {
+  return JSON.stringify(verifiers.map((v) => [v.scheme, Object.entries(v.schemeParams).filter(([name]) => name !== 'salt').sort(), v.kdf, v.kdfParams]));
+}
+
+/** The most common cost shape among some synced users: what a typical user's check costs. */
+function typical(samples: PasswordVerifier[][]): PasswordVerifier[] | null {
+  const counts = new Map<string, { n: number; verifiers: PasswordVerifier[] }>();
+  for (const verifiers of samples) {
+    const shape = costShape(verifiers);
+    const entry = counts.get(shape) ?? { n: 0, verifiers };
+    entry.n++;
+    counts.set(shape, entry);
+  }
+  let best: { n: number; verifiers: PasswordVerifier[] } | null = null;
+  for (const entry of counts.values()) if (!best || entry.n > best.n) best = entry;
+  return best?.verifiers ?? null;
+}
+
 /** The decoy verifiers for this tenant, refreshed every few minutes so they follow the synced schemes. */
 async function decoyVerifiers(repo: TenantRepository, now: Date): Promise<PasswordVerifier[]> {
   const cached = decoys.get(repo);
   if (cached && now.getTime() - cached.at < DECOY_TTL_MS) return cached.verifiers;
-  const sample = await repo.sampleVerifiers();
+  const sample = typical(await repo.sampleVerifiers(DECOY_SAMPLE));
   const settings = sample ? null : await repo.getSettings();
   const verifiers: PasswordVerifier[] = sample
     ? sample.map((v) => ({ ...v, salt: randomLike(v.salt), hash: randomLike(v.hash) }))

@@ -180,8 +180,8 @@ export interface TenantRepository {
   /** Finds an enabled or disabled user by UPN or any mail address (case-insensitive). */
   findUserForSignIn(username: string): Promise<StoredUserForSignIn | null>;
   getPasswordState(anchor: string): Promise<PasswordState | null>;
-  /** Some synced user's verifiers (which one is unspecified), so an unknown user's check can cost the same; null when none. */
-  sampleVerifiers(): Promise<PasswordVerifier[] | null>;
+  /** The verifiers of up to `limit` synced users (which ones is unspecified), so an unknown user's check can cost the same. */
+  sampleVerifiers(limit: number): Promise<PasswordVerifier[][]>;
   groupNamesOf(anchor: string): Promise<string[]>;
 
   // sign-in lockout (keys: tenant/domain/lockout.ts). Every method is one atomic statement, so

@@ -405,9 +405,9 @@ export class KyselyTenantRepository implements TenantRepository {
     return getPasswordState(this.ctx, anchor);
   }
 
-  async sampleVerifiers(): Promise<PasswordVerifier[] | null> {
-    const row = await this.db.selectFrom('password_verifiers').select('verifiers').where('tenant_id', '=', this.tenantId).limit(1).executeTakeFirst();
-    return row ? (JSON.parse(row.verifiers) as PasswordVerifier[]) : null;
+  async sampleVerifiers(limit: number): Promise<PasswordVerifier[][]> {
+    const rows = await this.db.selectFrom('password_verifiers').select('verifiers').where('tenant_id', '=', this.tenantId).limit(limit).execute();
+    return rows.map((row) => JSON.parse(row.verifiers) as PasswordVerifier[]);
   }
 
   groupNamesOf(anchor: string): Promise<string[]> {
