@@ -5,7 +5,7 @@
  * Times are `Date` in and out; JSON columns are parsed objects.
  */
 import type { ObjectChange, SyncRunKind, SyncRunOutcome } from '../../sync/model.js';
-import type { PasswordVerifier } from '../../passwords/verifier-model.js';
+import type { KdfParams, PasswordVerifier } from '../../passwords/verifier-model.js';
 import type { LockoutReservation } from '../domain/lockout.js';
 import type { AgentView, AuditEntry, CyclePreviewResult, GroupView, Page, Role, SyncErrorView, UserView } from '../api/contract.js';
 import type { OidcRepository } from './oidc-repository.js';
@@ -16,7 +16,8 @@ export interface TenantSettings {
   staleAfterHours: number;
   deleteThreshold: number;
   allowedDeletes: number;
-  kdfParams: { log2N: number; r: number; p: number; keyLength: number };
+  /** The KDF of new verifiers: a vetted preset (KDF_PRESETS) or custom scrypt parameters. */
+  kdfParams: KdfParams;
   /** Moves on every removal of all synced verifiers; agents then send every verifier again. */
   passwordEpoch: number;
 }

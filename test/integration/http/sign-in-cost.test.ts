@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { computeSourceDigest, deriveVerifier, type PasswordVerifier } from '../../../src/passwords/index.js';
+import { computeSourceDigest, deriveVerifier, KDF_PRESETS, type PasswordVerifier } from '../../../src/passwords/index.js';
 import { createMemoryLogger } from '../../../src/shared/logger.js';
 import { DEFAULT_LOCKOUT_POLICY } from '../../../src/tenant/domain/lockout.js';
 import { buildTenantApp } from '../../../src/tenant/http/app.js';
@@ -113,6 +113,32 @@ describe('sign-in cost', () => {
     const difference = Math.abs(median(known) - median(unknown)) / median(known);
     console.log(`sign-in timing: known ${median(known).toFixed(1)} ms, unknown ${median(unknown).toFixed(1)} ms, difference ${(difference * 100).toFixed(1)} %`);
     expect(difference).toBeLessThan(0.1);
+  }, 120_000);
+
+  it('switches new verifiers to Argon2id by preset; users with older verifiers keep signing in (no flag day)', async () => {
+    const root = await h.rootSession();
+    const patched = await h.admin(root, 'PATCH', '/api/v1/dirsync/settings', { kdfPreset: 'argon2id-m19-t2' });
+    expect(patched.statusCode).toBe(200);
+    expect(patched.json()).toMatchObject({ kdfPreset: 'argon2id-m19-t2', kdfParams: KDF_PRESETS['argon2id-m19-t2'] });
+    const agentSettings = (await h.agent(credential, 'GET', '/api/v1/agent/settings')).json() as { kdfParams: unknown };
+    expect(agentSettings.kdfParams).toEqual(KDF_PRESETS['argon2id-m19-t2']);
+
+    // The agent derives p2's next verifier with the new set; a verifier with the old set is refused now.
+    const params = { salt: 'saltsaltsalt', rounds: 5000 };
+    const digest = await computeSourceDigest('CRYPT-SHA512', params, 'P2-pw-2');
+    const argon = await deriveVerifier({ scheme: 'CRYPT-SHA512', params, digest }, KDF_PRESETS['argon2id-m19-t2']);
+    expect(argon).toMatchObject({ kdf: 'argon2id', kdfParams: { algorithm: 'argon2id', memoryKib: 19_456, passes: 2 } });
+    const old = await h.agent(credential, 'POST', '/api/v1/agent/batches/passwords', { batchId: 'batch-kdf-old', items: [passwordSet('anchor-p2', await shaCryptVerifiers('P2-pw-2', 5000))] });
+    expect(old.json().error.code).toBe('PASSWORD_VERIFIER_REJECTED');
+    expect((await h.agent(credential, 'POST', '/api/v1/agent/batches/passwords', { batchId: 'batch-kdf-new', items: [passwordSet('anchor-p2', [argon])] })).json()).toMatchObject({ applied: 1 });
+
+    expect((await post(base, '/api/v1/sign-in', { username: 'p2@example.org', password: 'P2-pw-2' })).status).toBe(200);
+    expect((await post(base, '/api/v1/sign-in', { username: 'p2@example.org', password: 'P2-pw-1' })).status).toBe(401);
+    // p3 still has a scrypt verifier from before the switch.
+    expect((await post(base, '/api/v1/sign-in', { username: 'p3@example.org', password: 'P3-pw-1' })).status).toBe(200);
+    const audit = (await h.admin(root, 'GET', '/api/v1/audit-log?pageSize=50')).json() as { items: Array<{ action: string; details: Record<string, unknown> }> };
+    expect(audit.items.find((e) => e.action === 'settings.changed')?.details).toMatchObject({ after: { kdfParams: KDF_PRESETS['argon2id-m19-t2'] } });
+    await h.repo.updateSettings({ kdfParams: FAST_KDF });
   }, 120_000);
 
   it.each([
