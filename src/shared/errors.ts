@@ -76,6 +76,11 @@ export const ERRORS = {
   PASSWORD_HASH_TOO_COSTLY: def(422, 'The stored password hash asks for more work per check than dirbridge allows at sign-in.', 'Have the user change the password so the directory stores it with the default cost of its scheme (docs/passwords.md lists the bounds), or lower the cost setting of the directory.'),
   PASSWORD_VERIFIER_REJECTED: def(422, 'A password verifier was derived with parameters this tenant does not accept.', 'Let the agent fetch the tenant settings again (it does so every cycle) and re-derive; a verifier must use the tenant\'s KDF parameter set and a source scheme within the cost bounds.'),
   SIGN_IN_BUSY: def(503, 'Too many sign-ins are being checked right now.', 'Try again after the seconds in Retry-After; if this is frequent, raise signIn.workers or signIn.queueLimit, or add tenant replicas.'),
+
+  // alerts
+  ALERT_CHANNEL_INVALID: def(400, 'The alert channel is invalid.', 'Give an e-mail address, or a webhook URL starting with https:// (http:// only to a loopback address).'),
+  ALERT_SMTP_NOT_CONFIGURED: def(409, 'E-mail alerts need an SMTP server, and none is configured.', 'Set alerts.smtp (host, port, from) in the config file and restart the tenant service, or use a webhook channel.'),
+  ALERT_DELIVERY_FAILED: def(502, 'An alert could not be delivered.', 'Check the SMTP server or the webhook receiver named in the error; dirbridge retries with growing delays and lists the attempts under Alerts.'),
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -9,6 +9,7 @@ import type { KdfParams, PasswordVerifier } from '../../passwords/verifier-model
 import type { LockoutReservation } from '../domain/lockout.js';
 import type { AgentView, AuditEntry, CyclePreviewResult, GroupView, Page, Role, SyncErrorView, UserView } from '../api/contract.js';
 import type { OidcRepository } from './oidc-repository.js';
+import type { AlertRepository } from './alert-repository.js';
 
 export interface TenantSettings {
   directorySyncEnabled: boolean;
@@ -218,6 +219,8 @@ export interface TenantStore {
   forTenant(tenantId: string): TenantRepository;
   /** The tenant's OpenID Connect provider data (clients, artifacts, keys). */
   oidc(tenantId: string): OidcRepository;
+  /** The tenant's alert channels, open alerts and delivery outbox. */
+  alerts(tenantId: string): AlertRepository;
   /** Cheap liveness probe for /healthz. */
   ping(): Promise<void>;
   close(): Promise<void>;
