@@ -9,6 +9,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeSourceDigest, deriveVerifier, KDF_PRESETS, type PasswordVerifier } from '../../../src/passwords/index.js';
+import { shaCryptChecksum } from '../../../src/passwords/crypt.js';
 import { createMemoryLogger } from '../../../src/shared/logger.js';
 import { DEFAULT_LOCKOUT_POLICY } from '../../../src/tenant/domain/lockout.js';
 import { buildTenantApp } from '../../../src/tenant/http/app.js';
@@ -78,9 +79,13 @@ describe('sign-in cost', () => {
     histogram.disable();
     expect(replies.map((r) => r.status)).toEqual(Array(12).fill(200));
     const p99 = histogram.percentile(99) / 1e6;
-    console.log(`event-loop delay under the flood: p50 ${(histogram.percentile(50) / 1e6).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${(histogram.max / 1e6).toFixed(1)} ms`);
-    // On the event loop one check alone blocks for hundreds of milliseconds; the generous bound absorbs a loaded CI machine.
-    expect(p99).toBeLessThan(150);
+    // What one such check costs when it does run on the event loop, measured now under the same load.
+    const started = performance.now();
+    shaCryptChecksum('sha512', Buffer.from('Heavy-pw-1'), 'saltsaltsalt', 50_000);
+    const oneCheck = performance.now() - started;
+    console.log(`event-loop delay under the flood: p50 ${(histogram.percentile(50) / 1e6).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${(histogram.max / 1e6).toFixed(1)} ms; one check on the loop ${oneCheck.toFixed(0)} ms`);
+    // On the event loop every check would stall it for at least `oneCheck`; a loaded CI machine adds scheduling noise.
+    expect(p99).toBeLessThan(Math.max(100, oneCheck / 2));
   }, 120_000);
 
   it('answers 503 SIGN_IN_BUSY with Retry-After when the check queue is full', async () => {
@@ -111,8 +116,12 @@ describe('sign-in cost', () => {
       if (knownFirst) { await tryKnown(); await tryUnknown(); } else { await tryUnknown(); await tryKnown(); }
     }
     const difference = Math.abs(median(known) - median(unknown)) / median(known);
-    console.log(`sign-in timing: known ${median(known).toFixed(1)} ms, unknown ${median(unknown).toFixed(1)} ms, difference ${(difference * 100).toFixed(1)} %`);
-    expect(difference).toBeLessThan(0.1);
+    // Each pair ran back to back, so the ratio within a pair cancels the machine's changing load.
+    const pairRatio = median(known.map((k, i) => unknown[i]! / k));
+    console.log(`sign-in timing: known ${median(known).toFixed(1)} ms, unknown ${median(unknown).toFixed(1)} ms, difference of medians ${(difference * 100).toFixed(1)} %, median pair ratio ${pairRatio.toFixed(3)}`);
+    // The benchmark's target is 5 %; the test's bound leaves room for a loaded CI machine and still
+    // fails by far when the unknown user's check is cheaper (a decoy of another scheme: ratio about 0.5).
+    expect(Math.abs(pairRatio - 1)).toBeLessThan(0.2);
   }, 120_000);
 
   it('switches new verifiers to Argon2id by preset; users with older verifiers keep signing in (no flag day)', async () => {
