@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
 import type { AlertLoop } from '../alerts/alert-loop.js';
 import { validateChannelTarget } from '../alerts/senders.js';
+import type { AlertChannelView, AlertDeliveryView, AlertsView } from '../api/alerts-contract.js';
 import type { AlertChannel, AlertDelivery } from '../store/alert-repository.js';
 import { adminOf } from './auth.plugin.js';
 import type { TenantAppContext } from './context.js';
@@ -29,7 +30,7 @@ const channelIdQuery = z.object({ id: z.string().min(1).max(100) }).strict();
 
 const RECENT_DELIVERIES = 50;
 
-function deliveryView(d: AlertDelivery) {
+function deliveryView(d: AlertDelivery): AlertDeliveryView {
   return {
     id: d.id, channelId: d.channelId, event: d.event, code: d.code, message: d.message, createdAt: d.createdAt.toISOString(),
     attempts: d.attempts, deliveredAt: d.deliveredAt?.toISOString() ?? null, failedAt: d.failedAt?.toISOString() ?? null, lastError: d.lastError,
@@ -37,7 +38,7 @@ function deliveryView(d: AlertDelivery) {
   };
 }
 
-function channelView(c: AlertChannel) {
+function channelView(c: AlertChannel): AlertChannelView {
   return { id: c.id, kind: c.kind, target: c.target, signed: c.signed, createdBy: c.createdBy, createdAt: c.createdAt.toISOString() };
 }
 
@@ -48,7 +49,7 @@ export function alertRoutes(ctx: TenantAppContext, wiring: AlertsWiring): RouteS
     route({
       method: 'GET', url: '/api/v1/alerts', tag: 'operations', auth: 'admin',
       summary: 'Alert channels, the alerts open now and the recent deliveries with their attempts.',
-      handler: async () => {
+      handler: async (): Promise<AlertsView> => {
         const [channels, open, deliveries] = await Promise.all([alerts.listChannels(), alerts.listOpen(), alerts.listDeliveries(RECENT_DELIVERIES)]);
         return {
           smtpConfigured: wiring.smtpConfigured,
