@@ -68,6 +68,10 @@ export const configSchema = z.object({
     databaseUrl: z.string().optional().describe('postgres://user@host:5432/db to use PostgreSQL instead of the embedded SQLite (env DATABASE_URL).'),
     tenantId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).default('default').describe('Id of the tenant this service hosts.'),
     initialAdminPassword: z.string().min(12).optional().describe('Password of the initial admin on first start; generated and printed once when absent (env DIRBRIDGE_INITIAL_ADMIN_PASSWORD).'),
+    signIn: z.object({
+      workers: z.number().int().min(1).max(256).optional().describe('Worker threads that check passwords at sign-in (source digest and KDF), off the event loop; defaults to the number of cores.'),
+      queueLimit: z.number().int().min(0).max(100_000).optional().describe('Password checks that may wait for a worker; beyond it sign-in answers 503 SIGN_IN_BUSY with Retry-After. Defaults to 16 per worker.'),
+    }).optional().describe('Bounds on the work sign-in may queue (see docs/passwords.md).'),
   }).default({ port: 8080, host: '127.0.0.1', dataDir: './data', tenantId: 'default' }),
   agent: z.object({
     tenantUrl: z.string().url().optional().describe('URL of the tenant service (env DIRBRIDGE_TENANT_URL); the all-in-one sets it itself.'),

@@ -43,6 +43,7 @@ export interface StartTenantServiceOptions {
   clock?: Clock | undefined;
   trustProxy?: boolean | undefined;
   leaseTtlSeconds?: number | undefined;
+  signIn?: { workers?: number | undefined; queueLimit?: number | undefined } | undefined;
   alerts?: TenantAppOptions['alerts'];
 }
 

@@ -1,4 +1,5 @@
 /** What every route module gets from buildTenantApp: the tenant's repository and the injected clock. */
+import type { PasswordPool } from '../../passwords/index.js';
 import type { Clock } from '../../shared/clock.js';
 import type { LockoutPolicy } from '../domain/lockout.js';
 import type { TenantRepository, TenantStore } from '../store/ports.js';
@@ -10,6 +11,8 @@ export interface TenantAppContext {
   clock: Clock;
   version: string;
   lockoutPolicy: LockoutPolicy;
+  /** Worker threads for every password check at sign-in (bounded queue: SIGN_IN_BUSY beyond it). */
+  passwords: PasswordPool;
   agentSilentAfterMinutes: number;
   leaseTtlSeconds: number;
   runCounters: RunCounters;
