@@ -164,6 +164,7 @@ export async function buildAgent(config: DirbridgeConfig, logger: Logger, option
       deltaMs: intervals.deltaMinutes * 60_000,
       fullMs: intervals.fullHours * 3_600_000,
       passwordMs: intervals.passwordMinutes * 60_000,
+      passwordReconcileMs: intervals.passwordReconcileHours * 3_600_000,
     },
   });
   return {

@@ -2,6 +2,7 @@
 import { normalizeDn } from '../directory/dn.js';
 import type { DirectoryEntry } from '../directory/entry.js';
 import type { ObjectChange } from './model.js';
+import { fingerprintObject } from './plan.js';
 import type { BatchOutcome, ChangeSet, Departures, DirectorySource, ExportState, ExportedRecord, PasswordExportRecord, PasswordExportState, PasswordItem, TenantSink } from './ports.js';
 
 export class MemoryExportState implements ExportState {
@@ -16,12 +17,20 @@ export class MemoryExportState implements ExportState {
     return new Map([...this.records.values()].filter((r) => wanted.has(normalizeDn(r.dn))).map((r) => [normalizeDn(r.dn), r] as const));
   }
   findByUid(uid: string) { return [...this.records.values()].find((r) => r.uid === uid && r.kind === 'user'); }
+  /** Password-pending marks: anchor -> mark. */
+  readonly pending = new Map<string, number>();
+  private lastMark = 0;
   anchors() { return [...this.records.keys()]; }
-  count() { return this.records.size; }
+  count(kind?: 'user' | 'group') { return kind ? [...this.records.values()].filter((r) => r.kind === kind).length : this.records.size; }
   commit(upserts: ExportedRecord[], deleted: string[]) {
-    for (const r of upserts) this.records.set(r.anchor, r);
-    for (const a of deleted) this.records.delete(a);
+    for (const r of upserts) {
+      if (r.kind === 'user' && this.records.get(r.anchor)?.kind !== 'user') this.pending.set(r.anchor, ++this.lastMark);
+      this.records.set(r.anchor, r);
+    }
+    for (const a of deleted) { this.records.delete(a); this.pending.delete(a); }
   }
+  passwordPendingMark() { return Math.max(0, ...this.pending.values()); }
+  clearPasswordPending(mark: number) { for (const [a, m] of this.pending) if (m <= mark) this.pending.delete(a); }
   getCursor(name: string) { return this.cursors.get(name) ?? null; }
   setCursor(name: string, value: string | null) { this.cursors.set(name, value); }
 }
@@ -80,7 +89,11 @@ export class MemoryTenant implements TenantSink {
   }
 
   async *syncedObjects() {
-    yield [...this.objects.values()].map((o) => ({ anchor: o.anchor, kind: o.kind, dn: o.dn }));
+    yield [...this.objects.values()].map((o) => ({ anchor: o.anchor, kind: o.kind, dn: o.dn, fingerprint: fingerprintObject(o) }));
+  }
+
+  async *syncedVerifiers() {
+    yield [...this.verifiers.values()].flatMap((v) => (v.op === 'set' ? [{ anchor: v.anchor, fingerprint: v.fingerprint ?? null }] : []));
   }
 
   reportRun(report: Parameters<TenantSink['reportRun']>[0]): Promise<void> {
