@@ -74,6 +74,7 @@ export class Agent {
   private stopWatching: (() => void) | null = null;
   private pushTimer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private started = false;
   private lastFull = 0;
   private answeredPreview: string | null = null;
 
@@ -101,6 +102,7 @@ export class Agent {
   }
 
   async start(): Promise<void> {
+    this.started = true;
     await this.heartbeat();
     this.every(this.intervals.heartbeatMs, () => this.heartbeat());
     this.every(this.intervals.deltaMs, () => this.syncDirectory(Date.now() - this.lastFull >= this.intervals.fullMs ? 'full' : 'delta'));
@@ -159,8 +161,9 @@ export class Agent {
     if (result.mode === 'full' && !result.failure) this.lastFull = Date.now();
     this.log('directory', result);
     await this.report('directory', result, result.pendingDeletes);
-    // Users exported for the first time get their password in the next password cycle, now.
-    if (this.options.state.exports.passwordPendingMark() > 0 && settings.passwordSyncEnabled) void this.syncPasswords('delta');
+    // Users exported for the first time get their password in the next password cycle, now (when
+    // the loops run; a single cycle on demand, `dirbridge sync`, runs its password cycle itself).
+    if (this.started && this.options.state.exports.passwordPendingMark() > 0 && settings.passwordSyncEnabled) void this.syncPasswords('delta');
     return result;
   }
 

@@ -92,7 +92,8 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
       return;
     }
     counts.unchanged += plan.unchanged;
-    const upserts = [...plan.adds, ...plan.updates];
+    // Updates first: one may release a UPN or mail that a new object of the same page takes.
+    const upserts = [...plan.updates, ...plan.adds];
     for (const batch of splitIntoBatches(upserts, limits, (u) => jsonBytes(u.change))) {
       await sendSplitting(batch, (part) => exportBatch(part, []), (u, error) => refuseAlone(u.change.object, error));
     }
