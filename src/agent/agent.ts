@@ -178,6 +178,8 @@ export class Agent {
         fingerprintKey: this.options.state.fingerprintKey(),
         onProgress: (p) => this.setPasswordProgress(p),
       });
+      // Stopped mid-cycle (derivations cancelled): not a failure worth reporting; the next start resumes.
+      if (this.stopped) return null;
       this.log('password', result);
       await this.report('password', result);
       return result;

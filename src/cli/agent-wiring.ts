@@ -171,9 +171,12 @@ export async function buildAgent(config: DirbridgeConfig, logger: Logger, option
     agent,
     source,
     async stop() {
-      await agent.stop();
-      await source.close();
+      const stopping = agent.stop();
+      // Cancels the derivations queued by a running password cycle, so it ends now rather than
+      // after its batch; what it committed stays, and the next start goes on from there.
       await deriver.close();
+      await stopping;
+      await source.close();
       state.close();
     },
   };

@@ -14,7 +14,7 @@ export interface BatchLimits {
 }
 
 export const DEFAULT_OBJECT_BATCH: BatchLimits = { maxCount: 1000, maxBytes: 8 * 1024 * 1024 };
-export const DEFAULT_PASSWORD_BATCH: BatchLimits = { maxCount: 500, maxBytes: 8 * 1024 * 1024 };
+export const DEFAULT_PASSWORD_BATCH: BatchLimits = { maxCount: 200, maxBytes: 8 * 1024 * 1024 };
 
 /** UTF-8 bytes of an item's JSON: what it adds to a request body (give or take a comma). */
 export function jsonBytes(item: unknown): number {

@@ -43,7 +43,7 @@ export interface PasswordCycleOptions {
   kdfParams: KdfParams;
   /** Key of the fingerprints; kept by the agent, never sent. */
   fingerprintKey: Buffer;
-  /** Items per batch, and so derivations between two commits (default 500): what a crash may re-derive. */
+  /** Items per batch, and so derivations between two commits (default 200): what a crash may re-derive. */
   batchSize?: number;
   /** Bytes of JSON per batch (default 8 MiB). */
   batchBytes?: number;
@@ -84,7 +84,8 @@ export async function runPasswordCycle(
   let mode = options.mode;
   let processed = 0;
   let total = 0;
-  const progress = () => options.onProgress?.({ mode, startedAt, processed, total: Math.max(total, processed), derived: counts.derived + counts.restored, errors: errors.length });
+  let derivedSoFar = 0;
+  const progress = () => options.onProgress?.({ mode, startedAt, processed, total: Math.max(total, processed), derived: derivedSoFar, errors: errors.length });
 
   const send = async (results: WorkResult[]): Promise<void> => {
     const outcome = await sink.pushPasswords(randomUUID(), results.map((r) => r.item));
@@ -109,15 +110,18 @@ export async function runPasswordCycle(
   // Derive a batch, send it, record it: a crash loses at most the batch in flight.
   const run = async (work: Work[]): Promise<void> => {
     for (let i = 0; i < work.length; i += limits.maxCount) {
-      const results = await Promise.all(work.slice(i, i + limits.maxCount).map((w) => w()));
+      const results = await Promise.all(work.slice(i, i + limits.maxCount).map((w) => w().then((r) => {
+        processed++;
+        if (r.item.op === 'set') derivedSoFar++;
+        progress();
+        return r;
+      })));
       for (const batch of splitIntoBatches(results, limits, (r) => jsonBytes(r.item))) {
         await sendSplitting(batch, send, (r, error) => {
           const e = isAppError(error) ? error : new AppError('REQUEST_TOO_LARGE');
           errors.push({ anchor: r.item.anchor, kind: 'user', dn: exported.get(r.item.anchor)?.dn ?? '', attribute: 'userPassword', code: e.code, message: e.message, hint: e.hint });
         });
       }
-      processed += Math.min(limits.maxCount, work.length - i);
-      progress();
     }
   };
 
