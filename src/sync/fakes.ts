@@ -3,6 +3,7 @@ import { normalizeDn } from '../directory/dn.js';
 import type { DirectoryEntry } from '../directory/entry.js';
 import type { ObjectChange } from './model.js';
 import { fingerprintObject } from './plan.js';
+import { AppError } from '../shared/errors.js';
 import type { BatchOutcome, ChangeSet, Departures, DirectorySource, ExportState, ExportedRecord, PasswordExportRecord, PasswordExportState, PasswordItem, TenantSink } from './ports.js';
 
 export class MemoryExportState implements ExportState {
@@ -58,8 +59,20 @@ export class MemoryTenant implements TenantSink {
   reject = new Set<string>();
   /** Fails the push with this number (1 = the next one), as a tenant that went away would. */
   failPush: { at: number; error: Error } | null = null;
+  /** Refuses a batch whose JSON body is larger (REQUEST_TOO_LARGE), as the tenant's body limit does. */
+  maxBodyBytes = Number.POSITIVE_INFINITY;
+  /** Awaited before an object batch is applied (n counts from 1): a slow or failing tenant. */
+  beforePush: ((n: number) => Promise<void>) | null = null;
+  private pushes = 0;
 
-  pushObjects(_batchId: string, changes: ObjectChange[]): Promise<BatchOutcome> {
+  async pushObjects(batchId: string, changes: ObjectChange[]): Promise<BatchOutcome> {
+    const n = ++this.pushes;
+    if (this.beforePush) await this.beforePush(n);
+    if (Buffer.byteLength(JSON.stringify({ batchId, changes })) > this.maxBodyBytes) throw new AppError('REQUEST_TOO_LARGE');
+    return this.applyObjects(changes);
+  }
+
+  private applyObjects(changes: ObjectChange[]): Promise<BatchOutcome> {
     if (this.failPush && --this.failPush.at === 0) {
       const { error } = this.failPush;
       this.failPush = null;
