@@ -227,6 +227,10 @@ export class Agent {
           if (this.settings.passwordSyncEnabled) void this.syncPasswords('full');
         }
       }
+      if (previous && JSON.stringify(previous.kdfParams) !== JSON.stringify(this.settings.kdfParams) && this.settings.passwordSyncEnabled) {
+        // New KDF cost: every verifier is derived again, which a delta (reading only changed entries) would not do.
+        void this.syncPasswords('full');
+      }
       if (previous && previous.passwordSyncEnabled !== this.settings.passwordSyncEnabled) {
         this.options.logger.info({ passwordSyncEnabled: this.settings.passwordSyncEnabled }, 'password sync setting changed');
         if (this.settings.passwordSyncEnabled) void this.syncPasswords('delta');
