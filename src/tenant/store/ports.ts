@@ -8,6 +8,7 @@ import type { ObjectChange, SyncRunKind, SyncRunOutcome } from '../../sync/model
 import type { PasswordVerifier } from '../../passwords/verifier-model.js';
 import type { AgentView, AuditEntry, PasswordProgressView, CyclePreviewResult, GroupView, Page, Role, SyncErrorView, UserView } from '../api/contract.js';
 import type { OidcRepository } from './oidc-repository.js';
+import type { AlertRepository } from './alert-repository.js';
 
 export interface TenantSettings {
   directorySyncEnabled: boolean;
@@ -153,7 +154,7 @@ export interface TenantRepository {
   // batches (all-or-nothing; a batch id already recorded changes nothing and returns duplicate)
   applyObjectBatch(batchId: string, agentId: string, changes: ObjectChange[], now: Date): Promise<ApplyObjectsResult & { duplicate: boolean }>;
   applyPasswordBatch(batchId: string, agentId: string, items: Array<
-    | { op: 'set'; anchor: string; verifiers: PasswordVerifier[]; changedAt?: string | undefined }
+    | { op: 'set'; anchor: string; verifiers: PasswordVerifier[]; changedAt?: string | undefined; fingerprint?: string | undefined }
     | { op: 'clear'; anchor: string }
     | { op: 'error'; anchor: string; scheme: string | null; code: string; message: string }
   >, now: Date): Promise<ApplyObjectsResult & { duplicate: boolean }>;
@@ -205,6 +206,8 @@ export interface TenantStore {
   forTenant(tenantId: string): TenantRepository;
   /** The tenant's OpenID Connect provider data (clients, artifacts, keys). */
   oidc(tenantId: string): OidcRepository;
+  /** The tenant's alert channels, open alerts and delivery outbox. */
+  alerts(tenantId: string): AlertRepository;
   /** Cheap liveness probe for /healthz. */
   ping(): Promise<void>;
   close(): Promise<void>;
