@@ -1,15 +1,19 @@
 /**
- * The agent process: heartbeats (which carry the tenant's settings), the directory cycle and the
- * password cycle on their own intervals, and an immediate delta when the source pushes a change.
- * Cycles never overlap; a standby agent (no lease) only heartbeats.
+ * The agent process: heartbeats (which carry the tenant's settings and the password progress),
+ * and two independent pipelines: directory work and password work. Each runs one cycle at a time
+ * with at most one pending (pipeline.ts), so a disable, a delete or a group removal never waits
+ * behind password derivation, and timers never queue duplicates. A periodic (default daily) and
+ * on-demand password reconciliation finds users without a current verifier. A standby agent (no
+ * lease) only heartbeats.
  */
 import type { Logger } from '../shared/logger.js';
 import { isAppError } from '../shared/errors.js';
 import type { MappingOptions } from '../directory/mapping.js';
 import { runDirectoryCycle, type DirectoryCycleResult, type CycleProgress } from '../sync/directory-cycle.js';
-import { runPasswordCycle, type PasswordCycleResult, type VerifierDeriver } from '../sync/password-cycle.js';
+import { runPasswordCycle, type PasswordCycleResult, type PasswordProgress, type VerifierDeriver } from '../sync/password-cycle.js';
 import type { DirectorySource } from '../sync/ports.js';
-import type { AgentSettings } from '../tenant/api/contract.js';
+import type { AgentSettings, PasswordProgressView } from '../tenant/api/contract.js';
+import { Pipeline } from './pipeline.js';
 import type { LocalState } from './local-state.js';
 import type { TenantClient } from './tenant-client.js';
 
@@ -18,6 +22,8 @@ export interface AgentIntervals {
   deltaMs: number;
   fullMs: number;
   passwordMs: number;
+  /** Password reconciliation: every user in scope without a current verifier gets one. */
+  passwordReconcileMs: number;
   /** Debounce of source-pushed changes, so a burst of edits makes one cycle. */
   pushDebounceMs: number;
 }
@@ -30,8 +36,15 @@ export const DEFAULT_INTERVALS: AgentIntervals = {
   deltaMs: 30 * 60_000,
   fullMs: 6 * 60 * 60_000,
   passwordMs: 2 * 60_000,
+  passwordReconcileMs: 24 * 60 * 60_000,
   pushDebounceMs: 200,
 };
+
+type PasswordMode = 'full' | 'delta' | 'persist';
+interface DirectoryRequest { mode: 'full' | 'delta'; allowDeletes?: boolean; onProgress?: (p: CycleProgress) => void }
+
+/** Meta key of the last password reconciliation request this agent answered. */
+const RECONCILE_ANSWERED = 'password_reconcile_answered';
 
 export interface AgentOptions {
   client: TenantClient;
@@ -51,15 +64,31 @@ export class Agent {
   private settings: AgentSettings | null = null;
   private readonly intervals: AgentIntervals;
   private readonly timers: NodeJS.Timeout[] = [];
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly directory: Pipeline<DirectoryRequest, DirectoryCycleResult>;
+  private readonly passwords: Pipeline<PasswordMode, PasswordCycleResult>;
+  /** Previews (dry runs) change nothing, so they need not wait for a directory cycle. */
+  private readonly previews: Pipeline<DirectoryRequest, DirectoryCycleResult>;
+  private passwordProgress: PasswordProgressView | null = null;
+  /** Whether the tenant has seen the current progress (null included), so heartbeats send only news. */
+  private progressSent = true;
   private stopWatching: (() => void) | null = null;
   private pushTimer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private started = false;
   private lastFull = 0;
   private answeredPreview: string | null = null;
 
   constructor(private readonly options: AgentOptions) {
     this.intervals = { ...DEFAULT_INTERVALS, ...options.intervals };
+    const crashed = (error: unknown) => this.options.logger.error({ code: isAppError(error) ? error.code : undefined, err: describe(error) }, 'sync cycle crashed');
+    const mergeDirectory = (a: DirectoryRequest, b: DirectoryRequest): DirectoryRequest => {
+      const onProgress = a.onProgress && b.onProgress ? (p: CycleProgress) => { a.onProgress?.(p); b.onProgress?.(p); } : (a.onProgress ?? b.onProgress);
+      return { mode: a.mode === 'full' || b.mode === 'full' ? 'full' : 'delta', allowDeletes: Boolean(a.allowDeletes || b.allowDeletes), ...(onProgress ? { onProgress } : {}) };
+    };
+    const rank: Record<PasswordMode, number> = { persist: 0, delta: 1, full: 2 };
+    this.directory = new Pipeline((r) => this.runDirectory(r, false), mergeDirectory, crashed);
+    this.previews = new Pipeline((r) => this.runDirectory(r, true), mergeDirectory, crashed);
+    this.passwords = new Pipeline((mode) => this.runPasswords(mode), (a, b) => (rank[a] >= rank[b] ? a : b), crashed);
   }
 
   get currentSettings(): AgentSettings | null {
@@ -73,17 +102,20 @@ export class Agent {
   }
 
   async start(): Promise<void> {
+    this.started = true;
     await this.heartbeat();
     this.every(this.intervals.heartbeatMs, () => this.heartbeat());
     this.every(this.intervals.deltaMs, () => this.syncDirectory(Date.now() - this.lastFull >= this.intervals.fullMs ? 'full' : 'delta'));
     this.every(this.intervals.passwordMs, () => this.syncPasswords('delta'));
+    this.every(this.intervals.passwordReconcileMs, () => this.syncPasswords('full'));
     if (this.options.source.watch) {
       this.stopWatching = this.options.source.watch(
         () => this.onSourceChange(),
         (error) => this.options.logger.warn({ code: isAppError(error) ? error.code : undefined, err: describe(error) }, 'watching the directory for changes failed; retrying'),
       );
     }
-    // First cycles right away, so a new installation shows real state within seconds.
+    // First cycles right away, so a new installation shows real state within seconds; the
+    // password pipeline starts once the first users are exported, then runs on its own.
     void this.syncDirectory('delta').then(() => this.syncPasswords('delta'));
   }
 
@@ -92,58 +124,99 @@ export class Agent {
     for (const t of this.timers) clearInterval(t);
     if (this.pushTimer) clearTimeout(this.pushTimer);
     this.stopWatching?.();
-    await this.queue.catch(() => undefined);
+    await Promise.all([this.directory.stop(), this.passwords.stop(), this.previews.stop()]);
   }
 
-  /** Runs a directory cycle (serialized with every other cycle). */
+  /** Asks for a directory cycle; joins the pending one if there is one (a full covers a delta). */
   syncDirectory(mode: 'full' | 'delta', extra: { dryRun?: boolean; allowDeletes?: boolean; onProgress?: (p: CycleProgress) => void } = {}): Promise<DirectoryCycleResult | null> {
-    return this.serialize(async () => {
-      const settings = this.settings;
-      if (!settings || !settings.active || (!settings.directorySyncEnabled && !extra.dryRun)) return null;
-      const { allowDeletes, ...rest } = extra;
-      const result = await runDirectoryCycle(this.options.source, this.options.state.exports, this.options.client, {
-        mode,
-        mapping: this.options.mapping,
-        deleteThreshold: settings.deleteThreshold,
-        // An admin running `dirbridge sync --allow-deletes` on the agent host allows this one cycle.
-        allowedDeletes: allowDeletes ? Number.MAX_SAFE_INTEGER : settings.allowedDeletes,
-        ...rest,
-      });
-      if (extra.dryRun) return result;
-      if (result.mode === 'full' && !result.failure) this.lastFull = Date.now();
-      this.log('directory', result);
-      await this.report('directory', result, result.pendingDeletes);
-      return result;
-    });
+    if (this.stopped) return Promise.resolve(null);
+    const { dryRun, ...rest } = extra;
+    return (dryRun ? this.previews : this.directory).request({ mode, ...rest });
   }
 
-  /** Runs a password cycle when password sync is enabled. */
-  syncPasswords(mode: 'full' | 'delta' | 'persist'): Promise<PasswordCycleResult | null> {
-    return this.serialize(async () => {
-      const settings = this.settings;
-      if (!settings || !settings.active || !settings.passwordSyncEnabled) return null;
+  /** Asks for a password cycle (when password sync is enabled); joins the pending one if there is one. */
+  syncPasswords(mode: PasswordMode): Promise<PasswordCycleResult | null> {
+    if (this.stopped) return Promise.resolve(null);
+    return this.passwords.request(mode);
+  }
+
+  /** The running password cycle's progress (null when none runs): shown by the CLI and, through heartbeats, the admin center. */
+  get currentPasswordProgress(): PasswordProgressView | null {
+    return this.passwordProgress;
+  }
+
+  private async runDirectory(request: DirectoryRequest, dryRun: boolean): Promise<DirectoryCycleResult | null> {
+    const settings = this.settings;
+    if (!settings || !settings.active || (!settings.directorySyncEnabled && !dryRun)) return null;
+    const result = await runDirectoryCycle(this.options.source, this.options.state.exports, this.options.client, {
+      mode: request.mode,
+      mapping: this.options.mapping,
+      deleteThreshold: settings.deleteThreshold,
+      // An admin running `dirbridge sync --allow-deletes` on the agent host allows this one cycle.
+      allowedDeletes: request.allowDeletes ? Number.MAX_SAFE_INTEGER : settings.allowedDeletes,
+      dryRun,
+      ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+    });
+    if (dryRun) return result;
+    if (result.mode === 'full' && !result.failure) this.lastFull = Date.now();
+    this.log('directory', result);
+    await this.report('directory', result, result.pendingDeletes);
+    // Users exported for the first time get their password in the next password cycle, now (when
+    // the loops run; a single cycle on demand, `dirbridge sync`, runs its password cycle itself).
+    if (this.started && this.options.state.exports.passwordPendingMark() > 0 && settings.passwordSyncEnabled) void this.syncPasswords('delta');
+    return result;
+  }
+
+  private async runPasswords(mode: PasswordMode): Promise<PasswordCycleResult | null> {
+    const settings = this.settings;
+    if (!settings || !settings.active || !settings.passwordSyncEnabled) return null;
+    try {
       const result = await runPasswordCycle(this.options.source, this.options.state.exports, this.options.state.passwords, this.options.client, this.options.deriver, {
         mode,
         flavor: this.options.mapping.flavor,
         kdfParams: settings.kdfParams,
         fingerprintKey: this.options.state.fingerprintKey(),
+        onProgress: (p) => this.setPasswordProgress(p),
       });
+      // Stopped mid-cycle (derivations cancelled): not a failure worth reporting; the next start resumes.
+      if (this.stopped) return null;
       this.log('password', result);
       await this.report('password', result);
       return result;
-    });
+    } finally {
+      this.setPasswordProgress(null);
+    }
+  }
+
+  private setPasswordProgress(progress: PasswordProgress | null): void {
+    this.progressSent = false;
+    if (!progress) {
+      this.passwordProgress = null;
+      return;
+    }
+    const elapsed = (Date.now() - progress.startedAt.getTime()) / 1000;
+    const remaining = Math.max(0, progress.total - progress.processed);
+    // Estimated from the pace so far, once there is one to go by.
+    const etaSeconds = progress.processed > 0 && elapsed >= 1 ? Math.round((remaining * elapsed) / progress.processed) : null;
+    this.passwordProgress = {
+      mode: progress.mode, startedAt: progress.startedAt.toISOString(), processed: progress.processed, total: progress.total, derived: progress.derived, etaSeconds,
+    };
   }
 
   private async heartbeat(): Promise<void> {
     try {
       const previous = this.settings;
+      const progress = this.passwordProgress;
+      const sendProgress = !this.progressSent || progress !== null;
       this.settings = await this.options.client.heartbeat({
         host: this.options.host,
         version: this.options.version,
         source: this.options.source.description,
         ...(this.options.syncAccount ? { syncAccount: this.options.syncAccount } : {}),
         ...(this.options.tlsVerificationDisabled ? { tlsVerificationDisabled: true } : {}),
+        ...(sendProgress ? { passwordProgress: progress } : {}),
       });
+      if (sendProgress && progress === this.passwordProgress) this.progressSent = true;
       const seenEpoch = this.options.state.passwordEpoch();
       if (seenEpoch !== this.settings.passwordEpoch) {
         this.options.state.setPasswordEpoch(this.settings.passwordEpoch);
@@ -154,6 +227,10 @@ export class Agent {
           if (this.settings.passwordSyncEnabled) void this.syncPasswords('full');
         }
       }
+      if (previous && JSON.stringify(previous.kdfParams) !== JSON.stringify(this.settings.kdfParams) && this.settings.passwordSyncEnabled) {
+        // New KDF cost: every verifier is derived again, which a delta (reading only changed entries) would not do.
+        void this.syncPasswords('full');
+      }
       if (previous && previous.passwordSyncEnabled !== this.settings.passwordSyncEnabled) {
         this.options.logger.info({ passwordSyncEnabled: this.settings.passwordSyncEnabled }, 'password sync setting changed');
         if (this.settings.passwordSyncEnabled) void this.syncPasswords('delta');
@@ -163,6 +240,12 @@ export class Agent {
         void this.syncDirectory('delta').then(() => this.syncPasswords('delta'));
       }
       if (previous && previous.allowedDeletes === 0 && this.settings.allowedDeletes > 0) void this.syncDirectory('full');
+      const reconcile = this.settings.passwordReconcileRequestedAt;
+      if (reconcile && this.settings.active && reconcile !== this.options.state.getMeta(RECONCILE_ANSWERED)) {
+        // An admin asked for a password reconciliation now (admin center or API).
+        this.options.state.setMeta(RECONCILE_ANSWERED, reconcile);
+        if (this.settings.passwordSyncEnabled) void this.syncPasswords('full');
+      }
       const preview = this.settings.previewRequestedAt;
       if (preview && preview !== this.answeredPreview && this.settings.active) {
         this.answeredPreview = preview;
@@ -202,7 +285,9 @@ export class Agent {
     if (this.pushTimer) return;
     this.pushTimer = setTimeout(() => {
       this.pushTimer = null;
-      void this.syncDirectory('delta').then(() => this.syncPasswords('persist'));
+      // Independent: a password change need not wait for the directory delta, nor the other way round.
+      void this.syncDirectory('delta');
+      void this.syncPasswords('persist');
     }, this.intervals.pushDebounceMs);
   }
 
@@ -230,16 +315,6 @@ export class Agent {
     const fields = { kind, mode: result.mode, outcome: result.outcome, counts: result.counts, ms: result.finishedAt.getTime() - result.startedAt.getTime() };
     if (result.failure) this.options.logger.warn({ ...fields, code: result.failure.code, reason: result.failure.message }, `${kind} cycle did not complete`);
     else this.options.logger.info(fields, `${kind} cycle finished`);
-  }
-
-  private serialize<T>(work: () => Promise<T>): Promise<T | null> {
-    if (this.stopped) return Promise.resolve(null);
-    const next = this.queue.then(work, work);
-    this.queue = next.catch(() => undefined);
-    return next.catch((error: unknown) => {
-      this.options.logger.error({ code: isAppError(error) ? error.code : undefined, err: describe(error) }, 'sync cycle crashed');
-      return null;
-    });
   }
 
   private every(ms: number, task: () => Promise<unknown>): void {

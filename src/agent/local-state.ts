@@ -23,6 +23,8 @@ CREATE TABLE IF NOT EXISTS password_exported (
   anchor TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, scheme TEXT, derived_at INTEGER NOT NULL, exported_at INTEGER NOT NULL, result_code TEXT
 );
 CREATE TABLE IF NOT EXISTS cursors (name TEXT PRIMARY KEY, value TEXT);
+-- Users recorded as exported for the first time whose password no cycle has read since (mark: a rowid that only grows).
+CREATE TABLE IF NOT EXISTS password_pending (mark INTEGER PRIMARY KEY AUTOINCREMENT, anchor TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
 `;
 
@@ -59,10 +61,21 @@ export class LocalState {
     const setCursor = db.prepare('INSERT INTO cursors (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value');
     const toRecord = (row: ExportedRow | undefined): ExportedRecord | undefined => row && { anchor: row.anchor, kind: row.kind, dn: row.dn, uid: row.uid, fingerprint: row.fingerprint };
 
+    const kindOf = db.prepare<[string], { kind: string }>('SELECT kind FROM exported WHERE anchor = ?');
+    const markPending = db.prepare('INSERT INTO password_pending (anchor) VALUES (?) ON CONFLICT(anchor) DO NOTHING');
+    const unmarkPending = db.prepare('DELETE FROM password_pending WHERE anchor = ?');
+    // One transaction: a user recorded as exported is marked pending, or neither happened.
     const commitExports = db.transaction((upserts: ExportedRecord[], deleted: string[]) => {
-      for (const r of upserts) upsert.run(r.anchor, r.kind, r.dn, normalizeDn(r.dn), r.uid ?? null, r.fingerprint);
-      for (const anchor of deleted) { remove.run(anchor); removePassword.run(anchor); }
+      for (const r of upserts) {
+        if (r.kind === 'user' && kindOf.get(r.anchor)?.kind !== 'user') markPending.run(r.anchor);
+        upsert.run(r.anchor, r.kind, r.dn, normalizeDn(r.dn), r.uid ?? null, r.fingerprint);
+      }
+      for (const anchor of deleted) { remove.run(anchor); removePassword.run(anchor); unmarkPending.run(anchor); }
     });
+    const pendingMark = db.prepare<[], { mark: number | null }>('SELECT max(mark) AS mark FROM password_pending');
+    const clearPending = db.prepare('DELETE FROM password_pending WHERE mark <= ?');
+    const countAll = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM exported');
+    const countKind = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM exported WHERE kind = ?');
     this.exports = {
       get: (anchor) => toRecord(getExported.get(anchor)),
       getMany: (anchors) => new Map(manyByAnchor.all(JSON.stringify(anchors)).map((row) => [row.anchor, toRecord(row) as ExportedRecord])),
@@ -71,8 +84,10 @@ export class LocalState {
       *anchors() {
         for (const row of db.prepare<[], { anchor: string }>('SELECT anchor FROM exported').iterate()) yield row.anchor;
       },
-      count: () => (db.prepare('SELECT count(*) AS n FROM exported').get() as { n: number }).n,
+      count: (kind) => (kind ? countKind.get(kind) : countAll.get())?.n ?? 0,
       commit: (upserts, deleted) => commitExports(upserts, deleted),
+      passwordPendingMark: () => pendingMark.get()?.mark ?? 0,
+      clearPasswordPending: (mark) => { clearPending.run(mark); },
       getCursor: (name) => getCursor.get(name)?.value ?? null,
       setCursor: (name, value) => { setCursor.run(name, value); },
     };
@@ -114,9 +129,19 @@ export class LocalState {
     this.db.prepare("INSERT INTO meta (key, value) VALUES ('password_epoch', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(String(epoch));
   }
 
+  /** A small remembered value (e.g. the last password reconciliation request answered). */
+  getMeta(key: string): string | null {
+    const row = this.db.prepare<[string], { value: Buffer | string }>('SELECT value FROM meta WHERE key = ?').get(key);
+    return row ? row.value.toString() : null;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
   /** Forgets everything exported (used when the agent registers with a new tenant). */
   resetAll(): void {
-    this.db.exec('DELETE FROM exported; DELETE FROM password_exported; DELETE FROM cursors;');
+    this.db.exec('DELETE FROM exported; DELETE FROM password_exported; DELETE FROM cursors; DELETE FROM password_pending;');
   }
 
   close(): void {

@@ -3,8 +3,8 @@
  * retried with the same body, so a batch keeps its id and the tenant applies it at most once.
  */
 import { AppError, ERRORS, type ErrorCode } from '../shared/errors.js';
-import type { AgentHeartbeatRequest, AgentRegisterResponse, AgentSettings, BatchResult, CyclePreviewReport, SyncedObjectsPage, SyncRunReport } from '../tenant/api/contract.js';
-import type { BatchOutcome, PasswordItem, TenantSink } from '../sync/ports.js';
+import type { AgentHeartbeatRequest, AgentRegisterResponse, AgentSettings, BatchResult, CyclePreviewReport, SyncedObjectsPage, SyncedVerifiersPage, SyncRunReport } from '../tenant/api/contract.js';
+import type { BatchOutcome, PasswordItem, TenantObjectRef, TenantSink } from '../sync/ports.js';
 import type { ObjectChange } from '../sync/model.js';
 
 export interface TenantClientOptions {
@@ -39,10 +39,18 @@ export class TenantClient implements TenantSink {
     return this.request<BatchResult>('POST', '/api/v1/agent/batches/passwords', { batchId, items });
   }
 
-  async *syncedObjects(): AsyncIterable<Array<{ anchor: string; kind: 'user' | 'group'; dn: string }>> {
+  syncedObjects(): AsyncIterable<TenantObjectRef[]> {
+    return this.pages<SyncedObjectsPage['items'][number]>('/api/v1/agent/objects');
+  }
+
+  syncedVerifiers(): AsyncIterable<SyncedVerifiersPage['items']> {
+    return this.pages<SyncedVerifiersPage['items'][number]>('/api/v1/agent/verifiers');
+  }
+
+  private async *pages<T>(path: string): AsyncIterable<T[]> {
     let after = '';
     for (;;) {
-      const page = await this.request<SyncedObjectsPage>('GET', `/api/v1/agent/objects?limit=5000&after=${encodeURIComponent(after)}`, undefined);
+      const page = await this.request<{ items: T[]; next: string | null }>('GET', `${path}?limit=5000&after=${encodeURIComponent(after)}`, undefined);
       if (page.items.length > 0) yield page.items;
       if (!page.next) return;
       after = page.next;
@@ -96,17 +104,27 @@ export class TenantClient implements TenantSink {
         continue;
       }
       const text = await response.text();
-      const json = text ? (JSON.parse(text) as unknown) : null;
-      if (!response.ok) throw errorFromResponse(response.status, json, path);
-      return json as T;
+      if (!response.ok) throw errorFromResponse(response.status, parseOrNull(text), path);
+      return (text ? JSON.parse(text) : null) as T;
     }
     throw new AppError('TENANT_UNREACHABLE', { message: `The tenant service at ${this.base} did not answer ${method} ${path}.`, cause: lastError });
   }
 }
 
+/** An error body may come from a proxy (HTML) rather than the tenant: then only the status counts. */
+function parseOrNull(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch {
+    return null;
+  }
+}
+
 function errorFromResponse(status: number, body: unknown, path: string): AppError {
   const error = (body as { error?: { code?: string; message?: string; hint?: string; details?: Record<string, unknown> } } | null)?.error;
-  const code = error?.code && error.code in ERRORS ? (error.code as ErrorCode) : status === 401 ? 'AGENT_CREDENTIAL_INVALID' : 'BATCH_INVALID';
+  // 413 from a proxy in front of the tenant (nginx client_max_body_size) as from the tenant itself.
+  const fallback: ErrorCode = status === 413 ? 'REQUEST_TOO_LARGE' : status === 401 ? 'AGENT_CREDENTIAL_INVALID' : 'BATCH_INVALID';
+  const code = error?.code && error.code in ERRORS ? (error.code as ErrorCode) : fallback;
   return new AppError(code, {
     message: error?.message ?? `The tenant service answered ${status} to ${path}.`,
     ...(error?.hint ? { hint: error.hint } : {}),

@@ -164,15 +164,19 @@ export async function buildAgent(config: DirbridgeConfig, logger: Logger, option
       deltaMs: intervals.deltaMinutes * 60_000,
       fullMs: intervals.fullHours * 3_600_000,
       passwordMs: intervals.passwordMinutes * 60_000,
+      passwordReconcileMs: intervals.passwordReconcileHours * 3_600_000,
     },
   });
   return {
     agent,
     source,
     async stop() {
-      await agent.stop();
-      await source.close();
+      const stopping = agent.stop();
+      // Cancels the derivations queued by a running password cycle, so it ends now rather than
+      // after its batch; what it committed stays, and the next start goes on from there.
       await deriver.close();
+      await stopping;
+      await source.close();
       state.close();
     },
   };

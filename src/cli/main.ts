@@ -170,6 +170,7 @@ sourceOptions(storeOptions(program.command('sync')))
   .option('--delta', 'read only what changed since the last cycle')
   .option('--dry-run', 'print what the cycle would add, update and delete; export nothing')
   .option('--allow-deletes', 'allow this cycle to export more deletes than the threshold')
+  .option('--passwords-only', 'run only a password cycle; with --full, a password reconciliation (every user without a current verifier gets one)')
   .option('--json', 'print the result as JSON')
   .action(action(async (flags) => {
     const config = configFrom(flags);
@@ -177,6 +178,7 @@ sourceOptions(storeOptions(program.command('sync')))
     const running = await buildAgent(config, createCliLogger('warn'), { tenantUrl });
     try {
       await runSyncCommand(running.agent, {
+        passwordsOnly: Boolean(flags.passwordsOnly),
         mode: flags.full ? 'full' : 'delta',
         dryRun: Boolean(flags.dryRun),
         allowDeletes: Boolean(flags.allowDeletes),

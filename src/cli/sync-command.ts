@@ -3,10 +3,14 @@ import cliProgress from 'cli-progress';
 import type { Agent } from '../agent/agent.js';
 import { AppError } from '../shared/errors.js';
 
-export async function runSyncCommand(agent: Agent, options: { mode: 'full' | 'delta'; dryRun: boolean; allowDeletes: boolean; json: boolean }): Promise<void> {
+export async function runSyncCommand(agent: Agent, options: { mode: 'full' | 'delta'; dryRun: boolean; allowDeletes: boolean; json: boolean; passwordsOnly?: boolean }): Promise<void> {
   const settings = await agent.connect();
   if (!settings) throw new AppError('TENANT_UNREACHABLE', { message: 'The agent could not read its settings from the tenant.' });
   if (!settings.active) throw new AppError('CONFIG_INVALID', { message: 'Another agent holds the active lease for this tenant; this one is standby.', hint: 'Run the cycle on the active agent, or stop it first.' });
+  if (options.passwordsOnly) {
+    await runPasswordsOnly(agent, options);
+    return;
+  }
 
   const bar = options.json || !process.stderr.isTTY ? null : new cliProgress.SingleBar({
     format: ' {phase} |{bar}| {read} read · {exported} exported · {errors} errors',
@@ -57,6 +61,27 @@ export async function runSyncCommand(agent: Agent, options: { mode: 'full' | 'de
     else process.stdout.write('Password sync is switched off: no password hashes were sent.\n');
   }
   if (result.failure) throw result.failure;
+}
+
+/** A password cycle alone (with --full, a reconciliation), with its progress: derived so far, of how many, ETA. */
+async function runPasswordsOnly(agent: Agent, options: { mode: 'full' | 'delta'; json: boolean }): Promise<void> {
+  const bar = options.json || !process.stderr.isTTY ? null : new cliProgress.SingleBar({
+    format: ' passwords |{bar}| {value} of {total} users · {derived} derived · {eta_formatted} left',
+    stream: process.stderr,
+    hideCursor: true,
+  }, cliProgress.Presets.shades_classic);
+  bar?.start(1, 0, { derived: 0 });
+  const timer = setInterval(() => {
+    const p = agent.currentPasswordProgress;
+    if (!p) return;
+    bar?.setTotal(Math.max(p.total, 1));
+    bar?.update(p.processed, { derived: p.derived });
+  }, 250);
+  const passwords = await agent.syncPasswords(options.mode).finally(() => { clearInterval(timer); bar?.stop(); });
+  if (!passwords) throw new AppError('PASSWORD_SYNC_DISABLED', { message: 'Password sync is switched off for this tenant: no password cycle ran.' });
+  if (options.json) process.stdout.write(`${JSON.stringify({ passwords: summary(passwords) }, null, 2)}\n`);
+  else process.stdout.write(`Password ${passwords.mode} cycle: ${passwords.outcome}. ${Object.entries(passwords.counts).map(([k, v]) => `${k} ${v}`).join(', ')}.\n`);
+  if (passwords.failure) throw passwords.failure;
 }
 
 function summary(result: { mode: string; outcome: string; counts: object; errors: unknown[]; failure: AppError | null }) {

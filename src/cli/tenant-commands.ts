@@ -9,7 +9,7 @@ import { hashAdminPassword } from '../passwords/index.js';
 import { AppError } from '../shared/errors.js';
 import { newSecret } from '../shared/ids.js';
 import type { DirbridgeConfig } from '../config/schema.js';
-import type { DirSyncStatus } from '../tenant/api/contract.js';
+import type { DirSyncStatus, PasswordProgressView } from '../tenant/api/contract.js';
 
 async function withTenant<T>(config: DirbridgeConfig, work: (repo: TenantRepository, store: TenantStore) => Promise<T>): Promise<T> {
   const store = await openStore({ databaseUrl: config.tenant.databaseUrl, dataDir: config.tenant.dataDir });
@@ -28,6 +28,13 @@ const when = (iso: string | null): string => {
   return `${new Date(iso).toISOString()} (${ago})`;
 };
 
+/** "45,000 of 100,000 users (12,000 derived), about 3 min left" */
+export function describePasswordProgress(p: PasswordProgressView): string {
+  const n = (v: number) => v.toLocaleString('en-US');
+  const eta = p.etaSeconds === null ? '' : `, about ${p.etaSeconds >= 90 ? `${Math.round(p.etaSeconds / 60)} min` : `${p.etaSeconds} s`} left`;
+  return `${n(p.processed)} of ${n(p.total)} users (${n(p.derived)} derived)${eta}`;
+}
+
 export function formatStatus(status: DirSyncStatus): string {
   const lines = [
     `DirSync status: ${status.state.replace('_', ' ')}`,
@@ -37,7 +44,10 @@ export function formatStatus(status: DirSyncStatus): string {
     `  Last password sync:      ${when(status.lastPasswordSync)}`,
     `  Objects in error:        ${status.syncErrorCount}`,
     `  Agents:                  ${status.agents.length === 0 ? 'none registered' : ''}`,
-    ...status.agents.map((a) => `    ${a.host} (version ${a.version}, ${a.active ? 'active' : 'standby'}), last heartbeat ${when(a.lastHeartbeat)}`),
+    ...status.agents.flatMap((a) => [
+      `    ${a.host} (version ${a.version}, ${a.active ? 'active' : 'standby'}), last heartbeat ${when(a.lastHeartbeat)}`,
+      ...(a.passwordProgress ? [`      Password sync running: ${describePasswordProgress(a.passwordProgress)}`] : []),
+    ]),
   ];
   if (status.warnings.length > 0) {
     lines.push('Warnings:');

@@ -9,7 +9,8 @@ const intervals = z.object({
   deltaMinutes: z.number().min(0.05).max(24 * 60).default(30).describe('How often the agent runs a delta directory cycle.'),
   fullHours: z.number().min(0.01).max(24 * 30).default(6).describe('How often a full directory cycle replaces the delta (it also retries objects in error).'),
   passwordMinutes: z.number().min(0.05).max(24 * 60).default(2).describe('How often the agent runs a password hash sync cycle (changes pushed by syncrepl go at once).'),
-}).default({ heartbeatSeconds: 5, deltaMinutes: 30, fullHours: 6, passwordMinutes: 2 });
+  passwordReconcileHours: z.number().min(0.01).max(24 * 30).default(24).describe('How often the agent runs a password reconciliation: every user in scope without a current verifier in the tenant (removed by hand, a restored backup) gets one; only those are derived. Also on demand: dirbridge sync --passwords-only --full, or POST /api/v1/dirsync/reconcile-passwords.'),
+}).default({ heartbeatSeconds: 5, deltaMinutes: 30, fullHours: 6, passwordMinutes: 2, passwordReconcileHours: 24 });
 
 const mapping = z.object({
   upnDomain: z.string().optional().describe('Domain of UPNs built from uid ("{uid}@{upnDomain}"); defaults to the dc= parts of the entry DN.'),
@@ -81,7 +82,7 @@ export const configSchema = z.object({
     source: z.discriminatedUnion('type', [ldifSource, ldapSource]).optional().describe('The directory to synchronize; defaults to the bundled sample LDIF.'),
     mapping,
     intervals,
-  }).default({ mapping: {}, intervals: { heartbeatSeconds: 5, deltaMinutes: 30, fullHours: 6, passwordMinutes: 2 } }),
+  }).default({ mapping: {}, intervals: { heartbeatSeconds: 5, deltaMinutes: 30, fullHours: 6, passwordMinutes: 2, passwordReconcileHours: 24 } }),
   alerts: alerts.describe('E-mail and webhook notifications when sync goes stale, an agent goes silent, a cycle fails or deletes are held.'),
 });
 

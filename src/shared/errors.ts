@@ -30,6 +30,7 @@ export const ERRORS = {
 
   // request validation and generic
   REQUEST_INVALID: def(400, 'The request body or parameters are invalid.', 'Correct the named field and send the request again.'),
+  REQUEST_TOO_LARGE: def(413, 'The request body is larger than the tenant service accepts.', 'The agent splits a batch refused as too large and sends the halves; if one object alone is too large, raise the body limit of the proxy in front of the tenant (for example nginx client_max_body_size).'),
   NOT_FOUND: def(404, 'Nothing exists at this address.', 'Check the URL; the API is described at /api/v1/openapi.json.'),
   INTERNAL_ERROR: def(500, 'Something went wrong inside dirbridge.', 'Try again; if it persists, look at the tenant service log for the request id.', true),
 

@@ -3,6 +3,7 @@ import { AppError } from '../shared/errors.js';
 import type { DirectoryEntry } from '../directory/entry.js';
 import { runDirectoryCycle, type DirectoryCycleOptions } from './directory-cycle.js';
 import { MemoryDirectory, MemoryExportState, MemoryTenant } from './fakes.js';
+import type { SyncedGroup, SyncedUser } from './model.js';
 
 const person = (uid: string, extra: Record<string, string[]> = {}): DirectoryEntry => ({
   dn: `uid=${uid},ou=People,dc=example,dc=org`,
@@ -175,5 +176,110 @@ describe('runDirectoryCycle', () => {
     await runDirectoryCycle(directory, state, tenant, options);
     expect(tenant.objects.get('g-devs')).toMatchObject({ memberAnchors: ['u-ann'] });
     expect(tenant.objects.get('g-all')).toMatchObject({ memberAnchors: ['g-devs'] });
+  });
+});
+
+describe('runDirectoryCycle: batches, failures and reconciliation', () => {
+  const options: DirectoryCycleOptions = { mode: 'full', mapping: { flavor: 'openldap' }, deleteThreshold: 500, allowedDeletes: 0 };
+  const member = (i: number) => `uid=m${i},ou=People,dc=example,dc=org`;
+
+  it('sizes batches by bytes below the tenant body limit, and splits a batch the tenant refuses as too large', async () => {
+    const directory = new MemoryDirectory();
+    const state = new MemoryExportState();
+    const tenant = new MemoryTenant();
+    // 40 groups of 300 members (about 12 KB each): by count alone one batch of 480 KB.
+    for (let i = 0; i < 300; i++) directory.put(person(`m${i}`));
+    for (let g = 0; g < 40; g++) directory.put(group(`big${g}`, Array.from({ length: 300 }, (_, i) => member(i))));
+    tenant.maxBodyBytes = 100_000;
+    // The agent's own byte limit already keeps batches under 64 KB...
+    const sized = await runDirectoryCycle(directory, state, tenant, { ...options, batchBytes: 64_000 });
+    expect(sized.outcome).toBe('success');
+    expect(tenant.objects.size).toBe(340);
+    // ...and with a byte limit above the tenant's, a refused batch is split in halves and sent again.
+    const again = new MemoryTenant();
+    again.maxBodyBytes = 100_000;
+    const split = await runDirectoryCycle(directory, new MemoryExportState(), again, { ...options, batchBytes: 10_000_000 });
+    expect(split.outcome).toBe('success');
+    expect(again.objects.size).toBe(340);
+    expect([...again.objects.values()].filter((o) => o.kind === 'group').every((g) => g.kind === 'group' && g.memberAnchors.length === 300)).toBe(true);
+  });
+
+  it('makes one object too large for any request a sync error of its own; the rest is exported', async () => {
+    const directory = new MemoryDirectory();
+    const tenant = new MemoryTenant();
+    for (let i = 0; i < 200; i++) directory.put(person(`m${i}`));
+    directory.put(group('huge', Array.from({ length: 200 }, (_, i) => member(i))));
+    directory.put(group('small', [member(0)]));
+    tenant.maxBodyBytes = 1_500;
+    const result = await runDirectoryCycle(directory, new MemoryExportState(), tenant, options);
+    expect(result.outcome).toBe('partial');
+    expect(result.rejected.map((e) => [e.anchor, e.code])).toEqual([['g-huge', 'REQUEST_TOO_LARGE']]);
+    expect(tenant.objects.has('g-small')).toBe(true);
+    expect(tenant.objects.has('g-huge')).toBe(false);
+  });
+
+  it('returns from a failed cycle only once every export it started has finished', async () => {
+    const directory = new MemoryDirectory();
+    const tenant = new MemoryTenant();
+    for (let i = 0; i < 6; i++) directory.put(person(`m${i}`));
+    directory.pageSize = 1;
+    let committing = 0;
+    let committed = 0;
+    // Batch 1 fails after a while; batch 2 is slow but succeeds; the read fails at page 3.
+    tenant.beforePush = async (n) => {
+      committing++;
+      await new Promise((r) => setTimeout(r, n === 1 ? 20 : 150));
+      committing--;
+      if (n === 1) throw new AppError('TENANT_UNREACHABLE');
+      committed++;
+    };
+    const reads = directory.readAll.bind(directory);
+    directory.readAll = async function* () {
+      let page = 0;
+      for await (const entries of reads()) {
+        if (++page === 3) { await new Promise((r) => setTimeout(r, 40)); throw new AppError('DIR_UNREACHABLE'); }
+        yield entries;
+      }
+    };
+    const result = await runDirectoryCycle(directory, new MemoryExportState(), tenant, options);
+    expect(result.outcome).toBe('failed');
+    expect(committing).toBe(0);
+    expect(committed).toBe(1);
+  });
+
+  it('in a full cycle, sends again what the tenant lost or holds differently, and nothing else', async () => {
+    const directory = new MemoryDirectory();
+    const state = new MemoryExportState();
+    const tenant = new MemoryTenant();
+    for (const uid of ['ann', 'bob', 'cas']) directory.put(person(uid));
+    directory.put(group('staff', [member(0), 'uid=ann,ou=People,dc=example,dc=org', 'uid=bob,ou=People,dc=example,dc=org']));
+    await runDirectoryCycle(directory, state, tenant, options);
+    tenant.objects.delete('u-bob');
+    tenant.objects.set('u-cas', { ...(tenant.objects.get('u-cas') as SyncedUser), enabled: false });
+    tenant.objects.set('g-staff', { ...(tenant.objects.get('g-staff') as SyncedGroup), memberAnchors: ['u-ann'] });
+    tenant.batches.length = 0;
+    const delta = await runDirectoryCycle(directory, state, tenant, { ...options, mode: 'delta' });
+    expect(delta.counts).toMatchObject({ added: 0, updated: 0 });
+    const full = await runDirectoryCycle(directory, state, tenant, options);
+    expect(full.counts).toMatchObject({ added: 1, updated: 2, unchanged: 1, deleted: 0 });
+    expect(tenant.batches.flat().map((c) => (c.op === 'upsert' ? c.object.anchor : c.anchor)).sort()).toEqual(['g-staff', 'u-bob', 'u-cas']);
+    expect(tenant.objects.get('u-cas')).toMatchObject({ enabled: true });
+    expect(tenant.objects.get('g-staff')).toMatchObject({ memberAnchors: ['u-ann', 'u-bob'] });
+  });
+
+  it('an agent without a record of its own (one that took over) sends nothing the tenant holds unchanged, and records it', async () => {
+    const directory = new MemoryDirectory();
+    const tenant = new MemoryTenant();
+    for (const uid of ['ann', 'bob']) directory.put(person(uid));
+    directory.put(group('staff', ['uid=ann,ou=People,dc=example,dc=org']));
+    await runDirectoryCycle(directory, new MemoryExportState(), tenant, options);
+    tenant.batches.length = 0;
+    const fresh = new MemoryExportState();
+    const result = await runDirectoryCycle(directory, fresh, tenant, options);
+    expect(result.counts).toMatchObject({ added: 0, updated: 0, unchanged: 3 });
+    expect(tenant.batches).toEqual([]);
+    expect(fresh.count()).toBe(3);
+    // Its users are marked for the password cycle, which reconciles them with the tenant's verifiers.
+    expect(fresh.pending.size).toBe(2);
   });
 });

@@ -1,6 +1,11 @@
 /**
- * One directory sync cycle: read (full or delta), map, plan against the export record, export in
- * batches, detect deletes, guard against accidental mass deletion, report.
+ * One directory sync cycle: read (full or delta), map, plan, export in batches, detect deletes,
+ * guard against accidental mass deletion, report.
+ *
+ * A delta plans against the agent's export record. A full cycle is a reconciliation: it plans
+ * against what the tenant holds (each object's fingerprint, read from the tenant first), so what
+ * the tenant lost or holds differently (rows removed by hand, a restored backup, the other agent
+ * of a pair) is sent again, and what it holds beyond the directory is deleted.
  *
  * Users and groups are exported as their pages arrive; groups wait until every user of the cycle
  * was seen, because their members are resolved from DNs (and posixGroup uids) to anchors.
@@ -11,7 +16,8 @@ import { AppError, isAppError } from '../shared/errors.js';
 import { mapEntry, type MappedGroup, type MappingOptions } from '../directory/mapping.js';
 import { normalizeDn } from '../directory/dn.js';
 import { emptyPlan, planDeletes, planUpserts, type PlannedUpsert, type SyncPlan } from './plan.js';
-import type { DirectorySource, ExportState, TenantSink } from './ports.js';
+import { DEFAULT_OBJECT_BATCH, jsonBytes, sendSplitting, splitIntoBatches } from './batching.js';
+import type { DirectorySource, ExportState, ExportedRecord, TenantObjectRef, TenantSink } from './ports.js';
 import type { ObjectChange, ObjectSyncError, SyncedGroup, SyncedUser } from './model.js';
 
 export interface DirectoryCycleOptions {
@@ -20,7 +26,10 @@ export interface DirectoryCycleOptions {
   deleteThreshold: number;
   /** Deletes an admin allowed beyond the threshold for this cycle. */
   allowedDeletes: number;
+  /** Changes per batch (default 1,000). */
   batchSize?: number;
+  /** Bytes of JSON per batch (default 8 MiB, below the tenant's 64 MiB body limit). */
+  batchBytes?: number;
   /** Plan only: nothing is exported and the export record is not changed. */
   dryRun?: boolean;
   onProgress?: (progress: CycleProgress) => void;
@@ -57,7 +66,7 @@ const EXPORTS_IN_FLIGHT = 2;
 export async function runDirectoryCycle(source: DirectorySource, state: ExportState, sink: TenantSink, options: DirectoryCycleOptions): Promise<DirectoryCycleResult> {
   const startedAt = new Date();
   const runId = randomUUID();
-  const batchSize = options.batchSize ?? 1000;
+  const limits = { maxCount: options.batchSize ?? DEFAULT_OBJECT_BATCH.maxCount, maxBytes: options.batchBytes ?? DEFAULT_OBJECT_BATCH.maxBytes };
   const counts = { read: 0, added: 0, updated: 0, deleted: 0, unchanged: 0, errors: 0, ignored: 0 };
   const errors: ObjectSyncError[] = [];
   const rejected: ObjectSyncError[] = [];
@@ -83,13 +92,20 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
       return;
     }
     counts.unchanged += plan.unchanged;
-    const upserts = [...plan.adds, ...plan.updates];
-    for (let i = 0; i < upserts.length; i += batchSize) {
-      await exportBatch(upserts.slice(i, i + batchSize), []);
+    // Updates first: one may release a UPN or mail that a new object of the same page takes.
+    const upserts = [...plan.updates, ...plan.adds];
+    for (const batch of splitIntoBatches(upserts, limits, (u) => jsonBytes(u.change))) {
+      await sendSplitting(batch, (part) => exportBatch(part, []), (u, error) => refuseAlone(u.change.object, error));
     }
-    for (let i = 0; i < plan.deletes.length; i += batchSize) {
-      await exportBatch([], plan.deletes.slice(i, i + batchSize));
+    for (const batch of splitIntoBatches(plan.deletes, limits)) {
+      await sendSplitting(batch, (part) => exportBatch([], part), (d, error) => refuseAlone(d, error));
     }
+  };
+
+  // One object too large for any request: a sync error of its own (never recorded, so retried).
+  const refuseAlone = (object: { anchor: string; kind: 'user' | 'group'; dn: string }, error: unknown) => {
+    const e = isAppError(error) ? error : new AppError('REQUEST_TOO_LARGE');
+    rejected.push({ anchor: object.anchor, kind: object.kind, dn: object.dn, attribute: null, code: e.code, message: `${object.dn} alone is larger than the tenant accepts in one request.`, hint: e.hint });
   };
 
   const exportBatch = async (upserts: PlannedUpsert[], deletes: Array<Extract<ObjectChange, { op: 'delete' }>>) => {
@@ -125,12 +141,27 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
     inFlight.push(p);
   };
   const exported = async (): Promise<void> => { while (inFlight.length > 0) await inFlight.shift(); };
+  // After a failure, every export already started must have finished (or failed) before the cycle
+  // returns: nothing of this cycle may still be committing once the next one starts.
+  const settled = async (): Promise<void> => { await Promise.allSettled(inFlight.splice(0)); };
+
+  // A full cycle's view of the tenant (anchor -> what it holds); a delta's is the export record.
+  let tenantHeld: Map<string, ExportedRecord> | null = null;
+  const before = (known: Map<string, ExportedRecord>) => (anchor: string) => (tenantHeld ? tenantHeld.get(anchor) : known.get(anchor));
+  // What the tenant already holds unchanged but the export record lacks (an agent that took over,
+  // or lost its state) is recorded without sending it, so members resolve and deltas compare right.
+  const recordKept = (plan: SyncPlan, known: Map<string, ExportedRecord>) => {
+    if (!tenantHeld || dryPlan) return;
+    const missing = plan.kept.filter((r) => known.get(r.anchor)?.fingerprint !== r.fingerprint);
+    if (missing.length > 0) state.commit(missing, []);
+  };
 
   try {
     const changeSet = mode === 'delta' ? await source.readChanges(state.getCursor(CURSOR), 'objects') : null;
     if (mode === 'delta' && changeSet === null) mode = 'full';
     // For a full cycle, keep the position from *before* the read, so changes made during it are seen by the next delta.
     const cursorAtStart = mode === 'full' ? await source.currentCursor() : null;
+    if (mode === 'full') tenantHeld = await readTenantObjects(sink);
     const pages = changeSet ? changeSet.changed : source.readAll('objects');
 
     for await (const page of pages) {
@@ -156,7 +187,9 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
         }
       }
       const known = state.getMany(users.map((u) => u.object.anchor));
-      await exportBehind(planUpserts(users, (a) => known.get(a)));
+      const plan = planUpserts(users, before(known));
+      recordKept(plan, known);
+      await exportBehind(plan);
       progress('reading');
     }
     await exported();
@@ -168,7 +201,10 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
 
     progress('groups');
     const resolvedGroups = groups.map((g) => ({ object: resolveMembers(g, unrecorded, state) }));
-    await exportPlan(planUpserts(resolvedGroups, (a) => state.get(a)));
+    const knownGroups = state.getMany(resolvedGroups.map((g) => g.object.anchor));
+    const groupPlan = planUpserts(resolvedGroups, before(knownGroups));
+    recordKept(groupPlan, knownGroups);
+    await exportPlan(groupPlan);
 
     // Deletes: what the source says left the scope, else by comparing every anchor in scope. An
     // anchor read in this cycle is present whatever else was said (moved from one base to another).
@@ -179,9 +215,14 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
       deletePlan = planDeletes([...gone].map((a) => state.get(a)).filter((r) => r !== undefined), (a) => seen.has(a));
     } else if (departures?.kind === 'present') {
       deletePlan = planDeletes(exportedRecords(state), (a) => departures.anchors.has(a) || seen.has(a));
-    } else if (mode === 'full') {
-      deletePlan = emptyPlan();
-      for await (const page of sink.syncedObjects()) planDeletes(page.map((o) => ({ ...o, fingerprint: '' })), (a) => seen.has(a), deletePlan);
+    } else if (tenantHeld) {
+      deletePlan = planDeletes(tenantHeld.values(), (a) => seen.has(a));
+      // Recorded as exported but neither in the tenant nor in the directory: forget it.
+      if (!dryPlan) {
+        const held = tenantHeld;
+        const stale = [...state.anchors()].filter((a) => !held.has(a) && !seen.has(a));
+        if (stale.length > 0) state.commit([], stale);
+      }
     } else {
       const present = new Set<string>();
       for await (const anchors of source.listAnchors()) for (const a of anchors) present.add(a);
@@ -205,8 +246,7 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
       if (next) state.setCursor(CURSOR, next);
     }
   } catch (error) {
-    // Nothing may still be running once the cycle has returned.
-    await exported().catch(() => undefined);
+    await settled();
     failure = isAppError(error) ? error : new AppError('DIR_SEARCH_FAILED', { message: `The directory cycle failed: ${(error as Error).message}`, cause: error });
   }
 
@@ -214,6 +254,14 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
   counts.errors = errors.length + rejected.length;
   const outcome = failure ? (failure.code === 'DELETE_THRESHOLD_EXCEEDED' ? 'blocked' : 'failed') : counts.errors > 0 ? 'partial' : 'success';
   return { runId, mode, outcome, startedAt, finishedAt: new Date(), counts, errors, rejected, pendingDeletes, failure, plan: dryPlan };
+}
+
+async function readTenantObjects(sink: TenantSink): Promise<Map<string, ExportedRecord>> {
+  const held = new Map<string, ExportedRecord>();
+  for await (const page of sink.syncedObjects()) {
+    for (const o of page as TenantObjectRef[]) held.set(o.anchor, { anchor: o.anchor, kind: o.kind, dn: o.dn, fingerprint: o.fingerprint });
+  }
+  return held;
 }
 
 function* exportedRecords(state: ExportState) {

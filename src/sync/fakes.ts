@@ -2,6 +2,8 @@
 import { normalizeDn } from '../directory/dn.js';
 import type { DirectoryEntry } from '../directory/entry.js';
 import type { ObjectChange } from './model.js';
+import { fingerprintObject } from './plan.js';
+import { AppError } from '../shared/errors.js';
 import type { BatchOutcome, ChangeSet, Departures, DirectorySource, ExportState, ExportedRecord, PasswordExportRecord, PasswordExportState, PasswordItem, TenantSink } from './ports.js';
 
 export class MemoryExportState implements ExportState {
@@ -16,12 +18,20 @@ export class MemoryExportState implements ExportState {
     return new Map([...this.records.values()].filter((r) => wanted.has(normalizeDn(r.dn))).map((r) => [normalizeDn(r.dn), r] as const));
   }
   findByUid(uid: string) { return [...this.records.values()].find((r) => r.uid === uid && r.kind === 'user'); }
+  /** Password-pending marks: anchor -> mark. */
+  readonly pending = new Map<string, number>();
+  private lastMark = 0;
   anchors() { return [...this.records.keys()]; }
-  count() { return this.records.size; }
+  count(kind?: 'user' | 'group') { return kind ? [...this.records.values()].filter((r) => r.kind === kind).length : this.records.size; }
   commit(upserts: ExportedRecord[], deleted: string[]) {
-    for (const r of upserts) this.records.set(r.anchor, r);
-    for (const a of deleted) this.records.delete(a);
+    for (const r of upserts) {
+      if (r.kind === 'user' && this.records.get(r.anchor)?.kind !== 'user') this.pending.set(r.anchor, ++this.lastMark);
+      this.records.set(r.anchor, r);
+    }
+    for (const a of deleted) { this.records.delete(a); this.pending.delete(a); }
   }
+  passwordPendingMark() { return Math.max(0, ...this.pending.values()); }
+  clearPasswordPending(mark: number) { for (const [a, m] of this.pending) if (m <= mark) this.pending.delete(a); }
   getCursor(name: string) { return this.cursors.get(name) ?? null; }
   setCursor(name: string, value: string | null) { this.cursors.set(name, value); }
 }
@@ -49,8 +59,20 @@ export class MemoryTenant implements TenantSink {
   reject = new Set<string>();
   /** Fails the push with this number (1 = the next one), as a tenant that went away would. */
   failPush: { at: number; error: Error } | null = null;
+  /** Refuses a batch whose JSON body is larger (REQUEST_TOO_LARGE), as the tenant's body limit does. */
+  maxBodyBytes = Number.POSITIVE_INFINITY;
+  /** Awaited before an object batch is applied (n counts from 1): a slow or failing tenant. */
+  beforePush: ((n: number) => Promise<void>) | null = null;
+  private pushes = 0;
 
-  pushObjects(_batchId: string, changes: ObjectChange[]): Promise<BatchOutcome> {
+  async pushObjects(batchId: string, changes: ObjectChange[]): Promise<BatchOutcome> {
+    const n = ++this.pushes;
+    if (this.beforePush) await this.beforePush(n);
+    if (Buffer.byteLength(JSON.stringify({ batchId, changes })) > this.maxBodyBytes) throw new AppError('REQUEST_TOO_LARGE');
+    return this.applyObjects(changes);
+  }
+
+  private applyObjects(changes: ObjectChange[]): Promise<BatchOutcome> {
     if (this.failPush && --this.failPush.at === 0) {
       const { error } = this.failPush;
       this.failPush = null;
@@ -80,7 +102,11 @@ export class MemoryTenant implements TenantSink {
   }
 
   async *syncedObjects() {
-    yield [...this.objects.values()].map((o) => ({ anchor: o.anchor, kind: o.kind, dn: o.dn }));
+    yield [...this.objects.values()].map((o) => ({ anchor: o.anchor, kind: o.kind, dn: o.dn, fingerprint: fingerprintObject(o) }));
+  }
+
+  async *syncedVerifiers() {
+    yield [...this.verifiers.values()].flatMap((v) => (v.op === 'set' ? [{ anchor: v.anchor, fingerprint: v.fingerprint ?? null }] : []));
   }
 
   reportRun(report: Parameters<TenantSink['reportRun']>[0]): Promise<void> {

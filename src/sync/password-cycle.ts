@@ -3,13 +3,20 @@
  * last export (known by a keyed fingerprint, never by keeping the hash), parse the directory's
  * hash, derive the cloud verifier in the worker pool, and export it. A hash that cannot be used
  * becomes a per-user error naming its scheme: never a silent skip.
+ *
+ * Nothing is lost behind the cursor: a user the directory cycle records as exported for the first
+ * time is marked *password pending*, and a cycle with pending users reads every entry (not only
+ * those changed since the cursor). A full cycle is a reconciliation: it also reads which verifiers
+ * the tenant holds, and sends again what the tenant lacks or holds stale (a verifier removed by
+ * hand, a restored backup), deriving only for those.
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import { AppError, ERRORS, isAppError, type ErrorCode } from '../shared/errors.js';
 import { anchorOf, type Flavor } from '../directory/mapping.js';
 import type { DirectoryEntry } from '../directory/entry.js';
 import { kdfFingerprint, type KdfParams, type PasswordVerifier } from '../passwords/verifier-model.js';
-import type { DirectorySource, ExportState, PasswordExportRecord, PasswordExportState, PasswordItem, TenantSink } from './ports.js';
+import { DEFAULT_PASSWORD_BATCH, jsonBytes, sendSplitting, splitIntoBatches } from './batching.js';
+import type { DirectorySource, ExportState, ExportedRecord, PasswordExportRecord, PasswordExportState, PasswordItem, TenantSink } from './ports.js';
 import type { ObjectSyncError } from './model.js';
 
 /** What the cycle needs from the password domain (passwords/ provides it; tests may pass a fake). */
@@ -18,14 +25,29 @@ export interface VerifierDeriver {
   derive(source: { scheme: string; params: Record<string, string | number>; digest: Buffer }, kdf: KdfParams): Promise<PasswordVerifier>;
 }
 
+export interface PasswordProgress {
+  mode: 'full' | 'delta' | 'persist';
+  startedAt: Date;
+  /** Exported users whose password was looked at so far. */
+  processed: number;
+  /** Of how many: the exported users for a full read; for a delta, what it read so far. */
+  total: number;
+  /** Verifiers derived so far (the slow part). */
+  derived: number;
+  errors: number;
+}
+
 export interface PasswordCycleOptions {
   mode: 'full' | 'delta' | 'persist';
   flavor: Flavor;
   kdfParams: KdfParams;
   /** Key of the fingerprints; kept by the agent, never sent. */
   fingerprintKey: Buffer;
+  /** Items per batch, and so derivations between two commits (default 200): what a crash may re-derive. */
   batchSize?: number;
-  onProgress?: (progress: { read: number; derived: number; errors: number }) => void;
+  /** Bytes of JSON per batch (default 8 MiB). */
+  batchBytes?: number;
+  onProgress?: (progress: PasswordProgress) => void;
 }
 
 export interface PasswordCycleResult {
@@ -34,12 +56,16 @@ export interface PasswordCycleResult {
   outcome: 'success' | 'partial' | 'failed';
   startedAt: Date;
   finishedAt: Date;
-  counts: { read: number; derived: number; cleared: number; unchanged: number; skipped: number; errors: number };
+  /** `restored`: verifiers sent again because the tenant lacked them or held a stale one. */
+  counts: { read: number; derived: number; restored: number; cleared: number; unchanged: number; skipped: number; errors: number };
   errors: ObjectSyncError[];
   failure: AppError | null;
 }
 
 const CURSOR = 'passwords';
+
+type WorkResult = { item: PasswordItem; record: PasswordExportRecord | null; error: ObjectSyncError | null; warning: ObjectSyncError | null; restored: boolean };
+type Work = () => Promise<WorkResult>;
 
 export async function runPasswordCycle(
   source: DirectorySource,
@@ -51,66 +77,107 @@ export async function runPasswordCycle(
 ): Promise<PasswordCycleResult> {
   const startedAt = new Date();
   const runId = randomUUID();
-  const batchSize = options.batchSize ?? 500;
-  const counts = { read: 0, derived: 0, cleared: 0, unchanged: 0, skipped: 0, errors: 0 };
+  const limits = { maxCount: options.batchSize ?? DEFAULT_PASSWORD_BATCH.maxCount, maxBytes: options.batchBytes ?? DEFAULT_PASSWORD_BATCH.maxBytes };
+  const counts = { read: 0, derived: 0, restored: 0, cleared: 0, unchanged: 0, skipped: 0, errors: 0 };
   const errors: ObjectSyncError[] = [];
   let failure: AppError | null = null;
   let mode = options.mode;
+  let processed = 0;
+  let total = 0;
+  let derivedSoFar = 0;
+  const progress = () => options.onProgress?.({ mode, startedAt, processed, total: Math.max(total, processed), derived: derivedSoFar, errors: errors.length });
+
+  const send = async (results: WorkResult[]): Promise<void> => {
+    const outcome = await sink.pushPasswords(randomUUID(), results.map((r) => r.item));
+    const rejected = new Set(outcome.errors.map((e) => e.anchor));
+    for (const e of outcome.errors) {
+      const dn = exported.get(e.anchor)?.dn ?? '';
+      errors.push({ anchor: e.anchor, kind: 'user', dn, attribute: 'userPassword', code: e.code, message: e.message, hint: e.hint });
+    }
+    const accepted = results.filter((r) => !rejected.has(r.item.anchor));
+    for (const r of accepted) {
+      if (r.item.op === 'set') (r.restored ? counts.restored++ : counts.derived++);
+      if (r.item.op === 'clear') counts.cleared++;
+      if (r.error) errors.push(r.error);
+      if (r.warning) errors.push(r.warning);
+    }
+    state.commit(
+      accepted.flatMap((r) => (r.record ? [r.record] : [])),
+      accepted.filter((r) => r.item.op === 'clear').map((r) => r.item.anchor),
+    );
+  };
+
+  // Derive a batch, send it, record it: a crash loses at most the batch in flight.
+  const run = async (work: Work[]): Promise<void> => {
+    for (let i = 0; i < work.length; i += limits.maxCount) {
+      const results = await Promise.all(work.slice(i, i + limits.maxCount).map((w) => w().then((r) => {
+        processed++;
+        if (r.item.op === 'set') derivedSoFar++;
+        progress();
+        return r;
+      })));
+      for (const batch of splitIntoBatches(results, limits, (r) => jsonBytes(r.item))) {
+        await sendSplitting(batch, send, (r, error) => {
+          const e = isAppError(error) ? error : new AppError('REQUEST_TOO_LARGE');
+          errors.push({ anchor: r.item.anchor, kind: 'user', dn: exported.get(r.item.anchor)?.dn ?? '', attribute: 'userPassword', code: e.code, message: e.message, hint: e.hint });
+        });
+      }
+    }
+  };
 
   try {
+    // Users recorded as exported for the first time since the last password cycle: their entries
+    // may sit before the cursor, so this cycle reads every entry.
+    const pendingMark = exported.passwordPendingMark();
     const cursorAtStart = await source.currentCursor();
+    if (pendingMark > 0) mode = 'full';
     const changeSet = mode === 'full' ? null : await source.readChanges(state.getCursor(CURSOR), 'passwords');
     if (!changeSet) mode = 'full';
+    const held = mode === 'full' ? await readTenantVerifiers(sink) : null;
+    if (mode === 'full') total = exported.count('user');
+    progress();
     const pages = changeSet ? changeSet.changed : source.readAll('passwords');
 
     for await (const page of pages) {
-      const pending: Array<Promise<{ item: PasswordItem; record: PasswordExportRecord | null; error: ObjectSyncError | null; warning: ObjectSyncError | null }>> = [];
-      for (const entry of page) {
+      const work: Work[] = [];
+      const anchors = page.map((entry) => anchorOf(entry, options.flavor));
+      const users = exported.getMany(anchors.filter((a): a is string => a !== null));
+      let quick = 0;
+      for (const [i, entry] of page.entries()) {
         counts.read++;
-        const anchor = anchorOf(entry, options.flavor);
-        const user = anchor ? exported.get(anchor) : undefined;
-        // Only users that were exported get a verifier: others are out of scope or in error.
+        const anchor = anchors[i];
+        const user: ExportedRecord | undefined = anchor ? users.get(anchor) : undefined;
+        // Only exported users get a verifier: others are out of scope, in error, or not exported
+        // yet (then the directory cycle marks them pending when it exports them).
         if (!anchor || !user || user.kind !== 'user') { counts.skipped++; continue; }
         const values = passwordValues(entry);
         const fingerprint = fingerprintValues(options.fingerprintKey, values, options.kdfParams);
         const before = state.get(anchor);
-        if (before?.fingerprint === fingerprint) {
+        const tenantHolds = held ? held.has(anchor) : null;
+        if (values.length === 0) {
+          if (before || tenantHolds) work.push(() => Promise.resolve({ item: { op: 'clear', anchor }, record: null, error: null, warning: null, restored: false }));
+          else { counts.skipped++; quick++; }
+          continue;
+        }
+        const sameHash = before?.fingerprint === fingerprint;
+        // Current: the same hash was sent, and (in a reconciliation) the tenant still holds the
+        // verifier made from it. A verifier stored before fingerprints were kept (null) counts as current.
+        const tenantCurrent = held === null || before?.resultCode !== 'OK' || (tenantHolds === true && [null, fingerprint].includes(held.get(anchor) ?? null));
+        if (sameHash && tenantCurrent) {
           counts.unchanged++;
+          quick++;
           // Still true of an unchanged hash: say it again, since a run's report replaces the last one's.
           const standing = standingProblem(before);
           if (standing) errors.push(objectError(anchor, user.dn, standing));
           continue;
         }
-        if (values.length === 0) {
-          if (before) pending.push(Promise.resolve({ item: { op: 'clear', anchor }, record: null, error: null, warning: null }));
-          else counts.skipped++;
-          continue;
-        }
-        pending.push(deriveItem(anchor, user.dn, entry, values, fingerprint, deriver, options.kdfParams));
+        work.push(() => deriveItem(anchor, user.dn, entry, values, fingerprint, deriver, options.kdfParams, sameHash));
       }
-      const results = await Promise.all(pending);
-      options.onProgress?.({ read: counts.read, derived: counts.derived, errors: errors.length });
-      for (let i = 0; i < results.length; i += batchSize) {
-        const chunk = results.slice(i, i + batchSize);
-        const outcome = await sink.pushPasswords(randomUUID(), chunk.map((r) => r.item));
-        const rejected = new Set(outcome.errors.map((e) => e.anchor));
-        for (const e of outcome.errors) {
-          const dn = exported.get(e.anchor)?.dn ?? '';
-          errors.push({ anchor: e.anchor, kind: 'user', dn, attribute: 'userPassword', code: e.code, message: e.message, hint: e.hint });
-        }
-        const accepted = chunk.filter((r) => !rejected.has(r.item.anchor));
-        for (const r of accepted) {
-          if (r.item.op === 'set') counts.derived++;
-          if (r.item.op === 'clear') counts.cleared++;
-          if (r.error) errors.push(r.error);
-          if (r.warning) errors.push(r.warning);
-        }
-        state.commit(
-          accepted.flatMap((r) => (r.record ? [r.record] : [])),
-          accepted.filter((r) => r.item.op === 'clear').map((r) => r.item.anchor),
-        );
-      }
+      processed += quick;
+      await run(work);
+      progress();
     }
+    if (mode === 'full') exported.clearPasswordPending(pendingMark);
     const next = changeSet?.nextCursor ?? cursorAtStart;
     if (next) state.setCursor(CURSOR, next);
   } catch (error) {
@@ -119,6 +186,12 @@ export async function runPasswordCycle(
   counts.errors = errors.filter((e) => e.code !== 'PASSWORD_CLEARTEXT').length;
   const outcome = failure ? 'failed' : counts.errors > 0 ? 'partial' : 'success';
   return { runId, mode, outcome, startedAt, finishedAt: new Date(), counts, errors, failure };
+}
+
+async function readTenantVerifiers(sink: TenantSink): Promise<Map<string, string | null>> {
+  const held = new Map<string, string | null>();
+  for await (const page of sink.syncedVerifiers()) for (const v of page) held.set(v.anchor, v.fingerprint);
+  return held;
 }
 
 function passwordValues(entry: DirectoryEntry): Array<{ attribute: 'userPassword' | 'sambaNTPassword'; value: string }> {
@@ -140,8 +213,8 @@ export function fingerprintValues(key: Buffer, values: Array<{ attribute: string
 async function deriveItem(
   anchor: string, dn: string, entry: DirectoryEntry,
   values: Array<{ attribute: 'userPassword' | 'sambaNTPassword'; value: string }>,
-  fingerprint: string, deriver: VerifierDeriver, kdf: KdfParams,
-) {
+  fingerprint: string, deriver: VerifierDeriver, kdf: KdfParams, restored: boolean,
+): Promise<WorkResult> {
   const verifiers: PasswordVerifier[] = [];
   let firstProblem: AppError | null = null;
   let firstScheme: string | null = null;
@@ -163,7 +236,7 @@ async function deriveItem(
     ? objectError(anchor, dn, new AppError('PASSWORD_CLEARTEXT'))
     : null;
   if (verifiers.length > 0) {
-    return { item: { op: 'set' as const, anchor, verifiers, ...(changedAt ? { changedAt } : {}) }, record, error: null, warning };
+    return { item: { op: 'set' as const, anchor, verifiers, fingerprint, ...(changedAt ? { changedAt } : {}) }, record, error: null, warning, restored };
   }
   const problem = firstProblem ?? new AppError('PASSWORD_HASH_MALFORMED');
   return {
@@ -171,11 +244,13 @@ async function deriveItem(
     record,
     error: objectError(anchor, dn, problem),
     warning: null,
+    restored,
   };
 }
 
 /** What an unchanged hash still has against it: an unusable scheme, or cleartext storage. */
-function standingProblem(record: PasswordExportRecord): AppError | null {
+function standingProblem(record: PasswordExportRecord | undefined): AppError | null {
+  if (!record) return null;
   if (record.scheme === 'CLEARTEXT') return new AppError('PASSWORD_CLEARTEXT');
   const code = record.resultCode;
   if (code && code !== 'OK' && code in ERRORS) {

@@ -18,9 +18,11 @@ export interface SyncPlan {
   updates: PlannedUpsert[];
   deletes: Array<Extract<ObjectChange, { op: 'delete' }>>;
   unchanged: number;
+  /** The records of the unchanged objects: a full cycle records locally what the tenant already holds. */
+  kept: ExportedRecord[];
 }
 
-export const emptyPlan = (): SyncPlan => ({ adds: [], updates: [], deletes: [], unchanged: 0 });
+export const emptyPlan = (): SyncPlan => ({ adds: [], updates: [], deletes: [], unchanged: 0, kept: [] });
 
 /**
  * Canonical JSON (sorted keys; member lists sorted) so equal objects always fingerprint alike.
@@ -49,6 +51,7 @@ export function planUpserts(
     const before = exported(object.anchor);
     if (before && before.fingerprint === record.fingerprint && before.kind === record.kind) {
       plan.unchanged++;
+      plan.kept.push(record);
       continue;
     }
     const upsert: PlannedUpsert = { change: { op: 'upsert', object }, record, isNew: before === undefined };

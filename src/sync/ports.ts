@@ -81,9 +81,18 @@ export interface ExportState {
   findByUid?(uid: string): ExportedRecord | undefined;
   /** Every anchor, for delete detection. */
   anchors(): Iterable<string>;
-  count(): number;
-  /** Records what a batch exported, after the tenant acknowledged it. */
+  /** Records of one kind, or of both. */
+  count(kind?: 'user' | 'group'): number;
+  /**
+   * Records what a batch exported, after the tenant acknowledged it. A user not recorded before
+   * (new, accepted once a clash was fixed, moved into scope) is marked *password pending* in the
+   * same transaction, so its password is read by the next password cycle whatever its cursor says.
+   */
   commit(upserts: ExportedRecord[], deletedAnchors: string[]): void;
+  /** The newest password-pending mark (0 when none is pending); marks only grow. */
+  passwordPendingMark(): number;
+  /** Drops the password-pending marks up to `mark` (a password cycle read every entry after taking it). */
+  clearPasswordPending(mark: number): void;
   getCursor(name: string): string | null;
   setCursor(name: string, value: string | null): void;
 }
@@ -108,7 +117,8 @@ export interface PasswordExportState {
 }
 
 export type PasswordItem =
-  | { op: 'set'; anchor: string; verifiers: PasswordVerifier[]; changedAt?: string | undefined }
+  /** `fingerprint`: the agent's keyed fingerprint of the hash the verifier came from, so a reconciliation can tell a current verifier from a stale one. */
+  | { op: 'set'; anchor: string; verifiers: PasswordVerifier[]; changedAt?: string | undefined; fingerprint?: string | undefined }
   | { op: 'clear'; anchor: string }
   | { op: 'error'; anchor: string; scheme: string | null; code: string; message: string };
 
@@ -118,16 +128,26 @@ export interface BatchOutcome {
   errors: Array<{ anchor: string; code: string; message: string; hint: string; attribute: string | null }>;
 }
 
+export interface TenantObjectRef {
+  anchor: string;
+  kind: 'user' | 'group';
+  dn: string;
+  fingerprint: string;
+}
+
 /** The tenant as the engine sees it. */
 export interface TenantSink {
   pushObjects(batchId: string, changes: ObjectChange[]): Promise<BatchOutcome>;
   pushPasswords(batchId: string, items: PasswordItem[]): Promise<BatchOutcome>;
   /**
-   * Every object the tenant holds from this directory, page by page. A full cycle compares the
-   * directory with this (not only with the local record), so an agent that took over from another,
-   * or lost its state, still finds what must be deleted.
+   * Every object the tenant holds from this directory, page by page, with the fingerprint of what
+   * it holds (fingerprintObject of the stored object). A full cycle plans against this rather than
+   * the local record: what the tenant lacks or holds differently is sent again, what it holds
+   * beyond the directory is deleted.
    */
-  syncedObjects(): AsyncIterable<Array<{ anchor: string; kind: 'user' | 'group'; dn: string }>>;
+  syncedObjects(): AsyncIterable<TenantObjectRef[]>;
+  /** The users holding a synced verifier, with the fingerprint it was sent with (null: sent before fingerprints were kept). */
+  syncedVerifiers(): AsyncIterable<Array<{ anchor: string; fingerprint: string | null }>>;
   reportRun(report: {
     runId: string;
     kind: SyncRunKind;

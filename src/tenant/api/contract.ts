@@ -59,6 +59,20 @@ export interface AgentRegisterResponse {
 }
 
 /** POST /api/v1/agent/heartbeat */
+/** How far the running password cycle is (a first sync of many users takes a while). */
+export const passwordProgressSchema = z.object({
+  mode: z.enum(['full', 'delta', 'persist']),
+  startedAt: z.string().datetime(),
+  /** Exported users whose password was looked at so far, of `total`. */
+  processed: z.number().int().min(0),
+  total: z.number().int().min(0),
+  /** Verifiers derived so far. */
+  derived: z.number().int().min(0),
+  /** Estimated seconds to the end; null until it can be estimated. */
+  etaSeconds: z.number().int().min(0).nullable(),
+});
+export type PasswordProgressView = z.infer<typeof passwordProgressSchema>;
+
 export const agentHeartbeatRequest = z.object({
   host: z.string().min(1).max(255),
   version: z.string().min(1).max(64),
@@ -66,7 +80,10 @@ export const agentHeartbeatRequest = z.object({
   source: z.string().max(512).optional(),
   syncAccount: z.string().max(1024).optional(),
   tlsVerificationDisabled: z.boolean().optional(),
+  /** The running password cycle's progress; null once it ended. Absent: unchanged. */
+  passwordProgress: passwordProgressSchema.nullable().optional(),
 });
+
 
 /** GET /api/v1/agent/settings, also returned by heartbeat */
 export interface AgentSettings {
@@ -82,6 +99,8 @@ export interface AgentSettings {
   previewRequestedAt: string | null;
   /** Moves when an admin removed every synced verifier: the agent then sends every verifier again. */
   passwordEpoch: number;
+  /** When an admin last asked for a password reconciliation (null: never); the agent runs one when it moves. */
+  passwordReconcileRequestedAt: string | null;
 }
 
 /** POST /api/v1/agent/batches/objects */
@@ -107,7 +126,11 @@ export const passwordBatchRequest = z.object({
   batchId,
   items: z.array(
     z.discriminatedUnion('op', [
-      z.object({ op: z.literal('set'), anchor, verifiers: z.array(passwordVerifierSchema).min(1).max(16), changedAt: z.string().datetime().optional() }),
+      z.object({
+        op: z.literal('set'), anchor, verifiers: z.array(passwordVerifierSchema).min(1).max(16), changedAt: z.string().datetime().optional(),
+        /** The agent's keyed fingerprint of the source hash (reveals nothing without the agent's key). */
+        fingerprint: z.string().max(128).optional(),
+      }),
       z.object({ op: z.literal('clear'), anchor }),
       z.object({ op: z.literal('error'), anchor, scheme: z.string().max(64).nullable(), code: z.string().max(64), message: z.string().max(1024) }),
     ]),
@@ -128,7 +151,8 @@ export const syncedObjectsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(10_000).default(5000),
 });
 export interface SyncedObjectsPage {
-  items: Array<{ anchor: string; kind: 'user' | 'group'; dn: string }>;
+  /** `fingerprint`: of what the tenant holds, as the agent fingerprints what it reads (sync/plan.ts). */
+  items: Array<{ anchor: string; kind: 'user' | 'group'; dn: string; fingerprint: string }>;
   /** Pass as `after` for the next page; null at the end. */
   next: string | null;
 }
@@ -224,6 +248,14 @@ export interface AgentView {
   active: boolean;
   source: string | null;
   syncAccount: string | null;
+  /** The agent's running password cycle, when one runs. */
+  passwordProgress?: PasswordProgressView | null;
+}
+
+/** GET /api/v1/agent/verifiers: the users holding a synced verifier, with its fingerprint, paged by anchor. */
+export interface SyncedVerifiersPage {
+  items: Array<{ anchor: string; fingerprint: string | null }>;
+  next: string | null;
 }
 
 /** GET /api/v1/dirsync/status (also what `dirbridge status --json` prints) */

@@ -7,7 +7,7 @@ import { AppError } from '../../shared/errors.js';
 import { newId, newSecret, sha256Hex } from '../../shared/ids.js';
 import {
   agentHeartbeatRequest, agentRegisterRequest, objectBatchRequest, passwordBatchRequest, syncRunReport, syncedObjectsQuery, cyclePreviewReport,
-  type AgentRegisterResponse, type AgentSettings, type BatchResult, type SyncedObjectsPage,
+  type AgentRegisterResponse, type AgentSettings, type BatchResult, type SyncedObjectsPage, type SyncedVerifiersPage,
 } from '../api/contract.js';
 import { PENDING_DELETES_COUNT } from '../domain/status.js';
 import type { AgentRecord, NewSyncError, TenantRepository } from '../store/ports.js';
@@ -31,6 +31,7 @@ export async function agentSettings(repo: TenantRepository, agent: AgentRecord, 
     active,
     previewRequestedAt: preview && !preview.completedAt ? preview.requestedAt.toISOString() : null,
     passwordEpoch: settings.passwordEpoch,
+    passwordReconcileRequestedAt: settings.passwordReconcileRequestedAt?.toISOString() ?? null,
   };
 }
 
@@ -76,9 +77,17 @@ export function agentRoutes(ctx: TenantAppContext): RouteSpec[] {
     }),
     route({
       method: 'GET', url: '/api/v1/agent/objects', tag: 'agent', auth: 'agent', query: syncedObjectsQuery,
-      summary: 'The objects synced from the directory (anchor, kind, DN), ordered by anchor and paged; a full cycle compares the directory with it to find deletes.',
+      summary: 'The objects synced from the directory (anchor, kind, DN, fingerprint of what the tenant holds), ordered by anchor and paged; a full cycle reconciles the directory with it.',
       handler: async ({ query }): Promise<SyncedObjectsPage> => {
         const items = await repo.listSyncedObjects(query.after, query.limit);
+        return { items, next: items.length === query.limit ? items[items.length - 1]!.anchor : null };
+      },
+    }),
+    route({
+      method: 'GET', url: '/api/v1/agent/verifiers', tag: 'agent', auth: 'agent', query: syncedObjectsQuery,
+      summary: 'The users holding a synced verifier (anchor, and the agent\'s keyed fingerprint it was sent with), ordered by anchor and paged; a password reconciliation compares the directory with it.',
+      handler: async ({ query }): Promise<SyncedVerifiersPage> => {
+        const items = await repo.listVerifierFingerprints(query.after, query.limit);
         return { items, next: items.length === query.limit ? items[items.length - 1]!.anchor : null };
       },
     }),

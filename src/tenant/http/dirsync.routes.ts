@@ -103,6 +103,17 @@ export function dirsyncRoutes(ctx: TenantAppContext): RouteSpec[] {
       },
     }),
     route({
+      method: 'POST', url: '/api/v1/dirsync/reconcile-passwords', tag: 'dirsync', auth: 'global_admin',
+      summary: 'Ask the active agent for a password reconciliation now: every user in scope without a current verifier gets one (only those are derived); audited.',
+      handler: async ({ req }): Promise<{ requestedAt: string }> => {
+        const admin = adminOf(req);
+        const now = clock.now();
+        await repo.updateSettings({ passwordReconcileRequestedAt: now });
+        await repo.audit({ actor: admin.username, action: 'passwords.reconcile_requested', details: {}, at: now });
+        return { requestedAt: now.toISOString() };
+      },
+    }),
+    route({
       method: 'POST', url: '/api/v1/dirsync/clear-verifiers', tag: 'dirsync', auth: 'global_admin', body: clearVerifiersRequest,
       summary: `Remove every synced password hash (body { "confirm": "${CLEAR_VERIFIERS_CONFIRMATION}" }); audited.`,
       handler: async ({ req }): Promise<{ cleared: number }> => {

@@ -13,9 +13,10 @@ function fastifyClientError(error: FastifyError): AppError | null {
   const status = error.statusCode ?? 500;
   if (status < 400 || status >= 500) return null;
   const code = error.code ?? '';
+  // Its own code (413): an agent splits a batch refused as too large and sends it again.
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new AppError('REQUEST_TOO_LARGE', { details: { in: 'body', reason: code } });
   let message = 'The request cannot be read.';
-  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') message = 'The request body is larger than this endpoint accepts.';
-  else if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') message = 'The request has a content type this endpoint does not accept; send application/json.';
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') message = 'The request has a content type this endpoint does not accept; send application/json.';
   else if (code === 'FST_ERR_CTP_EMPTY_JSON_BODY') message = 'The request body is empty but its content type is application/json.';
   else if (code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError || /JSON/i.test(error.message)) message = 'The request body is not valid JSON.';
   return new AppError('REQUEST_INVALID', { message, details: { in: 'body', reason: code || 'unreadable' } });

@@ -21,6 +21,7 @@ export const DEFAULT_SETTINGS: TenantSettings = {
   allowedDeletes: 0,
   kdfParams: { ...DEFAULT_KDF_PARAMS },
   passwordEpoch: 0,
+  passwordReconcileRequestedAt: null,
 };
 
 export class KyselyTenantStore implements TenantStore {

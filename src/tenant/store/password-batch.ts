@@ -16,7 +16,7 @@ import type { RepoContext } from './repo-context.js';
 import type { PasswordStateTable, StoreDatabase, SyncErrorsTable } from './schema.js';
 
 export type PasswordBatchItem =
-  | { op: 'set'; anchor: string; verifiers: PasswordVerifier[]; changedAt?: string | undefined }
+  | { op: 'set'; anchor: string; verifiers: PasswordVerifier[]; changedAt?: string | undefined; fingerprint?: string | undefined }
   | { op: 'clear'; anchor: string }
   | { op: 'error'; anchor: string; scheme: string | null; code: string; message: string };
 
@@ -56,7 +56,7 @@ async function applyItems(trx: Transaction<StoreDatabase>, ctx: RepoContext, ite
   }
 
   // Last item per anchor wins; the effects are written in bulk below.
-  const finalVerifiers = new Map<string, PasswordVerifier[] | null>();
+  const finalVerifiers = new Map<string, { verifiers: PasswordVerifier[]; fingerprint: string | null } | null>();
   const finalErrors = new Map<string, { code: string; message: string } | null>();
   const errors: ApplyObjectsResult['errors'] = [];
   let applied = 0;
@@ -74,7 +74,7 @@ async function applyItems(trx: Transaction<StoreDatabase>, ctx: RepoContext, ite
     }
     const previous = stateOf.get(item.anchor);
     if (item.op === 'set') {
-      finalVerifiers.set(item.anchor, item.verifiers);
+      finalVerifiers.set(item.anchor, { verifiers: item.verifiers, fingerprint: item.fingerprint ?? null });
       // A cleartext source is stored, with its warning written here in the same transaction: left to
       // the run's report, the warning would be missing from the list until the whole run ends.
       finalErrors.set(item.anchor, item.verifiers.some((v) => v.scheme === 'CLEARTEXT') ? CLEARTEXT_WARNING : null);
@@ -110,9 +110,9 @@ async function applyItems(trx: Transaction<StoreDatabase>, ctx: RepoContext, ite
     await trx.deleteFrom('password_verifiers').where('tenant_id', '=', t).where(inList(d, 'anchor', part)).execute();
   }
   const verifierRows = [...finalVerifiers].flatMap(([anchor, v]) => (v === null ? [] : [{
-    tenant_id: t, anchor, verifiers: JSON.stringify(v), scheme: v[0]?.scheme ?? '', updated_at: now,
+    tenant_id: t, anchor, verifiers: JSON.stringify(v.verifiers), scheme: v.verifiers[0]?.scheme ?? '', updated_at: now, fingerprint: v.fingerprint,
   }]));
-  await insertRows(trx, ctx, 'password_verifiers', verifierRows, { conflict: ['tenant_id', 'anchor'], update: ['verifiers', 'scheme', 'updated_at'] });
+  await insertRows(trx, ctx, 'password_verifiers', verifierRows, { conflict: ['tenant_id', 'anchor'], update: ['verifiers', 'scheme', 'updated_at', 'fingerprint'] });
 
   // password state (only anchors this batch changed)
   const stateRows = [...finalErrors.keys()].map((a) => stateOf.get(a)).filter((s): s is PasswordStateTable => s !== undefined);

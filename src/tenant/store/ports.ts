@@ -7,7 +7,7 @@
 import type { ObjectChange, SyncRunKind, SyncRunOutcome } from '../../sync/model.js';
 import type { KdfParams, PasswordVerifier } from '../../passwords/verifier-model.js';
 import type { LockoutReservation } from '../domain/lockout.js';
-import type { AgentView, AuditEntry, CyclePreviewResult, GroupView, Page, Role, SyncErrorView, UserView } from '../api/contract.js';
+import type { AgentView, AuditEntry, PasswordProgressView, CyclePreviewResult, GroupView, Page, Role, SyncErrorView, UserView } from '../api/contract.js';
 import type { OidcRepository } from './oidc-repository.js';
 import type { AlertRepository } from './alert-repository.js';
 
@@ -21,6 +21,8 @@ export interface TenantSettings {
   kdfParams: KdfParams;
   /** Moves on every removal of all synced verifiers; agents then send every verifier again. */
   passwordEpoch: number;
+  /** When an admin last asked for a password reconciliation; agents run one when it moves. */
+  passwordReconcileRequestedAt: Date | null;
 }
 
 export interface AdminRecord {
@@ -151,14 +153,14 @@ export interface TenantRepository {
   redeemRegistrationToken(tokenHash: string, now: Date, agent: Omit<AgentRecord, 'lastHeartbeat' | 'source' | 'syncAccount' | 'tlsVerificationDisabled'>): Promise<AgentRecord | null>;
   findAgent(id: string): Promise<AgentRecord | null>;
   listAgents(): Promise<AgentView[]>;
-  recordHeartbeat(id: string, at: Date, info: { host: string; version: string; source?: string | undefined; syncAccount?: string | undefined; tlsVerificationDisabled?: boolean | undefined }): Promise<void>;
+  recordHeartbeat(id: string, at: Date, info: { host: string; version: string; source?: string | undefined; syncAccount?: string | undefined; tlsVerificationDisabled?: boolean | undefined; passwordProgress?: PasswordProgressView | null | undefined }): Promise<void>;
   /** Lease for the active agent: granted when free, held by `agentId`, or expired. Returns whether `agentId` holds it after the call. */
   acquireLease(agentId: string, now: Date, ttlSeconds: number): Promise<boolean>;
 
   // batches (all-or-nothing; a batch id already recorded changes nothing and returns duplicate)
   applyObjectBatch(batchId: string, agentId: string, changes: ObjectChange[], now: Date): Promise<ApplyObjectsResult & { duplicate: boolean }>;
   applyPasswordBatch(batchId: string, agentId: string, items: Array<
-    | { op: 'set'; anchor: string; verifiers: PasswordVerifier[]; changedAt?: string | undefined }
+    | { op: 'set'; anchor: string; verifiers: PasswordVerifier[]; changedAt?: string | undefined; fingerprint?: string | undefined }
     | { op: 'clear'; anchor: string }
     | { op: 'error'; anchor: string; scheme: string | null; code: string; message: string }
   >, now: Date): Promise<ApplyObjectsResult & { duplicate: boolean }>;
@@ -175,7 +177,9 @@ export interface TenantRepository {
 
   // directory objects
   /** Synced (on-premises) users and groups with anchor > `after`, ordered by anchor, at most `limit`. */
-  listSyncedObjects(after: string, limit: number): Promise<Array<{ anchor: string; kind: 'user' | 'group'; dn: string }>>;
+  listSyncedObjects(after: string, limit: number): Promise<Array<{ anchor: string; kind: 'user' | 'group'; dn: string; fingerprint: string }>>;
+  /** Users holding a synced verifier with anchor > `after`, ordered by anchor, with the fingerprint it was sent with. */
+  listVerifierFingerprints(after: string, limit: number): Promise<Array<{ anchor: string; fingerprint: string | null }>>;
   listUsers(query: { search?: string | undefined; page: number; pageSize: number }): Promise<Page<UserView>>;
   countUsers(): Promise<number>;
   listGroups(query: { search?: string | undefined; page: number; pageSize: number }): Promise<Page<GroupView>>;

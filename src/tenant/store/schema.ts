@@ -27,6 +27,8 @@ export interface SettingsTable {
   kdf_params: string;
   password_epoch: number;
   updated_at: Big;
+  /** When an admin last asked for a password reconciliation (migration 0015). */
+  password_reconcile_requested_at: Big | null;
 }
 
 export interface AdminsTable {
@@ -52,6 +54,8 @@ export interface AgentsTable {
   sync_account: string | null;
   tls_verification_disabled: number;
   created_at: Big;
+  /** The running password cycle's progress as JSON (migration 0015); null when none runs. */
+  password_progress: string | null;
 }
 
 export interface RegistrationTokensTable {
@@ -103,7 +107,11 @@ export interface GroupsTable {
 
 export interface MembershipsTable { tenant_id: string; group_anchor: string; member_anchor: string }
 
-export interface PasswordVerifiersTable { tenant_id: string; anchor: string; verifiers: string; scheme: string; updated_at: Big }
+export interface PasswordVerifiersTable {
+  tenant_id: string; anchor: string; verifiers: string; scheme: string; updated_at: Big;
+  /** The agent's keyed fingerprint of the source hash (migration 0015); null for verifiers sent before. */
+  fingerprint: string | null;
+}
 
 export interface PasswordStateTable {
   tenant_id: string;

@@ -6,10 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { SyncRunKind } from '../../sync/model.js';
 import { AppError } from '../../shared/errors.js';
-import type { AgentView, AuditEntry, CyclePreviewResult, GroupView, Page, Role, SyncErrorView, UserView } from '../api/contract.js';
+import type { AgentView, AuditEntry, PasswordProgressView, CyclePreviewResult, GroupView, Page, Role, SyncErrorView, UserView } from '../api/contract.js';
 import { insertRows } from './bulk-write.js';
 import { chunk, containsLower, inList, isUniqueViolation, listChunk, toDate, toNumber } from './dialect.js';
-import { listSyncedObjects, type SyncedObjectRef } from './synced-objects.js';
+import { listSyncedObjects, listVerifierFingerprints, type SyncedObjectRef } from './synced-objects.js';
 import { getPreview, requestPreview, savePreview } from './cycle-preview-repository.js';
 import { listGroups, listUsers, countUsers, findUserForSignIn, groupNamesOf, getPasswordState } from './directory-queries.js';
 import { applyObjectBatch } from './object-batch.js';
@@ -52,6 +52,7 @@ export class KyselyTenantRepository implements TenantRepository {
       allowedDeletes: row.allowed_deletes,
       kdfParams: JSON.parse(row.kdf_params) as TenantSettings['kdfParams'],
       passwordEpoch: row.password_epoch,
+      passwordReconcileRequestedAt: row.password_reconcile_requested_at === null ? null : toDate(row.password_reconcile_requested_at),
     };
   }
 
@@ -63,6 +64,7 @@ export class KyselyTenantRepository implements TenantRepository {
     if (patch.deleteThreshold !== undefined) set['delete_threshold'] = patch.deleteThreshold;
     if (patch.allowedDeletes !== undefined) set['allowed_deletes'] = patch.allowedDeletes;
     if (patch.kdfParams !== undefined) set['kdf_params'] = JSON.stringify(patch.kdfParams);
+    if (patch.passwordReconcileRequestedAt) set['password_reconcile_requested_at'] = patch.passwordReconcileRequestedAt.getTime();
     if (Object.keys(set).length > 0) {
       const result = await this.db.updateTable('settings').set({ ...set, updated_at: Date.now() })
         .where('tenant_id', '=', this.tenantId).executeTakeFirst();
@@ -204,10 +206,11 @@ export class KyselyTenantRepository implements TenantRepository {
       active: row.id === activeId,
       source: row.source,
       syncAccount: row.sync_account,
+      passwordProgress: row.password_progress ? (JSON.parse(row.password_progress) as PasswordProgressView) : null,
     }));
   }
 
-  async recordHeartbeat(id: string, at: Date, info: { host: string; version: string; source?: string | undefined; syncAccount?: string | undefined; tlsVerificationDisabled?: boolean | undefined }): Promise<void> {
+  async recordHeartbeat(id: string, at: Date, info: { host: string; version: string; source?: string | undefined; syncAccount?: string | undefined; tlsVerificationDisabled?: boolean | undefined; passwordProgress?: PasswordProgressView | null | undefined }): Promise<void> {
     await this.db.updateTable('agents').set({
       last_heartbeat: at.getTime(),
       host: info.host,
@@ -215,6 +218,7 @@ export class KyselyTenantRepository implements TenantRepository {
       ...(info.source !== undefined ? { source: info.source } : {}),
       ...(info.syncAccount !== undefined ? { sync_account: info.syncAccount } : {}),
       ...(info.tlsVerificationDisabled !== undefined ? { tls_verification_disabled: info.tlsVerificationDisabled ? 1 : 0 } : {}),
+      ...(info.passwordProgress !== undefined ? { password_progress: info.passwordProgress === null ? null : JSON.stringify(info.passwordProgress) } : {}),
     }).where('tenant_id', '=', this.tenantId).where('id', '=', id).execute();
   }
 
@@ -383,6 +387,10 @@ export class KyselyTenantRepository implements TenantRepository {
 
   listSyncedObjects(after: string, limit: number): Promise<SyncedObjectRef[]> {
     return listSyncedObjects(this.ctx, after, limit);
+  }
+
+  listVerifierFingerprints(after: string, limit: number): Promise<Array<{ anchor: string; fingerprint: string | null }>> {
+    return listVerifierFingerprints(this.ctx, after, limit);
   }
 
   requestPreview(by: string, at: Date): Promise<void> {

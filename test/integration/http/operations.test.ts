@@ -26,10 +26,10 @@ describe('errors, operations and the OpenAPI document (sqlite)', () => {
     expect(response.json().error).toMatchObject({ code: 'REQUEST_INVALID', message: 'The request body is not valid JSON.' });
   });
 
-  it('answers a body over the limit and a foreign content type with 400 REQUEST_INVALID', async () => {
+  it('answers a body over the limit with 413 REQUEST_TOO_LARGE and a foreign content type with 400 REQUEST_INVALID', async () => {
     const big = await h.inject({ method: 'POST', url: '/api/v1/sign-in', payload: JSON.stringify({ username: 'a', password: 'x'.repeat(2 * 1024 * 1024) }), headers: { 'content-type': 'application/json' } });
-    expect(big.statusCode).toBe(400);
-    expect(big.json().error).toMatchObject({ code: 'REQUEST_INVALID', message: 'The request body is larger than this endpoint accepts.' });
+    expect(big.statusCode).toBe(413);
+    expect(big.json().error).toMatchObject({ code: 'REQUEST_TOO_LARGE', message: 'The request body is larger than the tenant service accepts.' });
     const xml = await h.inject({ method: 'POST', url: '/api/v1/sign-in', payload: '<a/>', headers: { 'content-type': 'application/xml' } });
     expect(xml.statusCode).toBe(400);
     expect(xml.json().error.code).toBe('REQUEST_INVALID');

@@ -12,6 +12,7 @@ import type { PasswordVerifier } from '../../../src/passwords/verifier-model.js'
 import type { ObjectChange, SyncedGroup, SyncedUser } from '../../../src/sync/model.js';
 import type { NewSyncError, SyncRunRecord, TenantRepository, TenantStore } from '../../../src/tenant/store/ports.js';
 import { migrationProvider } from '../../../src/tenant/store/migrations/index.js';
+import { fingerprintObject } from '../../../src/sync/plan.js';
 import { createTestStore, openDatabase, type StoreKind, type TestStore } from './test-stores.js';
 
 export function user(n: number | string, patch: Partial<SyncedUser> = {}): SyncedUser {
@@ -149,7 +150,7 @@ export function defineStoreSuite(kind: StoreKind): void {
         const repo = await tenant();
         expect(await repo.getSettings()).toEqual({
           directorySyncEnabled: true, passwordSyncEnabled: true, staleAfterHours: 72, deleteThreshold: 500, allowedDeletes: 0,
-          kdfParams: { log2N: 14, r: 8, p: 1, keyLength: 32 }, passwordEpoch: 0,
+          kdfParams: { log2N: 14, r: 8, p: 1, keyLength: 32 }, passwordEpoch: 0, passwordReconcileRequestedAt: null,
         });
         const updated = await repo.updateSettings({ passwordSyncEnabled: false, allowedDeletes: 700 });
         expect(updated.passwordSyncEnabled).toBe(false);
@@ -273,9 +274,17 @@ export function defineStoreSuite(kind: StoreKind): void {
         expect(await repo.acquireLease('agent-a', now, 60)).toBe(true);
         const agents = await repo.listAgents();
         expect(agents).toEqual([
-          { id: 'agent-a', host: 'dc2', version: '0.2.0', lastHeartbeat: now.toISOString(), active: true, source: 'ldap://dc2:389 (openldap)', syncAccount: 'cn=sync' },
-          { id: 'agent-b', host: 'dc1.example.test', version: '0.1.0', lastHeartbeat: null, active: false, source: null, syncAccount: null },
+          { id: 'agent-a', host: 'dc2', version: '0.2.0', lastHeartbeat: now.toISOString(), active: true, source: 'ldap://dc2:389 (openldap)', syncAccount: 'cn=sync', passwordProgress: null },
+          { id: 'agent-b', host: 'dc1.example.test', version: '0.1.0', lastHeartbeat: null, active: false, source: null, syncAccount: null, passwordProgress: null },
         ]);
+        // The running password cycle's progress, from the heartbeat, until the agent says it ended.
+        const progress = { mode: 'full' as const, startedAt: now.toISOString(), processed: 40_000, total: 100_000, derived: 39_000, etaSeconds: 900 };
+        await repo.recordHeartbeat('agent-a', now, { host: 'dc2', version: '0.2.0', passwordProgress: progress });
+        expect((await repo.listAgents())[0]?.passwordProgress).toEqual(progress);
+        await repo.recordHeartbeat('agent-a', now, { host: 'dc2', version: '0.2.0' });
+        expect((await repo.listAgents())[0]?.passwordProgress).toEqual(progress);
+        await repo.recordHeartbeat('agent-a', now, { host: 'dc2', version: '0.2.0', passwordProgress: null });
+        expect((await repo.listAgents())[0]?.passwordProgress).toBeNull();
         expect((await repo.findAgent('agent-a'))?.tlsVerificationDisabled).toBe(true);
       });
 
@@ -481,12 +490,34 @@ export function defineStoreSuite(kind: StoreKind): void {
         // code-point order: 'g-Z' < 'g-b' < 'u-B' < 'u-_' < 'u-a'
         const first = await repo.listSyncedObjects('', 2);
         expect(first).toEqual([
-          { anchor: 'g-Z', kind: 'group', dn: 'cn=groupZ,ou=groups,dc=example,dc=test' },
-          { anchor: 'g-b', kind: 'group', dn: 'cn=groupb,ou=groups,dc=example,dc=test' },
+          { anchor: 'g-Z', kind: 'group', dn: 'cn=groupZ,ou=groups,dc=example,dc=test', fingerprint: fingerprintObject(group('Z', ['u-a'])) },
+          { anchor: 'g-b', kind: 'group', dn: 'cn=groupb,ou=groups,dc=example,dc=test', fingerprint: fingerprintObject(group('b', [])) },
         ]);
         expect((await repo.listSyncedObjects('g-b', 2)).map((o) => o.anchor)).toEqual(['u-B', 'u-_']);
         expect((await repo.listSyncedObjects('u-_', 2)).map((o) => [o.anchor, o.kind])).toEqual([['u-a', 'user']]);
         expect(await repo.listSyncedObjects('u-a', 2)).toEqual([]);
+      });
+
+      it('fingerprints each object as the agent fingerprints what it sent, so a full cycle sees what differs', async () => {
+        const repo = await tenant();
+        const sent = [user('fa', { otherMails: ['x@example.test', 'a@example.test'], displayName: 'Fa É' }), user('fb', { enabled: false }), group('fg', ['u-fa', 'u-fb'])];
+        await repo.applyObjectBatch(batchId(), 'agent', sent.map(upsert), T0);
+        const listed = new Map((await repo.listSyncedObjects('', 100)).map((o) => [o.anchor, o.fingerprint]));
+        for (const object of sent) expect(listed.get(object.anchor)).toBe(fingerprintObject(object));
+        // A membership lost by hand shows as a different fingerprint.
+        await repo.applyObjectBatch(batchId(), 'agent', [upsert(group('fg', ['u-fa']))], T0);
+        expect((await repo.listSyncedObjects('', 100)).find((o) => o.anchor === 'g-fg')?.fingerprint).not.toBe(fingerprintObject(sent[2]!));
+      });
+
+      it('lists the users holding a verifier with the fingerprint it was sent with', async () => {
+        const repo = await tenant();
+        await repo.applyObjectBatch(batchId(), 'agent', [upsert(user('va')), upsert(user('vb'))], T0);
+        await repo.applyPasswordBatch(batchId(), 'agent', [
+          { op: 'set', anchor: 'u-va', verifiers: [verifier()], fingerprint: 'fp-a' },
+          { op: 'set', anchor: 'u-vb', verifiers: [verifier()] },
+        ], T0);
+        expect(await repo.listVerifierFingerprints('', 10)).toEqual([{ anchor: 'u-va', fingerprint: 'fp-a' }, { anchor: 'u-vb', fingerprint: null }]);
+        expect(await repo.listVerifierFingerprints('u-va', 10)).toEqual([{ anchor: 'u-vb', fingerprint: null }]);
       });
     });
 

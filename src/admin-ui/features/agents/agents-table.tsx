@@ -31,7 +31,19 @@ export function AgentsTable({ agents, showAccount = false }: { agents: AgentView
                 {agent.active ? t('agents.active') : t('agents.standby')}
               </Badge>
             </TableCell>
-            <TableCell>{agent.source ?? '—'}</TableCell>
+            <TableCell>
+              {agent.source ?? '—'}
+              {agent.passwordProgress ? (
+                <Text block size={200} data-testid="password-progress">
+                  {t('agents.passwordProgress', {
+                    processed: agent.passwordProgress.processed.toLocaleString(),
+                    total: agent.passwordProgress.total.toLocaleString(),
+                    derived: agent.passwordProgress.derived.toLocaleString(),
+                  })}
+                  {agent.passwordProgress.etaSeconds !== null ? ` · ${t('agents.passwordProgressEta', { minutes: Math.max(1, Math.round(agent.passwordProgress.etaSeconds / 60)) })}` : ''}
+                </Text>
+              ) : null}
+            </TableCell>
             {showAccount ? <TableCell>{agent.syncAccount ?? '—'}</TableCell> : null}
           </TableRow>
         ))}
