@@ -28,7 +28,7 @@ import { decodeDsCursor, encodeDsCursor, maxTimestamp } from './389ds/timestamp-
 import { DEFAULT_OPERATION_TIMEOUT_MS, openLdapClient } from './ldap-connection.js';
 import { pagedSearch } from './paged-search.js';
 import { StreamConnection } from './stream-connection.js';
-import { toDirectoryError } from './ldap-errors.js';
+import { isStalledOrMalformed, toDirectoryError } from './ldap-errors.js';
 import { isMemberOf, memberClosure, memberValueToDn, type GroupMembers, type MemberClosure } from './member-of.js';
 import { decodeCsnCursor, encodeCsnCursor, maxCsn } from './openldap/csn-cursor.js';
 import { SYNC_REQUEST_OID } from './openldap/syncrepl-protocol.js';
@@ -234,6 +234,7 @@ class LdapSource implements DirectorySource {
     try {
       return await Promise.all(this.topBases().map((base) => readRefreshDeletes({ config: this.config, logger: this.logger, base, filter, sinceCsn })));
     } catch (error) {
+      if (isStalledOrMalformed(error)) throw error;
       this.logger.warn(`The RFC 4533 refresh for deletes on ${this.config.url} failed; this delta compares every anchor instead.`, { error: (error as Error).message });
       return null;
     }
