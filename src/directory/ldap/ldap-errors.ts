@@ -2,7 +2,7 @@
  * Classifies what the LDAP client throws into the registry's directory codes. Messages name the
  * URL (and base DN when there is one), never the password; the original error is the cause.
  */
-import { ResultCodeError } from 'ldapts';
+import { InvalidAsn1Error, MessageParserError, ResultCodeError } from 'ldapts';
 
 import { AppError } from '../../shared/errors.js';
 import { BerError } from './ber.js';
@@ -82,7 +82,8 @@ export function toDirectoryError(error: unknown, stage: LdapStage, context: { ur
   if (error instanceof LdapTimeoutError) {
     return new AppError('DIR_TIMEOUT', { message: `The directory at ${where} accepted the connection but sent ${error.message}.`, details: { stage, timeoutMs: error.timeoutMs }, cause: error });
   }
-  if (error instanceof BerError) {
+  // Ours (stream connections) and ldapts' (the client that reads the root DSE) alike.
+  if (error instanceof BerError || error instanceof InvalidAsn1Error || error instanceof MessageParserError) {
     return new AppError('DIR_PROTOCOL_ERROR', { message: `The directory at ${where} sent a malformed LDAP message (${error.message}); the connection was closed.`, details: { stage }, cause: error });
   }
   const cause = describe(error);
