@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
+import Database from 'better-sqlite3';
+
 import { LocalState } from './local-state.js';
 
 describe('LocalState (a real SQLite file)', () => {
@@ -41,5 +43,16 @@ describe('LocalState (a real SQLite file)', () => {
     expect(state.exports.getCursor('directory')).toBe('c1');
     state.exports.commit([], ['a']);
     expect(state.exports.count()).toBe(0);
+  });
+
+  it('re-indexes on open a DN the older normalizer had indexed with its escape kept (cn=Smith\\2c john)', () => {
+    state.exports.commit([{ anchor: 'js', kind: 'user', dn: 'cn=Smith\\2C John,dc=x', fingerprint: 'f', uid: 'jsmith' }], []);
+    state.close();
+    // What the older normalizer stored for that DN.
+    const raw = new Database(join(dir, 'state.sqlite'));
+    raw.prepare('UPDATE exported SET dn_norm = ? WHERE anchor = ?').run('cn=smith\\2c john,dc=x', 'js');
+    raw.close();
+    state = new LocalState(join(dir, 'state.sqlite'));
+    expect([...state.exports.findByNormalizedDns(['cn=smith\\, john,dc=x']).keys()]).toEqual(['cn=smith\\, john,dc=x']);
   });
 });

@@ -47,6 +47,7 @@ export class LocalState {
     // Durable enough: losing the last commit only means re-exporting it, which the tenant applies idempotently.
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
+    this.renormalizeEscapedDns();
 
     const db = this.db;
     const getExported = db.prepare<[string], ExportedRow>('SELECT anchor, kind, dn, uid, fingerprint FROM exported WHERE anchor = ?');
@@ -108,6 +109,21 @@ export class LocalState {
       getCursor: (name) => getCursor.get(name)?.value ?? null,
       setCursor: (name, value) => { setCursor.run(name, value); },
     };
+  }
+
+  /**
+   * Rows whose DN has escapes or quotes were indexed by an older DN normalizer that kept `\,` and
+   * `\2C` apart; index them by the current one so group members written either way are found.
+   */
+  private renormalizeEscapedDns(): void {
+    const rows = this.db.prepare<[], { anchor: string; dn: string; dn_norm: string }>(`SELECT anchor, dn, dn_norm FROM exported WHERE dn GLOB '*[\\"]*'`).all();
+    const update = this.db.prepare('UPDATE exported SET dn_norm = ? WHERE anchor = ?');
+    this.db.transaction(() => {
+      for (const row of rows) {
+        const current = normalizeDn(row.dn);
+        if (current !== row.dn_norm) update.run(current, row.anchor);
+      }
+    })();
   }
 
   /** The key of the password fingerprints: random, made once, never leaves this file. */

@@ -24,12 +24,12 @@ export function agentStateDir(config: DirbridgeConfig): string {
 }
 
 export function sourceConfigOf(config: DirbridgeConfig): SourceConfig {
-  return config.agent.source ?? { type: 'ldif', path: sampleLdifPath };
+  return config.agent.source ?? { type: 'ldif', path: sampleLdifPath, settleMs: 500 };
 }
 
 /** `attributes`: what an objects read asks an LDAP directory for (attributesRead of the mapping). */
 export function buildSource(source: SourceConfig, logger: Logger, attributes?: string[]): DirectorySource {
-  if (source.type === 'ldif') return createLdifSource(source.path);
+  if (source.type === 'ldif') return createLdifSource(source.path, { settleMs: source.settleMs });
   let bindPassword: string;
   try {
     bindPassword = readFileSync(source.bindPasswordFile, 'utf8').replace(/\r?\n$/, '');
@@ -51,6 +51,8 @@ export function buildSource(source: SourceConfig, logger: Logger, attributes?: s
     ...(source.caFile ? { caFile: source.caFile } : {}),
     tlsInsecureSkipVerify: source.tlsInsecureSkipVerify,
     pageSize: source.pageSize,
+    timeouts: source.timeouts,
+    maxMessageBytes: source.maxMessageBytes,
     ...(attributes ? { attributes } : {}),
   }, { warn: (message: string, meta?: object) => logger.warn(meta ?? {}, message) });
 }

@@ -25,6 +25,7 @@ const mapping = z.object({
 const ldifSource = z.object({
   type: z.literal('ldif'),
   path: z.string().min(1).describe('Path of the LDIF file; it is re-read on every cycle and watched for changes.'),
+  settleMs: z.number().int().min(0).max(60_000).default(500).describe('The LDIF file is used only once its size and time have not changed for this long (milliseconds), so a file still being written is never read half; moving a finished file into place with a rename needs no wait.'),
 });
 
 const ldapSource = z.object({
@@ -43,6 +44,13 @@ const ldapSource = z.object({
   caFile: z.string().optional().describe('PEM file of the CA that signed the directory server certificate.'),
   tlsInsecureSkipVerify: z.boolean().default(false).describe('Do not verify the server certificate. Loud in the log and shown as a warning in the admin center; for tests only.'),
   pageSize: z.number().int().min(10).max(10000).default(1000).describe('Entries per paged search result page.'),
+  timeouts: z.object({
+    connectMs: z.number().int().min(100).default(10_000).describe('TCP and TLS connect, milliseconds.'),
+    requestMs: z.number().int().min(100).default(30_000).describe('A bind, StartTLS, a root DSE read, a liveness probe of the push watch: no answer in this many milliseconds fails the cycle with DIR_TIMEOUT.'),
+    operationMs: z.number().int().min(100).default(120_000).describe('Silence within one search page or one RFC 4533 / contentsync refresh, milliseconds; longer fails the cycle with DIR_TIMEOUT.'),
+    watchProbeMs: z.number().int().min(100).default(60_000).describe('After this many milliseconds without a message, the push watch asks the server whether it is still there ("Who am I?"); no answer within requestMs restarts the watch and reports DIR_TIMEOUT.'),
+  }).default({ connectMs: 10_000, requestMs: 30_000, operationMs: 120_000, watchProbeMs: 60_000 }).describe('Timeouts of the directory connection: a server that accepts and then stalls fails the cycle instead of stopping the sync.'),
+  maxMessageBytes: z.number().int().min(65_536).default(64 * 1024 * 1024).describe('Largest LDAP message accepted from the server (one entry with all its values), in bytes; a larger one fails the cycle with DIR_PROTOCOL_ERROR. Default 64 MiB.'),
 });
 
 const alerts = z.object({

@@ -55,8 +55,12 @@ export const ERRORS = {
   DIR_BIND_FAILED: def(502, 'The source directory rejected the sync account credentials.', 'Check the bind DN and password of the sync account (--bind-dn, --bind-password-file).'),
   DIR_TLS_FAILED: def(502, 'The TLS connection to the source directory failed.', 'Give the CA that signed the directory server certificate with --ca-file, or check the server name.'),
   DIR_SEARCH_FAILED: def(502, 'A search in the source directory failed.', 'Check the base DN and filter, and that the sync account may read them.'),
+  DIR_TIMEOUT: def(504, 'The source directory accepted the connection but stopped answering in time.', 'Check the directory server (overloaded, hung, or a proxy or firewall that holds the connection); raise agent.source.timeouts if its answers are merely slow.'),
+  DIR_PROTOCOL_ERROR: def(502, 'The source directory sent a malformed or oversized LDAP message; the cycle was stopped.', 'Check that the source URL points at an LDAP server (not another service or a TLS port without ldaps://); raise agent.source.maxMessageBytes if one entry is legitimately larger.'),
   LDIF_SYNTAX: def(400, 'A line of the LDIF file cannot be read.', 'Fix the LDIF at the named line; the other entries still sync.'),
   LDIF_FILE_UNREADABLE: def(400, 'The LDIF file cannot be read.', 'Check the path given as source and that dirbridge may read it.'),
+  LDIF_FILE_INVALID: def(422, 'The LDIF file has syntax errors; it was not used and the tenant was left as it was.', 'Fix the LDIF at the named lines and save the file again; the next cycle reads it.'),
+  LDIF_FILE_UNSTABLE: def(409, 'The LDIF file is still being written; it was not used yet.', 'Write the file to a temporary name and rename it into place, or wait: a file is read once its size and time stop changing.'),
 
   // per-object sync errors
   OBJECT_REQUIRED_ATTRIBUTE_MISSING: def(422, 'A required attribute is missing on the object.', 'Add the named attribute to the entry in the directory; the object is retried on the next cycle.'),

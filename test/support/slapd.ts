@@ -36,6 +36,12 @@ export interface SlapdOptions {
   sessionlog?: boolean;
   /** Load the ppolicy overlay, which defines pwdAccountLockedTime (an administrative lock). Default false. */
   ppolicy?: boolean;
+  /**
+   * Multi-provider replication (slapd 2.5 `multiprovider on`): this server's id, its port (known
+   * before start, so two servers can name each other) and the providers it replicates from, as
+   * the rootdn. A server with `providers` and `empty` starts with no entries and gets them all by syncrepl.
+   */
+  multiProvider?: { serverId: number; port: number; providers: string[]; empty?: boolean };
 }
 
 export interface Slapd {
@@ -103,6 +109,7 @@ function config(o: {
   sessionlog: boolean;
   ppolicy: boolean;
   certs?: { caFile: string; certFile: string; keyFile: string };
+  multiProvider?: SlapdOptions['multiProvider'];
 }): string {
   // Comments stay on their own lines: slapd rejects trailing comments after some directives.
   const lines = [
@@ -123,6 +130,7 @@ function config(o: {
     ...(o.ppolicy ? ['moduleload ppolicy'] : []),
     // Paged results may go beyond the size limit, as on a real server that allows paging.
     o.sizeLimit === undefined ? 'sizelimit unlimited' : `sizelimit size.soft=${o.sizeLimit} size.hard=${o.sizeLimit} size.prtotal=unlimited`,
+    ...(o.multiProvider ? [`serverID ${o.multiProvider.serverId}`] : []),
     ...(o.certs ? [`TLSCACertificateFile ${o.certs.caFile}`, `TLSCertificateFile ${o.certs.certFile}`, `TLSCertificateKeyFile ${o.certs.keyFile}`] : []),
     'database mdb',
     `suffix "${o.suffix}"`,
@@ -140,6 +148,15 @@ function config(o: {
         ]
       : []),
     ...(o.ppolicy ? ['overlay ppolicy'] : []),
+    ...(o.multiProvider
+      ? [
+          ...o.multiProvider.providers.map(
+            (provider, i) =>
+              `syncrepl rid=${String(100 * o.multiProvider!.serverId + i + 1).padStart(3, '0')} provider=${provider} bindmethod=simple binddn="${o.rootDn}" credentials=${o.rootPw} searchbase="${o.suffix}" type=refreshAndPersist retry="1 +" timeout=1`,
+          ),
+          'multiprovider on',
+        ]
+      : []),
     ...(o.syncprov ? ['overlay syncprov', 'syncprov-checkpoint 1000 60', ...(o.sessionlog ? ['syncprov-sessionlog 10000'] : [])] : []),
     '',
   ];
@@ -160,19 +177,22 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
   writeFileSync(join(dir, 'samba-subset.schema'), SAMBA_SUBSET_SCHEMA);
   if (options.extraSchema) writeFileSync(join(dir, 'extra.schema'), options.extraSchema);
   const confFile = join(dir, 'slapd.conf');
-  writeFileSync(confFile, config({ dir, suffix, rootDn, rootPw, syncDn, sizeLimit: options.sizeLimit, accessRules: options.accessRules !== false, extraSchema: !!options.extraSchema, syncprov: options.syncprov !== false, sessionlog: options.sessionlog !== false, ppolicy: options.ppolicy === true, certs }));
+  writeFileSync(confFile, config({ dir, suffix, rootDn, rootPw, syncDn, sizeLimit: options.sizeLimit, accessRules: options.accessRules !== false, extraSchema: !!options.extraSchema, syncprov: options.syncprov !== false, sessionlog: options.sessionlog !== false, ppolicy: options.ppolicy === true, certs, multiProvider: options.multiProvider }));
   const rootPwFile = join(dir, 'rootpw');
   writeFileSync(rootPwFile, rootPw, { mode: 0o600 });
 
-  const initial = join(dir, 'initial.ldif');
-  writeFileSync(initial, `${baseLdif(suffix, syncDn, syncPw)}${options.ldif ?? ''}\n`);
-  // -q: no consistency checks (30x faster); -w: write the contextCSN the syncprov overlay keeps.
-  const slapaddFlags = options.syncprov === false ? ['-q'] : ['-q', '-w'];
-  run(SLAPADD, [...slapaddFlags, '-f', confFile, '-b', suffix, '-l', initial]);
-  rmSync(initial);
-  if (options.ldifFile) run(SLAPADD, [...slapaddFlags, '-f', confFile, '-b', suffix, '-l', options.ldifFile]);
+  // -q: no consistency checks (30x faster); -w: write the contextCSN the syncprov overlay keeps;
+  // -S: the server id in the CSNs written (multi-provider).
+  const slapaddFlags = [...(options.syncprov === false ? ['-q'] : ['-q', '-w']), ...(options.multiProvider ? ['-S', String(options.multiProvider.serverId)] : [])];
+  if (!options.multiProvider?.empty) {
+    const initial = join(dir, 'initial.ldif');
+    writeFileSync(initial, `${baseLdif(suffix, syncDn, syncPw)}${options.ldif ?? ''}\n`);
+    run(SLAPADD, [...slapaddFlags, '-f', confFile, '-b', suffix, '-l', initial]);
+    rmSync(initial);
+    if (options.ldifFile) run(SLAPADD, [...slapaddFlags, '-f', confFile, '-b', suffix, '-l', options.ldifFile]);
+  }
 
-  const port = await freePort();
+  const port = options.multiProvider?.port ?? (await freePort());
   const tlsPort = certs ? await freePort() : undefined;
   const url = `ldap://127.0.0.1:${port}`;
   const ldapsUrl = tlsPort ? `ldaps://127.0.0.1:${tlsPort}` : undefined;

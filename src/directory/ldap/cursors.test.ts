@@ -3,20 +3,42 @@ import { describe, expect, it } from 'vitest';
 
 import { decodeDsCursor, encodeDsCursor, maxTimestamp } from './389ds/timestamp-cursor.js';
 import { decodeUsnCursor, encodeUsnCursor } from './ad/usn-cursor.js';
-import { decodeCsnCursor, encodeCsnCursor, maxCsn } from './openldap/csn-cursor.js';
+import { csnVector, decodeCsnCursor, encodeCsnCursor, isAheadOf, isNewerThan, lowestCsn, maxCsn } from './openldap/csn-cursor.js';
 
-describe('CSN cursor', () => {
+describe('CSN cursor (one CSN per server id)', () => {
   const csn = '20261125184856.123456Z#000000#000#000000';
-  it('round-trips', () => {
-    expect(decodeCsnCursor(encodeCsnCursor(csn))).toBe(csn);
-    expect(decodeCsnCursor(encodeCsnCursor(''))).toBe('');
+  const sid1 = '20261125184856.100000Z#000000#001#000000';
+  const sid2Older = '20261125180000.000000Z#000000#002#000000';
+  it('round-trips, and reads a one-CSN cursor of an older dirbridge as a vector of its sid', () => {
+    expect(decodeCsnCursor(encodeCsnCursor(csn))).toEqual(new Map([['000', csn]]));
+    expect(decodeCsnCursor(encodeCsnCursor(''))).toEqual(new Map());
+    const vector = csnVector(sid1, sid2Older);
+    expect(encodeCsnCursor(vector)).toBe(`openldap:csn:${sid1};${sid2Older}`);
+    expect(decodeCsnCursor(encodeCsnCursor(vector))).toEqual(vector);
   });
-  it.each(['', 'csn', 'openldap:csn:yesterday', 'ad:usn:12:', `openldap:csn:${csn}x`])('rejects %j', (cursor) => {
+  it.each(['', 'csn', 'openldap:csn:yesterday', 'ad:usn:12:', `openldap:csn:${csn}x`, `openldap:csn:${csn};${csn}`, `openldap:csn:${csn};`])('rejects %j', (cursor) => {
     expect(decodeCsnCursor(cursor)).toBeNull();
   });
-  it('orders CSNs in time order, whatever the server id', () => {
-    expect(maxCsn('20261125184856.123456Z#000000#001#000000', '20261125184856.123457Z#000000#000#000000', undefined, 'junk')).toBe('20261125184856.123457Z#000000#000#000000');
+  it('keeps the highest CSN per sid', () => {
+    expect(csnVector('20261125184856.123456Z#000000#001#000000', '20261125184856.123457Z#000000#000#000000', '20261125184856.000000Z#000000#001#000000', undefined, 'junk')).toEqual(
+      new Map([
+        ['001', '20261125184856.123456Z#000000#001#000000'],
+        ['000', '20261125184856.123457Z#000000#000#000000'],
+      ]),
+    );
     expect(maxCsn()).toBe('');
+  });
+  it('counts a change of another sid as new when it is newer than that sid, even if older than every other sid (finding 9)', () => {
+    const vector = csnVector(sid1, sid2Older);
+    const replicatedLate = '20261125183000.000000Z#000000#002#000000';
+    expect(replicatedLate < sid1).toBe(true);
+    expect(isNewerThan(vector, replicatedLate)).toBe(true);
+    expect(isNewerThan(vector, sid2Older)).toBe(false);
+    expect(isNewerThan(vector, '20261125184856.000000Z#000000#001#000000')).toBe(false);
+    expect(isNewerThan(vector, '20200101000000.000000Z#000000#003#000000')).toBe(true);
+    expect(lowestCsn(vector)).toBe(sid2Older);
+    expect(isAheadOf(vector, csnVector(sid1))).toBe(false);
+    expect(isAheadOf(vector, csnVector('20261125170000.000000Z#000000#002#000000'))).toBe(true);
   });
 });
 

@@ -35,9 +35,15 @@ export interface LdapSourceConfig {
   timeouts?: {
     /** TCP (and TLS) connect, milliseconds. Default 10 000. */
     connectMs?: number;
-    /** One request (a bind, one page of a search), milliseconds. Default 120 000. */
+    /** Silence within one search page or one RFC 4533 / contentsync refresh, milliseconds. Default 120 000. */
     operationMs?: number;
+    /** A bind, StartTLS, a root DSE read, a liveness probe of the watch, milliseconds. Default 30 000. */
+    requestMs?: number;
+    /** Silence of the push watch after which the server is probed ("Who am I?"), milliseconds. Default 60 000. */
+    watchProbeMs?: number;
   };
+  /** Largest LDAP message accepted from the server, in bytes; a larger one fails the cycle (DIR_PROTOCOL_ERROR). Default 64 MiB. */
+  maxMessageBytes?: number;
   /** Attributes an objects read asks for (the agent passes what its mapping reads). Default every user attribute ('*'). */
   attributes?: string[];
 }

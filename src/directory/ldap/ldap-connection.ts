@@ -14,6 +14,10 @@ import { toDirectoryError, type LdapStage } from './ldap-errors.js';
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 export const DEFAULT_OPERATION_TIMEOUT_MS = 120_000;
+/** A bind, StartTLS (and its TLS handshake), a root DSE read, a liveness probe. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** Silence of a push watch after which the server is asked whether it is still there. */
+export const DEFAULT_WATCH_PROBE_MS = 60_000;
 
 /** The TLS options for both ldaps:// and StartTLS, verifying the server against caFile when given. */
 export function tlsOptionsFor(config: LdapSourceConfig, logger: LdapLogger): ConnectionOptions {
@@ -47,7 +51,8 @@ export async function openLdapClient(config: LdapSourceConfig, logger: LdapLogge
   const client = new Client({
     url: config.url,
     connectTimeout: config.timeouts?.connectMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-    timeout: config.timeouts?.operationMs ?? DEFAULT_OPERATION_TIMEOUT_MS,
+    // This client only binds and reads small things (root DSE, contextCSN, one group): searches run on stream connections.
+    timeout: config.timeouts?.requestMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     tlsOptions: secure ? tlsOptions : undefined,
     strictDN: false,
   });

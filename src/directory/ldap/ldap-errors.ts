@@ -2,9 +2,10 @@
  * Classifies what the LDAP client throws into the registry's directory codes. Messages name the
  * URL (and base DN when there is one), never the password; the original error is the cause.
  */
-import { ResultCodeError } from 'ldapts';
+import { InvalidAsn1Error, MessageParserError, ResultCodeError } from 'ldapts';
 
 import { AppError } from '../../shared/errors.js';
+import { BerError } from './ber.js';
 
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'ECONNABORTED']);
 
@@ -18,6 +19,18 @@ const UNAVAILABLE = 52;
 const BUSY = 51;
 
 export type LdapStage = 'connect' | 'starttls' | 'bind' | 'search';
+
+/** A server that accepted the connection said nothing for too long; becomes DIR_TIMEOUT. */
+export class LdapTimeoutError extends Error {
+  override readonly name = 'LdapTimeoutError';
+  constructor(
+    /** What was waited for, e.g. "the bind", "a page of the search of dc=example,dc=org". */
+    readonly waitingFor: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`no answer to ${waitingFor} within ${timeoutMs} ms`);
+  }
+}
 
 function errorCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
@@ -55,11 +68,30 @@ function describe(error: unknown): string {
   return error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error);
 }
 
+/**
+ * A server that hangs or sends garbage: the cycle must fail with it, never fall back to another
+ * way of reading (which would meet the same server) or be logged and forgotten.
+ */
+export function isStalledOrMalformed(error: unknown): boolean {
+  return error instanceof AppError && (error.code === 'DIR_TIMEOUT' || error.code === 'DIR_PROTOCOL_ERROR');
+}
+
 export function toDirectoryError(error: unknown, stage: LdapStage, context: { url: string; baseDn?: string }): AppError {
   if (error instanceof AppError) return error;
   const where = context.baseDn ? `${context.url} (base ${context.baseDn})` : context.url;
+  if (error instanceof LdapTimeoutError) {
+    return new AppError('DIR_TIMEOUT', { message: `The directory at ${where} accepted the connection but sent ${error.message}.`, details: { stage, timeoutMs: error.timeoutMs }, cause: error });
+  }
+  // Ours (stream connections) and ldapts' (the client that reads the root DSE) alike.
+  if (error instanceof BerError || error instanceof InvalidAsn1Error || error instanceof MessageParserError) {
+    return new AppError('DIR_PROTOCOL_ERROR', { message: `The directory at ${where} sent a malformed LDAP message (${error.message}); the connection was closed.`, details: { stage }, cause: error });
+  }
   const cause = describe(error);
   const code = errorCode(error);
+  // ldapts' per-request timer (the request timeout): the server accepted the connection, then went quiet.
+  if (/Operation timed out/.test(cause)) {
+    return new AppError('DIR_TIMEOUT', { message: `The directory at ${where} accepted the connection but did not answer in time (${cause}).`, details: { stage }, cause: error });
+  }
 
   if (error instanceof ResultCodeError) {
     if (error.code === INVALID_CREDENTIALS) {

@@ -28,9 +28,9 @@ import { decodeDsCursor, encodeDsCursor, maxTimestamp } from './389ds/timestamp-
 import { DEFAULT_OPERATION_TIMEOUT_MS, openLdapClient } from './ldap-connection.js';
 import { pagedSearch } from './paged-search.js';
 import { StreamConnection } from './stream-connection.js';
-import { toDirectoryError } from './ldap-errors.js';
+import { isStalledOrMalformed, toDirectoryError } from './ldap-errors.js';
 import { isMemberOf, memberClosure, memberValueToDn, type GroupMembers, type MemberClosure } from './member-of.js';
-import { decodeCsnCursor, encodeCsnCursor, maxCsn } from './openldap/csn-cursor.js';
+import { csnList, csnVector, decodeCsnCursor, encodeCsnCursor, isAheadOf, isNewerThan, lowestCsn, type CsnVector } from './openldap/csn-cursor.js';
 import { SYNC_REQUEST_OID } from './openldap/syncrepl-protocol.js';
 import { readRefreshDeletes, type RefreshOutcome } from './openldap/syncrepl-refresh.js';
 import { startSyncreplWatch } from './openldap/syncrepl-watch.js';
@@ -118,8 +118,8 @@ class LdapSource implements DirectorySource {
     }
     const client = await this.open();
     try {
-      const csn = await this.contextCsn(client);
-      return csn ? Object.fromEntries(bases.map((base) => [base, Buffer.from(`rid=000,csn=${csn}`)])) : null;
+      const csns = await this.contextCsn(client);
+      return csns.size > 0 ? Object.fromEntries(bases.map((base) => [base, Buffer.from(`rid=000,csn=${csnList(csns)}`)])) : null;
     } finally {
       await this.release(client);
     }
@@ -160,9 +160,9 @@ class LdapSource implements DirectorySource {
         return encodeDsCursor({ since, cookies: (await this.contentSync?.cookies(this.topBases())) ?? {} });
       }
       let highest = await this.contextCsn(client);
-      if (highest === '') {
-        // No syncprov (no contextCSN): the highest entryCSN in scope is the next best watermark.
-        for await (const page of this.readScope({ mode: 'anchors', accept: (e) => ((highest = maxCsn(highest, e.attributes['entrycsn']?.[0])), false) })) void page;
+      if (highest.size === 0) {
+        // No syncprov (no contextCSN): the highest entryCSN per server id in scope is the next best watermark.
+        for await (const page of this.readScope({ mode: 'anchors', accept: (e) => ((highest = csnVector(highest, e.attributes['entrycsn']?.[0])), false) })) void page;
       }
       return encodeCsnCursor(highest);
     } finally {
@@ -184,43 +184,44 @@ class LdapSource implements DirectorySource {
     if (since === null) return null;
     const client = await this.open();
     let closure: MemberClosure | undefined;
-    let watermark: string;
+    let watermark: CsnVector;
     try {
       // The server's contextCSN before reading: a change made while we read is then seen next time,
       // even when it lands on an entry already read (the highest CSN seen alone would skip it).
       watermark = await this.contextCsn(client);
       // A cursor ahead of the server: restored from backup, or another server. Start over.
-      if (since !== '' && watermark !== '' && since > watermark) return null;
+      if (isAheadOf(since, watermark)) return null;
       closure = await this.closure(client);
       // A membership change of group X (or a nested group) changes who is in scope, but not the users'
       // own entries: only a full cycle sees it.
-      if (since !== '' && closure && [...closure.groups.values()].some((mark) => mark !== undefined && mark > since)) return null;
+      if (since.size > 0 && closure && [...closure.groups.values()].some((mark) => isNewerThan(since, mark))) return null;
     } finally {
       await this.release(client);
     }
     // Without contextCSN (no syncprov) the highest entryCSN seen is the fallback; it can skip a
     // change committed during the read to an entry already passed, so contextCSN wins when known.
-    let highestSeen = since;
+    let highestSeen: CsnVector = since;
     const cut: string[] = [];
     const read: ScopeRead = {
       mode: purpose,
       closure,
-      since: since === '' ? undefined : { attribute: 'entryCSN', value: since },
+      // One CSN per server id: the filter reads from the lowest, accept() keeps what is newer than its own sid's.
+      since: since.size === 0 ? undefined : { attribute: 'entryCSN', value: lowestCsn(since) },
       accept: (entry) => {
         const csn = entry.attributes['entrycsn']?.[0];
-        highestSeen = maxCsn(highestSeen, csn);
-        return since === '' || (csn !== undefined && csn > since);
+        highestSeen = csnVector(highestSeen, csn);
+        return since.size === 0 || isNewerThan(since, csn);
       },
       cut,
     };
     // Deletes are asked for while the changes are read (a second connection); only objects need them.
-    const refresh = purpose === 'objects' && since !== '' && watermark !== '' ? this.refreshDeletes(since) : null;
+    const refresh = purpose === 'objects' && since.size > 0 && watermark.size > 0 ? this.refreshDeletes(csnList(since)) : null;
     refresh?.catch(() => undefined);
     return {
       changed: this.readScope(read),
       departures: async () => departuresFrom(refresh ? await refresh : null, cut),
       get nextCursor() {
-        return encodeCsnCursor(watermark !== '' ? maxCsn(since, watermark) : highestSeen);
+        return encodeCsnCursor(watermark.size > 0 ? csnVector(since, watermark) : highestSeen);
       },
     };
   }
@@ -234,6 +235,7 @@ class LdapSource implements DirectorySource {
     try {
       return await Promise.all(this.topBases().map((base) => readRefreshDeletes({ config: this.config, logger: this.logger, base, filter, sinceCsn })));
     } catch (error) {
+      if (isStalledOrMalformed(error)) throw error;
       this.logger.warn(`The RFC 4533 refresh for deletes on ${this.config.url} failed; this delta compares every anchor instead.`, { error: (error as Error).message });
       return null;
     }
@@ -445,21 +447,21 @@ class LdapSource implements DirectorySource {
   }
 
   /**
-   * The highest contextCSN of the naming contexts that hold the base DNs; '' when the server keeps
-   * none. Only the syncprov overlay keeps contextCSN current (slapadd -w writes one that then
+   * The contextCSN of the naming contexts that hold the base DNs, one CSN per server id (several
+   * with multi-provider replication; see openldap/csn-cursor.ts); empty when the server keeps none. Only the syncprov overlay keeps contextCSN current (slapadd -w writes one that then
    * stays put), so it counts only where the server offers RFC 4533.
    */
-  private async contextCsn(client: Client): Promise<string> {
+  private async contextCsn(client: Client): Promise<CsnVector> {
     const root = await this.rootDse(client, ['namingContexts', 'supportedControl']);
-    if (!(root['supportedcontrol'] ?? []).includes(SYNC_REQUEST_OID)) return '';
+    if (!(root['supportedcontrol'] ?? []).includes(SYNC_REQUEST_OID)) return new Map();
     const contexts = root['namingcontexts'] ?? [];
     const holding = new Set(this.config.baseDns.map((b) => contexts.find((c) => isDnWithin(b, c))).filter((c): c is string => c !== undefined));
-    let highest = '';
+    let highest: CsnVector = new Map();
     for (const context of holding) {
       try {
         const result = await client.search(context, { scope: 'base', filter: '(objectClass=*)', attributes: ['contextCSN'], timeLimit: 0 });
         const values = toDirectoryEntry(result.searchEntries[0] ?? { dn: context }, {}, []).attributes['contextcsn'] ?? [];
-        highest = maxCsn(highest, ...values);
+        highest = csnVector(highest, ...values);
       } catch (error) {
         throw toDirectoryError(error, 'search', { url: this.config.url, baseDn: context });
       }

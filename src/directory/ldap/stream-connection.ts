@@ -11,18 +11,21 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 
-import { BerReader, BindRequest, ExtendedRequest, FilterParser, SearchRequest } from 'ldapts';
+import { BindRequest, ExtendedRequest, FilterParser, SearchRequest } from 'ldapts';
 
 import { AppError } from '../../shared/errors.js';
 import type { LdapLogger, LdapSourceConfig } from './ldap-config.js';
-import { DEFAULT_CONNECT_TIMEOUT_MS, tlsOptionsFor } from './ldap-connection.js';
-import { toDirectoryError, type LdapStage } from './ldap-errors.js';
-import { decodeResponse, MessageFramer, SyncRequestControl, type LdapResponse, type SyncMode } from './openldap/syncrepl-protocol.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_OPERATION_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, tlsOptionsFor } from './ldap-connection.js';
+import { LdapTimeoutError, toDirectoryError, type LdapStage } from './ldap-errors.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, MessageFramer } from './message-framer.js';
+import { decodeResponse, openMessage, SyncRequestControl, type LdapResponse, type SyncMode } from './openldap/syncrepl-protocol.js';
 
 /** A response message as received (one complete LDAPMessage), or null when the connection closed first. */
 export type MessageHandler = (message: Buffer | null) => void;
 
 const STARTTLS_OID = '1.3.6.1.4.1.1466.20037';
+/** RFC 4532 "Who am I?": a cheap request any LDAPv3 server answers (an error result counts as an answer). */
+const WHOAMI_OID = '1.3.6.1.4.1.4203.1.11.3';
 const INVALID_CREDENTIALS = 49;
 const UNAVAILABLE_CRITICAL_EXTENSION = 12;
 
@@ -36,11 +39,23 @@ export interface SyncSearch {
   scope?: 'base' | 'sub';
   cookie?: Buffer | undefined;
   onResponse: (response: LdapResponse) => void;
+  /**
+   * No message for this search for this long ends the connection with DIR_TIMEOUT (default
+   * timeouts.operationMs). A refreshAndPersist search calls `refreshed()` of the returned handle
+   * once its refresh is over: the persist phase is silent by nature, and probe() watches it instead.
+   */
+  idleTimeoutMs?: number;
+}
+
+export interface SearchHandle {
+  messageId: number;
+  /** Stops the search's silence timer (the refresh phase is over). */
+  refreshed(): void;
 }
 
 export class StreamConnection {
   private socket: Socket | TLSSocket | undefined;
-  private framer = new MessageFramer();
+  private framer: MessageFramer;
   private nextId = 1;
   private readonly waiting = new Map<number, MessageHandler>();
   private closedByUs = false;
@@ -51,13 +66,22 @@ export class StreamConnection {
   readonly ended: Promise<void>;
   private fail: (error: unknown) => void = () => undefined;
   private endOk: () => void = () => undefined;
+  /** Why the connection ended, when it ended in error (a malformed message, a timeout, a drop). */
+  private failure: AppError | undefined;
+  /** When the last complete message arrived (silence timers compare with it). */
+  private lastMessageAt = Date.now();
+  private readonly timers = new Set<NodeJS.Timeout>();
 
   private constructor(
     private readonly config: LdapSourceConfig,
     private readonly logger: LdapLogger,
   ) {
+    this.framer = new MessageFramer(config.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
     this.ended = new Promise<void>((resolve, reject) => {
-      this.fail = reject;
+      this.fail = (error) => {
+        this.failure ??= toDirectoryError(error, this.stage, { url: config.url });
+        reject(this.failure);
+      };
       this.endOk = resolve;
     });
     // Whatever happens later, `ended` settles; keep it from being unhandled meanwhile.
@@ -71,12 +95,12 @@ export class StreamConnection {
       await connection.connect();
       if (config.startTls && !/^ldaps:/i.test(config.url)) {
         connection.stage = 'starttls';
-        const response = await connection.request(new ExtendedRequest({ messageId: connection.id(), oid: STARTTLS_OID }));
+        const response = await connection.request(new ExtendedRequest({ messageId: connection.id(), oid: STARTTLS_OID }), connection.requestTimeoutMs(), 'StartTLS');
         if (response.kind !== 'extended' || response.resultCode !== 0) throw connection.resultError(response);
         await connection.upgrade();
       }
       connection.stage = 'bind';
-      const bind = await connection.request(new BindRequest({ messageId: connection.id(), dn: config.bindDn, password: config.bindPassword }));
+      const bind = await connection.request(new BindRequest({ messageId: connection.id(), dn: config.bindDn, password: config.bindPassword }), connection.requestTimeoutMs(), 'the bind');
       if (bind.kind !== 'bind' || bind.resultCode !== 0) throw connection.resultError(bind);
       connection.stage = 'search';
       return connection;
@@ -88,7 +112,33 @@ export class StreamConnection {
 
   close(): void {
     this.closedByUs = true;
+    this.clearTimers();
     this.socket?.destroy();
+  }
+
+  /** The error the connection ended with, or a DIR_UNREACHABLE for one the server closed. */
+  closedError(during: string): AppError {
+    return this.failure ?? new AppError('DIR_UNREACHABLE', { message: `The connection to ${this.config.url} closed during ${during}.` });
+  }
+
+  /**
+   * Watches a connection that is silent by design (the persist phase of a watch): after `quietMs`
+   * without any message, asks the server "Who am I?" and ends the connection with DIR_TIMEOUT when
+   * no answer comes within the request timeout. A server that hangs is thus noticed, not waited for.
+   */
+  probe(quietMs: number): void {
+    const requestMs = this.config.timeouts?.requestMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    const check = (delayMs: number): void => {
+      this.timer(() => {
+        const silentMs = Date.now() - this.lastMessageAt;
+        if (silentMs < quietMs) return check(quietMs - silentMs);
+        this.request(new ExtendedRequest({ messageId: this.id(), oid: WHOAMI_OID }), requestMs, 'a liveness probe ("Who am I?") of the watch connection').then(
+          () => check(quietMs),
+          (error: unknown) => this.abort(error),
+        );
+      }, delayMs);
+    };
+    check(quietMs);
   }
 
   /** Sends a request whose responses go to `onMessage` until `forget(messageId)`. */
@@ -114,8 +164,8 @@ export class StreamConnection {
     return this.config.url;
   }
 
-  /** Sends a search with the Sync Request control; returns its message id. */
-  search(search: SyncSearch): number {
+  /** Sends a search with the Sync Request control. */
+  search(search: SyncSearch): SearchHandle {
     const messageId = this.id();
     const request = new SearchRequest({
       messageId,
@@ -126,12 +176,34 @@ export class StreamConnection {
       timeLimit: 0,
       controls: [new SyncRequestControl(search.mode, search.cookie)],
     });
+    const idleMs = search.idleTimeoutMs ?? this.config.timeouts?.operationMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
+    let lastAnswerAt = Date.now();
+    let watching = true;
+    const watch = (delayMs: number): void => {
+      this.timer(() => {
+        if (!watching) return;
+        const silentMs = Date.now() - lastAnswerAt;
+        if (silentMs < idleMs) return watch(idleMs - silentMs);
+        this.abort(new LdapTimeoutError(`the content synchronization search of ${search.base}`, idleMs));
+      }, delayMs);
+    };
+    watch(idleMs);
     this.send(request, (message) => {
+      lastAnswerAt = Date.now();
+      // A malformed message throws here, inside the socket's data handler, which ends the connection.
       const response = message === null ? CLOSED : decodeResponse(message);
-      if (response.kind === 'done') this.forget(messageId);
+      if (response.kind === 'done' || message === null) {
+        watching = false;
+        this.forget(messageId);
+      }
       search.onResponse(response);
     });
-    return messageId;
+    return {
+      messageId,
+      refreshed: () => {
+        watching = false;
+      },
+    };
   }
 
   /** The error for a failed result: bind, StartTLS, or a search the server refused. */
@@ -156,11 +228,29 @@ export class StreamConnection {
   /** Ends the connection with an error (e.g. the server ended a persistent search). */
   abort(error: unknown): void {
     this.fail(error);
+    this.clearTimers();
     this.socket?.destroy();
   }
 
   private id(): number {
     return this.nextId++;
+  }
+
+  private timer(run: () => void, delayMs: number): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      run();
+    }, delayMs);
+    this.timers.add(timer);
+  }
+
+  private clearTimers(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  private requestTimeoutMs(): number {
+    return this.config.timeouts?.requestMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   }
 
   private connect(): Promise<void> {
@@ -197,28 +287,40 @@ export class StreamConnection {
     plain.removeAllListeners('data');
     plain.removeAllListeners('close');
     plain.removeAllListeners('error');
+    const timeoutMs = this.requestTimeoutMs();
     return new Promise((resolve, reject) => {
       const secure = tlsConnect({ ...tlsOptionsFor(this.config, this.logger), socket: plain });
       this.socket = secure;
+      const timer = setTimeout(() => {
+        secure.destroy();
+        reject(new LdapTimeoutError('the TLS handshake after StartTLS', timeoutMs));
+      }, timeoutMs);
       secure.once('secureConnect', () => {
+        clearTimeout(timer);
         secure.removeAllListeners('error');
         this.attach(secure);
         resolve();
       });
-      secure.once('error', reject);
+      secure.once('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
     });
   }
 
   private attach(socket: Socket | TLSSocket): void {
-    this.framer = new MessageFramer();
+    this.framer = new MessageFramer(this.config.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
     // A persistent search is silent for hours: keepalives notice a peer that vanished.
     socket.setKeepAlive(true, 30_000);
     socket.on('data', (data: Buffer) => {
       try {
-        for (const message of this.framer.push(data)) this.dispatch(message);
+        for (const message of this.framer.push(data)) {
+          this.lastMessageAt = Date.now();
+          this.dispatch(message);
+        }
       } catch (error) {
-        this.fail(new AppError('DIR_SEARCH_FAILED', { message: `The syncrepl stream from ${this.config.url} could not be read.`, cause: error }));
-        socket.destroy();
+        // A malformed or oversized message (BerError: DIR_PROTOCOL_ERROR): nothing after it can be trusted.
+        this.abort(error);
       }
     });
     socket.on('error', (error) => {
@@ -226,28 +328,32 @@ export class StreamConnection {
     });
     socket.on('close', () => {
       this.socketClosed = true;
+      this.clearTimers();
       for (const waiter of this.waiting.values()) waiter(null);
       this.waiting.clear();
       if (this.closedByUs) this.endOk();
-      else this.fail(new AppError('DIR_UNREACHABLE', { message: `The syncrepl connection to ${this.config.url} was closed by the server.` }));
+      else this.fail(new AppError('DIR_UNREACHABLE', { message: `The connection to ${this.config.url} was closed by the server.` }));
     });
   }
 
-  private request(message: ExtendedRequest | BindRequest): Promise<LdapResponse> {
+  /** One request and its one response, within `timeoutMs`. */
+  private request(message: ExtendedRequest | BindRequest, timeoutMs: number, waitingFor: string): Promise<LdapResponse> {
     return new Promise((resolve, reject) => {
-      this.send(message, (response) => {
+      const timer = setTimeout(() => {
         this.forget(message.messageId);
-        if (response === null) reject(new Error('Connection closed before the response'));
+        reject(new LdapTimeoutError(waitingFor, timeoutMs));
+      }, timeoutMs);
+      this.send(message, (response) => {
+        clearTimeout(timer);
+        this.forget(message.messageId);
+        if (response === null) reject(this.failure ?? new Error('Connection closed before the response'));
         else resolve(decodeResponse(response));
       });
     });
   }
 
   private dispatch(message: Buffer): void {
-    const reader = new BerReader(message);
-    reader.readSequence(0x30);
-    const messageId = reader.readInt() ?? 0;
-    this.waiting.get(messageId)?.(message);
+    this.waiting.get(openMessage(message).messageId)?.(message);
   }
 }
 

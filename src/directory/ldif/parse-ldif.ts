@@ -5,6 +5,7 @@
  * other records still parse. Messages never quote a value: the line might hold a password.
  */
 import { AppError } from '../../shared/errors.js';
+import { normalizeDn } from '../dn.js';
 import type { DirectoryEntry } from '../entry.js';
 
 export interface LdifEntry extends DirectoryEntry {
@@ -133,7 +134,7 @@ export function parseLdif(text: string): ParsedLdif {
     }
     try {
       const entry = parseRecord(body);
-      const key = entry.dn.toLowerCase();
+      const key = normalizeDn(entry.dn);
       const previous = seen.get(key);
       if (previous !== undefined) throw new RecordError(entry.line, `the DN appears again; the first entry with it is at line ${previous}`);
       seen.set(key, entry.line);

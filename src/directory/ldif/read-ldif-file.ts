@@ -1,18 +1,15 @@
-import { readFile } from 'node:fs/promises';
 import { AppError } from '../../shared/errors.js';
 import { parseLdif, type ParsedLdif } from './parse-ldif.js';
+import { readStableFile, type StableReadOptions } from './read-stable-file.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Reads and parses an LDIF file. Throws LDIF_FILE_UNREADABLE; syntax errors come back in `errors`. */
-export async function readLdifFile(path: string): Promise<ParsedLdif> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (cause) {
-    const reason = (cause as NodeJS.ErrnoException).code ?? 'read error';
-    throw new AppError('LDIF_FILE_UNREADABLE', { message: `The LDIF file ${path} cannot be read (${reason}).`, details: { path, reason }, cause });
-  }
+/**
+ * Reads a whole LDIF file once it is stable (read-stable-file.ts) and parses it. Throws
+ * LDIF_FILE_UNREADABLE (missing, not UTF-8) and LDIF_FILE_UNSTABLE; syntax errors come back in `errors`.
+ */
+export async function readLdifFile(path: string, options: StableReadOptions = {}): Promise<ParsedLdif> {
+  const bytes = await readStableFile(path, options);
   let text: string;
   try {
     text = utf8.decode(bytes);

@@ -26,7 +26,7 @@
  *
  * Measured on 389-DS 2.3 (Debian 12), see test/integration/ldap/389ds.test.ts.
  */
-import { AppError } from '../../../shared/errors.js';
+import { isStalledOrMalformed } from '../ldap-errors.js';
 import type { LdapLogger, LdapSourceConfig } from '../ldap-config.js';
 import { isConnectionClosed, StreamConnection } from '../stream-connection.js';
 import { E_SYNC_REFRESH_REQUIRED, type LdapResponse } from '../openldap/syncrepl-protocol.js';
@@ -61,12 +61,12 @@ interface RefreshResult {
 }
 
 /** One refreshOnly search on an open connection, collected. */
-function refreshOnly(connection: StreamConnection, url: string, search: { base: string; filter: string; scope: 'base' | 'sub'; cookie?: string }): Promise<RefreshResult> {
+function refreshOnly(connection: StreamConnection, search: { base: string; filter: string; scope: 'base' | 'sub'; cookie?: string }): Promise<RefreshResult> {
   return new Promise<RefreshResult>((resolve, reject) => {
     const deleted: string[] = [];
     const onResponse = (response: LdapResponse): void => {
       if (isConnectionClosed(response)) {
-        reject(new AppError('DIR_UNREACHABLE', { message: `The connection to ${url} closed during the content synchronization search of ${search.base}.` }));
+        reject(connection.closedError(`the content synchronization search of ${search.base}`));
         return;
       }
       if (response.kind === 'intermediate' && response.info?.type === 'syncIdSet' && response.info.refreshDeletes) {
@@ -90,7 +90,7 @@ function refreshOnly(connection: StreamConnection, url: string, search: { base: 
 export async function fetchCookies(config: LdapSourceConfig, logger: LdapLogger, bases: string[], filter: string): Promise<Record<string, string> | null> {
   const connection = await StreamConnection.open(config, logger);
   try {
-    const results = await Promise.all(bases.map((base) => refreshOnly(connection, config.url, { base, filter, scope: 'base' })));
+    const results = await Promise.all(bases.map((base) => refreshOnly(connection, { base, filter, scope: 'base' })));
     const cookies: Record<string, string> = {};
     for (const [index, result] of results.entries()) {
       if (result.resultCode === UNAVAILABLE_CRITICAL_EXTENSION || result.resultCode === INSUFFICIENT_ACCESS) return null;
@@ -109,7 +109,7 @@ export async function readDeletes(config: LdapSourceConfig, logger: LdapLogger, 
   const connection = await StreamConnection.open(config, logger);
   try {
     const bases = Object.keys(cookies);
-    const results = await Promise.all(bases.map((base) => refreshOnly(connection, config.url, { base, filter, scope: 'sub', cookie: cookies[base] as string })));
+    const results = await Promise.all(bases.map((base) => refreshOnly(connection, { base, filter, scope: 'sub', cookie: cookies[base] as string })));
     const outcomes = new Map<string, DsRefreshOutcome>();
     for (const [index, result] of results.entries()) {
       const base = bases[index] as string;
@@ -144,6 +144,7 @@ export class ContentSyncDeletes {
       if (cookies === null) this.warnUnavailable();
       return cookies;
     } catch (error) {
+      if (isStalledOrMalformed(error)) throw error;
       this.logger.warn(`The content synchronization search on ${this.config.url} failed; deltas compare every anchor for deletes until it works.`, { error: (error as Error).message });
       return null;
     }
@@ -187,6 +188,7 @@ export class ContentSyncDeletes {
       if (refused.length > 0) Object.assign(next, (await fetchCookies(this.config, this.logger, refused, this.filter)) ?? {});
       return { anchors: missing.length === 0 && refused.length === 0 ? anchors : null, cookies: next };
     } catch (error) {
+      if (isStalledOrMalformed(error)) throw error;
       this.logger.warn(`The content synchronization search for deletes on ${this.config.url} failed; this delta compares every anchor instead.`, { error: (error as Error).message });
       return { anchors: null, cookies: {} };
     }

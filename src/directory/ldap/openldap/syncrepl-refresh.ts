@@ -9,7 +9,6 @@
  * every entry still in scope is named (state present, or add for the changed ones) and whatever
  * was not named is gone (RFC 4533 section 3.3.1). e-syncRefreshRequired asks for a full reload.
  */
-import { AppError } from '../../../shared/errors.js';
 import type { LdapLogger, LdapSourceConfig } from '../ldap-config.js';
 import { isConnectionClosed, StreamConnection } from '../stream-connection.js';
 import { E_SYNC_REFRESH_REQUIRED, formatUuid, type LdapResponse } from './syncrepl-protocol.js';
@@ -39,7 +38,7 @@ export async function readRefreshDeletes(request: RefreshRequest): Promise<Refre
       const present = new Set<string>();
       const onResponse = (response: LdapResponse): void => {
         if (isConnectionClosed(response)) {
-          reject(new AppError('DIR_UNREACHABLE', { message: `The connection to ${request.config.url} closed during the refresh of ${request.base}.` }));
+          reject(connection.closedError(`the refresh of ${request.base}`));
           return;
         }
         switch (response.kind) {

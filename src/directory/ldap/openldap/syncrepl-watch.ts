@@ -7,6 +7,7 @@
  */
 import { AppError } from '../../../shared/errors.js';
 import type { LdapLogger, LdapSourceConfig } from '../ldap-config.js';
+import { DEFAULT_WATCH_PROBE_MS } from '../ldap-connection.js';
 import { StreamConnection } from '../stream-connection.js';
 import { E_SYNC_REFRESH_REQUIRED, type LdapResponse } from './syncrepl-protocol.js';
 
@@ -110,6 +111,9 @@ class SyncreplSession {
     this.connection = connection;
     await this.primeCookies();
     this.persist(connection);
+    // The persist phase is silent until something changes: probe a quiet connection so a server that
+    // hangs ends the session with DIR_TIMEOUT (reported, then retried) instead of a watch that waits forever.
+    connection.probe(this.options.config.timeouts?.watchProbeMs ?? DEFAULT_WATCH_PROBE_MS);
     return connection.ended;
   }
 
@@ -132,15 +136,17 @@ class SyncreplSession {
     for (const base of this.options.config.baseDns) {
       const cookie = this.cookies.get(base);
       let messageId = 0;
+      let refreshed = (): void => undefined;
       const refreshDone = (): void => {
         if (!refreshing.delete(messageId)) return;
+        refreshed();
         if (refreshing.size === 0) this.events.caughtUp(changedInRefresh);
       };
       // Without a cookie the refresh lists the whole content: that is no change.
       const changed = (): void => {
         if (cookie) changedInRefresh = true;
       };
-      messageId = connection.search({
+      const handle = connection.search({
         base,
         filter: this.options.filter,
         // No attributes: the watch only needs to know that something changed, and where.
@@ -149,6 +155,8 @@ class SyncreplSession {
         cookie,
         onResponse: (response) => this.onSearchResponse(connection, base, response, () => refreshing.has(messageId), refreshDone, changed),
       });
+      messageId = handle.messageId;
+      refreshed = handle.refreshed;
       refreshing.add(messageId);
     }
   }
