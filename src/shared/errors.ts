@@ -54,6 +54,11 @@ export const ERRORS = {
   DIR_BIND_FAILED: def(502, 'The source directory rejected the sync account credentials.', 'Check the bind DN and password of the sync account (--bind-dn, --bind-password-file).'),
   DIR_TLS_FAILED: def(502, 'The TLS connection to the source directory failed.', 'Give the CA that signed the directory server certificate with --ca-file, or check the server name.'),
   DIR_SEARCH_FAILED: def(502, 'A search in the source directory failed.', 'Check the base DN and filter, and that the sync account may read them.'),
+  DRSR_UNREACHABLE: def(502, 'The domain controller cannot be reached for password hash replication (MS-DRSR).', 'Let the agent host reach the DC on TCP 135 (endpoint mapper) and on the dynamic RPC port range (49152-65535 by default, or the fixed port set on the DC); check that the DC is running.'),
+  DRSR_AUTH_FAILED: def(502, 'The domain controller refused the sync account for password hash replication.', 'Check the sync account name, domain and password (agent.source.passwordSync); the account must not be locked or expired.'),
+  DRSR_NTLM_DISABLED: def(502, 'The domain controller does not accept NTLM for replication; it requires Kerberos.', 'Allow NTLM for the sync account on the DC (Samba: ntlm auth = ntlmv2-only; Windows: the "Network security: Restrict NTLM" policies, with an exception for the agent host), or switch password hash sync off until Kerberos is supported.'),
+  DRSR_RIGHTS_MISSING: def(502, 'The sync account lacks the replication rights needed for password hashes.', 'Grant the sync account "Replicating Directory Changes" and "Replicating Directory Changes All" on the domain (README, Active Directory: samba-tool dsacl set, or ADUC / PowerShell on Windows).'),
+  DRSR_PROTOCOL_ERROR: def(502, 'Password hash replication from the domain controller failed.', 'Look at the agent log for the status code; check that the DC runs Windows Server 2008 or later, or Samba 4.'),
   LDIF_SYNTAX: def(400, 'A line of the LDIF file cannot be read.', 'Fix the LDIF at the named line; the other entries still sync.'),
   LDIF_FILE_UNREADABLE: def(400, 'The LDIF file cannot be read.', 'Check the path given as source and that dirbridge may read it.'),
 
