@@ -36,6 +36,8 @@ export const DEFAULT_INTERVALS: AgentIntervals = {
 export interface AgentOptions {
   client: TenantClient;
   source: DirectorySource;
+  /** Where password hashes come from when not from `source` (AD: replication over MS-DRSR). */
+  passwordSource?: DirectorySource | undefined;
   state: LocalState;
   deriver: VerifierDeriver;
   mapping: MappingOptions;
@@ -52,7 +54,7 @@ export class Agent {
   private readonly intervals: AgentIntervals;
   private readonly timers: NodeJS.Timeout[] = [];
   private queue: Promise<unknown> = Promise.resolve();
-  private stopWatching: (() => void) | null = null;
+  private stopWatching: Array<() => void> = [];
   private pushTimer: NodeJS.Timeout | null = null;
   private stopped = false;
   private lastFull = 0;
@@ -77,11 +79,12 @@ export class Agent {
     this.every(this.intervals.heartbeatMs, () => this.heartbeat());
     this.every(this.intervals.deltaMs, () => this.syncDirectory(Date.now() - this.lastFull >= this.intervals.fullMs ? 'full' : 'delta'));
     this.every(this.intervals.passwordMs, () => this.syncPasswords('delta'));
-    if (this.options.source.watch) {
-      this.stopWatching = this.options.source.watch(
+    for (const source of [this.options.source, this.options.passwordSource]) {
+      if (!source?.watch) continue;
+      this.stopWatching.push(source.watch(
         () => this.onSourceChange(),
         (error) => this.options.logger.warn({ code: isAppError(error) ? error.code : undefined, err: describe(error) }, 'watching the directory for changes failed; retrying'),
-      );
+      ));
     }
     // First cycles right away, so a new installation shows real state within seconds.
     void this.syncDirectory('delta').then(() => this.syncPasswords('delta'));
@@ -91,7 +94,7 @@ export class Agent {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     if (this.pushTimer) clearTimeout(this.pushTimer);
-    this.stopWatching?.();
+    for (const stop of this.stopWatching) stop();
     await this.queue.catch(() => undefined);
   }
 
@@ -122,7 +125,7 @@ export class Agent {
     return this.serialize(async () => {
       const settings = this.settings;
       if (!settings || !settings.active || !settings.passwordSyncEnabled) return null;
-      const result = await runPasswordCycle(this.options.source, this.options.state.exports, this.options.state.passwords, this.options.client, this.options.deriver, {
+      const result = await runPasswordCycle(this.options.passwordSource ?? this.options.source, this.options.state.exports, this.options.state.passwords, this.options.client, this.options.deriver, {
         mode,
         flavor: this.options.mapping.flavor,
         kdfParams: settings.kdfParams,

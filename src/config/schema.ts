@@ -26,6 +26,18 @@ const ldifSource = z.object({
   path: z.string().min(1).describe('Path of the LDIF file; it is re-read on every cycle and watched for changes.'),
 });
 
+const passwordReplication = z.object({
+  user: z.string().min(1).describe('sAMAccountName of the account that replicates (NTLM), e.g. dirbridge-sync; it needs "Replicating Directory Changes" and "Replicating Directory Changes All" on the domain.'),
+  domain: z.string().min(1).describe('NetBIOS name of the domain (e.g. AD), or its DNS name.'),
+  passwordFile: z.string().optional().describe('File holding that account\'s password; defaults to bindPasswordFile (the same account).'),
+  host: z.string().optional().describe('The domain controller to replicate from; defaults to the host of url.'),
+  namingContext: z.string().optional().describe('DN of the domain naming context; defaults to the DC= part of the first base DN.'),
+  endpointMapperPort: z.number().int().min(1).max(65535).default(135).describe('TCP port of the DC endpoint mapper.'),
+  rpcPort: z.number().int().min(1).max(65535).optional().describe('The DC replication (DRSUAPI) port, when fixed on the DC; asked from the endpoint mapper otherwise.'),
+  pageSize: z.number().int().min(1).max(10000).default(1000).describe('Objects per replication page (GetNCChanges cMaxObjects).'),
+  pollSeconds: z.number().min(0.2).max(3600).default(2).describe('How often the agent reads highestCommittedUSN to notice a change (a password change then reaches the tenant within seconds).'),
+}).describe('Active Directory only: password hash sync by directory replication (MS-DRSR), as Entra Connect does. LDAP never returns unicodePwd.');
+
 const ldapSource = z.object({
   type: z.literal('ldap'),
   url: z.string().regex(/^ldaps?:\/\/[^/]+\/?$/, 'must be ldap://host:port or ldaps://host:port').describe('ldap://host:389 (with startTls) or ldaps://host:636.'),
@@ -42,6 +54,7 @@ const ldapSource = z.object({
   caFile: z.string().optional().describe('PEM file of the CA that signed the directory server certificate.'),
   tlsInsecureSkipVerify: z.boolean().default(false).describe('Do not verify the server certificate. Loud in the log and shown as a warning in the admin center; for tests only.'),
   pageSize: z.number().int().min(10).max(10000).default(1000).describe('Entries per paged search result page.'),
+  passwordReplication: passwordReplication.optional(),
 });
 
 export const configSchema = z.object({
@@ -67,3 +80,4 @@ export const configSchema = z.object({
 export type DirbridgeConfig = z.infer<typeof configSchema>;
 export type SourceConfig = NonNullable<DirbridgeConfig['agent']['source']>;
 export type LdapSourceSettings = z.infer<typeof ldapSource>;
+export type PasswordReplicationSettings = z.infer<typeof passwordReplication>;

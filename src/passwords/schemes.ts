@@ -35,7 +35,8 @@ export interface SourceHash {
   digest: Buffer;
 }
 
-export type PasswordAttribute = 'userPassword' | 'sambaNTPassword';
+/** unicodePwd: an AD NT hash replicated over MS-DRSR, handed over in hex like sambaNTPassword. */
+export type PasswordAttribute = 'userPassword' | 'sambaNTPassword' | 'unicodePwd';
 
 type Digest = 'md5' | 'sha1' | 'sha256' | 'sha384' | 'sha512';
 
@@ -68,7 +69,7 @@ function unsupported(scheme: string): AppError {
 
 /** Takes one stored value apart. Throws PASSWORD_SCHEME_UNSUPPORTED or PASSWORD_HASH_MALFORMED. */
 export function parseStoredPassword(value: string, attribute: PasswordAttribute = 'userPassword'): SourceHash {
-  if (attribute === 'sambaNTPassword') return parseNtHash(value.trim());
+  if (attribute === 'sambaNTPassword' || attribute === 'unicodePwd') return parseNtHash(value.trim());
   const prefix = /^\{([A-Za-z0-9][A-Za-z0-9._-]*)\}/.exec(value);
   if (!prefix) {
     if (value.length === 0) throw malformed('CLEARTEXT', 'the value is empty');
