@@ -65,6 +65,8 @@ export interface ConnectOptions {
   connectTimeoutMs?: number;
   /** How long one reply fragment may take to arrive. */
   replyTimeoutMs?: number;
+  /** Sees every PDU received, as received (scripts/record-drsr-fixtures.ts records a conversation with it). */
+  onReceive?: (pdu: Buffer) => void;
 }
 
 export class RpcConnection {
@@ -79,7 +81,7 @@ export class RpcConnection {
   private server: SealingDirection | null = null;
   private sessionKeyValue: Buffer | null = null;
 
-  private constructor(private readonly socket: Socket, readonly endpoint: string, private readonly replyTimeoutMs: number) {
+  private constructor(private readonly socket: Socket, readonly endpoint: string, private readonly replyTimeoutMs: number, private readonly onReceive?: (pdu: Buffer) => void) {
     socket.on('data', (chunk: Buffer) => {
       this.buffered.push(chunk);
       this.bufferedLength += chunk.length;
@@ -99,7 +101,7 @@ export class RpcConnection {
       socket.once('connect', () => {
         clearTimeout(timer);
         socket.removeAllListeners('error');
-        resolve(new RpcConnection(socket, endpoint, options.replyTimeoutMs ?? 60_000));
+        resolve(new RpcConnection(socket, endpoint, options.replyTimeoutMs ?? 60_000, options.onReceive));
       });
       socket.once('error', (error) => { clearTimeout(timer); reject(new RpcUnreachableError(endpoint, error)); });
     });
@@ -143,7 +145,11 @@ export class RpcConnection {
         const head = this.peekHeader();
         const fragLength = head.readUInt16LE(8);
         if (fragLength < HEADER_LENGTH) throw new RpcProtocolError(`frag_length ${fragLength} is shorter than a PDU header`);
-        if (this.bufferedLength >= fragLength) return this.take(fragLength);
+        if (this.bufferedLength >= fragLength) {
+          const pdu = this.take(fragLength);
+          this.onReceive?.(pdu);
+          return pdu;
+        }
       }
       if (this.closedWith) throw new RpcUnreachableError(this.endpoint, this.closedWith);
       const left = deadline - Date.now();
@@ -216,7 +222,7 @@ export class RpcConnection {
       if (header.type === PTYPE.fault) throw new RpcFaultError(parseFault(pdu), what);
       if (header.type !== PTYPE.response) throw new RpcProtocolError(`expected a response, got PDU type ${header.type}`);
       if (first && !(header.flags & PFC_FIRST_FRAG)) throw new RpcProtocolError('the first response fragment lacks PFC_FIRST_FRAG');
-      const part = this.openResponse(pdu, header);
+      const part = openResponse(this.server, pdu, header);
       parts.push(part);
       total += part.length;
       if (total > 256 * 1024 * 1024) throw new RpcProtocolError('a response larger than 256 MiB');
@@ -249,26 +255,30 @@ export class RpcConnection {
     const { sealed, signature } = this.client!.seal(plain, (p) => Buffer.concat([header, p, trailer]));
     return Buffer.concat([header, sealed, trailer, signature]);
   }
+}
 
-  private openResponse(pdu: Buffer, header: ReturnType<typeof readHeader>): Buffer {
-    const { body, trailer, authValue, trailerAt } = splitAuth(pdu, header, REQUEST_HEADER_LENGTH);
-    if (!this.server) {
-      if (trailer) throw new RpcProtocolError('an authenticated response on an unauthenticated association');
-      return Buffer.from(body);
-    }
-    if (!trailer || trailer.authType !== AUTH_TYPE_NTLM || trailer.authLevel !== AUTH_LEVEL_PRIVACY) {
-      throw new RpcProtocolError('a response that is not sealed at packet privacy');
-    }
-    const head = pdu.subarray(0, REQUEST_HEADER_LENGTH);
-    const trailerBytes = pdu.subarray(trailerAt, trailerAt + SEC_TRAILER_LENGTH);
-    let plain: Buffer;
-    try {
-      plain = this.server.unseal(Buffer.from(body), Buffer.from(authValue), (p) => Buffer.concat([head, p, trailerBytes]));
-    } catch (error) {
-      throw new RpcProtocolError(`a response failed its integrity check: ${(error as Error).message}`, error);
-    }
-    return plain.subarray(0, plain.length - trailer.padLength);
+/**
+ * The stub of one response fragment: unsealed and its signature verified when the association is
+ * authenticated (`server` is the server-to-client direction, whose sequence number advances).
+ */
+export function openResponse(server: SealingDirection | null, pdu: Buffer, header: ReturnType<typeof readHeader>): Buffer {
+  const { body, trailer, authValue, trailerAt } = splitAuth(pdu, header, REQUEST_HEADER_LENGTH);
+  if (!server) {
+    if (trailer) throw new RpcProtocolError('an authenticated response on an unauthenticated association');
+    return Buffer.from(body);
   }
+  if (!trailer || trailer.authType !== AUTH_TYPE_NTLM || trailer.authLevel !== AUTH_LEVEL_PRIVACY) {
+    throw new RpcProtocolError('a response that is not sealed at packet privacy');
+  }
+  const head = pdu.subarray(0, REQUEST_HEADER_LENGTH);
+  const trailerBytes = pdu.subarray(trailerAt, trailerAt + SEC_TRAILER_LENGTH);
+  let plain: Buffer;
+  try {
+    plain = server.unseal(Buffer.from(body), Buffer.from(authValue), (p) => Buffer.concat([head, p, trailerBytes]));
+  } catch (error) {
+    throw new RpcProtocolError(`a response failed its integrity check: ${(error as Error).message}`, error);
+  }
+  return plain.subarray(0, plain.length - trailer.padLength);
 }
 
 export { NdrError };
