@@ -86,6 +86,8 @@ export async function buildPasswordSource(sourceConfig: SourceConfig, source: Di
     namingContext,
     pageSize: replication.pageSize,
     probeChanges: () => source.currentCursor(),
+    // Same account as the LDAP bind: a refused NTLM sign-in with a password LDAP accepts means NTLM is off.
+    ...(replication.passwordFile === undefined ? { passwordCheck: () => source.currentCursor().then(() => true) } : {}),
     pollIntervalMs: replication.pollSeconds * 1000,
   });
 }

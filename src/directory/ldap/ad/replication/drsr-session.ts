@@ -9,6 +9,7 @@ import { DRSUAPI_INTERFACE, drsBindRequest, drsUnbindRequest, getNCChangesReques
 import { RpcConnection } from './rpc-connection.js';
 import { replicationError, werrorError } from './replication-errors.js';
 import { NULL_GUID } from './ndr.js';
+import { AppError } from '../../../../shared/errors.js';
 
 export interface DrsrSessionOptions {
   host: string;
@@ -21,6 +22,11 @@ export interface DrsrSessionOptions {
   rpcPort?: number;
   connectTimeoutMs?: number;
   replyTimeoutMs?: number;
+  /**
+   * Whether the account's password is right by another way (an LDAP bind). Samba answers a wrong
+   * password and "NTLM disabled" with the same fault; when the password is right, NTLM was refused.
+   */
+  passwordCheck?: () => Promise<boolean>;
 }
 
 export interface Watermark {
@@ -56,7 +62,14 @@ export class DrsrSession {
       return new DrsrSession(conn, bind.handle, randomBytes(16));
     } catch (error) {
       conn?.close();
-      throw replicationError(error, 'rpc', endpoint);
+      const coded = replicationError(error, 'rpc', endpoint);
+      if (coded.code === 'DRSR_AUTH_FAILED' && options.passwordCheck && (await options.passwordCheck().catch(() => false))) {
+        throw new AppError('DRSR_NTLM_DISABLED', {
+          message: `The domain controller at ${endpoint} refused the sync account over NTLM although the same password is accepted over LDAP: NTLM is disabled or restricted there, and Kerberos is required.`,
+          cause: error,
+        });
+      }
+      throw coded;
     }
   }
 
