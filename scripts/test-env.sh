@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure everything the test suite talks to is there: Debian's slapd and LDAP tools, 389
-# Directory Server, Chromium for the admin center tests, and a PostgreSQL server. As root on
+# Directory Server, Samba as an AD DC, Chromium for the admin center tests, and a PostgreSQL server. As root on
 # Debian it installs and starts what is missing (the way CI does); otherwise it stops at once and
 # says exactly what is missing.
 set -euo pipefail
@@ -14,6 +14,11 @@ command -v ldapsearch >/dev/null 2>&1 || packages+=(ldap-utils)
 [ -x /usr/bin/chromium ] || packages+=(chromium)
 command -v openssl >/dev/null 2>&1 || packages+=(openssl)
 command -v mkpasswd >/dev/null 2>&1 || packages+=(whois)
+# Samba in its AD DC role (test/support/samba-dc.ts) and impacket, an independent MS-DRSR client.
+[ -x /usr/sbin/samba ] || packages+=(samba)
+[ -e /usr/share/samba/setup/provision.ldif ] || packages+=(samba-ad-provision)
+/usr/bin/python3 -c 'import samba.dsdb' >/dev/null 2>&1 || packages+=(samba-dsdb-modules)
+/usr/bin/python3 -c 'import impacket' >/dev/null 2>&1 || packages+=(python3-impacket)
 
 if [ ${#packages[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -46,4 +51,4 @@ if ! pg_up; then
     exit 1
   fi
 fi
-echo "test-env: slapd, ldap-utils, 389-ds-base, chromium and PostgreSQL are ready"
+echo "test-env: slapd, ldap-utils, 389-ds-base, Samba AD DC, chromium and PostgreSQL are ready"

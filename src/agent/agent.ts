@@ -49,6 +49,8 @@ const RECONCILE_ANSWERED = 'password_reconcile_answered';
 export interface AgentOptions {
   client: TenantClient;
   source: DirectorySource;
+  /** Where password hashes come from when not from `source` (AD: replication over MS-DRSR). */
+  passwordSource?: DirectorySource | undefined;
   state: LocalState;
   deriver: VerifierDeriver;
   mapping: MappingOptions;
@@ -71,7 +73,7 @@ export class Agent {
   private passwordProgress: PasswordProgressView | null = null;
   /** Whether the tenant has seen the current progress (null included), so heartbeats send only news. */
   private progressSent = true;
-  private stopWatching: (() => void) | null = null;
+  private stopWatching: Array<() => void> = [];
   private pushTimer: NodeJS.Timeout | null = null;
   private stopped = false;
   private started = false;
@@ -108,11 +110,12 @@ export class Agent {
     this.every(this.intervals.deltaMs, () => this.syncDirectory(Date.now() - this.lastFull >= this.intervals.fullMs ? 'full' : 'delta'));
     this.every(this.intervals.passwordMs, () => this.syncPasswords('delta'));
     this.every(this.intervals.passwordReconcileMs, () => this.syncPasswords('full'));
-    if (this.options.source.watch) {
-      this.stopWatching = this.options.source.watch(
+    for (const source of [this.options.source, this.options.passwordSource]) {
+      if (!source?.watch) continue;
+      this.stopWatching.push(source.watch(
         () => this.onSourceChange(),
         (error) => this.options.logger.warn({ code: isAppError(error) ? error.code : undefined, err: describe(error) }, 'watching the directory for changes failed; retrying'),
-      );
+      ));
     }
     // First cycles right away, so a new installation shows real state within seconds; the
     // password pipeline starts once the first users are exported, then runs on its own.
@@ -123,7 +126,7 @@ export class Agent {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     if (this.pushTimer) clearTimeout(this.pushTimer);
-    this.stopWatching?.();
+    for (const stop of this.stopWatching) stop();
     await Promise.all([this.directory.stop(), this.passwords.stop(), this.previews.stop()]);
   }
 
@@ -171,7 +174,7 @@ export class Agent {
     const settings = this.settings;
     if (!settings || !settings.active || !settings.passwordSyncEnabled) return null;
     try {
-      const result = await runPasswordCycle(this.options.source, this.options.state.exports, this.options.state.passwords, this.options.client, this.options.deriver, {
+      const result = await runPasswordCycle(this.options.passwordSource ?? this.options.source, this.options.state.exports, this.options.state.passwords, this.options.client, this.options.deriver, {
         mode,
         flavor: this.options.mapping.flavor,
         kdfParams: settings.kdfParams,

@@ -10,6 +10,8 @@ import type { Logger } from '../shared/logger.js';
 import type { DirbridgeConfig, SourceConfig } from '../config/schema.js';
 import { createLdifSource } from '../directory/ldif/ldif-source.js';
 import { createLdapSource } from '../directory/ldap/ldap-source.js';
+import { DrsrPasswordSource } from '../directory/ldap/ad/replication/drsr-password-source.js';
+import { ntHash } from '../directory/ldap/ad/replication/ntlm.js';
 import { attributesRead, type MappingOptions } from '../directory/mapping.js';
 import type { DirectorySource } from '../sync/ports.js';
 import type { VerifierDeriver } from '../sync/password-cycle.js';
@@ -55,6 +57,47 @@ export function buildSource(source: SourceConfig, logger: Logger, attributes?: s
     maxMessageBytes: source.maxMessageBytes,
     ...(attributes ? { attributes } : {}),
   }, { warn: (message: string, meta?: object) => logger.warn(meta ?? {}, message) });
+}
+
+/** The password source of an AD source with password replication configured, else null (passwords come from `source`). */
+export async function buildPasswordSource(sourceConfig: SourceConfig, source: DirectorySource): Promise<DirectorySource | null> {
+  if (sourceConfig.type !== 'ldap' || !sourceConfig.passwordReplication) return null;
+  const replication = sourceConfig.passwordReplication;
+  if (sourceConfig.flavor !== 'ad') {
+    throw new AppError('CONFIG_INVALID', { message: 'agent.source.passwordReplication is for Active Directory sources only (flavor "ad").', hint: 'Remove passwordReplication, or set flavor to "ad" for an Active Directory or Samba AD source.' });
+  }
+  const file = replication.passwordFile ?? sourceConfig.bindPasswordFile;
+  let password: string;
+  try {
+    password = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (cause) {
+    throw new AppError('CONFIG_INVALID', { message: `agent.source.passwordReplication.passwordFile: ${file} cannot be read.`, hint: 'Put the replication account password in that file (mode 600) or fix the path.', cause });
+  }
+  const namingContext = replication.namingContext ?? domainDnOf(sourceConfig.baseDns[0] ?? '');
+  if (!namingContext) {
+    throw new AppError('CONFIG_INVALID', { message: 'agent.source.passwordReplication.namingContext is not set and the first base DN has no DC= part.', hint: 'Set namingContext to the domain DN, e.g. DC=example,DC=com.' });
+  }
+  // Only the NT hash of the account's password is kept in memory, never the password.
+  return new DrsrPasswordSource({
+    host: replication.host ?? new URL(sourceConfig.url).hostname.replace(/^\[|\]$/g, ''),
+    user: replication.user,
+    domain: replication.domain,
+    ntHash: await ntHash(password),
+    epmPort: replication.endpointMapperPort,
+    ...(replication.rpcPort ? { rpcPort: replication.rpcPort } : {}),
+    namingContext,
+    pageSize: replication.pageSize,
+    probeChanges: () => source.currentCursor(),
+    // Same account as the LDAP bind: a refused NTLM sign-in with a password LDAP accepts means NTLM is off.
+    ...(replication.passwordFile === undefined ? { passwordCheck: () => source.currentCursor().then(() => true) } : {}),
+    pollIntervalMs: replication.pollSeconds * 1000,
+  });
+}
+
+/** The DC=... tail of a DN: the domain naming context of an AD entry. */
+export function domainDnOf(dn: string): string | null {
+  const match = /(?:^|,)\s*(DC=.*)$/i.exec(dn);
+  return match ? match[1]!.trim() : null;
 }
 
 export function mappingOf(config: DirbridgeConfig, source: Pick<DirectorySource, 'flavor'>): MappingOptions {
@@ -148,11 +191,13 @@ export async function buildAgent(config: DirbridgeConfig, logger: Logger, option
   // Ask the directory only for what the mapping reads.
   const attributes = sourceConfig.type === 'ldap' ? attributesRead(mappingOf(config, sourceConfig)) : undefined;
   const source = buildSource(sourceConfig, logger, attributes);
+  const passwordSource = await buildPasswordSource(sourceConfig, source);
   const deriver = createDeriver();
   const { intervals } = config.agent;
   const agent = new Agent({
     client: new TenantClient({ tenantUrl: options.tenantUrl, credential }),
     source,
+    passwordSource: passwordSource ?? undefined,
     state,
     deriver,
     mapping: mappingOf(config, source),
@@ -178,6 +223,7 @@ export async function buildAgent(config: DirbridgeConfig, logger: Logger, option
       // after its batch; what it committed stays, and the next start goes on from there.
       await deriver.close();
       await stopping;
+      await passwordSource?.close();
       await source.close();
       state.close();
     },

@@ -28,6 +28,18 @@ const ldifSource = z.object({
   settleMs: z.number().int().min(0).max(60_000).default(500).describe('The LDIF file is used only once its size and time have not changed for this long (milliseconds), so a file still being written is never read half; moving a finished file into place with a rename needs no wait.'),
 });
 
+const passwordReplication = z.object({
+  user: z.string().min(1).describe('sAMAccountName of the account that replicates (NTLM), e.g. dirbridge-sync; it needs "Replicating Directory Changes" and "Replicating Directory Changes All" on the domain.'),
+  domain: z.string().min(1).describe('NetBIOS name of the domain (e.g. AD), or its DNS name.'),
+  passwordFile: z.string().optional().describe('File holding that account\'s password; defaults to bindPasswordFile (the same account).'),
+  host: z.string().optional().describe('The domain controller to replicate from; defaults to the host of url.'),
+  namingContext: z.string().optional().describe('DN of the domain naming context; defaults to the DC= part of the first base DN.'),
+  endpointMapperPort: z.number().int().min(1).max(65535).default(135).describe('TCP port of the DC endpoint mapper.'),
+  rpcPort: z.number().int().min(1).max(65535).optional().describe('The DC replication (DRSUAPI) port, when fixed on the DC; asked from the endpoint mapper otherwise.'),
+  pageSize: z.number().int().min(1).max(10000).default(1000).describe('Objects per replication page (GetNCChanges cMaxObjects).'),
+  pollSeconds: z.number().min(0.2).max(3600).default(2).describe('How often the agent reads highestCommittedUSN to notice a change (a password change then reaches the tenant within seconds).'),
+}).describe('Active Directory only: password hash sync by directory replication (MS-DRSR), as Entra Connect does. LDAP never returns unicodePwd.');
+
 const ldapSource = z.object({
   type: z.literal('ldap'),
   url: z.string().regex(/^ldaps?:\/\/[^/]+\/?$/, 'must be ldap://host:port or ldaps://host:port').describe('ldap://host:389 (with startTls) or ldaps://host:636.'),
@@ -51,6 +63,7 @@ const ldapSource = z.object({
     watchProbeMs: z.number().int().min(100).default(60_000).describe('After this many milliseconds without a message, the push watch asks the server whether it is still there ("Who am I?"); no answer within requestMs restarts the watch and reports DIR_TIMEOUT.'),
   }).default({ connectMs: 10_000, requestMs: 30_000, operationMs: 120_000, watchProbeMs: 60_000 }).describe('Timeouts of the directory connection: a server that accepts and then stalls fails the cycle instead of stopping the sync.'),
   maxMessageBytes: z.number().int().min(65_536).default(64 * 1024 * 1024).describe('Largest LDAP message accepted from the server (one entry with all its values), in bytes; a larger one fails the cycle with DIR_PROTOCOL_ERROR. Default 64 MiB.'),
+  passwordReplication: passwordReplication.optional(),
 });
 
 const alerts = z.object({
@@ -97,3 +110,4 @@ export const configSchema = z.object({
 export type DirbridgeConfig = z.infer<typeof configSchema>;
 export type SourceConfig = NonNullable<DirbridgeConfig['agent']['source']>;
 export type LdapSourceSettings = z.infer<typeof ldapSource>;
+export type PasswordReplicationSettings = z.infer<typeof passwordReplication>;

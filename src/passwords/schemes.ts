@@ -36,7 +36,8 @@ export interface SourceHash {
   digest: Buffer;
 }
 
-export type PasswordAttribute = 'userPassword' | 'sambaNTPassword';
+/** unicodePwd: an AD NT hash replicated over MS-DRSR, handed over in hex like sambaNTPassword. */
+export type PasswordAttribute = 'userPassword' | 'sambaNTPassword' | 'unicodePwd';
 
 type Digest = 'md5' | 'sha1' | 'sha256' | 'sha384' | 'sha512';
 
@@ -78,7 +79,7 @@ export function parseStoredPassword(value: string, attribute: PasswordAttribute 
 }
 
 function parseValue(value: string, attribute: PasswordAttribute): SourceHash {
-  if (attribute === 'sambaNTPassword') return parseNtHash(value.trim());
+  if (attribute === 'sambaNTPassword' || attribute === 'unicodePwd') return parseNtHash(value.trim());
   const prefix = /^\{([A-Za-z0-9][A-Za-z0-9._-]*)\}/.exec(value);
   if (!prefix) {
     if (value.length === 0) throw malformed('CLEARTEXT', 'the value is empty');

@@ -20,8 +20,11 @@ import type { DirectorySource, ExportState, ExportedRecord, PasswordExportRecord
 import type { ObjectSyncError } from './model.js';
 
 /** What the cycle needs from the password domain (passwords/ provides it; tests may pass a fake). */
+/** Where a hash comes from: LDAP's userPassword / sambaNTPassword, or AD's unicodePwd (the NT hash, replicated over MS-DRSR, in hex). */
+export type PasswordAttributeName = 'userPassword' | 'sambaNTPassword' | 'unicodePwd';
+
 export interface VerifierDeriver {
-  parse(value: string, attribute: 'userPassword' | 'sambaNTPassword'): { scheme: string; params: Record<string, string | number>; digest: Buffer };
+  parse(value: string, attribute: PasswordAttributeName): { scheme: string; params: Record<string, string | number>; digest: Buffer };
   derive(source: { scheme: string; params: Record<string, string | number>; digest: Buffer }, kdf: KdfParams): Promise<PasswordVerifier>;
 }
 
@@ -194,10 +197,11 @@ async function readTenantVerifiers(sink: TenantSink): Promise<Map<string, string
   return held;
 }
 
-function passwordValues(entry: DirectoryEntry): Array<{ attribute: 'userPassword' | 'sambaNTPassword'; value: string }> {
+function passwordValues(entry: DirectoryEntry): Array<{ attribute: PasswordAttributeName; value: string }> {
   return [
     ...(entry.attributes.userpassword ?? []).map((value) => ({ attribute: 'userPassword' as const, value })),
     ...(entry.attributes.sambantpassword ?? []).map((value) => ({ attribute: 'sambaNTPassword' as const, value })),
+    ...(entry.attributes.unicodepwd ?? []).map((value) => ({ attribute: 'unicodePwd' as const, value })),
   ].filter((v) => v.value !== '');
 }
 
@@ -212,7 +216,7 @@ export function fingerprintValues(key: Buffer, values: Array<{ attribute: string
 
 async function deriveItem(
   anchor: string, dn: string, entry: DirectoryEntry,
-  values: Array<{ attribute: 'userPassword' | 'sambaNTPassword'; value: string }>,
+  values: Array<{ attribute: PasswordAttributeName; value: string }>,
   fingerprint: string, deriver: VerifierDeriver, kdf: KdfParams, restored: boolean,
 ): Promise<WorkResult> {
   const verifiers: PasswordVerifier[] = [];
@@ -229,7 +233,8 @@ async function deriveItem(
     }
   }
   const now = new Date();
-  const changedAt = generalizedTimeToIso(entry.attributes.modifytimestamp?.[0]);
+  // AD's pwdLastSet arrives as an ISO time from the replication source; LDAP servers give modifyTimestamp.
+  const changedAt = entry.attributes.pwdlastset?.[0] ?? generalizedTimeToIso(entry.attributes.modifytimestamp?.[0]);
   const scheme = verifiers[0]?.scheme ?? firstScheme;
   const record: PasswordExportRecord = { anchor, fingerprint, scheme, derivedAt: now, exportedAt: now, resultCode: verifiers.length > 0 ? 'OK' : firstProblem?.code ?? null };
   const warning: ObjectSyncError | null = verifiers.some((v) => v.scheme === 'CLEARTEXT')
@@ -242,7 +247,7 @@ async function deriveItem(
   return {
     item: { op: 'error' as const, anchor, scheme: firstScheme, code: problem.code, message: problem.message },
     record,
-    error: objectError(anchor, dn, problem),
+    error: objectError(anchor, dn, problem, values[0]?.attribute),
     warning: null,
     restored,
   };
@@ -259,8 +264,8 @@ function standingProblem(record: PasswordExportRecord | undefined): AppError | n
   return null;
 }
 
-function objectError(anchor: string, dn: string, error: AppError): ObjectSyncError {
-  return { anchor, kind: 'user', dn, attribute: 'userPassword', code: error.code, message: error.message, hint: error.hint };
+function objectError(anchor: string, dn: string, error: AppError, attribute: PasswordAttributeName = 'userPassword'): ObjectSyncError {
+  return { anchor, kind: 'user', dn, attribute, code: error.code, message: error.message, hint: error.hint };
 }
 
 /** The {SCHEME} prefix only: safe to show, it is not hash material. */

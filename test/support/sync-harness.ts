@@ -21,7 +21,7 @@ export interface SyncHarness {
   url: string;
   logs: string[];
   /** An agent for the directory server with the given source settings (merged over a default that reads the whole suffix). */
-  agent(source?: Record<string, unknown>, extra?: { intervals?: Record<string, number>; mapping?: Record<string, unknown> }): Promise<RunningAgent>;
+  agent(source?: Record<string, unknown>, extra?: { intervals?: Record<string, number>; mapping?: Record<string, unknown>; stateDir?: string }): Promise<RunningAgent>;
   close(): Promise<void>;
 }
 
@@ -51,6 +51,8 @@ export async function startSyncHarness(kind: StoreKind, slapd: HarnessDirectory)
           tenant: { dataDir: join(dir, `agent-${++n}`) },
           agent: {
             tenantUrl: service.url,
+            // A restart is a new agent on the same state folder.
+            ...(extra.stateDir ? { stateDir: extra.stateDir } : {}),
             source: { type: 'ldap', url: slapd.url, bindDn: slapd.syncDn, bindPasswordFile: passwordFile, baseDns: [slapd.suffix], ...source },
             intervals: { heartbeatSeconds: 1, deltaMinutes: 60, fullHours: 24, passwordMinutes: 60, ...extra.intervals },
             mapping: extra.mapping ?? {},

@@ -19,7 +19,7 @@ function openssl(args: string[], cwd: string): void {
 }
 
 /** Makes a CA (named `name`) and a server certificate signed by it, in `dir`. */
-export function makeTestCertificates(dir: string, name = 'dirbridge test CA'): TestCertificates {
+export function makeTestCertificates(dir: string, name = 'dirbridge test CA', ipAddress = '127.0.0.1'): TestCertificates {
   const caKey = join(dir, 'ca.key');
   const caFile = join(dir, 'ca.pem');
   const keyFile = join(dir, 'server.key');
@@ -28,8 +28,8 @@ export function makeTestCertificates(dir: string, name = 'dirbridge test CA'): T
   const ext = join(dir, 'server.ext');
 
   openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', caKey, '-out', caFile, '-days', '2', '-subj', `/CN=${name}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
-  openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', csr, '-subj', '/CN=127.0.0.1'], dir);
-  writeFileSync(ext, 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyAgreement\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', csr, '-subj', `/CN=${ipAddress}`], dir);
+  writeFileSync(ext, `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyAgreement\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:${ipAddress},DNS:localhost\n`);
   openssl(['x509', '-req', '-in', csr, '-CA', caFile, '-CAkey', caKey, '-CAcreateserial', '-out', certFile, '-days', '2', '-extfile', ext], dir);
   return { caFile, certFile, keyFile };
 }

@@ -1,0 +1,142 @@
+/**
+ * The replication client against a real Samba AD DC: the NT hashes it returns equal MD4 of the
+ * passwords (computed independently with hash-wasm), paging by object count keeps the watermark,
+ * and each failure an admin can cause is a coded error that says what to do.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { md4 } from 'hash-wasm';
+import { Client } from 'ldapts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { startSambaDc, NETBIOS_DOMAIN, type SambaDc, type SyncAccount } from '../../support/samba-dc.js';
+import { DrsrSession, type Watermark } from '../../../src/directory/ldap/ad/replication/drsr-session.js';
+import { ATTRIBUTE_OIDS, ridOf } from '../../../src/directory/ldap/ad/replication/drsuapi.js';
+import { ntHash } from '../../../src/directory/ldap/ad/replication/ntlm.js';
+import { ntHashFromUnicodePwd } from '../../../src/directory/ldap/ad/replication/secrets.js';
+import { isAppError } from '../../../src/shared/errors.js';
+
+let dc: SambaDc;
+let account: SyncAccount;
+const users = Array.from({ length: 12 }, (_, i) => ({ name: `oracle${i}`, password: `Oracle-${i}-Pass!` }));
+
+beforeAll(async () => {
+  dc = await startSambaDc();
+  dc.createUsers(users);
+  account = dc.createSyncAccount('drsr-client');
+  await dc.grantReplicationRights(account.dn, { all: true });
+}, 120_000);
+
+afterAll(async () => {
+  await dc?.stop();
+});
+
+const open = async (overrides: Partial<Parameters<typeof DrsrSession.open>[0]> = {}) =>
+  DrsrSession.open({ host: dc.address, user: account.name, domain: NETBIOS_DOMAIN, ntHash: await ntHash(account.password), replyTimeoutMs: 10_000, ...overrides });
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isAppError(error)) return error.code;
+    throw error;
+  }
+  return 'no error';
+}
+
+describe('DRSR replication client', () => {
+  it('replicates the whole domain page by page; each NT hash equals MD4 of the password', async () => {
+    const session = await open();
+    const hashes = new Map<string, string>();
+    let from: Watermark | null = null;
+    let pages = 0;
+    try {
+      for (;;) {
+        const reply = await session.getChanges(dc.baseDn, from, ['unicodePwd', 'pwdLastSet', 'userAccountControl'], 5);
+        pages++;
+        for (const object of reply.objects) {
+          const value = object.attributes.get(ATTRIBUTE_OIDS.unicodePwd)?.[0];
+          const rid = ridOf(object.name.sid);
+          if (value && rid !== null) hashes.set(/^CN=([^,]+)/.exec(object.name.dn)![1]!, ntHashFromUnicodePwd(session.sessionKey, value, rid).toString('hex'));
+        }
+        from = { invocationId: reply.invocationId.toString('hex'), ...reply.usnvecTo };
+        if (!reply.moreData) break;
+      }
+    } finally {
+      await session.close();
+    }
+    expect(pages).toBeGreaterThan(2);
+    for (const user of users) expect(hashes.get(user.name)).toBe(await md4(Buffer.from(user.password, 'utf16le')));
+    expect(from!.highObjUpdate).toBe(await dc.highestCommittedUsn());
+  });
+
+  it('answers a wrong password with DRSR_AUTH_FAILED', async () => {
+    expect(await codeOf(open({ ntHash: await ntHash('not-the-password') }))).toBe('DRSR_AUTH_FAILED');
+  });
+
+  it('answers an account without replication rights with DRSR_RIGHTS_MISSING', async () => {
+    const plain = dc.createSyncAccount('drsr-plain');
+    const half = dc.createSyncAccount('drsr-half');
+    await dc.grantReplicationRights(half.dn); // "Replicating Directory Changes" only: not enough for secrets
+    for (const who of [plain, half]) {
+      const session = await open({ user: who.name, ntHash: await ntHash(who.password) });
+      try {
+        expect(await codeOf(session.getChanges(dc.baseDn, null, ['unicodePwd'], 10))).toBe('DRSR_RIGHTS_MISSING');
+      } finally {
+        await session.close();
+      }
+    }
+  });
+
+  it('answers an unreachable endpoint mapper or RPC port with DRSR_UNREACHABLE, within its timeout', async () => {
+    const closed = await freePort();
+    const started = Date.now();
+    expect(await codeOf(open({ epmPort: closed }))).toBe('DRSR_UNREACHABLE');
+    expect(await codeOf(open({ rpcPort: closed }))).toBe('DRSR_UNREACHABLE');
+    // A port that accepts and never answers: the reply timeout ends the wait.
+    const silent = createServer(() => undefined).listen(0, dc.address);
+    await new Promise((r) => silent.once('listening', r));
+    const port = (silent.address() as { port: number }).port;
+    expect(await codeOf(open({ epmPort: port, replyTimeoutMs: 500 }))).toBe('DRSR_UNREACHABLE');
+    silent.close();
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('answers a DC that refuses NTLM with DRSR_NTLM_DISABLED', async () => {
+    const conf = readFileSync(dc.confFile, 'utf8');
+    writeFileSync(dc.confFile, conf.replace('[global]', '[global]\n\tntlm auth = disabled'));
+    await dc.halt();
+    await dc.resume();
+    try {
+      // Samba answers "NTLM disabled" as it answers a wrong password: the client tells them apart by an LDAP bind.
+      expect(await codeOf(open())).toBe('DRSR_AUTH_FAILED');
+      expect(await codeOf(open({ passwordCheck: () => ldapBindWorks(account.dn, account.password) }))).toBe('DRSR_NTLM_DISABLED');
+      expect(await codeOf(open({ ntHash: await ntHash('wrong'), passwordCheck: () => ldapBindWorks(account.dn, 'wrong') }))).toBe('DRSR_AUTH_FAILED');
+    } finally {
+      writeFileSync(dc.confFile, conf);
+      await dc.halt();
+      await dc.resume();
+    }
+  });
+});
+
+async function ldapBindWorks(dn: string, password: string): Promise<boolean> {
+  const client = new Client({ url: dc.ldapsUrl, tlsOptions: { ca: readFileSync(dc.caFile) }, connectTimeout: 3000, timeout: 5000 });
+  try {
+    await client.bind(dn, password);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.unbind().catch(() => undefined);
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
