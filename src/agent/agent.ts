@@ -105,6 +105,7 @@ export class Agent {
         mode,
         mapping: this.options.mapping,
         deleteThreshold: settings.deleteThreshold,
+        deleteThresholdPercent: settings.deleteThresholdPercent,
         // An admin running `dirbridge sync --allow-deletes` on the agent host allows this one cycle.
         allowedDeletes: allowDeletes ? Number.MAX_SAFE_INTEGER : settings.allowedDeletes,
         ...rest,

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError, isAppError } from '../shared/errors.js';
 import { mapEntry, type MappedGroup, type MappingOptions } from '../directory/mapping.js';
 import { normalizeDn } from '../directory/dn.js';
+import { describeDeleteVerdict, judgeDeletes } from './delete-guard.js';
 import { emptyPlan, planDeletes, planUpserts, type PlannedUpsert, type SyncPlan } from './plan.js';
 import type { DirectorySource, ExportState, TenantSink } from './ports.js';
 import type { ObjectChange, ObjectSyncError, SyncedGroup, SyncedUser } from './model.js';
@@ -18,6 +19,8 @@ export interface DirectoryCycleOptions {
   mode: 'full' | 'delta';
   mapping: MappingOptions;
   deleteThreshold: number;
+  /** A cycle deleting more than this share (%) of the synced objects stops too (0 or absent: off). */
+  deleteThresholdPercent?: number;
   /** Deletes an admin allowed beyond the threshold for this cycle. */
   allowedDeletes: number;
   batchSize?: number;
@@ -39,7 +42,8 @@ export interface DirectoryCycleResult {
   outcome: 'success' | 'partial' | 'failed' | 'blocked';
   startedAt: Date;
   finishedAt: Date;
-  counts: { read: number; added: number; updated: number; deleted: number; unchanged: number; errors: number; ignored: number };
+  /** `synced`: the objects synced before the cycle, the base of the relative delete threshold. */
+  counts: { read: number; added: number; updated: number; deleted: number; unchanged: number; errors: number; ignored: number; synced: number };
   /** Problems the agent found (mapping, LDIF syntax): reported to the tenant with the run. */
   errors: ObjectSyncError[];
   /** Objects the tenant refused (duplicate UPN or mail): the tenant recorded them itself; retried next cycle. */
@@ -58,7 +62,7 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
   const startedAt = new Date();
   const runId = randomUUID();
   const batchSize = options.batchSize ?? 1000;
-  const counts = { read: 0, added: 0, updated: 0, deleted: 0, unchanged: 0, errors: 0, ignored: 0 };
+  const counts = { read: 0, added: 0, updated: 0, deleted: 0, unchanged: 0, errors: 0, ignored: 0, synced: 0 };
   const errors: ObjectSyncError[] = [];
   const rejected: ObjectSyncError[] = [];
   const dryPlan = options.dryRun ? emptyPlan() : null;
@@ -173,6 +177,7 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
     // Deletes: what the source says left the scope, else by comparing every anchor in scope. An
     // anchor read in this cycle is present whatever else was said (moved from one base to another).
     let deletePlan: SyncPlan;
+    counts.synced = state.count();
     const departures = changeSet ? await changeSet.departures() : null;
     if (departures?.kind === 'anchors') {
       const gone = new Set(departures.anchors);
@@ -181,18 +186,25 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
       deletePlan = planDeletes(exportedRecords(state), (a) => departures.anchors.has(a) || seen.has(a));
     } else if (mode === 'full') {
       deletePlan = emptyPlan();
-      for await (const page of sink.syncedObjects()) planDeletes(page.map((o) => ({ ...o, fingerprint: '' })), (a) => seen.has(a), deletePlan);
+      let listed = 0;
+      for await (const page of sink.syncedObjects()) {
+        listed += page.length;
+        planDeletes(page.map((o) => ({ ...o, fingerprint: '' })), (a) => seen.has(a), deletePlan);
+      }
+      counts.synced = listed;
     } else {
       const present = new Set<string>();
       for await (const anchors of source.listAnchors()) for (const a of anchors) present.add(a);
       deletePlan = planDeletes(exportedRecords(state), (a) => present.has(a) || seen.has(a));
     }
     const deleteCount = deletePlan.deletes.length;
-    if (deleteCount > options.deleteThreshold && deleteCount > options.allowedDeletes) {
+    const limits = { threshold: options.deleteThreshold, percent: options.deleteThresholdPercent ?? 0 };
+    const verdict = judgeDeletes(deleteCount, counts.synced, limits);
+    if (verdict.exceeded && deleteCount > options.allowedDeletes) {
       pendingDeletes = deleteCount;
       failure = new AppError('DELETE_THRESHOLD_EXCEEDED', {
-        message: `This cycle would delete ${deleteCount} objects, more than the threshold of ${options.deleteThreshold}; no deletes were exported.`,
-        details: { pendingDeletes: deleteCount, threshold: options.deleteThreshold },
+        message: `This cycle would delete ${describeDeleteVerdict(deleteCount, counts.synced, limits, verdict)}; no deletes were exported.`,
+        details: { pendingDeletes: deleteCount, synced: counts.synced, threshold: options.deleteThreshold, thresholdPercent: limits.percent },
       });
       // A dry run still lists them: they are what the admin must look at before allowing them.
       if (options.dryRun) await exportPlan(deletePlan);

@@ -2,7 +2,9 @@
  * One password hash sync cycle. For every exported user whose stored password changed since the
  * last export (known by a keyed fingerprint, never by keeping the hash), parse the directory's
  * hash, derive the cloud verifier in the worker pool, and export it. A hash that cannot be used
- * becomes a per-user error naming its scheme: never a silent skip.
+ * becomes a per-user error naming its scheme: never a silent skip. A user with no password value
+ * to read is one too, by cause: the source has no hash sync yet (AD), the sync account may not
+ * read the attribute (no value in the whole read), or the user has none (PASSWORD_UNREAD_CAUSES).
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import { AppError, ERRORS, isAppError, type ErrorCode } from '../shared/errors.js';
@@ -34,12 +36,35 @@ export interface PasswordCycleResult {
   outcome: 'success' | 'partial' | 'failed';
   startedAt: Date;
   finishedAt: Date;
-  counts: { read: number; derived: number; cleared: number; unchanged: number; skipped: number; errors: number };
+  /**
+   * `skipped`: entries that are not exported users. Users whose password could not be read or
+   * used, per cause: `unreadable` (no read right), `noPassword`, `noHashSync` (source flavor),
+   * `unsupportedScheme` (unsupported or malformed hash).
+   */
+  counts: {
+    read: number; derived: number; cleared: number; unchanged: number; skipped: number; errors: number;
+    unreadable: number; noPassword: number; noHashSync: number; unsupportedScheme: number;
+  };
   errors: ObjectSyncError[];
   failure: AppError | null;
 }
 
 const CURSOR = 'passwords';
+/** Whether the last full read showed any password value: the sync account can read them. */
+const READABLE = 'passwords-readable';
+
+/** Why a user in scope has no password value the agent could read, as the error code reported. */
+export const PASSWORD_UNREAD_CAUSES = ['PASSWORD_SOURCE_NO_HASH_SYNC', 'PASSWORD_NOT_READABLE', 'PASSWORD_NOT_SET'] as const;
+type UnreadCause = typeof PASSWORD_UNREAD_CAUSES[number];
+
+/**
+ * LDAP hides an attribute the account may not read exactly as if it were absent, so a single
+ * entry cannot tell the two apart; a read in which no user shows any password value can.
+ */
+export function unreadCause(flavor: Flavor, passwordsReadable: boolean): UnreadCause {
+  if (flavor === 'ad') return 'PASSWORD_SOURCE_NO_HASH_SYNC';
+  return passwordsReadable ? 'PASSWORD_NOT_SET' : 'PASSWORD_NOT_READABLE';
+}
 
 export async function runPasswordCycle(
   source: DirectorySource,
@@ -52,7 +77,10 @@ export async function runPasswordCycle(
   const startedAt = new Date();
   const runId = randomUUID();
   const batchSize = options.batchSize ?? 500;
-  const counts = { read: 0, derived: 0, cleared: 0, unchanged: 0, skipped: 0, errors: 0 };
+  const counts = { read: 0, derived: 0, cleared: 0, unchanged: 0, skipped: 0, errors: 0, unreadable: 0, noPassword: 0, noHashSync: 0, unsupportedScheme: 0 };
+  /** Users in scope without a password value; their cause is known once the read is over. */
+  const unread: Array<{ anchor: string; dn: string; fingerprint: string; before: PasswordExportRecord | undefined }> = [];
+  let sawValue = false;
   const errors: ObjectSyncError[] = [];
   let failure: AppError | null = null;
   let mode = options.mode;
@@ -74,6 +102,11 @@ export async function runPasswordCycle(
         const values = passwordValues(entry);
         const fingerprint = fingerprintValues(options.fingerprintKey, values, options.kdfParams);
         const before = state.get(anchor);
+        if (values.length > 0) sawValue = true;
+        else if (!before || before.fingerprint === fingerprint) {
+          unread.push({ anchor, dn: user.dn, fingerprint, before });
+          continue;
+        }
         if (before?.fingerprint === fingerprint) {
           counts.unchanged++;
           // Still true of an unchanged hash: say it again, since a run's report replaces the last one's.
@@ -82,8 +115,8 @@ export async function runPasswordCycle(
           continue;
         }
         if (values.length === 0) {
-          if (before) pending.push(Promise.resolve({ item: { op: 'clear', anchor }, record: null, error: null, warning: null }));
-          else counts.skipped++;
+          // It had a password the last time: its verifier goes.
+          pending.push(Promise.resolve({ item: { op: 'clear', anchor }, record: null, error: null, warning: null }));
           continue;
         }
         pending.push(deriveItem(anchor, user.dn, entry, values, fingerprint, deriver, options.kdfParams));
@@ -111,12 +144,30 @@ export async function runPasswordCycle(
         );
       }
     }
+    // A delta may read a single new user without a password: what the last full read showed decides then.
+    const readable = sawValue || (mode !== 'full' && state.getCursor(READABLE) === 'yes');
+    if (sawValue || mode === 'full') state.setCursor(READABLE, readable ? 'yes' : 'no');
+    const cause = unreadCause(options.flavor, readable);
+    const now = new Date();
+    for (const u of unread) errors.push(objectError(u.anchor, u.dn, new AppError(cause)));
+    // Recorded with their empty fingerprint, so a user stays reported until a value appears.
+    state.commit(
+      unread.filter((u) => u.before?.resultCode !== cause)
+        .map((u) => ({ anchor: u.anchor, fingerprint: u.fingerprint, scheme: null, derivedAt: now, exportedAt: now, resultCode: cause })),
+      [],
+    );
     const next = changeSet?.nextCursor ?? cursorAtStart;
     if (next) state.setCursor(CURSOR, next);
   } catch (error) {
     failure = isAppError(error) ? error : new AppError('DIR_SEARCH_FAILED', { message: `The password cycle failed: ${(error as Error).message}`, cause: error });
   }
   counts.errors = errors.filter((e) => e.code !== 'PASSWORD_CLEARTEXT').length;
+  for (const e of errors) {
+    if (e.code === 'PASSWORD_NOT_READABLE') counts.unreadable++;
+    else if (e.code === 'PASSWORD_NOT_SET') counts.noPassword++;
+    else if (e.code === 'PASSWORD_SOURCE_NO_HASH_SYNC') counts.noHashSync++;
+    else if (e.code === 'PASSWORD_SCHEME_UNSUPPORTED' || e.code === 'PASSWORD_HASH_MALFORMED') counts.unsupportedScheme++;
+  }
   const outcome = failure ? 'failed' : counts.errors > 0 ? 'partial' : 'success';
   return { runId, mode, outcome, startedAt, finishedAt: new Date(), counts, errors, failure };
 }

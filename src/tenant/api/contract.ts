@@ -73,6 +73,8 @@ export interface AgentSettings {
   passwordSyncEnabled: boolean;
   kdfParams: { log2N: number; r: number; p: number; keyLength: number };
   deleteThreshold: number;
+  /** A cycle that would delete more than this share (%) of the synced objects also stops (0 = off). */
+  deleteThresholdPercent: number;
   /** Number of deletes an admin allowed for the next cycle beyond the threshold (0 = none). */
   allowedDeletes: number;
   /** Whether this agent holds the active lease (standby agents only heartbeat). */
@@ -245,6 +247,8 @@ export const settingsPatchRequest = z.object({
   directorySyncEnabled: z.boolean().optional(),
   staleAfterHours: z.number().int().min(1).max(24 * 365).optional(),
   deleteThreshold: z.number().int().min(0).max(10_000_000).optional(),
+  /** Percent of the synced objects a cycle may delete before it stops (0 switches the relative guard off). */
+  deleteThresholdPercent: z.number().int().min(0).max(100).optional(),
   /** scrypt parameters of new verifiers; agents re-derive every verifier on their next password cycle. */
   kdfParams: z.object({ log2N: z.number().int().min(12).max(20), r: z.number().int().min(1).max(32), p: z.number().int().min(1).max(16), keyLength: z.number().int().min(16).max(64) }).strict().optional(),
 }).strict();

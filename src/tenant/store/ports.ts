@@ -14,6 +14,8 @@ export interface TenantSettings {
   passwordSyncEnabled: boolean;
   staleAfterHours: number;
   deleteThreshold: number;
+  /** Relative half of the delete guard: a cycle deleting more than this share (%) of the synced objects stops. */
+  deleteThresholdPercent: number;
   allowedDeletes: number;
   kdfParams: { log2N: number; r: number; p: number; keyLength: number };
   /** Moves on every removal of all synced verifiers; agents then send every verifier again. */

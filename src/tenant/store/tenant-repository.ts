@@ -47,6 +47,7 @@ export class KyselyTenantRepository implements TenantRepository {
       passwordSyncEnabled: row.password_sync_enabled === 1,
       staleAfterHours: row.stale_after_hours,
       deleteThreshold: row.delete_threshold,
+      deleteThresholdPercent: row.delete_threshold_percent,
       allowedDeletes: row.allowed_deletes,
       kdfParams: JSON.parse(row.kdf_params) as TenantSettings['kdfParams'],
       passwordEpoch: row.password_epoch,
@@ -59,6 +60,7 @@ export class KyselyTenantRepository implements TenantRepository {
     if (patch.passwordSyncEnabled !== undefined) set['password_sync_enabled'] = patch.passwordSyncEnabled ? 1 : 0;
     if (patch.staleAfterHours !== undefined) set['stale_after_hours'] = patch.staleAfterHours;
     if (patch.deleteThreshold !== undefined) set['delete_threshold'] = patch.deleteThreshold;
+    if (patch.deleteThresholdPercent !== undefined) set['delete_threshold_percent'] = patch.deleteThresholdPercent;
     if (patch.allowedDeletes !== undefined) set['allowed_deletes'] = patch.allowedDeletes;
     if (patch.kdfParams !== undefined) set['kdf_params'] = JSON.stringify(patch.kdfParams);
     if (Object.keys(set).length > 0) {
