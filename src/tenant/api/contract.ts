@@ -206,7 +206,16 @@ export type WarningCode =
   | 'LAST_CYCLE_FAILED'
   | 'DELETE_THRESHOLD_EXCEEDED'
   | 'OBJECTS_IN_ERROR'
-  | 'TLS_VERIFICATION_DISABLED';
+  | 'TLS_VERIFICATION_DISABLED'
+  | 'PASSWORDS_NOT_SYNCED';
+
+/**
+ * Why a synchronized user has no password in the tenant: the sync account cannot read it, the hash
+ * scheme is unsupported or malformed, the user has none, the directory kind has no hash sync yet,
+ * or nothing was reported though a password cycle ran since the user arrived.
+ */
+export type PasswordProblemCause = 'no_read_right' | 'unsupported_scheme' | 'no_password' | 'source_without_hash_sync' | 'not_synced';
+export interface PasswordProblem { cause: PasswordProblemCause; count: number }
 
 export interface StatusWarning {
   code: WarningCode;
@@ -239,6 +248,11 @@ export interface DirSyncStatus {
   syncServiceAccount: string | null;
   lastCycle: { kind: 'directory' | 'password'; outcome: string; finishedAt: string; errorCode: string | null; errorMessage: string | null } | null;
   pendingDeletes: number | null;
+  /** The delete guard: a cycle deleting more than `deleteThreshold` objects, or more than `deleteThresholdPercent` % of those synced, stops. */
+  deleteThreshold: number;
+  deleteThresholdPercent: number;
+  /** Password flow: users with a synchronized password, and those without one per cause. */
+  passwords: { usersWithPassword: number; usersWithoutPassword: number; problems: PasswordProblem[] };
 }
 
 /** PATCH /api/v1/dirsync/settings (global admin); answers with the tenant's settings (GET /api/v1/dirsync/settings) */
@@ -317,7 +331,7 @@ export interface AuditEntry {
 
 export type Verdict = 'ok' | 'warning' | 'error';
 export interface TroubleshooterCheck {
-  id: 'agent_heartbeat' | 'last_cycle' | 'password_sync_enabled' | 'directory_sync_stale' | 'password_sync_stale' | 'objects_in_error' | 'delete_threshold' | 'tls_verification';
+  id: 'agent_heartbeat' | 'last_cycle' | 'password_sync_enabled' | 'password_coverage' | 'directory_sync_stale' | 'password_sync_stale' | 'objects_in_error' | 'delete_threshold' | 'tls_verification';
   verdict: Verdict;
   /** What was found, in plain words (English; the admin center translates by id + verdict and uses `params`). */
   found: string;

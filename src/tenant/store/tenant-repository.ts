@@ -13,9 +13,11 @@ import { listSyncedObjects, type SyncedObjectRef } from './synced-objects.js';
 import { getPreview, requestPreview, savePreview } from './cycle-preview-repository.js';
 import { listGroups, listUsers, countUsers, findUserForSignIn, groupNamesOf, getPasswordState } from './directory-queries.js';
 import { applyObjectBatch } from './object-batch.js';
+import { passwordCoverage } from './password-coverage.js';
+import { pruneHistory } from './retention.js';
 import { applyPasswordBatch, type PasswordBatchItem } from './password-batch.js';
 import type {
-  AdminRecord, AgentRecord, ApplyObjectsResult, LockoutRecord, NewSyncError, PasswordState, RegistrationTokenRecord,
+  AdminRecord, AgentRecord, ApplyObjectsResult, LockoutRecord, NewSyncError, PasswordCoverage, PasswordState, PruneResult, RegistrationTokenRecord, RetentionPolicy,
   SessionRecord, StoredUserForSignIn, SyncRunRecord, TenantRepository, TenantSettings,
   PreviewRecord,
 } from './ports.js';
@@ -326,6 +328,14 @@ export class KyselyTenantRepository implements TenantRepository {
   }
 
   /** Number of error rows (as listed by `listSyncErrors`); an object with two problems counts twice. */
+  passwordCoverage(problemCodes: readonly string[], syncedBefore: Date | null): Promise<PasswordCoverage> {
+    return passwordCoverage(this.ctx, problemCodes, syncedBefore);
+  }
+
+  pruneHistory(policy: RetentionPolicy, now: Date): Promise<PruneResult> {
+    return pruneHistory(this.ctx, policy, now);
+  }
+
   async countSyncErrors(): Promise<number> {
     const row = await this.db.selectFrom('sync_errors').select((eb) => eb.fn.countAll<number | string>().as('n'))
       .where('tenant_id', '=', this.tenantId).executeTakeFirstOrThrow();
