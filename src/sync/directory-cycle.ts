@@ -99,7 +99,10 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
   const exportBatch = async (upserts: PlannedUpsert[], deletes: Array<Extract<ObjectChange, { op: 'delete' }>>) => {
     const changes: ObjectChange[] = [...upserts.map((u) => u.change), ...deletes];
     const outcome = await sink.pushObjects(randomUUID(), changes);
-    const refused = new Set(outcome.errors.map((e) => e.anchor));
+    const refused = new Set(outcome.errors.filter((e) => !e.quarantined).map((e) => e.anchor));
+    // Applied without a value another object holds: recorded (passwords follow), with a fingerprint
+    // no read matches, so the next cycle that reads it sends it again and it takes the value once free.
+    const quarantined = new Set(outcome.errors.filter((e) => e.quarantined).map((e) => e.anchor));
     for (const u of upserts) if (refused.has(u.record.anchor)) remember(unrecorded, u.record);
     for (const e of outcome.errors) {
       const change = changes.find((c) => (c.op === 'upsert' ? c.object.anchor : c.anchor) === e.anchor);
@@ -109,7 +112,7 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
     }
     // Rejected objects are not recorded as exported, so the next cycle retries them.
     const accepted = upserts.filter((u) => !refused.has(u.record.anchor));
-    state.commit(accepted.map((u) => u.record), deletes.map((d) => d.anchor));
+    state.commit(accepted.map((u) => (quarantined.has(u.record.anchor) ? { ...u.record, fingerprint: `quarantined:${u.record.fingerprint}` } : u.record)), deletes.map((d) => d.anchor));
     for (const u of accepted) (u.isNew ? counts.added++ : counts.updated++);
     counts.deleted += deletes.length;
     progress(deletes.length > 0 ? 'deletes' : 'reading');

@@ -117,7 +117,12 @@ export interface BatchResult {
   /** True when this batch id was applied before: nothing changed this time. */
   duplicate: boolean;
   applied: number;
-  errors: Array<{ anchor: string; code: string; message: string; hint: string; attribute: string | null }>;
+  /**
+   * Per-object problems. `quarantined: true`: the object was applied without the value the error
+   * names (a UPN or mail another object holds); the agent records it and sends it again when it
+   * reads it next, so it takes the value once the holder lets go of it.
+   */
+  errors: Array<{ anchor: string; code: string; message: string; hint: string; attribute: string | null; quarantined?: boolean }>;
 }
 
 /** GET /api/v1/agent/objects?after=&limit=: the objects synced from the directory, ordered by anchor */

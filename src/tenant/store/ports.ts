@@ -141,7 +141,8 @@ export interface PruneResult { runs: number; batches: number; audit: number; loc
 
 export interface ApplyObjectsResult {
   applied: number;
-  errors: Array<{ anchor: string; code: string; message: string; hint: string; attribute: string | null }>;
+  /** `quarantined`: the object applied without the value named (held by another object); retried when it is read again. */
+  errors: Array<{ anchor: string; code: string; message: string; hint: string; attribute: string | null; quarantined?: boolean }>;
 }
 
 /** One tenant's data. Obtained from `TenantStore.forTenant(id)`. */

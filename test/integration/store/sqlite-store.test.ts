@@ -25,7 +25,7 @@ describe('SQLite search indexes', () => {
         { op: 'delete', kind: 'user', anchor: 'u-3', dn: 'x' },
         { op: 'delete', kind: 'user', anchor: 'u-4', dn: 'x' }, { op: 'upsert', object: user(4) },
         { op: 'upsert', object: user(5) }, { op: 'delete', kind: 'user', anchor: 'u-5', dn: 'x' },
-        { op: 'upsert', object: user(6, { userPrincipalName: 'user7@example.test' }) }, // a duplicate UPN: not written
+        { op: 'upsert', object: user(6, { userPrincipalName: 'user7@example.test' }) }, // a duplicate UPN: written with a stand-in
         { op: 'upsert', object: group(1, ['u-1'], { name: 'Renamed Group' }) }, { op: 'delete', kind: 'group', anchor: 'g-2', dn: 'x' },
       ], new Date());
       check('users_search');
