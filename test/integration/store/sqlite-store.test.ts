@@ -2,10 +2,12 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { SQLITE_FILE_NAME } from '../../../src/tenant/store/open-store.js';
+import { defineHistorySuite } from './history-suite.js';
 import { defineStoreSuite, group, user } from './store-suite.js';
 import { createTestStore } from './test-stores.js';
 
 defineStoreSuite('sqlite');
+defineHistorySuite('sqlite');
 
 describe('SQLite search indexes', () => {
   it('stay in step with the users and groups through adds, renames, deletes and re-adds', async () => {
