@@ -95,7 +95,7 @@ function passwordSyncEnabled(input: TroubleshooterInput): TroubleshooterCheck {
     : 'Password sync is switched off, and no synchronized password is left in the tenant: users cannot sign in with their on-premises password.';
   return check('password_sync_enabled', 'warning', found,
     'To sync passwords again, a global admin switches it on in DirSync management (Password sync enabled: True); the agent picks it up within seconds. To stop the synchronized passwords from working, use "Remove all synced password hashes" in DirSync management.',
-    { enabled: 0, usersWithPassword: kept });
+    { enabled: 0, usersWithPassword: kept, ...(kept > 0 ? { count: kept } : {}) });
 }
 
 function passwordCoverage(input: TroubleshooterInput): TroubleshooterCheck {
