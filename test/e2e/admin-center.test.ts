@@ -262,8 +262,9 @@ describe.each(['en', 'nl'] as const)('admin center in %s', (lang) => {
     expect(await text(page.getByTestId('pager-range'))).toMatch(words.range);
 
     // The search box filters on the server, debounced.
-    // (Emma Janssen, whose mail clashes, is synchronized too, without that address: hence the full UPN.)
-    await page.getByTestId('users-search').fill('emma.jansen');
+    // (Emma Janssen, whose mail and so UPN clash with Emma Jansen's, is synchronized too, with a
+    // stand-in UPN emma.jansen+<hex>@...: hence the display name.)
+    await page.getByTestId('users-search').fill('emma jansen');
     await eventually(async () => (await table.getByTestId('user-row').count()) === 1, 60_000, 'the search to apply');
     expect(await text(table.getByTestId('user-row'))).toContain('Emma Jansen');
     await page.getByTestId('users-search').fill('');
