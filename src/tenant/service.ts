@@ -7,7 +7,7 @@ import { hashAdminPassword } from '../passwords/index.js';
 import type { Clock } from '../shared/clock.js';
 import { newSecret } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
-import { buildTenantApp } from './http/app.js';
+import { buildTenantApp, type TenantAppOptions } from './http/app.js';
 import type { TenantStore } from './store/ports.js';
 import { DEFAULT_RETENTION, type RetentionSchedule } from './domain/retention.js';
 
@@ -46,6 +46,7 @@ export interface StartTenantServiceOptions {
   leaseTtlSeconds?: number | undefined;
   /** History pruning (default DEFAULT_RETENTION); null switches it off (a second replica may leave it to the first). */
   retention?: RetentionSchedule | null | undefined;
+  alerts?: TenantAppOptions['alerts'];
 }
 
 export interface RunningTenantService {
