@@ -155,6 +155,7 @@ export class Agent {
       mode: request.mode,
       mapping: this.options.mapping,
       deleteThreshold: settings.deleteThreshold,
+      deleteThresholdPercent: settings.deleteThresholdPercent,
       // An admin running `dirbridge sync --allow-deletes` on the agent host allows this one cycle.
       allowedDeletes: request.allowDeletes ? Number.MAX_SAFE_INTEGER : settings.allowedDeletes,
       dryRun,

@@ -66,6 +66,21 @@ const ldapSource = z.object({
   passwordReplication: passwordReplication.optional(),
 });
 
+const keep = (what: string, days: number, count: number) => z.object({
+  maxAgeDays: z.number().min(0.01).max(36_500).default(days).describe(`Days ${what} are kept.`),
+  maxCount: z.number().int().min(1).max(100_000_000).default(count).describe(`At most this many ${what} are kept (the newest).`),
+}).default({ maxAgeDays: days, maxCount: count });
+
+const retention = z.object({
+  runs: keep('sync run records', 90, 10_000).describe('Sync run records (the last run of each kind, and the last that synced, are always kept).'),
+  batches: keep('batch records', 7, 100_000).describe('The batch ledger that makes an agent retry harmless (a retry comes within minutes).'),
+  audit: keep('audit log entries', 365, 100_000).describe('The audit log.'),
+  lockouts: keep('sign-in lockout rows', 7, 100_000).describe('Sign-in failure counters; a row still locking someone out is never pruned.'),
+  intervalMinutes: z.number().min(1).max(24 * 60).default(60).describe('Minutes between prunings (the first runs when the service starts).'),
+}).default({
+  runs: { maxAgeDays: 90, maxCount: 10_000 }, batches: { maxAgeDays: 7, maxCount: 100_000 },
+  audit: { maxAgeDays: 365, maxCount: 100_000 }, lockouts: { maxAgeDays: 7, maxCount: 100_000 }, intervalMinutes: 60,
+}).describe('How long the tenant keeps its history: by age and by count, whichever removes more.');
 const alerts = z.object({
   smtp: z.object({
     host: z.string().min(1).describe('SMTP server for e-mail alerts.'),
@@ -94,7 +109,8 @@ export const configSchema = z.object({
       workers: z.number().int().min(1).max(256).optional().describe('Worker threads that check passwords at sign-in (source digest and KDF), off the event loop; defaults to the number of cores.'),
       queueLimit: z.number().int().min(0).max(100_000).optional().describe('Password checks that may wait for a worker; beyond it sign-in answers 503 SIGN_IN_BUSY with Retry-After. Defaults to 16 per worker.'),
     }).optional().describe('Bounds on the work sign-in may queue (see docs/passwords.md).'),
-  }).default({ port: 8080, host: '127.0.0.1', dataDir: './data', tenantId: 'default' }),
+    retention,
+  }).default({ port: 8080, host: '127.0.0.1', dataDir: './data', tenantId: 'default', retention: retention.parse(undefined) }),
   agent: z.object({
     tenantUrl: z.string().url().optional().describe('URL of the tenant service (env DIRBRIDGE_TENANT_URL); the all-in-one sets it itself.'),
     registrationToken: z.string().optional().describe('One-time token from the admin center (Agents) for the first start (env DIRBRIDGE_REGISTRATION_TOKEN).'),

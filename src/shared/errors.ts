@@ -69,8 +69,8 @@ export const ERRORS = {
 
   // per-object sync errors
   OBJECT_REQUIRED_ATTRIBUTE_MISSING: def(422, 'A required attribute is missing on the object.', 'Add the named attribute to the entry in the directory; the object is retried on the next cycle.'),
-  OBJECT_DUPLICATE_UPN: def(409, 'Another user already has this user principal name.', 'Give one of the two entries a different UPN (or mail) in the directory.'),
-  OBJECT_DUPLICATE_MAIL: def(409, 'Another user already has this mail address.', 'Give one of the two entries a different mail address in the directory.'),
+  OBJECT_DUPLICATE_UPN: def(409, 'Another user already has this user principal name.', 'The user that had the value keeps it; this user was synchronized without it (with a stand-in UPN, or without that address). Give one of the two entries a different value in the directory; the next cycle applies it.'),
+  OBJECT_DUPLICATE_MAIL: def(409, 'Another user already has this mail address.', 'The user that had the address keeps it; this user was synchronized without it. Give one of the two entries a different mail address in the directory; the next cycle applies it.'),
   OBJECT_VALUE_INVALID: def(422, 'An attribute has a value that cannot be synchronized.', 'Correct the named attribute in the directory (too long, or of the wrong syntax).'),
   OBJECT_OUT_OF_SCOPE: def(422, 'The object is outside the sync scope.', 'Change the scope (base DNs, filter, group) if it should be synchronized.'),
   DELETE_THRESHOLD_EXCEEDED: def(409, 'The cycle would delete more objects than the threshold allows; no deletes were exported.', 'Check why so many objects left the scope; if intended, allow the deletes once in DirSync management or with dirbridge sync --allow-deletes.'),
@@ -81,6 +81,8 @@ export const ERRORS = {
   PASSWORD_CLEARTEXT: def(200, 'The directory stores this password in cleartext.', 'Configure the directory to hash passwords (for example password-hash {SSHA512} in slapd) and have the user change it.'),
   PASSWORD_USER_UNKNOWN: def(404, 'A password arrived for a user the tenant does not know.', 'Nothing to do if the user was just deleted; otherwise run a directory sync so the user exists, and the password follows on the next password sync.'),
   PASSWORD_NOT_SET: def(422, 'The user has no password in the directory.', 'Set a password for the user in the directory if they should sign in.'),
+  PASSWORD_NOT_READABLE: def(422, 'No password value of this user could be read: in the whole read no user showed one, so the sync account most likely lacks read access to userPassword.', 'Give the sync account read access to userPassword (and sambaNTPassword) in the directory ACLs, e.g. in slapd: access to attrs=userPassword by dn.exact="<sync account DN>" read; the next password cycle picks the hashes up.'),
+  PASSWORD_SOURCE_NO_HASH_SYNC: def(422, 'Password hash sync from this kind of directory (Active Directory, Samba AD) is not available yet; the user has no password in the tenant.', 'Users of this directory cannot sign in with their on-premises password for now; give them another way to sign in, or synchronize from an LDAP directory that stores userPassword.'),
   SIGN_IN_FAILED: def(401, 'The user name or password is wrong.', 'Check the user name and password; after several failures sign-in is locked for a while.'),
   SIGN_IN_LOCKED: def(429, 'Too many failed sign-ins; sign-in is locked for a while.', 'Wait until the time in Retry-After has passed, then try again with the right password.'),
   PASSWORD_HASH_TOO_COSTLY: def(422, 'The stored password hash asks for more work per check than dirbridge allows at sign-in.', 'Have the user change the password so the directory stores it with the default cost of its scheme (docs/passwords.md lists the bounds), or lower the cost setting of the directory.'),

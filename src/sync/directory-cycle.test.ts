@@ -92,6 +92,23 @@ describe('runDirectoryCycle', () => {
     expect(tenant.objects.size).toBe(1);
   });
 
+  it.each(['full', 'delta'] as const)('stops an empty %s read of a 400-user tenant by the relative threshold, below the absolute one', async (mode) => {
+    for (let i = 0; i < 400; i++) directory.put(person(`p${i}`));
+    await runDirectoryCycle(directory, state, tenant, { ...options, mode: 'full' });
+    for (let i = 0; i < 400; i++) directory.remove(`u-p${i}`);
+    const blocked = await runDirectoryCycle(directory, state, tenant, { ...options, mode, deleteThreshold: 500, deleteThresholdPercent: 50 });
+    expect(blocked.outcome).toBe('blocked');
+    expect(blocked.counts.synced).toBe(400);
+    expect(blocked.failure?.message).toMatch(/400 of 400 synced objects \(100 %\), more than the threshold of 50 %/);
+    expect(tenant.objects.size).toBe(400);
+    // A share below the limit goes through.
+    for (let i = 0; i < 400; i++) directory.put(person(`p${i}`));
+    for (let i = 0; i < 100; i++) directory.remove(`u-p${i}`);
+    const some = await runDirectoryCycle(directory, state, tenant, { ...options, mode, deleteThreshold: 500, deleteThresholdPercent: 50 });
+    expect(some.outcome).toBe('success');
+    expect(tenant.objects.size).toBe(300);
+  });
+
   it('turns a bad object into a per-object error, goes on with the rest, and retries it', async () => {
     directory.put(person('ann'));
     directory.put({ dn: 'cn=nobody,ou=People,dc=example,dc=org', attributes: { objectclass: ['inetOrgPerson'], entryuuid: ['u-nobody'], cn: ['nobody'], sn: ['N'] } });

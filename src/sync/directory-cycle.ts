@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError, isAppError } from '../shared/errors.js';
 import { mapEntry, type MappedGroup, type MappingOptions } from '../directory/mapping.js';
 import { normalizeDn } from '../directory/dn.js';
+import { describeDeleteVerdict, judgeDeletes } from './delete-guard.js';
 import { emptyPlan, planDeletes, planUpserts, type PlannedUpsert, type SyncPlan } from './plan.js';
 import { DEFAULT_OBJECT_BATCH, jsonBytes, sendSplitting, splitIntoBatches } from './batching.js';
 import type { DirectorySource, ExportState, ExportedRecord, TenantObjectRef, TenantSink } from './ports.js';
@@ -24,6 +25,8 @@ export interface DirectoryCycleOptions {
   mode: 'full' | 'delta';
   mapping: MappingOptions;
   deleteThreshold: number;
+  /** A cycle deleting more than this share (%) of the synced objects stops too (0 or absent: off). */
+  deleteThresholdPercent?: number;
   /** Deletes an admin allowed beyond the threshold for this cycle. */
   allowedDeletes: number;
   /** Changes per batch (default 1,000). */
@@ -48,7 +51,8 @@ export interface DirectoryCycleResult {
   outcome: 'success' | 'partial' | 'failed' | 'blocked';
   startedAt: Date;
   finishedAt: Date;
-  counts: { read: number; added: number; updated: number; deleted: number; unchanged: number; errors: number; ignored: number };
+  /** `synced`: the objects synced before the cycle, the base of the relative delete threshold. */
+  counts: { read: number; added: number; updated: number; deleted: number; unchanged: number; errors: number; ignored: number; synced: number };
   /** Problems the agent found (mapping, LDIF syntax): reported to the tenant with the run. */
   errors: ObjectSyncError[];
   /** Objects the tenant refused (duplicate UPN or mail): the tenant recorded them itself; retried next cycle. */
@@ -67,7 +71,7 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
   const startedAt = new Date();
   const runId = randomUUID();
   const limits = { maxCount: options.batchSize ?? DEFAULT_OBJECT_BATCH.maxCount, maxBytes: options.batchBytes ?? DEFAULT_OBJECT_BATCH.maxBytes };
-  const counts = { read: 0, added: 0, updated: 0, deleted: 0, unchanged: 0, errors: 0, ignored: 0 };
+  const counts = { read: 0, added: 0, updated: 0, deleted: 0, unchanged: 0, errors: 0, ignored: 0, synced: 0 };
   const errors: ObjectSyncError[] = [];
   const rejected: ObjectSyncError[] = [];
   const dryPlan = options.dryRun ? emptyPlan() : null;
@@ -111,7 +115,10 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
   const exportBatch = async (upserts: PlannedUpsert[], deletes: Array<Extract<ObjectChange, { op: 'delete' }>>) => {
     const changes: ObjectChange[] = [...upserts.map((u) => u.change), ...deletes];
     const outcome = await sink.pushObjects(randomUUID(), changes);
-    const refused = new Set(outcome.errors.map((e) => e.anchor));
+    const refused = new Set(outcome.errors.filter((e) => !e.quarantined).map((e) => e.anchor));
+    // Applied without a value another object holds: recorded (passwords follow), with a fingerprint
+    // no read matches, so the next cycle that reads it sends it again and it takes the value once free.
+    const quarantined = new Set(outcome.errors.filter((e) => e.quarantined).map((e) => e.anchor));
     for (const u of upserts) if (refused.has(u.record.anchor)) remember(unrecorded, u.record);
     for (const e of outcome.errors) {
       const change = changes.find((c) => (c.op === 'upsert' ? c.object.anchor : c.anchor) === e.anchor);
@@ -121,7 +128,7 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
     }
     // Rejected objects are not recorded as exported, so the next cycle retries them.
     const accepted = upserts.filter((u) => !refused.has(u.record.anchor));
-    state.commit(accepted.map((u) => u.record), deletes.map((d) => d.anchor));
+    state.commit(accepted.map((u) => (quarantined.has(u.record.anchor) ? { ...u.record, fingerprint: `quarantined:${u.record.fingerprint}` } : u.record)), deletes.map((d) => d.anchor));
     for (const u of accepted) (u.isNew ? counts.added++ : counts.updated++);
     counts.deleted += deletes.length;
     progress(deletes.length > 0 ? 'deletes' : 'reading');
@@ -209,6 +216,7 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
     // Deletes: what the source says left the scope, else by comparing every anchor in scope. An
     // anchor read in this cycle is present whatever else was said (moved from one base to another).
     let deletePlan: SyncPlan;
+    counts.synced = state.count();
     const departures = changeSet ? await changeSet.departures() : null;
     if (departures?.kind === 'anchors') {
       const gone = new Set(departures.anchors);
@@ -217,6 +225,8 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
       deletePlan = planDeletes(exportedRecords(state), (a) => departures.anchors.has(a) || seen.has(a));
     } else if (tenantHeld) {
       deletePlan = planDeletes(tenantHeld.values(), (a) => seen.has(a));
+      // The base of the relative delete threshold: what the tenant holds, not what was recorded.
+      counts.synced = tenantHeld.size;
       // Recorded as exported but neither in the tenant nor in the directory: forget it.
       if (!dryPlan) {
         const held = tenantHeld;
@@ -229,11 +239,13 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
       deletePlan = planDeletes(exportedRecords(state), (a) => present.has(a) || seen.has(a));
     }
     const deleteCount = deletePlan.deletes.length;
-    if (deleteCount > options.deleteThreshold && deleteCount > options.allowedDeletes) {
+    const deleteLimits = { threshold: options.deleteThreshold, percent: options.deleteThresholdPercent ?? 0 };
+    const verdict = judgeDeletes(deleteCount, counts.synced, deleteLimits);
+    if (verdict.exceeded && deleteCount > options.allowedDeletes) {
       pendingDeletes = deleteCount;
       failure = new AppError('DELETE_THRESHOLD_EXCEEDED', {
-        message: `This cycle would delete ${deleteCount} objects, more than the threshold of ${options.deleteThreshold}; no deletes were exported.`,
-        details: { pendingDeletes: deleteCount, threshold: options.deleteThreshold },
+        message: `This cycle would delete ${describeDeleteVerdict(deleteCount, counts.synced, deleteLimits, verdict)}; no deletes were exported.`,
+        details: { pendingDeletes: deleteCount, synced: counts.synced, threshold: options.deleteThreshold, thresholdPercent: deleteLimits.percent },
       });
       // A dry run still lists them: they are what the admin must look at before allowing them.
       if (options.dryRun) await exportPlan(deletePlan);

@@ -4,7 +4,7 @@ import { checkPassword, deriveVerifier, parseStoredPassword } from '../passwords
 import type { DirectoryEntry } from '../directory/entry.js';
 import type { PasswordVerifier } from '../passwords/verifier-model.js';
 import { runDirectoryCycle } from './directory-cycle.js';
-import { runPasswordCycle, type PasswordCycleOptions, type VerifierDeriver } from './password-cycle.js';
+import { runPasswordCycle, unreadCause, type PasswordCycleOptions, type VerifierDeriver } from './password-cycle.js';
 import { MemoryDirectory, MemoryExportState, MemoryPasswordState, MemoryTenant } from './fakes.js';
 
 const kdf = { log2N: 10, r: 8, p: 1, keyLength: 32 };
@@ -45,12 +45,16 @@ describe('runPasswordCycle', () => {
   it('derives verifiers that sign in with the directory password, and reports unusable schemes', async () => {
     const result = await runPasswordCycle(directory, exported, state, tenant, deriver, options);
     expect(result.outcome).toBe('partial');
-    expect(result.counts).toMatchObject({ derived: 2, errors: 1 });
+    expect(result.counts).toMatchObject({ derived: 2, errors: 2, unsupportedScheme: 1, noPassword: 1, unreadable: 0 });
     expect(await checkPassword('Ann-pass-1', verifiersOf('u-ann'))).toBe(true);
     expect(await checkPassword('wrong', verifiersOf('u-ann'))).toBe(false);
     // One malformed value among several: the good one still signs in.
     expect(await checkPassword('Bob-pass-1', verifiersOf('u-bob'))).toBe(true);
-    expect(result.errors).toEqual([expect.objectContaining({ anchor: 'u-cas', code: 'PASSWORD_SCHEME_UNSUPPORTED' })]);
+    expect(result.errors).toEqual([
+      expect.objectContaining({ anchor: 'u-cas', code: 'PASSWORD_SCHEME_UNSUPPORTED' }),
+      // Others showed a value, so the directory's passwords are readable: dan simply has none.
+      expect.objectContaining({ anchor: 'u-dan', code: 'PASSWORD_NOT_SET', attribute: 'userPassword' }),
+    ]);
     expect(tenant.verifiers.get('u-cas')).toMatchObject({ op: 'error', scheme: 'NOPE' });
     // The tenant never receives the directory's hash.
     expect(JSON.stringify(tenant.passwordBatches)).not.toContain('{SSHA}');
@@ -75,7 +79,7 @@ describe('runPasswordCycle', () => {
     expect(again.counts.derived).toBe(0);
     const codes = (r: typeof first) => r.errors.map((e) => [e.anchor, e.code]).sort();
     expect(codes(again)).toEqual(codes(first));
-    expect(codes(again)).toEqual([['u-cas', 'PASSWORD_SCHEME_UNSUPPORTED'], ['u-eve', 'PASSWORD_CLEARTEXT']]);
+    expect(codes(again)).toEqual([['u-cas', 'PASSWORD_SCHEME_UNSUPPORTED'], ['u-dan', 'PASSWORD_NOT_SET'], ['u-eve', 'PASSWORD_CLEARTEXT']]);
   });
 
   it('derives again only what changed', async () => {
@@ -97,6 +101,47 @@ describe('runPasswordCycle', () => {
     const again = await runPasswordCycle(directory, exported, state, tenant, deriver, { ...options, mode: 'full', kdfParams: { ...kdf, log2N: 11 } });
     expect(again.counts.derived).toBe(2);
     expect(verifiersOf('u-ann')[0]?.kdfParams).toMatchObject({ log2N: 11 });
+  });
+
+  it('names the cause of every user in scope without a readable password, never a silent skip', async () => {
+    // A sync account without read right on userPassword sees no value at all.
+    const hidden = new MemoryDirectory();
+    const hiddenExports = new MemoryExportState();
+    for (const uid of ['ann', 'bob', 'cas']) hidden.put(person(uid, []));
+    await runDirectoryCycle(hidden, hiddenExports, tenant, { mode: 'full', mapping: { flavor: 'openldap' }, deleteThreshold: 500, allowedDeletes: 0 });
+    const full = await runPasswordCycle(hidden, hiddenExports, state, tenant, deriver, { ...options, mode: 'full' });
+    expect(full.outcome).toBe('partial');
+    expect(full.counts).toMatchObject({ unreadable: 3, noPassword: 0, errors: 3, skipped: 0 });
+    expect(new Set(full.errors.map((e) => e.code))).toEqual(new Set(['PASSWORD_NOT_READABLE']));
+    // Said again on the next cycle (each full report replaces the last), without sending anything.
+    tenant.passwordBatches.length = 0;
+    const again = await runPasswordCycle(hidden, hiddenExports, state, tenant, deriver, { ...options, mode: 'full' });
+    expect(again.counts.unreadable).toBe(3);
+    expect(tenant.passwordBatches.flat()).toHaveLength(0);
+    // Read right granted: the values appear and are derived; nothing is reported any more.
+    for (const uid of ['ann', 'bob', 'cas']) hidden.put(person(uid, [ssha(`${uid}-Pass-1`)]));
+    const granted = await runPasswordCycle(hidden, hiddenExports, state, tenant, deriver, { ...options, mode: 'full' });
+    expect(granted.counts).toMatchObject({ derived: 3, unreadable: 0, errors: 0 });
+    expect(granted.outcome).toBe('success');
+  });
+
+  it.each([
+    ['ad', true, 'PASSWORD_SOURCE_NO_HASH_SYNC'],
+    ['ad', false, 'PASSWORD_SOURCE_NO_HASH_SYNC'],
+    ['openldap', false, 'PASSWORD_NOT_READABLE'],
+    ['openldap', true, 'PASSWORD_NOT_SET'],
+    ['389ds', false, 'PASSWORD_NOT_READABLE'],
+    ['ldif', true, 'PASSWORD_NOT_SET'],
+  ] as const)('names the cause of a missing value: %s, passwords readable %s -> %s', (flavor, readable, code) => {
+    expect(unreadCause(flavor, readable)).toBe(code);
+  });
+
+  it('judges a delta by what the last full read showed: one new user without a value is "no password"', async () => {
+    await runPasswordCycle(directory, exported, state, tenant, deriver, { ...options, mode: 'full' });
+    directory.put(person('fay', []));
+    await runDirectoryCycle(directory, exported, tenant, { mode: 'delta', mapping: { flavor: 'openldap' }, deleteThreshold: 500, allowedDeletes: 0 });
+    const delta = await runPasswordCycle(directory, exported, state, tenant, deriver, options);
+    expect(delta.errors.filter((e) => e.anchor === 'u-fay').map((e) => e.code)).toEqual(['PASSWORD_NOT_SET']);
   });
 
   it('clears the verifier when the directory removes the password', async () => {

@@ -9,6 +9,9 @@
  * those changed since the cursor). A full cycle is a reconciliation: it also reads which verifiers
  * the tenant holds, and sends again what the tenant lacks or holds stale (a verifier removed by
  * hand, a restored backup), deriving only for those.
+ * A user with no password value to read is a per-user error too, by cause: the source has no
+ * hash sync (AD without replication), the sync account may not read the attribute (no value in
+ * the whole read), or the user has none (PASSWORD_UNREAD_CAUSES).
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import { AppError, ERRORS, isAppError, type ErrorCode } from '../shared/errors.js';
@@ -59,13 +62,36 @@ export interface PasswordCycleResult {
   outcome: 'success' | 'partial' | 'failed';
   startedAt: Date;
   finishedAt: Date;
-  /** `restored`: verifiers sent again because the tenant lacked them or held a stale one. */
-  counts: { read: number; derived: number; restored: number; cleared: number; unchanged: number; skipped: number; errors: number };
+  /**
+   * `restored`: verifiers sent again because the tenant lacked them or held a stale one.
+   * `skipped`: entries that are not exported users. Users whose password could not be read or
+   * used, per cause: `unreadable` (no read right), `noPassword`, `noHashSync` (source flavor),
+   * `unsupportedScheme` (unsupported or malformed hash).
+   */
+  counts: {
+    read: number; derived: number; restored: number; cleared: number; unchanged: number; skipped: number; errors: number;
+    unreadable: number; noPassword: number; noHashSync: number; unsupportedScheme: number;
+  };
   errors: ObjectSyncError[];
   failure: AppError | null;
 }
 
 const CURSOR = 'passwords';
+/** Whether the last full read showed any password value: the sync account can read them. */
+const READABLE = 'passwords-readable';
+
+/** Why a user in scope has no password value the agent could read, as the error code reported. */
+export const PASSWORD_UNREAD_CAUSES = ['PASSWORD_SOURCE_NO_HASH_SYNC', 'PASSWORD_NOT_READABLE', 'PASSWORD_NOT_SET'] as const;
+type UnreadCause = typeof PASSWORD_UNREAD_CAUSES[number];
+
+/**
+ * LDAP hides an attribute the account may not read exactly as if it were absent, so a single
+ * entry cannot tell the two apart; a read in which no user shows any password value can.
+ */
+export function unreadCause(flavor: Flavor, passwordsReadable: boolean): UnreadCause {
+  if (flavor === 'ad') return 'PASSWORD_SOURCE_NO_HASH_SYNC';
+  return passwordsReadable ? 'PASSWORD_NOT_SET' : 'PASSWORD_NOT_READABLE';
+}
 
 type WorkResult = { item: PasswordItem; record: PasswordExportRecord | null; error: ObjectSyncError | null; warning: ObjectSyncError | null; restored: boolean };
 type Work = () => Promise<WorkResult>;
@@ -81,7 +107,10 @@ export async function runPasswordCycle(
   const startedAt = new Date();
   const runId = randomUUID();
   const limits = { maxCount: options.batchSize ?? DEFAULT_PASSWORD_BATCH.maxCount, maxBytes: options.batchBytes ?? DEFAULT_PASSWORD_BATCH.maxBytes };
-  const counts = { read: 0, derived: 0, restored: 0, cleared: 0, unchanged: 0, skipped: 0, errors: 0 };
+  const counts = { read: 0, derived: 0, restored: 0, cleared: 0, unchanged: 0, skipped: 0, errors: 0, unreadable: 0, noPassword: 0, noHashSync: 0, unsupportedScheme: 0 };
+  /** Users in scope without a password value; their cause is known once the read is over. */
+  const unread: Array<{ anchor: string; dn: string; fingerprint: string; before: PasswordExportRecord | undefined }> = [];
+  let sawValue = false;
   const errors: ObjectSyncError[] = [];
   let failure: AppError | null = null;
   let mode = options.mode;
@@ -158,10 +187,17 @@ export async function runPasswordCycle(
         const before = state.get(anchor);
         const tenantHolds = held ? held.has(anchor) : null;
         if (values.length === 0) {
-          if (before || tenantHolds) work.push(() => Promise.resolve({ item: { op: 'clear', anchor }, record: null, error: null, warning: null, restored: false }));
-          else { counts.skipped++; quick++; }
+          // It had a password the last time (or the tenant still holds a verifier): its verifier goes.
+          // Otherwise it is reported by cause once the read is over.
+          if ((before && before.fingerprint !== fingerprint) || tenantHolds) {
+            work.push(() => Promise.resolve({ item: { op: 'clear', anchor }, record: null, error: null, warning: null, restored: false }));
+          } else {
+            unread.push({ anchor, dn: user.dn, fingerprint, before });
+            quick++;
+          }
           continue;
         }
+        sawValue = true;
         const sameHash = before?.fingerprint === fingerprint;
         // Current: the same hash was sent, and (in a reconciliation) the tenant still holds the
         // verifier made from it. A verifier stored before fingerprints were kept (null) counts as current.
@@ -181,12 +217,30 @@ export async function runPasswordCycle(
       progress();
     }
     if (mode === 'full') exported.clearPasswordPending(pendingMark);
+    // A delta may read a single new user without a password: what the last full read showed decides then.
+    const readable = sawValue || (mode !== 'full' && state.getCursor(READABLE) === 'yes');
+    if (sawValue || mode === 'full') state.setCursor(READABLE, readable ? 'yes' : 'no');
+    const cause = unreadCause(options.flavor, readable);
+    const now = new Date();
+    for (const u of unread) errors.push(objectError(u.anchor, u.dn, new AppError(cause)));
+    // Recorded with their empty fingerprint, so a user stays reported until a value appears.
+    state.commit(
+      unread.filter((u) => u.before?.resultCode !== cause)
+        .map((u) => ({ anchor: u.anchor, fingerprint: u.fingerprint, scheme: null, derivedAt: now, exportedAt: now, resultCode: cause })),
+      [],
+    );
     const next = changeSet?.nextCursor ?? cursorAtStart;
     if (next) state.setCursor(CURSOR, next);
   } catch (error) {
     failure = isAppError(error) ? error : new AppError('DIR_SEARCH_FAILED', { message: `The password cycle failed: ${(error as Error).message}`, cause: error });
   }
   counts.errors = errors.filter((e) => e.code !== 'PASSWORD_CLEARTEXT').length;
+  for (const e of errors) {
+    if (e.code === 'PASSWORD_NOT_READABLE') counts.unreadable++;
+    else if (e.code === 'PASSWORD_NOT_SET') counts.noPassword++;
+    else if (e.code === 'PASSWORD_SOURCE_NO_HASH_SYNC') counts.noHashSync++;
+    else if (e.code === 'PASSWORD_SCHEME_UNSUPPORTED' || e.code === 'PASSWORD_HASH_MALFORMED') counts.unsupportedScheme++;
+  }
   const outcome = failure ? 'failed' : counts.errors > 0 ? 'partial' : 'success';
   return { runId, mode, outcome, startedAt, finishedAt: new Date(), counts, errors, failure };
 }

@@ -125,7 +125,8 @@ export type PasswordItem =
 export interface BatchOutcome {
   duplicate: boolean;
   applied: number;
-  errors: Array<{ anchor: string; code: string; message: string; hint: string; attribute: string | null }>;
+  /** `quarantined`: applied without the value named (held by another object), not refused. */
+  errors: Array<{ anchor: string; code: string; message: string; hint: string; attribute: string | null; quarantined?: boolean | undefined }>;
 }
 
 export interface TenantObjectRef {

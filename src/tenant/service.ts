@@ -9,6 +9,7 @@ import { newSecret } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
 import { buildTenantApp, type TenantAppOptions } from './http/app.js';
 import type { TenantStore } from './store/ports.js';
+import { DEFAULT_RETENTION, type RetentionSchedule } from './domain/retention.js';
 
 export const INITIAL_ADMIN_USERNAME = 'admin';
 
@@ -44,6 +45,8 @@ export interface StartTenantServiceOptions {
   trustProxy?: boolean | undefined;
   leaseTtlSeconds?: number | undefined;
   signIn?: { workers?: number | undefined; queueLimit?: number | undefined } | undefined;
+  /** History pruning (default DEFAULT_RETENTION); null switches it off (a second replica may leave it to the first). */
+  retention?: RetentionSchedule | null | undefined;
   alerts?: TenantAppOptions['alerts'];
 }
 
@@ -58,8 +61,42 @@ export interface RunningTenantService {
 export async function startTenantService(options: StartTenantServiceOptions): Promise<RunningTenantService> {
   const app = await buildTenantApp(options);
   await app.listen({ port: options.port, host: options.host });
+  const stopPruning = options.retention === null ? () => undefined : schedulePruning(options, options.retention ?? DEFAULT_RETENTION);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
-  return { url: `http://${host}:${port}`, app, close: () => app.close() };
+  return {
+    url: `http://${host}:${port}`,
+    app,
+    close: async () => {
+      await stopPruning();
+      await app.close();
+    },
+  };
+}
+
+/**
+ * Prunes the tenant's history at start and then every `intervalMinutes`, one pruning at a time.
+ * Replicas on one PostgreSQL may all prune: each deletes by time bounds, so they only repeat work.
+ */
+function schedulePruning(options: StartTenantServiceOptions, schedule: RetentionSchedule): () => Promise<void> {
+  const repo = options.store.forTenant(options.tenantId);
+  const logger = options.logger.child({ component: 'retention' });
+  let running: Promise<void> | null = null;
+  const prune = (): void => {
+    if (running) return;
+    running = repo.pruneHistory(schedule, options.clock?.now() ?? new Date())
+      .then((removed) => {
+        if (removed.runs + removed.batches + removed.audit + removed.lockouts > 0) logger.info({ removed }, 'old history pruned');
+      })
+      .catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'pruning old history failed; retrying at the next interval'))
+      .finally(() => { running = null; });
+  };
+  prune();
+  const timer = setInterval(prune, schedule.intervalMinutes * 60_000);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
 }

@@ -3,6 +3,7 @@
  * and the CLI (`dirbridge status`, `dirbridge troubleshoot`), so both always say the same.
  */
 import type { DirSyncStatusInput } from './domain/status.js';
+import { PASSWORD_PROBLEM_CODES } from './domain/password-flow.js';
 import type { PasswordTraceInput } from './domain/password-trace.js';
 import type { TenantRepository } from './store/ports.js';
 
@@ -15,11 +16,14 @@ export async function loadStatusInput(repo: TenantRepository, agentSilentAfterMi
   ]);
   // The views do not carry the TLS flag; the records do.
   const records = await Promise.all(agents.map((agent) => repo.findAgent(agent.id)));
+  // Users that arrived before the last password cycle that ran through should have a password or a cause by now.
+  const passwordCoverage = await repo.passwordCoverage(PASSWORD_PROBLEM_CODES, lastSuccessfulPasswordRun?.startedAt ?? null);
   return {
     settings,
     agents: agents.map((agent, i) => ({ ...agent, tlsVerificationDisabled: records[i]?.tlsVerificationDisabled ?? false })),
     lastSuccessfulDirectoryRun, lastSuccessfulPasswordRun, lastDirectoryRun, lastPasswordRun, syncErrorCount,
     agentSilentAfterMinutes,
+    passwordCoverage,
   };
 }
 

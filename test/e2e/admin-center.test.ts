@@ -51,6 +51,10 @@ const WORDS = {
     agents: 'Agents',
     audit: 'Audit log',
     groups: 'Groups',
+    passwordsKept: 'still sign in with the password synchronized before',
+    removeHashes: 'remove all synced password hashes',
+    passwordsKeepWorking: 'The passwords synchronized before keep working',
+    deleteThreshold: 'more than 500 objects or more than 50 % of the synced objects',
     relative: / ago\)|now\)/,
     date: /^\d{1,2}\/\d{1,2}\/\d{4}, \d{1,2}:\d{2}\s?[AP]M /,
     range: /^1–\d+ of \d+$/,
@@ -83,6 +87,10 @@ const WORDS = {
     agents: 'Agents',
     audit: 'Auditlogboek',
     groups: 'Groepen',
+    passwordsKept: 'nog aan met het eerder gesynchroniseerde wachtwoord',
+    removeHashes: 'verwijder dan hieronder alle gesynchroniseerde wachtwoordhashes',
+    passwordsKeepWorking: 'De eerder gesynchroniseerde wachtwoorden blijven werken',
+    deleteThreshold: 'meer dan 500 objecten of meer dan 50 % van de gesynchroniseerde objecten',
     relative: / geleden\)|nu\)|zojuist\)/,
     date: /^\d{2}-\d{2}-\d{4} \d{2}:\d{2} /,
     range: /^1–\d+ van \d+$/,
@@ -227,6 +235,10 @@ describe.each(['en', 'nl'] as const)('admin center in %s', (lang) => {
     expect(await text(page.getByTestId('last-password-sync'))).toMatch(words.date);
     expect(await text(page.getByTestId('agents-table'))).toContain('0.1.0');
     expect(Number(await text(page.getByTestId('objects-in-error')))).toBeGreaterThan(0);
+    // Every sample user has a usable password: they are counted, and no cause is listed.
+    expect(Number(await text(page.getByTestId('users-with-password')))).toBeGreaterThan(40);
+    expect(await page.getByTestId('password-problems').count()).toBe(0);
+    expect(await text(page.getByTestId('delete-threshold'))).toContain(words.deleteThreshold);
     await shot(page, lang, 'dirsync');
 
     // The stale warning of DirSync management leads to the troubleshooter, which finds the same.
@@ -237,7 +249,8 @@ describe.each(['en', 'nl'] as const)('admin center in %s', (lang) => {
     const check = page.locator('[data-testid="troubleshooter-check"][data-check-id="directory_sync_stale"]');
     expect(await check.getAttribute('data-verdict')).toBe('warning');
     expect(await text(check.getByTestId('check-action'))).not.toBe('');
-    expect(await page.getByTestId('troubleshooter-check').count()).toBe(8);
+    expect(await page.getByTestId('troubleshooter-check').count()).toBe(9);
+    expect(await page.locator('[data-testid="troubleshooter-check"][data-check-id="password_coverage"]').getAttribute('data-verdict')).toBe('ok');
     await page.getByTestId('troubleshooter-run-again').click();
     await page.getByTestId('troubleshooter-check').first().waitFor();
     // The per-user password trace: a synced user whose {SSHA} hash signs in.
@@ -262,7 +275,9 @@ describe.each(['en', 'nl'] as const)('admin center in %s', (lang) => {
     expect(await text(page.getByTestId('pager-range'))).toMatch(words.range);
 
     // The search box filters on the server, debounced.
-    await page.getByTestId('users-search').fill('emma');
+    // (Emma Janssen, whose mail and so UPN clash with Emma Jansen's, is synchronized too, with a
+    // stand-in UPN emma.jansen+<hex>@...: hence the display name.)
+    await page.getByTestId('users-search').fill('emma jansen');
     await eventually(async () => (await table.getByTestId('user-row').count()) === 1, 60_000, 'the search to apply');
     expect(await text(table.getByTestId('user-row'))).toContain('Emma Jansen');
     await page.getByTestId('users-search').fill('');
@@ -303,6 +318,19 @@ describe.each(['en', 'nl'] as const)('admin center in %s', (lang) => {
     await heading(page, words.dirsync);
     await toggle.waitFor();
     expect(await toggle.isChecked()).toBe(false);
+    // What off really means, as in Entra ID: the synced passwords keep working until removed.
+    const kept = await text(page.getByTestId('passwords-kept'));
+    expect(kept).toContain(words.passwordsKept);
+    expect(kept).toContain(words.removeHashes);
+    await shot(page, lang, 'dirsync-password-sync-off');
+    await page.getByTestId('nav-troubleshooter').click();
+    await heading(page, words.troubleshooter);
+    const offCheck = page.locator('[data-testid="troubleshooter-check"][data-check-id="password_sync_enabled"]');
+    expect(await offCheck.getAttribute('data-verdict')).toBe('warning');
+    expect(await text(offCheck.getByTestId('check-found'))).toContain(words.passwordsKeepWorking);
+    await page.getByTestId('nav-dirsync').click();
+    await heading(page, words.dirsync);
+    await toggle.waitFor();
 
     await toggle.click();
     await page.getByTestId('dirsync-saved').waitFor();

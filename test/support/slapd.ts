@@ -28,6 +28,8 @@ export interface SlapdOptions {
   ldifFile?: string;
   /** Restrict userPassword to self, auth and the sync account (default true). */
   accessRules?: boolean;
+  /** With accessRules: whether the sync account may read userPassword (default true); false hides it as a careless ACL would. */
+  syncAccountReadsPasswords?: boolean;
   /** More schema (slapd.conf attributetype / objectclass lines), e.g. an AD-shaped subset. */
   extraSchema?: string;
   /** Load the syncprov overlay (RFC 4533, contextCSN). Default true. */
@@ -104,6 +106,7 @@ function config(o: {
   syncDn: string;
   sizeLimit?: number;
   accessRules: boolean;
+  syncAccountReadsPasswords?: boolean | undefined;
   extraSchema: boolean;
   syncprov: boolean;
   sessionlog: boolean;
@@ -143,7 +146,7 @@ function config(o: {
     'index uid,member,uniqueMember,memberUid eq',
     ...(o.accessRules
       ? [
-          `access to attrs=userPassword,sambaNTPassword by self write by anonymous auth by dn.exact="${o.syncDn}" read by * none`,
+          `access to attrs=userPassword,sambaNTPassword by self write by anonymous auth${o.syncAccountReadsPasswords === false ? '' : ` by dn.exact="${o.syncDn}" read`} by * none`,
           'access to * by * read',
         ]
       : []),
@@ -177,7 +180,7 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
   writeFileSync(join(dir, 'samba-subset.schema'), SAMBA_SUBSET_SCHEMA);
   if (options.extraSchema) writeFileSync(join(dir, 'extra.schema'), options.extraSchema);
   const confFile = join(dir, 'slapd.conf');
-  writeFileSync(confFile, config({ dir, suffix, rootDn, rootPw, syncDn, sizeLimit: options.sizeLimit, accessRules: options.accessRules !== false, extraSchema: !!options.extraSchema, syncprov: options.syncprov !== false, sessionlog: options.sessionlog !== false, ppolicy: options.ppolicy === true, certs, multiProvider: options.multiProvider }));
+  writeFileSync(confFile, config({ dir, suffix, rootDn, rootPw, syncDn, sizeLimit: options.sizeLimit, accessRules: options.accessRules !== false, syncAccountReadsPasswords: options.syncAccountReadsPasswords, extraSchema: !!options.extraSchema, syncprov: options.syncprov !== false, sessionlog: options.sessionlog !== false, ppolicy: options.ppolicy === true, certs, multiProvider: options.multiProvider }));
   const rootPwFile = join(dir, 'rootpw');
   writeFileSync(rootPwFile, rootPw, { mode: 0o600 });
 

@@ -91,6 +91,8 @@ export interface AgentSettings {
   passwordSyncEnabled: boolean;
   kdfParams: KdfParams;
   deleteThreshold: number;
+  /** A cycle that would delete more than this share (%) of the synced objects also stops (0 = off). */
+  deleteThresholdPercent: number;
   /** Number of deletes an admin allowed for the next cycle beyond the threshold (0 = none). */
   allowedDeletes: number;
   /** Whether this agent holds the active lease (standby agents only heartbeat). */
@@ -142,7 +144,12 @@ export interface BatchResult {
   /** True when this batch id was applied before: nothing changed this time. */
   duplicate: boolean;
   applied: number;
-  errors: Array<{ anchor: string; code: string; message: string; hint: string; attribute: string | null }>;
+  /**
+   * Per-object problems. `quarantined: true`: the object was applied without the value the error
+   * names (a UPN or mail another object holds); the agent records it and sends it again when it
+   * reads it next, so it takes the value once the holder lets go of it.
+   */
+  errors: Array<{ anchor: string; code: string; message: string; hint: string; attribute: string | null; quarantined?: boolean }>;
 }
 
 /** GET /api/v1/agent/objects?after=&limit=: the objects synced from the directory, ordered by anchor */
@@ -232,7 +239,16 @@ export type WarningCode =
   | 'LAST_CYCLE_FAILED'
   | 'DELETE_THRESHOLD_EXCEEDED'
   | 'OBJECTS_IN_ERROR'
-  | 'TLS_VERIFICATION_DISABLED';
+  | 'TLS_VERIFICATION_DISABLED'
+  | 'PASSWORDS_NOT_SYNCED';
+
+/**
+ * Why a synchronized user has no password in the tenant: the sync account cannot read it, the hash
+ * scheme is unsupported or malformed, the user has none, the directory kind has no hash sync yet,
+ * or nothing was reported though a password cycle ran since the user arrived.
+ */
+export type PasswordProblemCause = 'no_read_right' | 'unsupported_scheme' | 'no_password' | 'source_without_hash_sync' | 'not_synced';
+export interface PasswordProblem { cause: PasswordProblemCause; count: number }
 
 export interface StatusWarning {
   code: WarningCode;
@@ -273,6 +289,11 @@ export interface DirSyncStatus {
   syncServiceAccount: string | null;
   lastCycle: { kind: 'directory' | 'password'; outcome: string; finishedAt: string; errorCode: string | null; errorMessage: string | null } | null;
   pendingDeletes: number | null;
+  /** The delete guard: a cycle deleting more than `deleteThreshold` objects, or more than `deleteThresholdPercent` % of those synced, stops. */
+  deleteThreshold: number;
+  deleteThresholdPercent: number;
+  /** Password flow: users with a synchronized password, and those without one per cause. */
+  passwords: { usersWithPassword: number; usersWithoutPassword: number; problems: PasswordProblem[] };
 }
 
 /** PATCH /api/v1/dirsync/settings (global admin); answers with the tenant's settings (GET /api/v1/dirsync/settings) */
@@ -281,6 +302,8 @@ export const settingsPatchRequest = z.object({
   directorySyncEnabled: z.boolean().optional(),
   staleAfterHours: z.number().int().min(1).max(24 * 365).optional(),
   deleteThreshold: z.number().int().min(0).max(10_000_000).optional(),
+  /** Percent of the synced objects a cycle may delete before it stops (0 switches the relative guard off). */
+  deleteThresholdPercent: z.number().int().min(0).max(100).optional(),
   /**
    * The vetted KDF parameter set of new verifiers (docs/passwords.md: each one's cost). Agents
    * re-derive every verifier on their next password cycle; until a user's new verifier arrives the
@@ -355,7 +378,7 @@ export interface AuditEntry {
 
 export type Verdict = 'ok' | 'warning' | 'error';
 export interface TroubleshooterCheck {
-  id: 'agent_heartbeat' | 'last_cycle' | 'password_sync_enabled' | 'directory_sync_stale' | 'password_sync_stale' | 'objects_in_error' | 'delete_threshold' | 'tls_verification';
+  id: 'agent_heartbeat' | 'last_cycle' | 'password_sync_enabled' | 'password_coverage' | 'directory_sync_stale' | 'password_sync_stale' | 'objects_in_error' | 'delete_threshold' | 'tls_verification';
   verdict: Verdict;
   /** What was found, in plain words (English; the admin center translates by id + verdict and uses `params`). */
   found: string;

@@ -33,6 +33,44 @@ function input(over: Partial<DirSyncStatusInput> = {}): DirSyncStatusInput {
 
 const codes = (i: DirSyncStatusInput) => computeDirSyncStatus(i, clock.now()).warnings.map((w) => w.code).sort();
 
+describe('computeDirSyncStatus: passwords that do not flow', () => {
+  const coverage = (problemsByCode: Record<string, number>, unexplained = 0, usersWithPassword = 10) => ({ problemsByCode, unexplained, usersWithPassword });
+  it.each([
+    // [what, password sync on, coverage, expected warnings, state]
+    ['every password arrived', true, coverage({}), [], 'healthy'],
+    ['no read right on userPassword', true, coverage({ PASSWORD_NOT_READABLE: 400 }, 0, 0), ['PASSWORDS_NOT_SYNCED'], 'warning'],
+    ['an unsupported scheme', true, coverage({ PASSWORD_SCHEME_UNSUPPORTED: 1 }), ['PASSWORDS_NOT_SYNCED'], 'warning'],
+    ['no password attribute', true, coverage({ PASSWORD_NOT_SET: 2 }), ['PASSWORDS_NOT_SYNCED'], 'warning'],
+    ['a source without hash sync', true, coverage({ PASSWORD_SOURCE_NO_HASH_SYNC: 5 }, 0, 0), ['PASSWORDS_NOT_SYNCED'], 'warning'],
+    ['users nothing explains', true, coverage({}, 3), ['PASSWORDS_NOT_SYNCED'], 'warning'],
+    ['codes that are not password causes', true, coverage({ OBJECT_DUPLICATE_UPN: 4, PASSWORD_CLEARTEXT: 1 }), [], 'healthy'],
+    ['password sync off: expected to be quiet', false, coverage({ PASSWORD_NOT_READABLE: 400 }, 0, 0), [], 'healthy'],
+  ] as const)('%s', (_what, passwordSyncEnabled, passwordCoverage, expected, state) => {
+    const status = computeDirSyncStatus(input({ settings: { directorySyncEnabled: true, passwordSyncEnabled, staleAfterHours: 72, deleteThreshold: 500 }, passwordCoverage }), clock.now());
+    expect(status.warnings.map((w) => w.code)).toEqual(expected);
+    expect(status.state).toBe(state);
+  });
+
+  it('counts and lists the users per cause, in the order an admin fixes them', () => {
+    const status = computeDirSyncStatus(input({ passwordCoverage: coverage({ PASSWORD_NOT_SET: 1, PASSWORD_NOT_READABLE: 3, PASSWORD_HASH_MALFORMED: 1, PASSWORD_SCHEME_UNSUPPORTED: 2 }, 2, 5) }), clock.now());
+    expect(status.passwords).toEqual({
+      usersWithPassword: 5,
+      usersWithoutPassword: 9,
+      problems: [{ cause: 'no_read_right', count: 3 }, { cause: 'not_synced', count: 2 }, { cause: 'unsupported_scheme', count: 3 }, { cause: 'no_password', count: 1 }],
+    });
+    expect(status.warnings[0]?.message).toBe('9 synchronized users have no password in the tenant (3 users: the sync account cannot read userPassword; 2 users: synchronized before the last password cycle, yet no password arrived and no cause was reported; 3 users: the hash scheme is unsupported or malformed; 1 user: no password attribute in the directory).');
+  });
+
+  it('shows both delete thresholds and says which one a blocked cycle passed', () => {
+    const settings = { directorySyncEnabled: true, passwordSyncEnabled: true, staleAfterHours: 72, deleteThreshold: 500, deleteThresholdPercent: 50 };
+    const blocked = run('directory', ago(60_000), 'blocked', { counts: { pendingDeletes: 400, synced: 400 } });
+    const status = computeDirSyncStatus(input({ settings, lastDirectoryRun: blocked }), clock.now());
+    expect(status).toMatchObject({ deleteThreshold: 500, deleteThresholdPercent: 50, pendingDeletes: 400 });
+    expect(status.warnings.find((w) => w.code === 'DELETE_THRESHOLD_EXCEEDED')?.message)
+      .toBe('The last directory sync cycle would delete 400 of 400 synced objects (100 %), more than the threshold of 50 %; no deletes were exported.');
+  });
+});
+
 describe('computeDirSyncStatus: stale rule', () => {
   it.each([
     // [what, password sync enabled, last directory sync age (ms or null), last password sync age, expected warnings, expected state]

@@ -4,7 +4,9 @@
  * the current time, so the rules are tested as a truth table with an injected clock.
  */
 import type { AgentView, DirSyncStatus, StatusWarning, WarningCode } from '../api/contract.js';
-import type { SyncRunRecord, TenantSettings } from '../store/ports.js';
+import { describeDeleteVerdict, judgeDeletes } from '../../sync/delete-guard.js';
+import type { PasswordCoverage, SyncRunRecord, TenantSettings } from '../store/ports.js';
+import { NO_PASSWORD_PROBLEMS, describeProblems, passwordProblems } from './password-flow.js';
 
 export const TROUBLESHOOTER_URL = '/troubleshooter';
 export const DEFAULT_STALE_AFTER_HOURS = 72;
@@ -16,7 +18,7 @@ export interface StatusAgent extends AgentView {
 }
 
 export interface DirSyncStatusInput {
-  settings: Pick<TenantSettings, 'directorySyncEnabled' | 'passwordSyncEnabled' | 'staleAfterHours' | 'deleteThreshold'>;
+  settings: Pick<TenantSettings, 'directorySyncEnabled' | 'passwordSyncEnabled' | 'staleAfterHours' | 'deleteThreshold'> & Partial<Pick<TenantSettings, 'deleteThresholdPercent'>>;
   agents: StatusAgent[];
   /** Last run per kind whose outcome counts as "synced" (success or partial). */
   lastSuccessfulDirectoryRun: SyncRunRecord | null;
@@ -26,6 +28,8 @@ export interface DirSyncStatusInput {
   lastPasswordRun: SyncRunRecord | null;
   syncErrorCount: number;
   agentSilentAfterMinutes?: number;
+  /** Password flow (absent: nothing known, e.g. no store behind a unit test). */
+  passwordCoverage?: PasswordCoverage;
 }
 
 /** The count of deletes a blocked directory run held back; recorded in the run's counts. */
@@ -34,6 +38,20 @@ export const PENDING_DELETES_COUNT = 'pendingDeletes';
 export function pendingDeletesOf(run: SyncRunRecord | null): number | null {
   if (!run || run.outcome !== 'blocked') return null;
   return run.counts[PENDING_DELETES_COUNT] ?? null;
+}
+
+/** "640 objects, more than the threshold of 500" or "400 of 400 synced objects (100 %), more than the threshold of 50 %". */
+export function describeBlockedDeletes(run: SyncRunRecord, settings: DirSyncStatusInput['settings']): string {
+  const pending = pendingDeletesOf(run);
+  const synced = run.counts['synced'];
+  const limits = { threshold: settings.deleteThreshold, percent: settings.deleteThresholdPercent ?? 0 };
+  if (pending === null) return `more objects than the threshold of ${settings.deleteThreshold} (or ${limits.percent} % of those synced) allows`;
+  if (synced === undefined) {
+    return pending > settings.deleteThreshold ? `${plural(pending, 'object', 'objects')}, more than the threshold of ${settings.deleteThreshold}` : `${plural(pending, 'object', 'objects')}, more than the threshold allows`;
+  }
+  const verdict = judgeDeletes(pending, synced, limits);
+  // The settings may have changed since the run: still name the share it would have deleted.
+  return verdict.exceeded ? describeDeleteVerdict(pending, synced, limits, verdict) : `${pending} of ${synced} synced objects`;
 }
 
 const NUMBER_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
@@ -109,9 +127,17 @@ export function computeDirSyncStatus(input: DirSyncStatusInput, now: Date): DirS
 
   const pendingDeletes = pendingDeletesOf(input.lastDirectoryRun);
   if (input.lastDirectoryRun?.outcome === 'blocked') {
-    const count = pendingDeletes === null ? 'more objects' : plural(pendingDeletes, 'object', 'objects');
     warnings.push(warning('DELETE_THRESHOLD_EXCEEDED',
-      `The last directory sync cycle would delete ${count}, more than the threshold of ${settings.deleteThreshold}; no deletes were exported.`));
+      `The last directory sync cycle would delete ${describeBlockedDeletes(input.lastDirectoryRun, settings)}; no deletes were exported.`));
+  }
+
+  // Passwords that do not arrive are never healthy, whatever the last run's outcome says.
+  const coverage = input.passwordCoverage ?? NO_PASSWORD_PROBLEMS;
+  const problems = passwordProblems(coverage);
+  const withoutPassword = problems.reduce((sum, p) => sum + p.count, 0);
+  if (settings.passwordSyncEnabled && withoutPassword > 0) {
+    warnings.push(warning('PASSWORDS_NOT_SYNCED',
+      `${plural(withoutPassword, 'synchronized user has', 'synchronized users have')} no password in the tenant (${describeProblems(problems)}).`));
   }
 
   if (input.syncErrorCount > 0) {
@@ -143,6 +169,9 @@ export function computeDirSyncStatus(input: DirSyncStatusInput, now: Date): DirS
       ? { kind: lastCycle.kind, outcome: lastCycle.outcome, finishedAt: lastCycle.finishedAt.toISOString(), errorCode: lastCycle.errorCode, errorMessage: lastCycle.errorMessage }
       : null,
     pendingDeletes,
+    deleteThreshold: settings.deleteThreshold,
+    deleteThresholdPercent: settings.deleteThresholdPercent ?? 0,
+    passwords: { usersWithPassword: coverage.usersWithPassword, usersWithoutPassword: withoutPassword, problems },
   };
 }
 

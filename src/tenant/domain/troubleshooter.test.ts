@@ -36,7 +36,7 @@ describe('runTroubleshooter', () => {
     const report = runTroubleshooter(healthy(), clock.now());
     expect(report.ranAt).toBe('2026-11-25T12:00:00.000Z');
     expect(report.checks.map((c) => c.id)).toEqual([
-      'agent_heartbeat', 'last_cycle', 'password_sync_enabled', 'directory_sync_stale', 'password_sync_stale', 'objects_in_error', 'delete_threshold', 'tls_verification',
+      'agent_heartbeat', 'last_cycle', 'password_sync_enabled', 'password_coverage', 'directory_sync_stale', 'password_sync_stale', 'objects_in_error', 'delete_threshold', 'tls_verification',
     ]);
     for (const c of report.checks) {
       expect(c.verdict, c.id).toBe('ok');
@@ -64,6 +64,46 @@ describe('runTroubleshooter', () => {
     // the fault shows among the failing checks
     const bad = Object.values(checks).filter((c) => c.verdict !== 'ok').map((c) => c.id);
     expect(bad).toContain(id);
+  });
+
+  it.each([
+    ['no read right', { PASSWORD_NOT_READABLE: 400 }, 0, 0, 'error', /400 synchronized users have no password in the tenant.*400 users: the sync account cannot read userPassword/, /read access to userPassword/],
+    ['mixed causes', { PASSWORD_SCHEME_UNSUPPORTED: 2, PASSWORD_HASH_MALFORMED: 1, PASSWORD_NOT_SET: 1 }, 0, 50, 'warning', /4 synchronized users.*3 users: the hash scheme is unsupported or malformed; 1 user: no password attribute/, /supported scheme.*Set a password/],
+    ['AD source', { PASSWORD_SOURCE_NO_HASH_SYNC: 7 }, 0, 0, 'error', /7 users: the directory kind has no password hash sync yet/, /another way to sign in/],
+    ['lost behind a cursor', {}, 3, 10, 'warning', /3 users: synchronized before the last password cycle/, /dirbridge sync --full/],
+  ] as const)('password coverage: %s', (_what, problemsByCode, unexplained, usersWithPassword, verdict, found, action) => {
+    const c = byId(healthy({ passwordCoverage: { problemsByCode, unexplained, usersWithPassword } })).password_coverage;
+    expect(c.verdict).toBe(verdict);
+    expect(c.found).toMatch(found);
+    expect(c.action).toMatch(action);
+  });
+
+  it('password coverage is ok when every user has a password, and not judged while password sync is off', () => {
+    expect(byId(healthy({ passwordCoverage: { problemsByCode: {}, unexplained: 0, usersWithPassword: 12 } })).password_coverage).toMatchObject({ verdict: 'ok', params: { count: 0, usersWithPassword: 12 } });
+    const off = healthy({ settings: { directorySyncEnabled: true, passwordSyncEnabled: false, staleAfterHours: 72, deleteThreshold: 500 }, passwordCoverage: { problemsByCode: { PASSWORD_NOT_READABLE: 5 }, unexplained: 0, usersWithPassword: 0 } });
+    expect(byId(off).password_coverage.verdict).toBe('ok');
+  });
+
+  it('with password sync off, says the last synced passwords keep working and how to stop that', () => {
+    const settings = { directorySyncEnabled: true, passwordSyncEnabled: false, staleAfterHours: 72, deleteThreshold: 500 };
+    const kept = byId(healthy({ settings, passwordCoverage: { problemsByCode: {}, unexplained: 0, usersWithPassword: 42 } })).password_sync_enabled;
+    expect(kept.verdict).toBe('warning');
+    expect(kept.found).toMatch(/passwords synchronized before keep working: 42 users sign in with the password they had when sync stopped/);
+    expect(kept.found).not.toMatch(/cannot sign in/);
+    expect(kept.action).toMatch(/Remove all synced password hashes/);
+    expect(kept.params).toMatchObject({ enabled: 0, usersWithPassword: 42 });
+    const none = byId(healthy({ settings, passwordCoverage: { problemsByCode: {}, unexplained: 0, usersWithPassword: 0 } })).password_sync_enabled;
+    expect(none.found).toMatch(/no synchronized password is left/);
+  });
+
+  it('names the relative delete threshold when a share of the synced objects stopped the cycle', () => {
+    const blocked = run('directory', 60_000, 'blocked', { counts: { pendingDeletes: 400, synced: 400 } });
+    const c = byId(healthy({ settings: { directorySyncEnabled: true, passwordSyncEnabled: true, staleAfterHours: 72, deleteThreshold: 500, deleteThresholdPercent: 50 }, lastDirectoryRun: blocked })).delete_threshold;
+    expect(c.verdict).toBe('error');
+    expect(c.found).toMatch(/would delete 400 of 400 synced objects \(100 %\), more than the threshold of 50 %/);
+    expect(c.params).toMatchObject({ threshold: 500, thresholdPercent: 50, pendingDeletes: 400, synced: 400 });
+    const ok = byId(healthy({ settings: { directorySyncEnabled: true, passwordSyncEnabled: true, staleAfterHours: 72, deleteThreshold: 500, deleteThresholdPercent: 50 } })).delete_threshold;
+    expect(ok.found).toMatch(/500 objects or 50 % of the synced objects/);
   });
 
   it('explains a failed cycle from the error registry: what happened and what to do', () => {

@@ -7,9 +7,10 @@ import { ERRORS, type ErrorCode } from '../../shared/errors.js';
 import type { TroubleshooterCheck, TroubleshooterReport, Verdict } from '../api/contract.js';
 import type { SyncRunRecord } from '../store/ports.js';
 import {
-  DEFAULT_AGENT_SILENT_AFTER_MINUTES, DEFAULT_STALE_AFTER_HOURS, activeOrLatestAgent, describeHours, isSilent, isStale, pendingDeletesOf,
+  DEFAULT_AGENT_SILENT_AFTER_MINUTES, DEFAULT_STALE_AFTER_HOURS, activeOrLatestAgent, describeBlockedDeletes, describeHours, isSilent, isStale, pendingDeletesOf,
   type DirSyncStatusInput,
 } from './status.js';
+import { CAUSE_ACTIONS, NO_PASSWORD_PROBLEMS, describeProblems, passwordProblems } from './password-flow.js';
 
 export type TroubleshooterInput = DirSyncStatusInput;
 
@@ -86,10 +87,31 @@ function lastCycle(input: TroubleshooterInput): TroubleshooterCheck {
 }
 
 function passwordSyncEnabled(input: TroubleshooterInput): TroubleshooterCheck {
-  return input.settings.passwordSyncEnabled
-    ? check('password_sync_enabled', 'ok', 'Password sync is switched on.', '', { enabled: 1 })
-    : check('password_sync_enabled', 'warning', 'Password sync is switched off: users cannot sign in with their on-premises password.',
-      'A global admin can switch it on in DirSync management (Password sync enabled: True); the agent picks it up within seconds.', { enabled: 0 });
+  const kept = (input.passwordCoverage ?? NO_PASSWORD_PROBLEMS).usersWithPassword;
+  if (input.settings.passwordSyncEnabled) return check('password_sync_enabled', 'ok', 'Password sync is switched on.', '', { enabled: 1, usersWithPassword: kept });
+  // As in Entra ID: switching password sync off stops new hashes, it does not remove the synced ones.
+  const found = kept > 0
+    ? `Password sync is switched off. The passwords synchronized before keep working: ${kept} ${kept === 1 ? 'user signs' : 'users sign'} in with the password they had when sync stopped; password changes made on-premises since then do not reach the tenant.`
+    : 'Password sync is switched off, and no synchronized password is left in the tenant: users cannot sign in with their on-premises password.';
+  return check('password_sync_enabled', 'warning', found,
+    'To sync passwords again, a global admin switches it on in DirSync management (Password sync enabled: True); the agent picks it up within seconds. To stop the synchronized passwords from working, use "Remove all synced password hashes" in DirSync management.',
+    { enabled: 0, usersWithPassword: kept, ...(kept > 0 ? { count: kept } : {}) });
+}
+
+function passwordCoverage(input: TroubleshooterInput): TroubleshooterCheck {
+  const coverage = input.passwordCoverage ?? NO_PASSWORD_PROBLEMS;
+  const problems = passwordProblems(coverage);
+  const missing = problems.reduce((sum, p) => sum + p.count, 0);
+  const params: Params = { count: missing, usersWithPassword: coverage.usersWithPassword, url: SYNC_ERRORS_URL };
+  for (const p of problems) params[p.cause] = p.count;
+  if (!input.settings.passwordSyncEnabled) return check('password_coverage', 'ok', 'Password sync is switched off, so password coverage is not checked.', '', params);
+  if (missing === 0) return check('password_coverage', 'ok', `Every synchronized user the agent read has a password in the tenant (${coverage.usersWithPassword}).`, '', params);
+  // No password at all arrives: nobody can sign in, an error rather than a warning.
+  const verdict = coverage.usersWithPassword === 0 ? 'error' : 'warning';
+  return check('password_coverage', verdict,
+    `${missing} synchronized ${missing === 1 ? 'user has' : 'users have'} no password in the tenant, so ${missing === 1 ? 'that user cannot' : 'they cannot'} sign in with the on-premises password: ${describeProblems(problems)}.`,
+    problems.map((p) => CAUSE_ACTIONS[p.cause]).join(' '),
+    params);
 }
 
 function staleCheck(id: 'directory_sync_stale' | 'password_sync_stale', label: 'directory' | 'password', enabled: boolean, last: SyncRunRecord | null, staleAfterHours: number, now: Date): TroubleshooterCheck {
@@ -121,12 +143,14 @@ function objectsInError(input: TroubleshooterInput): TroubleshooterCheck {
 
 function deleteThreshold(input: TroubleshooterInput): TroubleshooterCheck {
   const pending = pendingDeletesOf(input.lastDirectoryRun);
-  const params: Params = { threshold: input.settings.deleteThreshold, pendingDeletes: pending };
+  const percent = input.settings.deleteThresholdPercent ?? 0;
+  const params: Params = { threshold: input.settings.deleteThreshold, thresholdPercent: percent, pendingDeletes: pending, synced: input.lastDirectoryRun?.counts['synced'] ?? null };
+  const limits = `${input.settings.deleteThreshold} objects${percent > 0 ? ` or ${percent} % of the synced objects` : ''}`;
   if (input.lastDirectoryRun?.outcome !== 'blocked') {
-    return check('delete_threshold', 'ok', `No cycle was stopped by the delete threshold (${input.settings.deleteThreshold}).`, '', params);
+    return check('delete_threshold', 'ok', `No cycle was stopped by the delete threshold (${limits}).`, '', params);
   }
   return check('delete_threshold', 'error',
-    `The last directory sync cycle would delete ${pending ?? 'more'} objects, more than the threshold of ${input.settings.deleteThreshold}; it exported no deletes.`,
+    `The last directory sync cycle would delete ${describeBlockedDeletes(input.lastDirectoryRun, input.settings)}; it exported no deletes.`,
     'Check why so many objects left the sync scope (a changed filter or base DN, a moved OU). If the deletes are intended, a global admin allows them once in DirSync management (Allow deletes).',
     params);
 }
@@ -148,6 +172,7 @@ export function runTroubleshooter(input: TroubleshooterInput, now: Date): Troubl
       agentHeartbeat(input, now),
       lastCycle(input),
       passwordSyncEnabled(input),
+      passwordCoverage(input),
       staleCheck('directory_sync_stale', 'directory', input.settings.directorySyncEnabled, input.lastSuccessfulDirectoryRun, staleAfterHours, now),
       staleCheck('password_sync_stale', 'password', input.settings.passwordSyncEnabled, input.lastSuccessfulPasswordRun, staleAfterHours, now),
       objectsInError(input),

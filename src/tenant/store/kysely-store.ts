@@ -7,6 +7,7 @@ import { DEFAULT_KDF_PARAMS } from '../../passwords/verifier-model.js';
 import { AppError } from '../../shared/errors.js';
 import type { StoreDialect } from './dialect.js';
 import { migrationProvider } from './migrations/index.js';
+import { DEFAULT_DELETE_THRESHOLD_PERCENT } from './migrations/0016-relative-delete-threshold.js';
 import type { TenantRepository, TenantSettings, TenantStore } from './ports.js';
 import type { StoreDatabase } from './schema.js';
 import { KyselyTenantRepository } from './tenant-repository.js';
@@ -18,6 +19,7 @@ export const DEFAULT_SETTINGS: TenantSettings = {
   passwordSyncEnabled: true,
   staleAfterHours: 72,
   deleteThreshold: 500,
+  deleteThresholdPercent: DEFAULT_DELETE_THRESHOLD_PERCENT,
   allowedDeletes: 0,
   kdfParams: { ...DEFAULT_KDF_PARAMS },
   passwordEpoch: 0,
@@ -65,6 +67,7 @@ export class KyselyTenantStore implements TenantStore {
         stale_after_hours: DEFAULT_SETTINGS.staleAfterHours,
         password_epoch: DEFAULT_SETTINGS.passwordEpoch,
         delete_threshold: DEFAULT_SETTINGS.deleteThreshold,
+        delete_threshold_percent: DEFAULT_SETTINGS.deleteThresholdPercent,
         allowed_deletes: DEFAULT_SETTINGS.allowedDeletes,
         kdf_params: JSON.stringify(DEFAULT_SETTINGS.kdfParams),
         updated_at: now,

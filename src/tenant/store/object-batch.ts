@@ -2,14 +2,17 @@
  * Applies one batch of object changes in one transaction.
  *
  * The changes are first played in order against an in-memory view of the keys they touch
- * (who owns which UPN and mail, loaded with a few IN queries), which decides per object whether
- * it applies or becomes a sync error (duplicate UPN or mail, naming the other object). Then the
+ * (who owns which UPN and mail, loaded with a few IN queries). A value another object holds is
+ * quarantined, as Entra ID's duplicate attribute resiliency does: the object that held it keeps it,
+ * the newcomer is applied without it (a stand-in UPN, or without that address) and gets a sync
+ * error naming both objects, so the rest of it (above all `enabled: false`) always applies. Then the
  * outcome is written with chunked multi-row statements: the cost is a handful of statements per
  * thousand objects, not one round trip per object, on SQLite and PostgreSQL alike.
  *
  * In the same transaction it keeps the tenant's user and group counts (the lists' totals) and,
  * on SQLite, the search indexes (search-index.ts) in step with what it wrote.
  */
+import { createHash } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import { ERRORS } from '../../shared/errors.js';
 import type { ObjectChange, ObjectKind, SyncedGroup, SyncedUser } from '../../sync/model.js';
@@ -119,11 +122,14 @@ async function applyChanges(trx: Transaction<StoreDatabase>, ctx: RepoContext, c
   const upnOwners = new Map<string, Map<string, string | null>>();
   const mailOwners = new Map<string, Owner>();
   const storedUsers = new Map<string, string>();
+  /** The stored UPN (as written) of each loaded user: what it keeps when its new UPN is taken. */
+  const storedUpns = new Map<string, string>();
   const storedGroups = new Map<string, string>();
   for (const part of chunk([...userAnchors], listChunk(d))) {
-    const rows = await trx.selectFrom('users').select(['anchor', 'upn_lower', 'display_name_lower', 'mail_lower']).where('tenant_id', '=', t).where(inList(d, 'anchor', part)).execute();
+    const rows = await trx.selectFrom('users').select(['anchor', 'upn', 'upn_lower', 'display_name_lower', 'mail_lower']).where('tenant_id', '=', t).where(inList(d, 'anchor', part)).execute();
     for (const r of rows) {
       keysOf.set(r.anchor, { upn: r.upn_lower, mails: [] });
+      storedUpns.set(r.anchor, r.upn);
       storedUsers.set(r.anchor, searchedText(r));
     }
     // Mail rows exist only for stored users: a first sync's new users cost no lookup here.
@@ -166,7 +172,7 @@ async function applyChanges(trx: Transaction<StoreDatabase>, ctx: RepoContext, c
   const deletedUsers = new Set<string>();
   const deletedGroups = new Set<string>();
   /** Anchors upserted in this batch and their last outcome: null = applied, else the error to record. */
-  const outcomes = new Map<string, { kind: ObjectKind; dn: string; error: ObjectError | null }>();
+  const outcomes = new Map<string, { kind: ObjectKind; dn: string; errors: ObjectError[] }>();
   const errors: ObjectError[] = [];
   let applied = 0;
 
@@ -189,24 +195,20 @@ async function applyChanges(trx: Transaction<StoreDatabase>, ctx: RepoContext, c
     const object = change.object;
     if (object.kind === 'group') {
       finalGroups.set(object.anchor, { group: object, members: new Set(object.memberAnchors) });
-      outcomes.set(object.anchor, { kind: 'group', dn: object.dn, error: null });
+      outcomes.set(object.anchor, { kind: 'group', dn: object.dn, errors: [] });
       applied++;
       continue;
     }
-    const upn = object.userPrincipalName.trim().toLowerCase();
-    const userMails = mailsOf(object);
-    const error = findClash(object, upn, userMails, upnOwners, mailOwners);
-    if (error) {
-      errors.push(error);
-      outcomes.set(object.anchor, { kind: 'user', dn: object.dn, error });
-      continue;
-    }
+    const { user: applies, clashes } = quarantineClashes(object, upnOwners, mailOwners, storedUpns.get(object.anchor) ?? null);
+    errors.push(...clashes);
+    const upn = applies.userPrincipalName.trim().toLowerCase();
+    const userMails = mailsOf(applies);
     releaseKeys(object.anchor);
     ownersOf(upnOwners, upn).set(object.anchor, object.dn);
     for (const m of userMails) mailOwners.set(m, { anchor: object.anchor, dn: object.dn });
     keysOf.set(object.anchor, { upn, mails: userMails });
-    finalUsers.set(object.anchor, object);
-    outcomes.set(object.anchor, { kind: 'user', dn: object.dn, error: null });
+    finalUsers.set(object.anchor, applies);
+    outcomes.set(object.anchor, { kind: 'user', dn: object.dn, errors: clashes });
     applied++;
   }
 
@@ -275,38 +277,78 @@ function ownersOf(owners: Map<string, Map<string, string | null>>, key: string):
   return map;
 }
 
-function findClash(
+/** Another object than `anchor` holding the UPN, if any. */
+function otherUpnOwner(owners: Map<string, Map<string, string | null>>, upn: string, anchor: string): { anchor: string; dn: string | null } | null {
+  for (const [owner, dn] of owners.get(upn) ?? []) if (owner !== anchor) return { anchor: owner, dn };
+  return null;
+}
+
+/**
+ * The user as it applies: each value another object holds is left out, and a sync error per
+ * attribute names both objects. The holder keeps the value (deterministic whatever the order of
+ * later batches); the newcomer keeps its stored UPN, or a new user gets a stand-in
+ * `<name>+<8 hex of its anchor>@<domain>` as Entra's `<name><4 digits>@<domain>` quarantine does.
+ */
+export function quarantineClashes(
   user: SyncedUser,
-  upn: string,
-  userMails: string[],
   upnOwners: Map<string, Map<string, string | null>>,
   mailOwners: Map<string, Owner>,
-): ObjectError | null {
-  for (const [anchor, dn] of upnOwners.get(upn) ?? []) {
-    if (anchor !== user.anchor) {
-      return {
-        anchor: user.anchor,
-        code: 'OBJECT_DUPLICATE_UPN',
-        message: `The user principal name ${user.userPrincipalName} is already used by ${dn ?? anchor}.`,
-        hint: ERRORS.OBJECT_DUPLICATE_UPN.hint,
-        attribute: 'userPrincipalName',
-      };
-    }
+  storedUpn: string | null,
+): { user: SyncedUser; clashes: ObjectError[] } {
+  const clashes: ObjectError[] = [];
+  let applies = user;
+  const upnHolder = otherUpnOwner(upnOwners, user.userPrincipalName.trim().toLowerCase(), user.anchor);
+  if (upnHolder) {
+    const keep = storedUpn !== null && !otherUpnOwner(upnOwners, storedUpn.trim().toLowerCase(), user.anchor)
+      ? storedUpn
+      : standInUpn(user.userPrincipalName, user.anchor, (candidate) => otherUpnOwner(upnOwners, candidate, user.anchor) !== null);
+    applies = { ...applies, userPrincipalName: keep };
+    clashes.push({
+      anchor: user.anchor,
+      code: 'OBJECT_DUPLICATE_UPN',
+      message: `The user principal name ${user.userPrincipalName} of ${user.dn} is already used by ${upnHolder.dn ?? upnHolder.anchor}, which keeps it; ${user.dn} was synchronized with ${keep} instead until one of the two changes.`,
+      hint: ERRORS.OBJECT_DUPLICATE_UPN.hint,
+      attribute: 'userPrincipalName',
+      quarantined: true,
+    });
   }
-  const primary = user.mail?.trim().toLowerCase();
-  for (const mail of userMails) {
+  const primary = user.mail?.trim().toLowerCase() ?? null;
+  const taken = mailsOf(user).flatMap((mail) => {
     const owner = mailOwners.get(mail);
-    if (owner && owner.anchor !== user.anchor) {
-      return {
-        anchor: user.anchor,
-        code: 'OBJECT_DUPLICATE_MAIL',
-        message: `The mail address ${mail} is already used by ${owner.dn ?? owner.anchor}.`,
-        hint: ERRORS.OBJECT_DUPLICATE_MAIL.hint,
-        attribute: mail === primary ? 'mail' : 'otherMails',
-      };
-    }
+    return owner && owner.anchor !== user.anchor ? [{ mail, owner }] : [];
+  });
+  if (taken.length > 0) {
+    const lost = new Set(taken.map((x) => x.mail));
+    applies = {
+      ...applies,
+      mail: primary !== null && lost.has(primary) ? null : applies.mail,
+      otherMails: applies.otherMails.filter((m) => !lost.has(m.trim().toLowerCase())),
+    };
+    const holders = [...new Set(taken.map((x) => x.owner.dn ?? x.owner.anchor))].join(', ');
+    const values = taken.map((x) => x.mail).join(', ');
+    const one = taken.length === 1;
+    clashes.push({
+      anchor: user.anchor,
+      code: 'OBJECT_DUPLICATE_MAIL',
+      message: `The mail ${one ? 'address' : 'addresses'} ${values} of ${user.dn} ${one ? 'is' : 'are'} already used by ${holders}; the holder keeps ${one ? 'it' : 'them'} and ${user.dn} was synchronized without ${one ? 'it' : 'them'} until one of the two changes.`,
+      hint: ERRORS.OBJECT_DUPLICATE_MAIL.hint,
+      attribute: primary !== null && lost.has(primary) ? 'mail' : 'otherMails',
+      quarantined: true,
+    });
   }
-  return null;
+  return { user: applies, clashes };
+}
+
+/** `ann@example.org` -> `ann+1a2b3c4d@example.org`, from the anchor so the same object always gets the same one. */
+export function standInUpn(upn: string, anchor: string, isTaken: (lowerCaseUpn: string) => boolean): string {
+  const digest = createHash('sha256').update(anchor).digest('hex');
+  const at = upn.lastIndexOf('@');
+  const [name, domain] = at > 0 ? [upn.slice(0, at), upn.slice(at)] : [upn, ''];
+  for (const length of [8, 16, 64]) {
+    const candidate = `${name}+${digest.slice(0, length)}${domain}`;
+    if (!isTaken(candidate.toLowerCase())) return candidate;
+  }
+  return `${anchor}@quarantine.invalid`;
 }
 
 async function deleteUsers(trx: Transaction<StoreDatabase>, ctx: RepoContext, anchors: string[]): Promise<void> {
@@ -431,11 +473,11 @@ async function upsertGroups(trx: Transaction<StoreDatabase>, ctx: RepoContext, g
 async function replaceTenantErrors(
   trx: Transaction<StoreDatabase>,
   ctx: RepoContext,
-  outcomes: Map<string, { kind: ObjectKind; dn: string; error: ObjectError | null }>,
+  outcomes: Map<string, { kind: ObjectKind; dn: string; errors: ObjectError[] }>,
   now: number,
 ): Promise<void> {
   const { tenantId: t, dialect: d } = ctx;
-  const failed = [...outcomes].filter(([, o]) => o.error !== null);
+  const failed = [...outcomes].filter(([, o]) => o.errors.length > 0);
   const firstSeen = new Map<string, number>();
   for (const part of chunk(failed.map(([anchor]) => anchor), listChunk(d))) {
     const rows = await trx.selectFrom('sync_errors').select(['anchor', 'code', 'first_seen'])
@@ -445,7 +487,8 @@ async function replaceTenantErrors(
   // The tenant's errors of every upserted object go; and an object that applied was read and
   // mapped without fault, so the agent's directory errors of it are over too (a delta run
   // reports only the errors of what it read, so it cannot clear them itself). One statement.
-  const refused = failed.map(([anchor]) => anchor);
+  // An object applied with a value quarantined was still read and mapped without fault.
+  const refused = failed.filter(([, o]) => o.errors.some((e) => !e.quarantined)).map(([anchor]) => anchor);
   for (const part of chunk([...outcomes.keys()], listChunk(d))) {
     await trx.deleteFrom('sync_errors').where('tenant_id', '=', t).where(inList(d, 'anchor', part))
       .where((eb) => eb.or([
@@ -454,13 +497,10 @@ async function replaceTenantErrors(
       ]))
       .execute();
   }
-  const rows: SyncErrorsTable[] = failed.map(([anchor, o]) => {
-    const e = o.error as ObjectError;
-    return {
-      tenant_id: t, origin: 'tenant', run_kind: 'directory', anchor, code: e.code, kind: o.kind, dn: o.dn,
-      attribute: e.attribute, message: e.message, hint: e.hint,
-      first_seen: firstSeen.get(`${anchor}\u0000${e.code}`) ?? now, last_seen: now,
-    };
-  });
+  const rows: SyncErrorsTable[] = failed.flatMap(([anchor, o]) => o.errors.map((e) => ({
+    tenant_id: t, origin: 'tenant', run_kind: 'directory', anchor, code: e.code, kind: o.kind, dn: o.dn,
+    attribute: e.attribute, message: e.message, hint: e.hint,
+    first_seen: firstSeen.get(`${anchor}\u0000${e.code}`) ?? now, last_seen: now,
+  })));
   await insertRows(trx, ctx, 'sync_errors', rows);
 }

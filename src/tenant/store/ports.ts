@@ -16,6 +16,8 @@ export interface TenantSettings {
   passwordSyncEnabled: boolean;
   staleAfterHours: number;
   deleteThreshold: number;
+  /** Relative half of the delete guard: a cycle deleting more than this share (%) of the synced objects stops. */
+  deleteThresholdPercent: number;
   allowedDeletes: number;
   /** The KDF of new verifiers: a vetted preset (KDF_PRESETS) or custom scrypt parameters. */
   kdfParams: KdfParams;
@@ -125,9 +127,31 @@ export interface PreviewRecord {
   result: CyclePreviewResult | null;
 }
 
+/** What the status judges of password flow (see password-coverage.ts). */
+export interface PasswordCoverage {
+  /** Synchronized users with a verifier. */
+  usersWithPassword: number;
+  /** Users the agent reported without a usable password, by error code (among the codes asked for). */
+  problemsByCode: Record<string, number>;
+  /** Users synced before the given time with neither a verifier nor a reported password problem. */
+  unexplained: number;
+}
+
+/** How long history is kept: by age (days) and by count, whichever removes more. */
+export interface RetentionPolicy {
+  runs: { maxAgeDays: number; maxCount: number };
+  batches: { maxAgeDays: number; maxCount: number };
+  audit: { maxAgeDays: number; maxCount: number };
+  lockouts: { maxAgeDays: number; maxCount: number };
+}
+
+/** Rows removed per table by one pruning. */
+export interface PruneResult { runs: number; batches: number; audit: number; lockouts: number }
+
 export interface ApplyObjectsResult {
   applied: number;
-  errors: Array<{ anchor: string; code: string; message: string; hint: string; attribute: string | null }>;
+  /** `quarantined`: the object applied without the value named (held by another object); retried when it is read again. */
+  errors: Array<{ anchor: string; code: string; message: string; hint: string; attribute: string | null; quarantined?: boolean }>;
 }
 
 /** One tenant's data. Obtained from `TenantStore.forTenant(id)`. */
@@ -173,6 +197,10 @@ export interface TenantRepository {
   lastRun(kind?: SyncRunKind): Promise<SyncRunRecord | null>;
   listRuns(limit: number): Promise<SyncRunRecord[]>;
   countSyncErrors(): Promise<number>;
+  /** Password flow: verifiers, reported problems among `problemCodes`, and users synced before `syncedBefore` left without either. */
+  passwordCoverage(problemCodes: readonly string[], syncedBefore: Date | null): Promise<PasswordCoverage>;
+  /** Removes old runs, batch records, audit entries and lockout rows (never the runs the status reads, nor a lockout in force). */
+  pruneHistory(policy: RetentionPolicy, now: Date): Promise<PruneResult>;
   listSyncErrors(query: { page: number; pageSize: number; code?: string | undefined; search?: string | undefined }): Promise<Page<SyncErrorView>>;
 
   // directory objects

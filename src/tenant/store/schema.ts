@@ -23,6 +23,8 @@ export interface SettingsTable {
   password_sync_enabled: number;
   stale_after_hours: number;
   delete_threshold: number;
+  /** Migration 0016. */
+  delete_threshold_percent: Generated<number>;
   allowed_deletes: number;
   kdf_params: string;
   password_epoch: number;

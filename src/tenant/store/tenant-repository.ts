@@ -13,9 +13,11 @@ import { listSyncedObjects, listVerifierFingerprints, type SyncedObjectRef } fro
 import { getPreview, requestPreview, savePreview } from './cycle-preview-repository.js';
 import { listGroups, listUsers, countUsers, findUserForSignIn, groupNamesOf, getPasswordState } from './directory-queries.js';
 import { applyObjectBatch } from './object-batch.js';
+import { passwordCoverage } from './password-coverage.js';
+import { pruneHistory } from './retention.js';
 import { applyPasswordBatch, type PasswordBatchItem } from './password-batch.js';
 import type {
-  AdminRecord, AgentRecord, ApplyObjectsResult, LockoutReserveInput, NewSyncError, PasswordState, RegistrationTokenRecord,
+  AdminRecord, AgentRecord, ApplyObjectsResult, LockoutReserveInput, NewSyncError, PasswordCoverage, PasswordState, PruneResult, RegistrationTokenRecord, RetentionPolicy,
   SessionRecord, StoredUserForSignIn, SyncRunRecord, TenantRepository, TenantSettings,
   PreviewRecord,
 } from './ports.js';
@@ -49,6 +51,7 @@ export class KyselyTenantRepository implements TenantRepository {
       passwordSyncEnabled: row.password_sync_enabled === 1,
       staleAfterHours: row.stale_after_hours,
       deleteThreshold: row.delete_threshold,
+      deleteThresholdPercent: row.delete_threshold_percent,
       allowedDeletes: row.allowed_deletes,
       kdfParams: JSON.parse(row.kdf_params) as TenantSettings['kdfParams'],
       passwordEpoch: row.password_epoch,
@@ -62,6 +65,7 @@ export class KyselyTenantRepository implements TenantRepository {
     if (patch.passwordSyncEnabled !== undefined) set['password_sync_enabled'] = patch.passwordSyncEnabled ? 1 : 0;
     if (patch.staleAfterHours !== undefined) set['stale_after_hours'] = patch.staleAfterHours;
     if (patch.deleteThreshold !== undefined) set['delete_threshold'] = patch.deleteThreshold;
+    if (patch.deleteThresholdPercent !== undefined) set['delete_threshold_percent'] = patch.deleteThresholdPercent;
     if (patch.allowedDeletes !== undefined) set['allowed_deletes'] = patch.allowedDeletes;
     if (patch.kdfParams !== undefined) set['kdf_params'] = JSON.stringify(patch.kdfParams);
     if (patch.passwordReconcileRequestedAt) set['password_reconcile_requested_at'] = patch.passwordReconcileRequestedAt.getTime();
@@ -330,6 +334,14 @@ export class KyselyTenantRepository implements TenantRepository {
   }
 
   /** Number of error rows (as listed by `listSyncErrors`); an object with two problems counts twice. */
+  passwordCoverage(problemCodes: readonly string[], syncedBefore: Date | null): Promise<PasswordCoverage> {
+    return passwordCoverage(this.ctx, problemCodes, syncedBefore);
+  }
+
+  pruneHistory(policy: RetentionPolicy, now: Date): Promise<PruneResult> {
+    return pruneHistory(this.ctx, policy, now);
+  }
+
   async countSyncErrors(): Promise<number> {
     const row = await this.db.selectFrom('sync_errors').select((eb) => eb.fn.countAll<number | string>().as('n'))
       .where('tenant_id', '=', this.tenantId).executeTakeFirstOrThrow();

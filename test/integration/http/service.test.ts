@@ -51,4 +51,22 @@ describe.each(['sqlite'] as const)('tenant service on a real listener (%s)', (di
     expect((await status.json()).state).toBe('never_synced');
     expect(lines.some((line) => line.includes(password))).toBe(false);
   });
+
+  it('prunes old history when it starts, and only that', async () => {
+    const repo = testStore.store.forTenant('other');
+    const old = new Date(Date.now() - 400 * 86_400_000);
+    await repo.audit({ actor: 'admin', action: 'ancient', details: {}, at: old });
+    await repo.recordRun({ id: 'run-ancient', agentId: 'a', kind: 'directory', mode: 'full', startedAt: old, finishedAt: old, outcome: 'failed', counts: {}, errorCode: null, errorMessage: null }, []);
+    await repo.recordRun({ id: 'run-recent', agentId: 'a', kind: 'directory', mode: 'full', startedAt: new Date(), finishedAt: new Date(), outcome: 'success', counts: {}, errorCode: null, errorMessage: null }, []);
+    const pruning = await startTenantService({ store: testStore.store, tenantId: 'other', port: 0, host: '127.0.0.1', logger, version: '0.1.0' });
+    try {
+      const deadline = Date.now() + 10_000;
+      while ((await repo.listAudit({ page: 1, pageSize: 10 })).items.some((e) => e.action === 'ancient') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect((await repo.listAudit({ page: 1, pageSize: 10 })).items.map((e) => e.action)).toEqual(['admin.created']);
+      expect((await repo.listRuns(10)).map((r) => r.id)).toEqual(['run-recent']);
+      expect(lines.some((line) => line.includes('old history pruned'))).toBe(true);
+    } finally {
+      await pruning.close();
+    }
+  });
 });

@@ -2,6 +2,7 @@
 // fails with a clear message when it cannot be reached.
 import { sql, type Kysely } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { defineHistorySuite } from './history-suite.js';
 import { defineStoreSuite } from './store-suite.js';
 import { BULK_TABLES } from '../../../src/tenant/store/migrations/0011-bulk-tables-without-tenant-checks.js';
 import { createTestStore, openDatabase } from './test-stores.js';
@@ -9,6 +10,7 @@ import { insertRows } from '../../../src/tenant/store/bulk-write.js';
 import type { GroupsTable, MembershipsTable, StoreDatabase } from '../../../src/tenant/store/schema.js';
 
 defineStoreSuite('postgres');
+defineHistorySuite('postgres');
 
 describe('PostgreSQL schema', () => {
   it('keeps every anchor column in the C collation, so that joins on anchors look up keys', async () => {

@@ -149,11 +149,12 @@ export function defineStoreSuite(kind: StoreKind): void {
       it('start with the defaults and take partial updates', async () => {
         const repo = await tenant();
         expect(await repo.getSettings()).toEqual({
-          directorySyncEnabled: true, passwordSyncEnabled: true, staleAfterHours: 72, deleteThreshold: 500, allowedDeletes: 0,
+          directorySyncEnabled: true, passwordSyncEnabled: true, staleAfterHours: 72, deleteThreshold: 500, deleteThresholdPercent: 50, allowedDeletes: 0,
           kdfParams: { log2N: 14, r: 8, p: 1, keyLength: 32 }, passwordEpoch: 0, passwordReconcileRequestedAt: null,
         });
-        const updated = await repo.updateSettings({ passwordSyncEnabled: false, allowedDeletes: 700 });
+        const updated = await repo.updateSettings({ passwordSyncEnabled: false, allowedDeletes: 700, deleteThresholdPercent: 20 });
         expect(updated.passwordSyncEnabled).toBe(false);
+        expect(updated.deleteThresholdPercent).toBe(20);
         expect(updated.allowedDeletes).toBe(700);
         expect(updated.directorySyncEnabled).toBe(true);
         expect((await repo.getSettings()).passwordSyncEnabled).toBe(false);
@@ -338,7 +339,7 @@ export function defineStoreSuite(kind: StoreKind): void {
         const again = await repo.applyObjectBatch(id, 'agent', [upsert(user(1, { displayName: 'Changed' })), del('user', 'u-1'), upsert(user(9))], at(5));
         expect(again).toEqual({ ...first, duplicate: true });
         const users = await repo.listUsers({ page: 1, pageSize: 10 });
-        expect(users.items.map((u) => [u.anchor, u.displayName])).toEqual([['u-1', 'User 1']]);
+        expect(users.items.map((u) => [u.anchor, u.displayName])).toEqual([['u-1', 'User 1'], ['u-2', 'User 2']]);
       });
 
       it('apply all or nothing: a batch failing midway leaves no trace and can be sent again', async () => {
@@ -356,7 +357,7 @@ export function defineStoreSuite(kind: StoreKind): void {
         expect(await repo.countUsers()).toBe(2);
       });
 
-      it('turn a duplicate UPN or mail into an error for that object while the rest applies', async () => {
+      it('quarantine a duplicate UPN or mail: the holder keeps it, the rest of the object applies, an error names both', async () => {
         const repo = await tenant();
         await repo.applyObjectBatch(batchId(), 'agent', [upsert(user(1, { otherMails: ['shared@example.test'] }))], T0);
         const result = await repo.applyObjectBatch(batchId(), 'agent', [
@@ -365,13 +366,24 @@ export function defineStoreSuite(kind: StoreKind): void {
           upsert(user(4)),
           upsert(user(5, { mail: 'user4@example.test' })), // clashes with user 4 from this very batch
         ], at(1));
-        expect(result.applied).toBe(1);
+        expect(result.applied).toBe(4);
+        const naming = (holder: number, newcomer: number) => expect.stringMatching(new RegExp(`of uid=user${newcomer},ou=people,dc=example,dc=test .*already used by uid=user${holder},ou=people,dc=example,dc=test`));
         expect(result.errors).toEqual([
-          { anchor: 'u-2', code: 'OBJECT_DUPLICATE_UPN', attribute: 'userPrincipalName', message: expect.stringContaining('uid=user1,ou=people,dc=example,dc=test'), hint: expect.any(String) },
-          { anchor: 'u-3', code: 'OBJECT_DUPLICATE_MAIL', attribute: 'mail', message: expect.stringContaining('uid=user1,ou=people,dc=example,dc=test'), hint: expect.any(String) },
-          { anchor: 'u-5', code: 'OBJECT_DUPLICATE_MAIL', attribute: 'mail', message: expect.stringContaining('uid=user4,ou=people,dc=example,dc=test'), hint: expect.any(String) },
+          { anchor: 'u-2', code: 'OBJECT_DUPLICATE_UPN', attribute: 'userPrincipalName', message: naming(1, 2), hint: expect.any(String), quarantined: true },
+          { anchor: 'u-3', code: 'OBJECT_DUPLICATE_MAIL', attribute: 'mail', message: naming(1, 3), hint: expect.any(String), quarantined: true },
+          { anchor: 'u-5', code: 'OBJECT_DUPLICATE_MAIL', attribute: 'mail', message: naming(4, 5), hint: expect.any(String), quarantined: true },
         ]);
-        expect((await repo.listUsers({ page: 1, pageSize: 10 })).items.map((u) => u.anchor)).toEqual(['u-1', 'u-4']);
+        const listed = (await repo.listUsers({ page: 1, pageSize: 10 })).items;
+        expect(listed.map((u) => u.anchor)).toEqual(['u-1', 'u-2', 'u-3', 'u-4', 'u-5']);
+        // The newcomer got a stand-in UPN; the holders still sign in with their values.
+        const standIn = listed.find((u) => u.anchor === 'u-2');
+        expect(standIn?.userPrincipalName).toMatch(/^USER1\+[0-9a-f]{8}@example\.test$/);
+        expect(listed.find((u) => u.anchor === 'u-3')?.mail).toBeNull();
+        expect((await repo.findUserForSignIn('user1@example.test'))?.anchor).toBe('u-1');
+        expect((await repo.findUserForSignIn('shared@example.test'))?.anchor).toBe('u-1');
+        expect((await repo.findUserForSignIn('user4@example.test'))?.anchor).toBe('u-4');
+        expect((await repo.findUserForSignIn(standIn!.userPrincipalName))?.anchor).toBe('u-2');
+        expect(result.errors[0]?.message).toContain(standIn!.userPrincipalName);
         const errors = await repo.listSyncErrors({ page: 1, pageSize: 10 });
         expect(errors.total).toBe(3);
         expect(await repo.countSyncErrors()).toBe(3);
@@ -393,6 +405,49 @@ export function defineStoreSuite(kind: StoreKind): void {
         expect(await repo.listSyncErrors({ page: 1, pageSize: 10, code: 'OBJECT_DUPLICATE_MAIL' })).toMatchObject({ total: 1, items: [{ anchor: 'u-5' }] });
         expect((await repo.findUserForSignIn('user1@example.test'))?.anchor).toBe('u-2');
         expect((await repo.findUserForSignIn('shared@example.test'))?.anchor).toBe('u-3');
+      });
+
+      it('apply enabled: false while the UPN and a proxy address clash, keeping the stored UPN', async () => {
+        const repo = await tenant();
+        await repo.applyObjectBatch(batchId(), 'agent', [upsert(user(1, { otherMails: ['smtp-one@example.test'] })), upsert(user(2, { otherMails: ['mine@example.test'] }))], T0);
+        const result = await repo.applyObjectBatch(batchId(), 'agent', [
+          upsert(user(2, { userPrincipalName: 'user1@example.test', otherMails: ['mine@example.test', 'SMTP-one@example.test'], enabled: false, displayName: 'Leaver' })),
+        ], at(1));
+        expect(result.applied).toBe(1);
+        expect(result.errors.map((e) => [e.anchor, e.code, e.attribute, e.quarantined])).toEqual([
+          ['u-2', 'OBJECT_DUPLICATE_UPN', 'userPrincipalName', true], ['u-2', 'OBJECT_DUPLICATE_MAIL', 'otherMails', true],
+        ]);
+        const u2 = (await repo.listUsers({ page: 1, pageSize: 10, search: 'leaver' })).items[0];
+        expect(u2).toMatchObject({ anchor: 'u-2', enabled: false, displayName: 'Leaver', userPrincipalName: 'user2@example.test' });
+        // Disabled in the tenant, as in the directory: a sign-in finds it refused by the enabled flag.
+        expect(await repo.findUserForSignIn('user2@example.test')).toMatchObject({ anchor: 'u-2', enabled: false });
+        expect(await repo.findUserForSignIn('mine@example.test')).toMatchObject({ anchor: 'u-2' });
+        expect((await repo.findUserForSignIn('smtp-one@example.test'))?.anchor).toBe('u-1');
+        // Both errors are listed, each naming both objects.
+        const listed = await repo.listSyncErrors({ page: 1, pageSize: 10 });
+        expect(listed.items.map((e) => e.code).sort()).toEqual(['OBJECT_DUPLICATE_MAIL', 'OBJECT_DUPLICATE_UPN']);
+        for (const e of listed.items) expect(e.message).toMatch(/uid=user2,.*uid=user1,/);
+      });
+
+      it('keep a value with the object that held it, whatever order later batches send them in', async () => {
+        const repo = await tenant();
+        await repo.applyObjectBatch(batchId(), 'agent', [upsert(user(1, { userPrincipalName: 'shared@example.test' }))], T0);
+        for (const [i, order] of [[1, [2, 1]], [2, [1, 2]]] as const) {
+          const result = await repo.applyObjectBatch(batchId(), 'agent', order.map((n) => upsert(user(n, { userPrincipalName: 'shared@example.test', displayName: `User ${n} v${i}` }))), at(i));
+          expect(result.errors.map((e) => e.anchor)).toEqual(['u-2']);
+          expect((await repo.findUserForSignIn('shared@example.test'))?.anchor).toBe('u-1');
+        }
+        // The stand-in is the same every time (it comes from the anchor).
+        const upns = (await repo.listUsers({ page: 1, pageSize: 10 })).items.map((u) => u.userPrincipalName);
+        expect(upns).toHaveLength(2);
+        const again = await repo.applyObjectBatch(batchId(), 'agent', [upsert(user(2, { userPrincipalName: 'shared@example.test' }))], at(5));
+        expect(again.errors[0]?.message).toContain(upns.find((u) => u !== 'shared@example.test'));
+        // The holder lets go: the next time the newcomer is sent it takes the value, and its errors go.
+        await repo.applyObjectBatch(batchId(), 'agent', [del('user', 'u-1')], at(6));
+        const taken = await repo.applyObjectBatch(batchId(), 'agent', [upsert(user(2, { userPrincipalName: 'shared@example.test' }))], at(7));
+        expect(taken.errors).toEqual([]);
+        expect((await repo.findUserForSignIn('shared@example.test'))?.anchor).toBe('u-2');
+        expect(await repo.countSyncErrors()).toBe(0);
       });
 
       it('delete a user with its mails, memberships, verifiers, password state and errors', async () => {
@@ -467,7 +522,7 @@ export function defineStoreSuite(kind: StoreKind): void {
         expect([a.duplicate, b.duplicate].sort()).toEqual([false, true]);
         expect({ ...a, duplicate: null }).toEqual({ ...b, duplicate: null });
         expect(a.errors.map((e) => e.code)).toEqual(['OBJECT_DUPLICATE_UPN']);
-        expect(await repo.countUsers()).toBe(1);
+        expect(await repo.countUsers()).toBe(2);
         expect(await repo.countSyncErrors()).toBe(1);
       });
 
@@ -666,16 +721,16 @@ export function defineStoreSuite(kind: StoreKind): void {
         const changes = [
           del('user', 'u-1'), upsert(user(1, { displayName: 'One again' })), // deleted and added again
           del('user', 'u-2'), del('user', 'u-9'), // u-9 was never there
-          upsert(user(4, { userPrincipalName: 'user3@example.test' })), // u-3's UPN: an error, not a user
+          upsert(user(4, { userPrincipalName: 'user3@example.test' })), // u-3's UPN: a user with a stand-in UPN and an error
           upsert(user(5)), del('user', 'u-5'),
           upsert(group(2, ['u-3'])), del('group', 'g-1'), del('group', 'g-8'),
         ];
         await repo.applyObjectBatch(id, 'agent', changes, at(1));
-        expect(await totals()).toEqual([2, 1]);
+        expect(await totals()).toEqual([3, 1]);
         await repo.applyObjectBatch(id, 'agent', changes, at(2));
-        expect(await totals()).toEqual([2, 1]);
+        expect(await totals()).toEqual([3, 1]);
         await repo.applyObjectBatch(batchId(), 'agent', [upsert(user(3, { displayName: 'Renamed' })), upsert(group(2, []))], at(3));
-        expect(await totals()).toEqual([2, 1]);
+        expect(await totals()).toEqual([3, 1]);
       });
 
       it('find by search exactly the users whose name, UPN or mail contains the term (truth table)', async () => {

@@ -32,6 +32,7 @@ const useStyles = makeStyles({
   page: { maxWidth: '980px' },
   saved: { marginBottom: tokens.spacingVerticalM },
   description: { color: tokens.colorNeutralForeground3 },
+  causes: { margin: 0, paddingLeft: tokens.spacingHorizontalL },
 });
 
 export function DirSyncPage() {
@@ -120,11 +121,43 @@ export function DirSyncPage() {
                 <Text size={200} className={styles.description} id="password-sync-description">
                   {t('dirsync.passwordSyncDescription')}
                 </Text>
+                {data.passwordSyncEnabled ? null : (
+                  // As in Entra ID: switching off stops new hashes; the synced ones keep working until removed.
+                  <MessageBar intent="info" data-testid="passwords-kept">
+                    <MessageBarBody>
+                      {data.passwords.usersWithPassword > 0
+                        ? t('dirsync.passwordsKept', { count: data.passwords.usersWithPassword })
+                        : t('dirsync.passwordsNoneKept')}
+                    </MessageBarBody>
+                  </MessageBar>
+                )}
               </dd>
               <dt className={styles.term}>{t('dirsync.lastPasswordSync')}</dt>
               <dd className={styles.value}>
                 <DateTime value={data.lastPasswordSync} testId="last-password-sync" />
               </dd>
+              <dt className={styles.term}>{t('dirsync.usersWithPassword')}</dt>
+              <dd className={styles.value} data-testid="users-with-password">
+                {data.passwords.usersWithPassword}
+              </dd>
+              {data.passwords.usersWithoutPassword > 0 ? (
+                <>
+                  <dt className={styles.term}>{t('dirsync.usersWithoutPassword')}</dt>
+                  <dd className={styles.value}>
+                    <span data-testid="users-without-password">{data.passwords.usersWithoutPassword}</span>
+                    <ul className={styles.causes} data-testid="password-problems">
+                      {data.passwords.problems.map((problem) => (
+                        <li key={problem.cause} data-cause={problem.cause}>
+                          {t('dirsync.causeCount', { count: problem.count, cause: t(`dirsync.cause.${problem.cause}`) })}
+                        </li>
+                      ))}
+                    </ul>
+                    <RouterLink to="/sync-errors" testId="password-problems-link">
+                      {t('dirsync.viewSyncErrors')}
+                    </RouterLink>
+                  </dd>
+                </>
+              ) : null}
               <dt className={styles.term}>{t('dirsync.syncClientVersion')}</dt>
               <dd className={styles.value} data-testid="sync-client-version">
                 {data.syncClientVersion ?? t('common.none')}
@@ -153,6 +186,10 @@ export function DirSyncPage() {
                   </dd>
                 </>
               ) : null}
+              <dt className={styles.term}>{t('dirsync.deleteThreshold')}</dt>
+              <dd className={styles.value} data-testid="delete-threshold">
+                {t('dirsync.deleteThresholdText', { threshold: data.deleteThreshold, percent: data.deleteThresholdPercent })}
+              </dd>
               {pendingDeletes > 0 || thresholdExceeded ? (
                 <>
                   <dt className={styles.term}>{t('dirsync.pendingDeletes')}</dt>

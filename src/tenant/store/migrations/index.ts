@@ -17,6 +17,7 @@ import { usersTrigramIndex } from './0010-users-trigram-index.js';
 import { bulkTablesWithoutTenantChecks } from './0011-bulk-tables-without-tenant-checks.js';
 import { dropUsersMailIndex } from './0012-drop-users-mail-index.js';
 import { reconciliationSchema } from './0015-reconciliation.js';
+import { relativeDeleteThreshold } from './0016-relative-delete-threshold.js';
 import { smartLockout } from './0018-smart-lockout.js';
 import { alertsSchema } from './0023-alerts.js';
 
@@ -37,6 +38,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0011-bulk-tables-without-tenant-checks': bulkTablesWithoutTenantChecks(dialect),
         '0012-drop-users-mail-index': dropUsersMailIndex(),
         '0015-reconciliation': reconciliationSchema(),
+        '0016-relative-delete-threshold': relativeDeleteThreshold(),
         '0018-smart-lockout': smartLockout(),
         '0023-alerts': alertsSchema(),
       };
