@@ -43,6 +43,8 @@ export interface AgentOptions {
   version: string;
   syncAccount?: string | undefined;
   tlsVerificationDisabled?: boolean | undefined;
+  /** Links allowed to run in clear (agent.allowCleartext), reported so the status warns. */
+  cleartextLinks?: ReadonlyArray<'tenant' | 'directory'> | undefined;
   logger: Logger;
   intervals?: Partial<AgentIntervals>;
 }
@@ -143,6 +145,7 @@ export class Agent {
         source: this.options.source.description,
         ...(this.options.syncAccount ? { syncAccount: this.options.syncAccount } : {}),
         ...(this.options.tlsVerificationDisabled ? { tlsVerificationDisabled: true } : {}),
+        ...(this.options.cleartextLinks?.length ? { cleartextLinks: [...this.options.cleartextLinks] } : {}),
       });
       const seenEpoch = this.options.state.passwordEpoch();
       if (seenEpoch !== this.settings.passwordEpoch) {

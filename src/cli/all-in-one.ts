@@ -27,6 +27,7 @@ export async function startTenant(config: DirbridgeConfig, logger: Logger): Prom
     const boot = await bootstrapTenant(store, config.tenant.tenantId, { initialAdminPassword: config.tenant.initialAdminPassword });
     const service = await startTenantService({
       store, tenantId: config.tenant.tenantId, port: config.tenant.port, host: config.tenant.host, logger, uiDir: adminUiDir, version,
+      publicUrl: config.tenant.publicUrl, trustProxy: config.tenant.trustProxy, tls: config.tenant.tls,
     });
     return {
       store,

@@ -65,6 +65,8 @@ export const agentHeartbeatRequest = z.object({
   source: z.string().max(512).optional(),
   syncAccount: z.string().max(1024).optional(),
   tlsVerificationDisabled: z.boolean().optional(),
+  /** Links the agent was allowed to run in clear (agent.allowCleartext): shown as a warning. */
+  cleartextLinks: z.array(z.enum(['tenant', 'directory'])).max(2).optional(),
 });
 
 /** GET /api/v1/agent/settings, also returned by heartbeat */
@@ -75,6 +77,10 @@ export interface AgentSettings {
   deleteThreshold: number;
   /** Number of deletes an admin allowed for the next cycle beyond the threshold (0 = none). */
   allowedDeletes: number;
+  /** When this agent's credential expires; the agent renews it (POST /agent/credential) well before. */
+  credentialExpiresAt?: string | null;
+  /** From when the agent should renew its credential (null: at once). */
+  credentialRenewAt?: string | null;
   /** Whether this agent holds the active lease (standby agents only heartbeat). */
   active: boolean;
   /** Set while an admin waits for a preview (dry run) of the next cycle; the agent answers with POST /agent/preview. */
@@ -192,6 +198,8 @@ export interface AdminSession {
   username: string;
   role: Role;
   csrfToken: string;
+  /** The password was generated or reset: only POST /api/v1/auth/password (and sign-out) is allowed until it is changed. */
+  mustChangePassword: boolean;
 }
 
 export type WarningCode =
@@ -204,7 +212,8 @@ export type WarningCode =
   | 'LAST_CYCLE_FAILED'
   | 'DELETE_THRESHOLD_EXCEEDED'
   | 'OBJECTS_IN_ERROR'
-  | 'TLS_VERIFICATION_DISABLED';
+  | 'TLS_VERIFICATION_DISABLED'
+  | 'CLEARTEXT_CONNECTION';
 
 export interface StatusWarning {
   code: WarningCode;
@@ -220,6 +229,9 @@ export interface AgentView {
   active: boolean;
   source: string | null;
   syncAccount: string | null;
+  /** Set once an admin revoked the agent: its credential is refused. */
+  revokedAt?: string | null;
+  credentialExpiresAt?: string | null;
 }
 
 /** GET /api/v1/dirsync/status (also what `dirbridge status --json` prints) */
@@ -313,7 +325,7 @@ export interface AuditEntry {
 
 export type Verdict = 'ok' | 'warning' | 'error';
 export interface TroubleshooterCheck {
-  id: 'agent_heartbeat' | 'last_cycle' | 'password_sync_enabled' | 'directory_sync_stale' | 'password_sync_stale' | 'objects_in_error' | 'delete_threshold' | 'tls_verification';
+  id: 'agent_heartbeat' | 'last_cycle' | 'password_sync_enabled' | 'directory_sync_stale' | 'password_sync_stale' | 'objects_in_error' | 'delete_threshold' | 'tls_verification' | 'cleartext';
   verdict: Verdict;
   /** What was found, in plain words (English; the admin center translates by id + verdict and uses `params`). */
   found: string;
@@ -351,6 +363,7 @@ export interface RegistrationTokenView {
   createdBy: string;
   expiresAt: string;
   usedAt: string | null;
+  revokedAt: string | null;
 }
 
 /** POST /api/v1/registration-tokens (global admin) */

@@ -2,7 +2,7 @@
  * The admin API: sign-in with a session cookie and CSRF token, and what the admin center lists
  * (users, groups, sync errors, agents, registration tokens, audit log).
  */
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { hashAdminPassword, verifyAdminPassword } from '../../passwords/index.js';
 import { AppError } from '../../shared/errors.js';
@@ -11,7 +11,7 @@ import {
   adminSignInRequest, userListQuery,
   type AdminSession, type AgentView, type AuditEntry, type GroupView, type Page, type RegistrationTokenCreated, type RegistrationTokenView, type SyncErrorView, type UserView,
 } from '../api/contract.js';
-import { adminOf, SESSION_COOKIE, SESSION_TTL_MS } from './auth.plugin.js';
+import { adminOf, SESSION_TTL_MS } from './auth.plugin.js';
 import type { TenantAppContext } from './context.js';
 import { route, type RouteSpec } from './route.js';
 import { lockedError, SignInGuard } from '../sign-in-guard.js';
@@ -35,9 +35,10 @@ function dummyHash(): Promise<string> {
   return dummyAdminHash;
 }
 
-function setSessionCookie(req: FastifyRequest, reply: FastifyReply, token: string): void {
-  reply.setCookie(SESSION_COOKIE, token, {
-    httpOnly: true, sameSite: 'strict', secure: req.protocol === 'https', path: '/', maxAge: SESSION_TTL_MS / 1000,
+/** Secure follows the configured public URL, not the request: behind a TLS proxy the hop to us is plain http. */
+function setSessionCookie(ctx: TenantAppContext, reply: FastifyReply, token: string): void {
+  reply.setCookie(ctx.deployment.sessionCookie, token, {
+    httpOnly: true, sameSite: 'strict', secure: ctx.deployment.secure, path: '/', maxAge: SESSION_TTL_MS / 1000,
   });
 }
 
@@ -57,7 +58,8 @@ export function adminRoutes(ctx: TenantAppContext): RouteSpec[] {
         }
         const admin = await repo.findAdminByUsername(body.username);
         const ok = await verifyAdminPassword(body.password, admin?.passwordHash ?? await dummyHash());
-        if (!admin || !ok) {
+        // A disabled admin is told the same as a wrong password: the answer does not say who exists.
+        if (!admin || !ok || admin.disabledAt) {
           const locked = await guard.fail(now);
           if (locked.length > 0) await repo.audit({ actor: body.username, action: 'admin.locked_out', details: { client: req.ip, keys: locked }, at: now });
           req.log.info({ username: body.username }, 'admin sign-in failed');
@@ -66,10 +68,10 @@ export function adminRoutes(ctx: TenantAppContext): RouteSpec[] {
         await guard.succeed();
         const token = newSecret(32);
         const csrfToken = newSecret(32);
-        await repo.createSession({ idHash: sha256Hex(token), adminId: admin.id, csrfToken, expiresAt: new Date(now.getTime() + SESSION_TTL_MS) });
+        await repo.createSession({ idHash: sha256Hex(token), adminId: admin.id, csrfToken, expiresAt: new Date(now.getTime() + SESSION_TTL_MS), createdAt: now });
         await repo.audit({ actor: admin.username, action: 'admin.signed_in', details: { client: req.ip }, at: now });
-        setSessionCookie(req, reply, token);
-        return { username: admin.username, role: admin.role, csrfToken };
+        setSessionCookie(ctx, reply, token);
+        return { username: admin.username, role: admin.role, csrfToken, mustChangePassword: admin.mustChangePassword };
       },
     }),
     route({
@@ -77,7 +79,7 @@ export function adminRoutes(ctx: TenantAppContext): RouteSpec[] {
       summary: 'Admin sign-out: ends the session.',
       handler: async ({ req, reply }) => {
         await repo.deleteSession(adminOf(req).sessionIdHash);
-        reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        reply.clearCookie(ctx.deployment.sessionCookie, { path: '/', secure: ctx.deployment.secure, httpOnly: true, sameSite: 'strict' });
       },
     }),
     route({
@@ -85,7 +87,7 @@ export function adminRoutes(ctx: TenantAppContext): RouteSpec[] {
       summary: 'The signed-in admin, role and CSRF token.',
       handler: async ({ req }): Promise<AdminSession> => {
         const admin = adminOf(req);
-        return { username: admin.username, role: admin.role, csrfToken: admin.csrfToken };
+        return { username: admin.username, role: admin.role, csrfToken: admin.csrfToken, mustChangePassword: admin.mustChangePassword };
       },
     }),
     route({
@@ -113,6 +115,7 @@ export function adminRoutes(ctx: TenantAppContext): RouteSpec[] {
       summary: 'Registration tokens (never the token itself): who created them, expiry, use.',
       handler: async (): Promise<RegistrationTokenView[]> => (await repo.listRegistrationTokens()).map((token) => ({
         id: token.id, createdBy: token.createdBy, expiresAt: token.expiresAt.toISOString(), usedAt: token.usedAt?.toISOString() ?? null,
+        revokedAt: token.revokedAt?.toISOString() ?? null,
       })),
     }),
     route({

@@ -2,6 +2,7 @@
 import type { Clock } from '../../shared/clock.js';
 import type { LockoutPolicy } from '../domain/lockout.js';
 import type { TenantRepository, TenantStore } from '../store/ports.js';
+import type { Deployment } from './deployment.js';
 import type { RunCounters } from './metrics.routes.js';
 
 export interface TenantAppContext {
@@ -13,4 +14,7 @@ export interface TenantAppContext {
   agentSilentAfterMinutes: number;
   leaseTtlSeconds: number;
   runCounters: RunCounters;
+  deployment: Deployment;
+  /** Lifetime of an agent credential (renewed by the agent well before). */
+  agentCredentialTtlMs: number;
 }
