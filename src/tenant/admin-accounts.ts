@@ -4,7 +4,7 @@
  * generated one that must be changed at the next sign-in), change one's own password, and end
  * every session of an admin. The tenant always keeps one enabled global admin.
  */
-import { hashAdminPassword, verifyAdminPassword } from '../passwords/index.js';
+import { hashAdminPassword, verifyAdminPassword, type AdminScryptParams } from '../passwords/index.js';
 import { AppError } from '../shared/errors.js';
 import { newSecret } from '../shared/ids.js';
 import type { Role } from './api/contract.js';
@@ -57,12 +57,12 @@ async function keepOneGlobalAdmin(repo: TenantRepository, target: AdminRecord): 
 }
 
 /** Creates an admin who must choose a new password at the first sign-in; returns the password when it was generated. */
-export async function createAdminAccount(repo: TenantRepository, input: { username: string; role: Role; password?: string | undefined }, actor: string, now: Date): Promise<{ admin: AdminRecord; generatedPassword: string | null }> {
+export async function createAdminAccount(repo: TenantRepository, input: { username: string; role: Role; password?: string | undefined }, actor: string, now: Date, kdf?: AdminScryptParams): Promise<{ admin: AdminRecord; generatedPassword: string | null }> {
   if (input.password !== undefined) checkPasswordLength(input.password);
   const password = input.password ?? generateAdminPassword();
   if (await repo.findAdminByUsername(input.username)) throw new AppError('ADMIN_EXISTS', { message: `An admin named ${input.username} already exists.`, details: { username: input.username } });
   // Whoever chose the password knows it: the new admin replaces it at the first sign-in.
-  const admin = await repo.createAdmin({ username: input.username, role: input.role, passwordHash: await hashAdminPassword(password), mustChangePassword: true });
+  const admin = await repo.createAdmin({ username: input.username, role: input.role, passwordHash: await hashAdminPassword(password, kdf), mustChangePassword: true });
   await repo.audit({ actor, action: 'admin.created', details: { username: admin.username, role: admin.role }, at: now });
   return { admin, generatedPassword: input.password === undefined ? password : null };
 }
@@ -86,24 +86,24 @@ export async function removeAdminAccount(repo: TenantRepository, id: string, act
 }
 
 /** A new generated password, to be changed at the next sign-in; every session of the admin ends. */
-export async function resetAdminPassword(repo: TenantRepository, id: string, actor: string, now: Date): Promise<{ admin: AdminRecord; password: string }> {
+export async function resetAdminPassword(repo: TenantRepository, id: string, actor: string, now: Date, kdf?: AdminScryptParams): Promise<{ admin: AdminRecord; password: string }> {
   const admin = await requireAdmin(repo, id);
   const password = generateAdminPassword();
-  await repo.updateAdmin(id, { passwordHash: await hashAdminPassword(password), mustChangePassword: true });
+  await repo.updateAdmin(id, { passwordHash: await hashAdminPassword(password, kdf), mustChangePassword: true });
   await repo.deleteSessionsOf(id);
   await repo.audit({ actor, action: 'admin.password_reset', details: { username: admin.username }, at: now });
   return { admin, password };
 }
 
 /** The admin's own change: the current password proves it is them; other sessions end. */
-export async function changeOwnPassword(repo: TenantRepository, id: string, input: { currentPassword: string; newPassword: string; keepSessionIdHash: string }, now: Date): Promise<void> {
+export async function changeOwnPassword(repo: TenantRepository, id: string, input: { currentPassword: string; newPassword: string; keepSessionIdHash: string }, now: Date, kdf?: AdminScryptParams): Promise<void> {
   const admin = await requireAdmin(repo, id);
   checkPasswordLength(input.newPassword);
   if (!(await verifyAdminPassword(input.currentPassword, admin.passwordHash))) throw new AppError('ADMIN_PASSWORD_WRONG');
   if (input.newPassword === input.currentPassword) {
     throw new AppError('REQUEST_INVALID', { message: 'The new password must differ from the current one.', details: { in: 'body', fields: ['newPassword'] } });
   }
-  await repo.updateAdmin(id, { passwordHash: await hashAdminPassword(input.newPassword), mustChangePassword: false });
+  await repo.updateAdmin(id, { passwordHash: await hashAdminPassword(input.newPassword, kdf), mustChangePassword: false });
   const ended = await repo.deleteSessionsOf(id, input.keepSessionIdHash);
   await repo.audit({ actor: admin.username, action: 'admin.password_changed', details: { otherSessionsEnded: ended }, at: now });
 }

@@ -8,6 +8,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { AdminScryptParams } from '../../passwords/index.js';
 import { systemClock, type Clock } from '../../shared/clock.js';
 import { AppError } from '../../shared/errors.js';
 import { REDACTED_PATHS, type Logger } from '../../shared/logger.js';
@@ -47,6 +48,8 @@ export interface TenantAppOptions {
   https?: { cert: Buffer; key: Buffer } | undefined;
   lockoutPolicy?: LockoutPolicy | undefined;
   agentSilentAfterMinutes?: number | undefined;
+  /** scrypt cost of admin passwords set through the API (tests lower it). */
+  adminPasswordParams?: AdminScryptParams | undefined;
   /** Lifetime of agent credentials (default a week; tests shorten it). */
   agentCredentialTtlMs?: number | undefined;
   /** Seconds a standby agent waits for a silent active agent before taking over (default 60). */
@@ -147,6 +150,7 @@ export async function buildTenantApp(options: TenantAppOptions): Promise<Fastify
     runCounters: new RunCounters(),
     deployment,
     agentCredentialTtlMs: options.agentCredentialTtlMs ?? AGENT_CREDENTIAL_TTL_MS,
+    adminPasswordParams: options.adminPasswordParams,
   };
   const specs: RouteSpec[] = [
     ...agentRoutes(ctx),

@@ -1,4 +1,5 @@
 /** What every route module gets from buildTenantApp: the tenant's repository and the injected clock. */
+import type { AdminScryptParams } from '../../passwords/index.js';
 import type { Clock } from '../../shared/clock.js';
 import type { LockoutPolicy } from '../domain/lockout.js';
 import type { TenantRepository, TenantStore } from '../store/ports.js';
@@ -17,4 +18,6 @@ export interface TenantAppContext {
   deployment: Deployment;
   /** Lifetime of an agent credential (renewed by the agent well before). */
   agentCredentialTtlMs: number;
+  /** scrypt cost of admin passwords set through the API (default: production; tests lower it). */
+  adminPasswordParams?: AdminScryptParams | undefined;
 }

@@ -31,7 +31,7 @@ export function lifecycleRoutes(ctx: TenantAppContext): RouteSpec[] {
       summary: 'Change your own password (the current one is required); your other sessions end. Audited.',
       handler: async ({ req, body }) => {
         const admin = adminOf(req);
-        await changeOwnPassword(repo, admin.id, { ...body, keepSessionIdHash: admin.sessionIdHash }, clock.now());
+        await changeOwnPassword(repo, admin.id, { ...body, keepSessionIdHash: admin.sessionIdHash }, clock.now(), ctx.adminPasswordParams);
       },
     }),
     route({
@@ -51,7 +51,7 @@ export function lifecycleRoutes(ctx: TenantAppContext): RouteSpec[] {
       method: 'POST', url: '/api/v1/admins', tag: 'auth', auth: 'global_admin', body: adminCreateRequest, status: 201,
       summary: 'Add an admin; without a password one is generated and shown once. The new admin chooses a password at the first sign-in. Audited.',
       handler: async ({ req, body }): Promise<AdminCreated> => {
-        const { admin, generatedPassword } = await createAdminAccount(repo, body, adminOf(req).username, clock.now());
+        const { admin, generatedPassword } = await createAdminAccount(repo, body, adminOf(req).username, clock.now(), ctx.adminPasswordParams);
         return { ...toAdminAccountView(admin), password: generatedPassword };
       },
     }),
@@ -71,7 +71,7 @@ export function lifecycleRoutes(ctx: TenantAppContext): RouteSpec[] {
       method: 'POST', url: '/api/v1/admins/reset-password', tag: 'auth', auth: 'global_admin', body: adminResetRequest,
       summary: 'Give an admin a new generated password (shown once) that must be changed at the next sign-in; their sessions end. Audited.',
       handler: async ({ req, body }): Promise<AdminPasswordReset> => {
-        const { admin, password } = await resetAdminPassword(repo, body.id, adminOf(req).username, clock.now());
+        const { admin, password } = await resetAdminPassword(repo, body.id, adminOf(req).username, clock.now(), ctx.adminPasswordParams);
         return { username: admin.username, password };
       },
     }),
