@@ -16,6 +16,7 @@ const SyncErrorsPage = lazy(() => import('./features/sync-errors/sync-errors-pag
 const TroubleshooterPage = lazy(() => import('./features/troubleshooter/troubleshooter-page.js').then((m) => ({ default: m.TroubleshooterPage })));
 const AgentsPage = lazy(() => import('./features/agents/agents-page.js').then((m) => ({ default: m.AgentsPage })));
 const OidcClientsPage = lazy(() => import('./features/oidc-clients/oidc-clients-page.js').then((m) => ({ default: m.OidcClientsPage })));
+const AlertsPage = lazy(() => import('./features/alerts/alerts-page.js').then((m) => ({ default: m.AlertsPage })));
 const AuditPage = lazy(() => import('./features/audit/audit-page.js').then((m) => ({ default: m.AuditPage })));
 const NotFoundPage = lazy(() => import('./shell/not-found-page.js').then((m) => ({ default: m.NotFoundPage })));
 
@@ -32,6 +33,7 @@ const router = createBrowserRouter([
       { path: 'troubleshooter', element: <TroubleshooterPage /> },
       { path: 'agents', element: <AgentsPage /> },
       { path: 'oidc-clients', element: <OidcClientsPage /> },
+      { path: 'alerts', element: <AlertsPage /> },
       { path: 'audit', element: <AuditPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { percentile, summarize } from './stats.js';
+import { median, percentile, repeated, summarize } from './stats.js';
 
 describe('percentile', () => {
   it('is the nearest rank', () => {
@@ -24,6 +24,23 @@ describe('percentile', () => {
 
   it('summarizes p50, p95 and max', () => {
     const samples = Array.from({ length: 20 }, (_, i) => i + 1);
-    expect(summarize(samples)).toEqual({ p50: 10, p95: 19, max: 20, samples: 20 });
+    expect(summarize(samples)).toEqual({ p50: 10, p95: 19, p99: 20, max: 20, samples: 20 });
+  });
+});
+
+describe('median', () => {
+  it('is the middle value, or the mean of the two middle ones', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([])).toBeNaN();
+  });
+
+  it('lies within the range of the runs, and half of them are at or below it', () => {
+    fc.assert(fc.property(fc.array(fc.double({ noNaN: true, min: -1e6, max: 1e6 }), { minLength: 1, maxLength: 30 }), (runs) => {
+      const r = repeated(runs);
+      expect(r.median).toBeGreaterThanOrEqual(r.min);
+      expect(r.median).toBeLessThanOrEqual(r.max);
+      expect(runs.filter((x) => x <= r.median).length).toBeGreaterThanOrEqual(Math.ceil(runs.length / 2));
+    }));
   });
 });

@@ -44,6 +44,22 @@ const ldapSource = z.object({
   pageSize: z.number().int().min(10).max(10000).default(1000).describe('Entries per paged search result page.'),
 });
 
+const alerts = z.object({
+  smtp: z.object({
+    host: z.string().min(1).describe('SMTP server for e-mail alerts.'),
+    port: z.number().int().min(1).max(65535).default(587).describe('SMTP port (587 with STARTTLS, 465 with TLS from the start, 25).'),
+    secure: z.boolean().default(false).describe('TLS from the first byte (port 465).'),
+    startTls: z.boolean().default(true).describe('Require STARTTLS on a plain connection (set false only for a local relay on loopback).'),
+    from: z.string().min(3).describe('Sender address of alert e-mails, e.g. dirbridge@example.org.'),
+    username: z.string().optional().describe('SMTP user name, when the server asks for one.'),
+    passwordFile: z.string().optional().describe('File holding the SMTP password (never the password itself in the config).'),
+    caFile: z.string().optional().describe('PEM file of the CA of the SMTP server certificate, if not a public one.'),
+  }).optional().describe('Without it only webhook channels can be added.'),
+  intervalSeconds: z.number().int().min(5).max(3600).default(30).describe('How often the tenant service judges the DirSync status for alerts.'),
+  repeatHours: z.number().min(0).max(24 * 30).default(24).describe('Remind of an alert still open after this many hours (0: never).'),
+  publicUrl: z.string().url().optional().describe('URL of the admin center used in the links of alerts (e.g. https://dirbridge.example.org).'),
+}).default({ intervalSeconds: 30, repeatHours: 24 });
+
 export const configSchema = z.object({
   tenant: z.object({
     port: z.number().int().min(0).max(65535).default(8080).describe('HTTP port of the tenant service and admin center (env DIRBRIDGE_PORT).'),
@@ -69,6 +85,7 @@ export const configSchema = z.object({
     mapping,
     intervals,
   }).default({ allowCleartext: false, mapping: {}, intervals: { heartbeatSeconds: 5, deltaMinutes: 30, fullHours: 6, passwordMinutes: 2 } }),
+  alerts: alerts.describe('E-mail and webhook notifications when sync goes stale, an agent goes silent, a cycle fails or deletes are held.'),
 });
 
 export type DirbridgeConfig = z.infer<typeof configSchema>;

@@ -79,6 +79,11 @@ export const ERRORS = {
   PASSWORD_NOT_SET: def(422, 'The user has no password in the directory.', 'Set a password for the user in the directory if they should sign in.'),
   SIGN_IN_FAILED: def(401, 'The user name or password is wrong.', 'Check the user name and password; after several failures sign-in is locked for a while.'),
   SIGN_IN_LOCKED: def(429, 'Too many failed sign-ins; sign-in is locked for a while.', 'Wait until the time in Retry-After has passed, then try again with the right password.'),
+
+  // alerts
+  ALERT_CHANNEL_INVALID: def(400, 'The alert channel is invalid.', 'Give an e-mail address, or a webhook URL starting with https:// (http:// only to a loopback address).'),
+  ALERT_SMTP_NOT_CONFIGURED: def(409, 'E-mail alerts need an SMTP server, and none is configured.', 'Set alerts.smtp (host, port, from) in the config file and restart the tenant service, or use a webhook channel.'),
+  ALERT_DELIVERY_FAILED: def(502, 'An alert could not be delivered.', 'Check the SMTP server or the webhook receiver named in the error; dirbridge retries with growing delays and lists the attempts under Alerts.'),
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -9,7 +9,7 @@ import { hashAdminPassword } from '../passwords/index.js';
 import type { Clock } from '../shared/clock.js';
 import { newSecret } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
-import { buildTenantApp } from './http/app.js';
+import { buildTenantApp, type TenantAppOptions } from './http/app.js';
 import type { TenantStore } from './store/ports.js';
 
 export const INITIAL_ADMIN_USERNAME = 'admin';
@@ -50,6 +50,7 @@ export interface StartTenantServiceOptions {
   /** PEM files of the certificate and key: the listener speaks HTTPS. */
   tls?: { certFile: string; keyFile: string } | undefined;
   leaseTtlSeconds?: number | undefined;
+  alerts?: TenantAppOptions['alerts'];
 }
 
 export interface RunningTenantService {

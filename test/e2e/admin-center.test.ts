@@ -6,6 +6,8 @@
  * Needs the build (npm run build): the tenant service serves dist/admin-ui.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
@@ -108,7 +110,14 @@ function backdateDirectorySync(dataDir: string, days: number): void {
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   // Slow cycles: the test backdates the directory sync below, and a new cycle would undo that.
-  aio = await startAllInOne({ config: { agent: { intervals: { heartbeatSeconds: 1, deltaMinutes: 60, fullHours: 24, passwordMinutes: 60 } } } });
+  aio = await startAllInOne({ config: { agent: { intervals: { heartbeatSeconds: 1, deltaMinutes: 60, fullHours: 24, passwordMinutes: 60 } }, alerts: { intervalSeconds: 5 } } });
+  // A webhook receiver for the Alerts page: it records what it was sent.
+  hookServer = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => { body += c.toString('utf8'); });
+    req.on('end', () => { hookBodies.push({ path: req.url ?? '', body }); res.writeHead(204).end(); });
+  });
+  await new Promise<void>((resolve) => hookServer.listen(0, '127.0.0.1', resolve));
   // The first directory and password cycles of the sample directory take a few seconds.
   const api = await AdminApi.signIn(aio.url, aio.adminUsername, aio.adminPassword);
   await eventually(async () => {
@@ -120,9 +129,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await new Promise<void>((resolve) => (hookServer ? hookServer.close(() => resolve()) : resolve()));
   await browser?.close();
   await aio?.stop();
 });
+
+let hookServer: Server;
+const hookBodies: Array<{ path: string; body: string }> = [];
 
 async function shot(page: Page, lang: Lang, name: string): Promise<void> {
   await page.waitForLoadState('networkidle');
@@ -349,6 +362,33 @@ describe.each(['en', 'nl'] as const)('admin center in %s', (lang) => {
     await page.getByTestId('oidc-client-deleted').waitFor();
     // The list reloads after the confirmation message: wait for the row to go.
     await eventually(async () => (await page.getByTestId('oidc-client-row').filter({ hasText: name }).count()) === 0, 30_000, 'the deleted app to leave the list');
+  });
+
+  it('shows the stale sync as an open alert, adds a webhook, sends it a test and removes it', async () => {
+    await page.getByTestId('nav-alerts').click();
+    await page.getByTestId('alert-channel-form').waitFor();
+    // The directory sync was backdated four days: the alert loop (every 5 s here) raises it.
+    await eventually(async () => {
+      await page.reload();
+      await page.getByTestId('alert-channel-form').waitFor();
+      return (await page.locator('[data-testid="alert-open-row"][data-code="DIRECTORY_SYNC_STALE"]').count()) === 1;
+    }, 30_000, 'the stale directory sync among the open alerts');
+    const url = `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/hook-${lang}`;
+    await page.getByTestId('alert-channel-target').fill(url);
+    await page.getByTestId('alert-channel-add').click();
+    const row = page.getByTestId('alert-channel-row').filter({ hasText: url });
+    await row.waitFor();
+    await row.getByTestId('alert-channel-test').click();
+    // The notice of the added channel shows until the test's answer replaces it.
+    await page.getByTestId('alert-notice').filter({ hasText: lang === 'en' ? `The test reached ${url}.` : `De test is aangekomen bij ${url}.` }).waitFor();
+    const received = hookBodies.find((h) => h.path === `/hook-${lang}`);
+    expect(JSON.parse(received?.body ?? '{}')).toMatchObject({ event: 'test', code: 'TEST' });
+    await page.locator('[data-testid="alert-delivery-row"][data-state="delivered"][data-event="test"]').first().waitFor();
+    expect(await text(page.getByTestId('page-heading'))).toBe(lang === 'en' ? 'Alerts' : 'Waarschuwingen');
+    await shot(page, lang, 'alerts');
+    await row.getByTestId('alert-channel-remove').click();
+    await page.getByTestId('alert-channel-remove-confirm').click();
+    await eventually(async () => (await page.getByTestId('alert-channel-row').filter({ hasText: url }).count()) === 0, 30_000, 'the removed channel to leave the list');
   });
 
   it('lists sync errors with what to do and exports them as CSV', async () => {

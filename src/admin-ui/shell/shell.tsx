@@ -15,6 +15,7 @@ import {
 } from '@fluentui/react-components';
 import {
   ArrowSyncRegular,
+  AlertRegular,
   DocumentBulletListRegular,
   ErrorCircleRegular,
   HomeRegular,
@@ -77,6 +78,7 @@ export function Shell() {
     { value: 'troubleshooter', path: '/troubleshooter', label: t('nav.troubleshooter'), icon: <WrenchRegular /> },
     { value: 'agents', path: '/agents', label: t('nav.agents'), icon: <ServerRegular /> },
     { value: 'oidc-clients', path: '/oidc-clients', label: t('nav.oidcClients'), icon: <KeyRegular /> },
+    { value: 'alerts', path: '/alerts', label: t('nav.alerts'), icon: <AlertRegular /> },
     { value: 'audit', path: '/audit', label: t('nav.audit'), icon: <DocumentBulletListRegular /> },
   ];
   const selected = location.pathname === '/' ? 'home' : location.pathname === '/users' ? 'users-active' : location.pathname.split('/')[1] ?? 'home';

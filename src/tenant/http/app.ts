@@ -28,6 +28,9 @@ import { openApiRoute } from './openapi.js';
 import { registerRoutes, type RouteSpec } from './route.js';
 import { signInRoutes } from './sign-in.routes.js';
 import { mountOidc } from '../oidc/oidc.routes.js';
+import { startAlertLoop } from '../alerts/alert-loop.js';
+import type { SmtpSettings } from '../alerts/senders.js';
+import { alertRoutes } from './alerts.routes.js';
 
 export interface TenantAppOptions {
   store: TenantStore;
@@ -54,6 +57,8 @@ export interface TenantAppOptions {
   agentCredentialTtlMs?: number | undefined;
   /** Seconds a standby agent waits for a silent active agent before taking over (default 60). */
   leaseTtlSeconds?: number | undefined;
+  /** Alert notifications: the SMTP server for e-mail channels, how often the status is judged. */
+  alerts?: { smtp?: SmtpSettings | null | undefined; intervalMs?: number | undefined; repeatAfterHours?: number | undefined; adminUrl?: string | null | undefined } | undefined;
 }
 
 /** Paths that never fall back to the admin UI. */
@@ -152,8 +157,14 @@ export async function buildTenantApp(options: TenantAppOptions): Promise<Fastify
     agentCredentialTtlMs: options.agentCredentialTtlMs ?? AGENT_CREDENTIAL_TTL_MS,
     adminPasswordParams: options.adminPasswordParams,
   };
+  const alertLoop = startAlertLoop({
+    store: options.store, tenantId: options.tenantId, clock, logger, smtp: options.alerts?.smtp ?? null, adminUrl: options.alerts?.adminUrl ?? null,
+    intervalMs: options.alerts?.intervalMs, repeatAfterHours: options.alerts?.repeatAfterHours, agentSilentAfterMinutes: ctx.agentSilentAfterMinutes,
+  });
+  app.addHook('onClose', async () => alertLoop.stop());
   const specs: RouteSpec[] = [
     ...agentRoutes(ctx),
+    ...alertRoutes(ctx, { loop: alertLoop, smtpConfigured: Boolean(options.alerts?.smtp) }),
     ...adminRoutes(ctx),
     ...lifecycleRoutes(ctx),
     ...dirsyncRoutes(ctx),

@@ -11,6 +11,7 @@ import type { TenantRepository, TenantSettings, TenantStore } from './ports.js';
 import type { StoreDatabase } from './schema.js';
 import { KyselyTenantRepository } from './tenant-repository.js';
 import { KyselyOidcRepository, type OidcRepository } from './oidc-repository.js';
+import { KyselyAlertRepository, type AlertRepository } from './alert-repository.js';
 
 export const DEFAULT_SETTINGS: TenantSettings = {
   directorySyncEnabled: true,
@@ -76,6 +77,10 @@ export class KyselyTenantStore implements TenantStore {
 
   oidc(tenantId: string): OidcRepository {
     return new KyselyOidcRepository(this.db, this.dialect, tenantId);
+  }
+
+  alerts(tenantId: string): AlertRepository {
+    return new KyselyAlertRepository(this.db, tenantId);
   }
 
   async ping(): Promise<void> {

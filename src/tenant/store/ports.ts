@@ -8,6 +8,7 @@ import type { ObjectChange, SyncRunKind, SyncRunOutcome } from '../../sync/model
 import type { PasswordVerifier } from '../../passwords/verifier-model.js';
 import type { AgentView, AuditEntry, CyclePreviewResult, GroupView, Page, Role, SyncErrorView, UserView } from '../api/contract.js';
 import type { OidcRepository } from './oidc-repository.js';
+import type { AlertRepository } from './alert-repository.js';
 
 export interface TenantSettings {
   directorySyncEnabled: boolean;
@@ -244,6 +245,8 @@ export interface TenantStore {
   forTenant(tenantId: string): TenantRepository;
   /** The tenant's OpenID Connect provider data (clients, artifacts, keys). */
   oidc(tenantId: string): OidcRepository;
+  /** The tenant's alert channels, open alerts and delivery outbox. */
+  alerts(tenantId: string): AlertRepository;
   /** Cheap liveness probe for /healthz. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -185,4 +185,41 @@ export interface StoreDatabase {
   audit_log: AuditLogTable;
   lockouts: LockoutsTable;
   cycle_previews: CyclePreviewsTable;
+  alert_channels: AlertChannelsTable;
+  alert_state: AlertStateTable;
+  alert_deliveries: AlertDeliveriesTable;
+}
+
+export interface AlertChannelsTable {
+  tenant_id: string;
+  id: string;
+  kind: string;
+  target: string;
+  secret: string | null;
+  created_by: string;
+  created_at: Big;
+}
+
+export interface AlertStateTable {
+  tenant_id: string;
+  code: string;
+  raised_at: Big;
+  last_notified_at: Big;
+  message: string;
+}
+
+export interface AlertDeliveriesTable {
+  tenant_id: string;
+  id: string;
+  channel_id: string;
+  event: string;
+  code: string;
+  message: string;
+  created_at: Big;
+  attempts: Generated<number>;
+  next_attempt_at: Big;
+  locked_until: Big | null;
+  delivered_at: Big | null;
+  failed_at: Big | null;
+  last_error: string | null;
 }

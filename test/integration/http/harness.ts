@@ -41,7 +41,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(dialect: Dialect = 'sqlite', appOptions: Partial<Pick<TenantAppOptions, 'trustProxy' | 'uiDir' | 'lockoutPolicy' | 'publicUrl' | 'agentCredentialTtlMs'>> = {}): Promise<Harness> {
+export async function startHarness(dialect: Dialect = 'sqlite', appOptions: Partial<Pick<TenantAppOptions, 'trustProxy' | 'uiDir' | 'lockoutPolicy' | 'publicUrl' | 'agentCredentialTtlMs' | 'alerts'>> = {}): Promise<Harness> {
   // A fresh tenant that is not the helper's 'default': nothing may assume the tenant id.
   const tenantId = `t-${randomUUID()}`;
   const testStore = await createTestStore(dialect, { tenantId });

@@ -17,6 +17,7 @@ import { usersTrigramIndex } from './0010-users-trigram-index.js';
 import { bulkTablesWithoutTenantChecks } from './0011-bulk-tables-without-tenant-checks.js';
 import { dropUsersMailIndex } from './0012-drop-users-mail-index.js';
 import { credentialLifecycle } from './0020-credential-lifecycle.js';
+import { alertsSchema } from './0023-alerts.js';
 
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
@@ -35,6 +36,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0011-bulk-tables-without-tenant-checks': bulkTablesWithoutTenantChecks(dialect),
         '0012-drop-users-mail-index': dropUsersMailIndex(),
         '0020-credential-lifecycle': credentialLifecycle(),
+        '0023-alerts': alertsSchema(),
       };
     },
   };
