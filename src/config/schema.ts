@@ -74,6 +74,10 @@ export const configSchema = z.object({
       certFile: z.string().min(1).describe('PEM file of the server certificate (with its chain).'),
       keyFile: z.string().min(1).describe('PEM file of its private key (keep it mode 600).'),
     }).optional().describe('Serve HTTPS directly (no reverse proxy): the certificate and key files.'),
+    signIn: z.object({
+      workers: z.number().int().min(1).max(256).optional().describe('Worker threads that check passwords at sign-in (source digest and KDF), off the event loop; defaults to the number of cores.'),
+      queueLimit: z.number().int().min(0).max(100_000).optional().describe('Password checks that may wait for a worker; beyond it sign-in answers 503 SIGN_IN_BUSY with Retry-After. Defaults to 16 per worker.'),
+    }).optional().describe('Bounds on the work sign-in may queue (see docs/passwords.md).'),
   }).default({ port: 8080, host: '127.0.0.1', dataDir: './data', tenantId: 'default', trustProxy: [] }),
   agent: z.object({
     tenantUrl: z.string().url().optional().describe('URL of the tenant service (env DIRBRIDGE_TENANT_URL); the all-in-one sets it itself.'),

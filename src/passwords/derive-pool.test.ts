@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDerivationPool, type DerivationPool } from './derive-pool.js';
+import { isAppError } from '../shared/errors.js';
+import { createDerivationPool, createPasswordPool, type DerivationPool } from './derive-pool.js';
 import { parseStoredPassword } from './schemes.js';
 import { checkPassword } from './verifier.js';
 import type { KdfParams } from './verifier-model.js';
@@ -43,4 +44,21 @@ describe('createDerivationPool', () => {
     for (const outcome of await Promise.all(pending)) expect(String(outcome)).toMatch(/closed/);
     await expect(pool.derive(parseStoredPassword('c'), FAST_KDF)).rejects.toThrow(/closed/);
   }, 30_000);
+});
+
+describe('createPasswordPool', () => {
+  it('refuses work beyond the queue limit at once with SIGN_IN_BUSY, and checks the rest in the workers', async () => {
+    const pool = createPasswordPool({ size: 1, queueLimit: 1 });
+    try {
+      const slow = await pool.derive(parseStoredPassword('Queue-pw-1'), { log2N: 15, r: 8, p: 1, keyLength: 32 });
+      const outcomes = await Promise.all([1, 2, 3, 4].map(() => pool.check('Queue-pw-1', [slow]).then((ok) => ok, (error: unknown) => error)));
+      // One runs, one waits, the other two are refused.
+      expect(outcomes.filter((o) => o === true)).toHaveLength(2);
+      expect(outcomes.filter((o) => isAppError(o, 'SIGN_IN_BUSY'))).toHaveLength(2);
+      expect(await pool.check('wrong', [slow])).toBe(false);
+      expect(await pool.verifyAdmin('x', 'not a hash')).toBe(false);
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
 });

@@ -1,6 +1,9 @@
 /**
- * A worker_threads pool for verifier derivation. scrypt at production cost takes tens of
- * milliseconds; a full sync of 100,000 users would otherwise hold one core for minutes.
+ * A worker_threads pool for every password computation: verifier derivation on the agent (scrypt
+ * at production cost takes tens of milliseconds; a full sync of 100,000 users would otherwise
+ * hold one core for minutes) and the sign-in checks of the tenant (source digest + KDF, and the
+ * admin password hash), so a costly hash never blocks the event loop. A queue limit turns a flood
+ * into quick SIGN_IN_BUSY refusals instead of an ever longer wait.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -9,29 +12,47 @@ import type { SourceHash } from './schemes.js';
 import type { KdfParams, PasswordVerifier } from './verifier-model.js';
 
 /** @internal message to the worker */
-export interface DeriveRequest {
-  id: number;
-  source: { scheme: string; params: Record<string, string | number>; digest: Uint8Array };
-  kdf: KdfParams;
-}
+export type DeriveRequest = { id: number } & (
+  | { kind: 'derive'; source: { scheme: string; params: Record<string, string | number>; digest: Uint8Array }; kdf: KdfParams }
+  | { kind: 'check'; password: string; verifiers: PasswordVerifier[] }
+  | { kind: 'verify-admin'; password: string; encoded: string }
+);
 
 /** @internal message from the worker */
 export interface DeriveResponse {
   id: number;
   verifier?: PasswordVerifier;
+  ok?: boolean;
   error?: { code?: string; message: string; details?: Record<string, unknown> };
 }
 
 export interface DerivationPool {
   readonly size: number;
   derive(source: SourceHash, kdf: KdfParams): Promise<PasswordVerifier>;
-  /** Ends the workers; derivations still queued or running are rejected. */
+  /** Ends the workers; work still queued or running is rejected. */
   close(): Promise<void>;
 }
 
+/** The sign-in side: checks that run in the workers. Both reject with SIGN_IN_BUSY when the queue is full. */
+export interface PasswordPool extends DerivationPool {
+  /** True when the password matches any of the verifiers (checkPassword in a worker). */
+  check(password: string, verifiers: readonly PasswordVerifier[]): Promise<boolean>;
+  /** verifyAdminPassword in a worker. */
+  verifyAdmin(password: string, encoded: string): Promise<boolean>;
+}
+
+export interface PasswordPoolOptions {
+  /** Worker threads (default: the machine's cores). */
+  size?: number | undefined;
+  /** Requests waiting for a worker beyond which new ones are refused with SIGN_IN_BUSY (default: no limit). */
+  queueLimit?: number | undefined;
+}
+
+type Outcome = Pick<DeriveResponse, 'verifier' | 'ok'>;
+
 interface Task {
   request: DeriveRequest;
-  resolve: (verifier: PasswordVerifier) => void;
+  resolve: (outcome: Outcome) => void;
   reject: (error: Error) => void;
 }
 
@@ -60,7 +81,14 @@ function toError(failure: NonNullable<DeriveResponse['error']>): Error {
 }
 
 export function createDerivationPool(size: number = availableParallelism()): DerivationPool {
-  const workerCount = Math.max(1, Math.floor(size));
+  return createPasswordPool({ size });
+}
+
+type RequestBody = DeriveRequest extends infer R ? (R extends DeriveRequest ? Omit<R, 'id'> : never) : never;
+
+export function createPasswordPool(options: PasswordPoolOptions = {}): PasswordPool {
+  const workerCount = Math.max(1, Math.floor(options.size ?? availableParallelism()));
+  const queueLimit = options.queueLimit ?? Number.POSITIVE_INFINITY;
   const slots: Slot[] = [];
   const queue: Task[] = [];
   let nextId = 1;
@@ -72,7 +100,7 @@ export function createDerivationPool(size: number = availableParallelism()): Der
       const task = slot.task;
       if (!task || task.request.id !== response.id) return;
       slot.task = undefined;
-      if (response.verifier) task.resolve(response.verifier);
+      if (response.verifier || response.ok !== undefined) task.resolve({ verifier: response.verifier, ok: response.ok });
       else task.reject(toError(response.error ?? { message: 'The derivation worker returned nothing.' }));
       dispatch();
     });
@@ -104,21 +132,36 @@ export function createDerivationPool(size: number = availableParallelism()): Der
     }
   }
 
+  function run(body: RequestBody): Promise<Outcome> {
+    if (closed) return Promise.reject(new Error('The derivation pool is closed.'));
+    // Workers start on first use so an agent without password sync costs no threads.
+    while (slots.length < workerCount) slots.push(startSlot());
+    const idle = slots.some((slot) => !slot.task);
+    if (!idle && queue.length >= queueLimit) {
+      return Promise.reject(new AppError('SIGN_IN_BUSY', { details: { retryAfterSeconds: 1 } }));
+    }
+    return new Promise<Outcome>((resolve, reject) => {
+      queue.push({ request: { ...body, id: nextId++ } as DeriveRequest, resolve, reject });
+      dispatch();
+    });
+  }
+
   return {
     size: workerCount,
-    derive(source, kdf) {
-      if (closed) return Promise.reject(new Error('The derivation pool is closed.'));
-      // Workers start on first use so an agent without password sync costs no threads.
-      while (slots.length < workerCount) slots.push(startSlot());
-      return new Promise<PasswordVerifier>((resolve, reject) => {
-        const request: DeriveRequest = {
-          id: nextId++,
-          source: { scheme: source.scheme, params: { ...source.params }, digest: new Uint8Array(source.digest) },
-          kdf: { ...kdf },
-        };
-        queue.push({ request, resolve, reject });
-        dispatch();
+    async derive(source, kdf) {
+      const outcome = await run({
+        kind: 'derive',
+        source: { scheme: source.scheme, params: { ...source.params }, digest: new Uint8Array(source.digest) },
+        kdf: { ...kdf },
       });
+      if (!outcome.verifier) throw new Error('The derivation worker returned no verifier.');
+      return outcome.verifier;
+    },
+    async check(password, verifiers) {
+      return (await run({ kind: 'check', password, verifiers: [...verifiers] })).ok === true;
+    },
+    async verifyAdmin(password, encoded) {
+      return (await run({ kind: 'verify-admin', password, encoded })).ok === true;
     },
     async close() {
       closed = true;

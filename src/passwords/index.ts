@@ -1,5 +1,9 @@
 export { parseStoredPassword, computeSourceDigest, type SourceHash, type PasswordAttribute } from './schemes.js';
-export { deriveVerifier, checkPassword, isValidKdfParams } from './verifier.js';
-export { createDerivationPool, type DerivationPool } from './derive-pool.js';
+export { deriveVerifier, checkPassword, isValidKdfParams, verifierProblem } from './verifier.js';
+export { createDerivationPool, createPasswordPool, type DerivationPool, type PasswordPool, type PasswordPoolOptions } from './derive-pool.js';
+export { assertWithinCostBounds, COST_BOUNDS } from './cost-bounds.js';
 export { hashAdminPassword, verifyAdminPassword, type AdminScryptParams } from './admin-password.js';
-export { DEFAULT_KDF_PARAMS, type KdfParams, type PasswordVerifier } from './verifier-model.js';
+export {
+  DEFAULT_KDF_PARAMS, KDF_PRESETS, KDF_PRESET_NAMES, isArgon2id, kdfFingerprint, kdfPresetOf, sameKdfParams,
+  type Argon2idParams, type KdfParams, type KdfPreset, type PasswordVerifier, type ScryptParams,
+} from './verifier-model.js';

@@ -118,10 +118,55 @@ describe('parseStoredPassword', () => {
     const checksum = 'a'.repeat(86);
     expect(parseStoredPassword(`{CRYPT}$6$salt$${checksum}`).params).toEqual({ salt: 'salt', rounds: 5000 });
     expect(parseStoredPassword(`{CRYPT}$6$rounds=10$salt$${checksum}`).params).toEqual({ salt: 'salt', rounds: 1000 });
-    expect(parseStoredPassword(`{CRYPT}$6$rounds=77777$salt$${checksum}`).params).toEqual({ salt: 'salt', rounds: 77777 });
+    expect(parseStoredPassword(`{CRYPT}$6$rounds=47777$salt$${checksum}`).params).toEqual({ salt: 'salt', rounds: 47777 });
   });
 
-  it('only ever throws AppErrors of the two password codes, for any string', () => {
+  const costly = (value: string) => {
+    try {
+      parseStoredPassword(value);
+      return null;
+    } catch (error) {
+      return isAppError(error) ? error.code : String(error);
+    }
+  };
+  const dsPbkdf2 = (iterations: number) => {
+    const blob = Buffer.alloc(324, 7);
+    blob.writeUInt32BE(iterations, 0);
+    return `{PBKDF2_SHA256}${blob.toString('base64')}`;
+  };
+
+  it.each([
+    ['sha512-crypt at the bound', `{CRYPT}$6$rounds=50000$salt$${'a'.repeat(86)}`, null],
+    ['sha512-crypt beyond it', `{CRYPT}$6$rounds=50001$salt$${'a'.repeat(86)}`, 'PASSWORD_HASH_TOO_COSTLY'],
+    ['sha256-crypt at crypt(3)\'s maximum', `{CRYPT}$5$rounds=999999999$salt$${'a'.repeat(43)}`, 'PASSWORD_HASH_TOO_COSTLY'],
+    ['bcrypt cost 12', `{CRYPT}$2b$12$${'a'.repeat(53)}`, null],
+    ['bcrypt cost 13', `{CRYPT}$2b$13$${'a'.repeat(53)}`, 'PASSWORD_HASH_TOO_COSTLY'],
+    ['PBKDF2-SHA512 1,000,000 iterations', `{PBKDF2-SHA512}1000000$${'c2FsdHNhbHQ='}$${Buffer.alloc(64, 1).toString('base64')}`, null],
+    ['PBKDF2-SHA512 1,000,001 iterations', `{PBKDF2-SHA512}1000001$${'c2FsdHNhbHQ='}$${Buffer.alloc(64, 1).toString('base64')}`, 'PASSWORD_HASH_TOO_COSTLY'],
+    ['PBKDF2-SHA256 with two blocks of output', `{PBKDF2-SHA256}600000$${'c2FsdHNhbHQ='}$${Buffer.alloc(64, 1).toString('base64')}`, 'PASSWORD_HASH_TOO_COSTLY'],
+    ['389-DS PBKDF2_SHA256 (8 blocks) 30,000 iterations', dsPbkdf2(30_000), null],
+    ['389-DS PBKDF2_SHA256 (8 blocks) 200,000 iterations', dsPbkdf2(200_000), 'PASSWORD_HASH_TOO_COSTLY'],
+    ['Argon2id 64 MiB, 3 passes', '{ARGON2}$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQxMjM$7wI2qmjVT/BzoektJe7Q/esKeLzZsTRZ1ygrHCOXLuI', null],
+    ['Argon2id 1 GiB', '{ARGON2}$argon2id$v=19$m=1048576,t=1,p=4$c29tZXNhbHQxMjM$7wI2qmjVT/BzoektJe7Q/esKeLzZsTRZ1ygrHCOXLuI', 'PASSWORD_HASH_TOO_COSTLY'],
+    ['Argon2id 64 MiB, 4 passes', '{ARGON2}$argon2id$v=19$m=65536,t=4,p=1$c29tZXNhbHQxMjM$7wI2qmjVT/BzoektJe7Q/esKeLzZsTRZ1ygrHCOXLuI', 'PASSWORD_HASH_TOO_COSTLY'],
+    ['Argon2id 19 MiB, 11 passes', '{ARGON2}$argon2id$v=19$m=19456,t=11,p=1$c29tZXNhbHQxMjM$7wI2qmjVT/BzoektJe7Q/esKeLzZsTRZ1ygrHCOXLuI', 'PASSWORD_HASH_TOO_COSTLY'],
+  ])('bounds the cost of %s', (_what, value, code) => {
+    expect(costly(value)).toBe(code);
+  });
+
+  it('refuses to compute a digest beyond the bounds, whatever parameters a verifier carries', async () => {
+    await expect(computeSourceDigest('CRYPT-SHA512', { salt: 'salt', rounds: 999_999 }, 'pw')).rejects.toMatchObject({ code: 'PASSWORD_HASH_TOO_COSTLY' });
+    await expect(computeSourceDigest('ARGON2', { type: 'argon2id', version: 19, m: 1 << 20, t: 1, p: 1, salt: 'c29tZXNhbHQxMjM=', hashLength: 32 }, 'pw')).rejects.toMatchObject({ code: 'PASSWORD_HASH_TOO_COSTLY' });
+  });
+
+  it('bounds sha-crypt rounds exactly at the documented limit, for any rounds crypt(3) accepts', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 999_999_999 }), (rounds) => {
+      const code = costly(`{CRYPT}$6$rounds=${rounds}$salt$${'a'.repeat(86)}`);
+      expect(code).toBe(rounds > 50_000 ? 'PASSWORD_HASH_TOO_COSTLY' : null);
+    }));
+  });
+
+  it('only ever throws AppErrors of the password codes, for any string', () => {
     const prefixes = ['', '{SSHA}', '{SHA512}', '{CRYPT}', '{CRYPT}$6$', '{CRYPT}$2b$', '{PBKDF2-SHA256}', '{PBKDF2_SHA256}', '{ARGON2}', '{ARGON2}$argon2id$v=19$', '{', '{X}'];
     fc.assert(
       fc.property(fc.constantFrom(...prefixes), fc.string({ unit: 'binary' }), fc.constantFrom<PasswordAttribute>('userPassword', 'sambaNTPassword'), (prefix, rest, attribute) => {
@@ -197,6 +242,6 @@ describe('round trips for schemes we can write', () => {
   it('rejects an unknown scheme or broken parameters when computing a digest', async () => {
     await expect(computeSourceDigest('NOPE', {}, 'x')).rejects.toMatchObject({ code: 'PASSWORD_SCHEME_UNSUPPORTED' });
     await expect(computeSourceDigest('SSHA', {}, 'x')).rejects.toMatchObject({ code: 'PASSWORD_HASH_MALFORMED' });
-    await expect(computeSourceDigest('PBKDF2-SHA256', { iterations: 1e9, salt: 'AAAA', keyLength: 32 }, 'x')).rejects.toMatchObject({ code: 'PASSWORD_HASH_MALFORMED' });
+    await expect(computeSourceDigest('PBKDF2-SHA256', { iterations: 1e9, salt: 'AAAA', keyLength: 32 }, 'x')).rejects.toMatchObject({ code: 'PASSWORD_HASH_TOO_COSTLY' });
   });
 });

@@ -22,6 +22,7 @@ import { createHash, pbkdf2 } from 'node:crypto';
 import { promisify } from 'node:util';
 import { argon2d, argon2i, argon2id, bcrypt, md4 } from 'hash-wasm';
 import { AppError } from '../shared/errors.js';
+import { assertWithinCostBounds } from './cost-bounds.js';
 import { md5CryptChecksum, SHA_CRYPT_DEFAULT_ROUNDS, SHA_CRYPT_MAX_ROUNDS, SHA_CRYPT_MIN_ROUNDS, shaCryptChecksum } from './crypt.js';
 import { decodeAdaptedBase64, decodeBase64, decodeBcryptBase64, decodeHex } from './encoding.js';
 
@@ -66,8 +67,17 @@ function unsupported(scheme: string): AppError {
   });
 }
 
-/** Takes one stored value apart. Throws PASSWORD_SCHEME_UNSUPPORTED or PASSWORD_HASH_MALFORMED. */
+/**
+ * Takes one stored value apart. Throws PASSWORD_SCHEME_UNSUPPORTED, PASSWORD_HASH_MALFORMED, or
+ * PASSWORD_HASH_TOO_COSTLY for a hash beyond the cost bounds (cost-bounds.ts).
+ */
 export function parseStoredPassword(value: string, attribute: PasswordAttribute = 'userPassword'): SourceHash {
+  const source = parseValue(value, attribute);
+  assertWithinCostBounds(source.scheme, source.params);
+  return source;
+}
+
+function parseValue(value: string, attribute: PasswordAttribute): SourceHash {
   if (attribute === 'sambaNTPassword') return parseNtHash(value.trim());
   const prefix = /^\{([A-Za-z0-9][A-Za-z0-9._-]*)\}/.exec(value);
   if (!prefix) {
@@ -237,10 +247,12 @@ function base64Param(scheme: string, params: Record<string, string | number>, na
 
 /**
  * Recomputes the source digest for `password` under a scheme and its public parameters.
- * Throws PASSWORD_SCHEME_UNSUPPORTED for an unknown scheme, PASSWORD_HASH_MALFORMED for bad params.
+ * Throws PASSWORD_SCHEME_UNSUPPORTED for an unknown scheme, PASSWORD_HASH_MALFORMED for bad params,
+ * PASSWORD_HASH_TOO_COSTLY beyond the cost bounds.
  */
 export async function computeSourceDigest(scheme: string, params: Record<string, string | number>, password: string): Promise<Buffer> {
   const name = scheme.toUpperCase();
+  assertWithinCostBounds(name, params);
   const pw = Buffer.from(password, 'utf8');
   const salted = SALTED[name];
   if (salted) return createHash(salted).update(pw).update(base64Param(name, params, 'salt')).digest();

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../shared/errors.js';
 import { parseStoredPassword } from './schemes.js';
-import { checkPassword, deriveVerifier } from './verifier.js';
-import type { KdfParams } from './verifier-model.js';
+import { createHash } from 'node:crypto';
+import { checkPassword, deriveVerifier, verifierProblem } from './verifier.js';
+import { KDF_PRESET_NAMES, KDF_PRESETS, kdfFingerprint, kdfPresetOf, type KdfParams } from './verifier-model.js';
 
 const FAST_KDF: KdfParams = { log2N: 10, r: 8, p: 1, keyLength: 32 };
 // slappasswd -h {SSHA} -s secret / -h {SHA} -s other
@@ -53,5 +54,22 @@ describe('checkPassword', () => {
 
   it('flags cleartext values', () => {
     expect(parseStoredPassword('plain').scheme).toBe('CLEARTEXT');
+  });
+});
+
+describe('KDF parameter sets', () => {
+  it.each(KDF_PRESET_NAMES)('%s derives a verifier that checks the right password only', async (name) => {
+    const source = parseStoredPassword('{SSHA}' + Buffer.concat([createHash('sha1').update('Preset-pw-1').update('salt5678').digest(), Buffer.from('salt5678')]).toString('base64'));
+    const verifier = await deriveVerifier(source, KDF_PRESETS[name]);
+    expect(kdfPresetOf(verifier.kdfParams)).toBe(name);
+    expect(verifierProblem(verifier, KDF_PRESETS[name])).toBeNull();
+    expect(verifierProblem(verifier, name === 'scrypt-n14' ? KDF_PRESETS['scrypt-n17'] : KDF_PRESETS['scrypt-n14'])).toMatch(/parameters/);
+    expect(await checkPassword('Preset-pw-1', [verifier])).toBe(true);
+    expect(await checkPassword('Preset-pw-2', [verifier])).toBe(false);
+  }, 60_000);
+
+  it('keeps the agent fingerprint of scrypt parameters as before Argon2id existed', () => {
+    expect(kdfFingerprint({ log2N: 14, r: 8, p: 1, keyLength: 32 })).toEqual([14, 8, 1, 32]);
+    expect(kdfFingerprint(KDF_PRESETS['argon2id-m19-t2'])).toEqual(['argon2id', 19_456, 2, 1, 32]);
   });
 });

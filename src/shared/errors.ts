@@ -79,6 +79,9 @@ export const ERRORS = {
   PASSWORD_NOT_SET: def(422, 'The user has no password in the directory.', 'Set a password for the user in the directory if they should sign in.'),
   SIGN_IN_FAILED: def(401, 'The user name or password is wrong.', 'Check the user name and password; after several failures sign-in is locked for a while.'),
   SIGN_IN_LOCKED: def(429, 'Too many failed sign-ins; sign-in is locked for a while.', 'Wait until the time in Retry-After has passed, then try again with the right password.'),
+  PASSWORD_HASH_TOO_COSTLY: def(422, 'The stored password hash asks for more work per check than dirbridge allows at sign-in.', 'Have the user change the password so the directory stores it with the default cost of its scheme (docs/passwords.md lists the bounds), or lower the cost setting of the directory.'),
+  PASSWORD_VERIFIER_REJECTED: def(422, 'A password verifier was derived with parameters this tenant does not accept.', 'Let the agent fetch the tenant settings again (it does so every cycle) and re-derive; a verifier must use the tenant\'s KDF parameter set and a source scheme within the cost bounds.'),
+  SIGN_IN_BUSY: def(503, 'Too many sign-ins are being checked right now.', 'Try again after the seconds in Retry-After; if this is frequent, raise signIn.workers or signIn.queueLimit, or add tenant replicas.'),
 
   // alerts
   ALERT_CHANNEL_INVALID: def(400, 'The alert channel is invalid.', 'Give an e-mail address, or a webhook URL starting with https:// (http:// only to a loopback address).'),

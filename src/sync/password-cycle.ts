@@ -8,7 +8,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { AppError, ERRORS, isAppError, type ErrorCode } from '../shared/errors.js';
 import { anchorOf, type Flavor } from '../directory/mapping.js';
 import type { DirectoryEntry } from '../directory/entry.js';
-import type { KdfParams, PasswordVerifier } from '../passwords/verifier-model.js';
+import { kdfFingerprint, type KdfParams, type PasswordVerifier } from '../passwords/verifier-model.js';
 import type { DirectorySource, ExportState, PasswordExportRecord, PasswordExportState, PasswordItem, TenantSink } from './ports.js';
 import type { ObjectSyncError } from './model.js';
 
@@ -134,7 +134,7 @@ function passwordValues(entry: DirectoryEntry): Array<{ attribute: 'userPassword
  */
 export function fingerprintValues(key: Buffer, values: Array<{ attribute: string; value: string }>, kdf: KdfParams): string {
   const sorted = values.map((v) => [v.attribute, v.value]).sort((a, b) => (`${a[0]}\u0000${a[1]}` < `${b[0]}\u0000${b[1]}` ? -1 : 1));
-  return createHmac('sha256', key).update(JSON.stringify([[kdf.log2N, kdf.r, kdf.p, kdf.keyLength], sorted])).digest('base64url');
+  return createHmac('sha256', key).update(JSON.stringify([kdfFingerprint(kdf), sorted])).digest('base64url');
 }
 
 async function deriveItem(

@@ -50,6 +50,7 @@ export interface StartTenantServiceOptions {
   /** PEM files of the certificate and key: the listener speaks HTTPS. */
   tls?: { certFile: string; keyFile: string } | undefined;
   leaseTtlSeconds?: number | undefined;
+  signIn?: { workers?: number | undefined; queueLimit?: number | undefined } | undefined;
   alerts?: TenantAppOptions['alerts'];
 }
 

@@ -1,21 +1,62 @@
 /**
  * End-user sign-in with the synced on-premises password, behind the smart lockout: one function
  * for every way a user signs in (`POST /api/v1/sign-in` and the OpenID Connect sign-in page), so
- * both check alike, count failures alike and audit alike.
+ * both check alike, count failures alike and audit alike. The password check runs in the
+ * password worker pool, never on the event loop.
  *
- * Unknown, disabled and hash-less users fail exactly like a wrong password, after the same KDF work.
+ * Unknown, disabled and hash-less users fail exactly like a wrong password, after the same work:
+ * they are checked against a decoy shaped like a typical synced user's verifiers (the most common
+ * source scheme and cost among a sample, same KDF parameters, random salt and hash), so the
+ * response time does not tell whether a user exists.
  */
 import { randomBytes } from 'node:crypto';
-import { checkPassword, DEFAULT_KDF_PARAMS, deriveVerifier, type PasswordVerifier } from '../passwords/index.js';
+import type { PasswordPool, PasswordVerifier } from '../passwords/index.js';
+import { decodeBase64 } from '../passwords/encoding.js';
 import type { LockoutPolicy } from './domain/lockout.js';
-import { SignInGuard } from './sign-in-guard.js';
+import { guardedSignIn } from './sign-in-guard.js';
 import type { StoredUserForSignIn, TenantRepository } from './store/ports.js';
 
-let dummyVerifier: Promise<PasswordVerifier> | null = null;
-/** A verifier of a random digest: checking against it costs what a real check costs and never matches. */
-function dummy(): Promise<PasswordVerifier> {
-  dummyVerifier ??= deriveVerifier({ scheme: 'SSHA', params: { salt: randomBytes(8).toString('base64') }, digest: randomBytes(20) }, DEFAULT_KDF_PARAMS);
-  return dummyVerifier;
+const DECOY_TTL_MS = 5 * 60_000;
+const DECOY_SAMPLE = 64;
+const decoys = new WeakMap<TenantRepository, { at: number; verifiers: PasswordVerifier[] }>();
+
+function randomLike(base64: string): string {
+  return randomBytes(decodeBase64(base64)?.length ?? 32).toString('base64');
+}
+
+/** What a check of these verifiers costs: schemes and every parameter but salts. */
+function costShape(verifiers: PasswordVerifier[]): string {
+  return JSON.stringify(verifiers.map((v) => [v.scheme, Object.entries(v.schemeParams).filter(([name]) => name !== 'salt').sort(), v.kdf, v.kdfParams]));
+}
+
+/** The most common cost shape among some synced users: what a typical user's check costs. */
+function typical(samples: PasswordVerifier[][]): PasswordVerifier[] | null {
+  const counts = new Map<string, { n: number; verifiers: PasswordVerifier[] }>();
+  for (const verifiers of samples) {
+    const shape = costShape(verifiers);
+    const entry = counts.get(shape) ?? { n: 0, verifiers };
+    entry.n++;
+    counts.set(shape, entry);
+  }
+  let best: { n: number; verifiers: PasswordVerifier[] } | null = null;
+  for (const entry of counts.values()) if (!best || entry.n > best.n) best = entry;
+  return best?.verifiers ?? null;
+}
+
+/** The decoy verifiers for this tenant, refreshed every few minutes so they follow the synced schemes. */
+async function decoyVerifiers(repo: TenantRepository, now: Date): Promise<PasswordVerifier[]> {
+  const cached = decoys.get(repo);
+  if (cached && now.getTime() - cached.at < DECOY_TTL_MS) return cached.verifiers;
+  const sample = typical(await repo.sampleVerifiers(DECOY_SAMPLE));
+  const settings = sample ? null : await repo.getSettings();
+  const verifiers: PasswordVerifier[] = sample
+    ? sample.map((v) => ({ ...v, salt: randomLike(v.salt), hash: randomLike(v.hash) }))
+    : [{
+      scheme: 'SSHA', schemeParams: { salt: randomBytes(8).toString('base64') }, kdf: 'scrypt', kdfParams: settings!.kdfParams,
+      salt: randomBytes(16).toString('base64'), hash: randomBytes(settings!.kdfParams.keyLength).toString('base64'),
+    }];
+  decoys.set(repo, { at: now.getTime(), verifiers });
+  return verifiers;
 }
 
 export interface SignInAttempt {
@@ -24,6 +65,8 @@ export interface SignInAttempt {
   password: string;
   /** The client's address (lockout is counted per user and per address). */
   client: string;
+  /** The client's `dirbridge_device` cookie, which makes it a familiar client of users it signed in as. */
+  deviceToken?: string | undefined;
   now: Date;
   /** Where the attempt came from, recorded in the audit log (e.g. `oidc:<client id>`); omitted for the API. */
   via?: string | undefined;
@@ -32,31 +75,34 @@ export interface SignInAttempt {
 export type SignInFailure = 'unknown' | 'disabled' | 'no_password' | 'wrong_password';
 
 export type SignInOutcome =
-  | { ok: true; user: StoredUserForSignIn }
+  | { ok: true; user: StoredUserForSignIn; deviceToken: string }
   | { ok: false; locked: true; retryAfterSeconds: number }
   | { ok: false; locked: false; reason: SignInFailure };
 
-export async function authenticateUser(deps: { repo: TenantRepository; lockoutPolicy: LockoutPolicy }, attempt: SignInAttempt): Promise<SignInOutcome> {
+export interface SignInDeps {
+  repo: TenantRepository;
+  lockoutPolicy: LockoutPolicy;
+  passwords: Pick<PasswordPool, 'check'>;
+}
+
+/** Throws SIGN_IN_BUSY when the password pool's queue is full. */
+export async function authenticateUser(deps: SignInDeps, attempt: SignInAttempt): Promise<SignInOutcome> {
   const { repo } = deps;
   const { username, now } = attempt;
-  const via = attempt.via === undefined ? {} : { via: attempt.via };
   const user = await repo.findUserForSignIn(username);
   // Counters follow the account when it exists (UPN and mail are one person), else the typed name.
   const subject = user ? `user:${user.anchor}` : `user:name:${username.toLowerCase()}`;
-  const guard = new SignInGuard(repo, deps.lockoutPolicy, subject, attempt.client);
-  const retryAfter = await guard.retryAfter(now);
-  if (retryAfter > 0) {
-    await repo.audit({ actor: username, action: 'sign_in.locked_attempt', details: { subject, client: attempt.client, retryAfterSeconds: retryAfter, ...via }, at: now });
-    return { ok: false, locked: true, retryAfterSeconds: retryAfter };
-  }
   const usable = user !== null && user.enabled && user.verifiers.length > 0;
-  const ok = usable ? await checkPassword(attempt.password, user.verifiers) : (await checkPassword(attempt.password, [await dummy()]), false);
-  if (!ok || !user) {
-    const locked = await guard.fail(now);
-    if (locked.length > 0) await repo.audit({ actor: username, action: 'sign_in.locked_out', details: { subject, client: attempt.client, keys: locked, ...via }, at: now });
-    const reason: SignInFailure = user === null ? 'unknown' : !user.enabled ? 'disabled' : user.verifiers.length === 0 ? 'no_password' : 'wrong_password';
-    return { ok: false, locked: false, reason };
-  }
-  await guard.succeed();
-  return { ok: true, user };
+  const outcome = await guardedSignIn(
+    { repo, policy: deps.lockoutPolicy },
+    {
+      subject, client: attempt.client, deviceToken: attempt.deviceToken, now,
+      audit: { actor: username, prefix: 'sign_in', details: attempt.via === undefined ? {} : { via: attempt.via } },
+    },
+    async () => (usable ? deps.passwords.check(attempt.password, user.verifiers) : (await deps.passwords.check(attempt.password, await decoyVerifiers(repo, now)), false)),
+  );
+  if (outcome.ok && user) return { ok: true, user, deviceToken: outcome.deviceToken };
+  if (!outcome.ok && outcome.locked) return outcome;
+  const reason: SignInFailure = user === null ? 'unknown' : !user.enabled ? 'disabled' : user.verifiers.length === 0 ? 'no_password' : 'wrong_password';
+  return { ok: false, locked: false, reason };
 }

@@ -8,6 +8,7 @@
  * every change (POST/PATCH/PUT/DELETE) also needs the `x-csrf-token` header from /auth/me or sign-in.
  */
 import { z } from 'zod';
+import { KDF_PRESET_NAMES, type KdfParams, type KdfPreset } from '../../passwords/verifier-model.js';
 
 const anchor = z.string().min(1).max(512);
 const dn = z.string().max(4096);
@@ -73,7 +74,7 @@ export const agentHeartbeatRequest = z.object({
 export interface AgentSettings {
   directorySyncEnabled: boolean;
   passwordSyncEnabled: boolean;
-  kdfParams: { log2N: number; r: number; p: number; keyLength: number };
+  kdfParams: KdfParams;
   deleteThreshold: number;
   /** Number of deletes an admin allowed for the next cycle beyond the threshold (0 = none). */
   allowedDeletes: number;
@@ -98,8 +99,11 @@ export const objectBatchRequest = z.object({
 export const passwordVerifierSchema = z.object({
   scheme: z.string().min(1).max(64),
   schemeParams: z.record(z.string(), z.union([z.string().max(1024), z.number()])),
-  kdf: z.literal('scrypt'),
-  kdfParams: z.object({ log2N: z.number().int().min(10).max(22), r: z.number().int().min(1).max(32), p: z.number().int().min(1).max(16), keyLength: z.number().int().min(16).max(64) }),
+  kdf: z.enum(['scrypt', 'argon2id']),
+  kdfParams: z.union([
+    z.object({ log2N: z.number().int().min(10).max(22), r: z.number().int().min(1).max(32), p: z.number().int().min(1).max(16), keyLength: z.number().int().min(16).max(64) }).strict(),
+    z.object({ algorithm: z.literal('argon2id'), memoryKib: z.number().int().min(8).max(262_144), passes: z.number().int().min(1).max(10), parallelism: z.number().int().min(1).max(4), keyLength: z.number().int().min(16).max(64) }).strict(),
+  ]),
   salt: z.string().min(8).max(256),
   hash: z.string().min(8).max(256),
 });
@@ -257,7 +261,13 @@ export const settingsPatchRequest = z.object({
   directorySyncEnabled: z.boolean().optional(),
   staleAfterHours: z.number().int().min(1).max(24 * 365).optional(),
   deleteThreshold: z.number().int().min(0).max(10_000_000).optional(),
-  /** scrypt parameters of new verifiers; agents re-derive every verifier on their next password cycle. */
+  /**
+   * The vetted KDF parameter set of new verifiers (docs/passwords.md: each one's cost). Agents
+   * re-derive every verifier on their next password cycle; until a user's new verifier arrives the
+   * old one keeps signing them in.
+   */
+  kdfPreset: z.enum(KDF_PRESET_NAMES as [KdfPreset, ...KdfPreset[]]).optional(),
+  /** Custom scrypt parameters of new verifiers, for tests and special cases; prefer kdfPreset. */
   kdfParams: z.object({ log2N: z.number().int().min(12).max(20), r: z.number().int().min(1).max(32), p: z.number().int().min(1).max(16), keyLength: z.number().int().min(16).max(64) }).strict().optional(),
 }).strict();
 

@@ -1,108 +1,52 @@
 import { describe, expect, it } from 'vitest';
-import { fixedClock } from '../../shared/clock.js';
-import type { LockoutRecord } from '../store/ports.js';
-import { DEFAULT_LOCKOUT_POLICY, lockDurationMs, lockoutKeys, recordFailure, retryAfterSeconds, type LockoutKey } from './lockout.js';
+import { allowance, DEFAULT_LOCKOUT_POLICY, failureLocks, lockDurationMs, lockoutKeys, retryAfterSeconds, type LockoutReservation } from './lockout.js';
 
-const MIN = 60_000;
+describe('lockoutKeys', () => {
+  it('counts a stranger on the pair, the user-wide unfamiliar counter and the address', () => {
+    expect(lockoutKeys('user:a', '127.0.0.2', null)).toEqual([
+      { key: 'user:a|client:127.0.0.2', threshold: 5, grade: 'address', clearedOnSuccess: true },
+      { key: 'user:a|unfamiliar', threshold: 20, grade: 'user', clearedOnSuccess: true },
+      { key: 'client:127.0.0.2', threshold: 20, grade: 'address', clearedOnSuccess: false },
+    ]);
+  });
 
-/** A tiny in-memory driver of the policy, the way the sign-in route uses it. */
-function harness(start = '2026-11-25T12:00:00.000Z') {
-  const clock = fixedClock(start);
-  const records = new Map<string, LockoutRecord>();
-  const attempt = (subject: string, client: string, ok: boolean): 'ok' | 'failed' | { locked: number } => {
-    const keys = lockoutKeys(subject, client);
-    const retry = retryAfterSeconds(keys.map((k) => records.get(k.key) ?? null), clock.now());
-    if (retry > 0) return { locked: retry };
-    if (ok) {
-      for (const k of keys) if (k.clearedOnSuccess) records.delete(k.key);
-      return 'ok';
-    }
-    for (const k of keys) records.set(k.key, recordFailure(records.get(k.key) ?? null, k, clock.now()).record);
-    return 'failed';
-  };
-  return { clock, records, attempt };
-}
-
-describe('lockout policy', () => {
   it.each([
-    [4, 0], [5, 1 * MIN], [6, 2 * MIN], [7, 4 * MIN], [8, 8 * MIN], [9, 16 * MIN], [10, 30 * MIN], [11, 30 * MIN], [500, 30 * MIN],
-  ])('after %i failures of a user at one address, the lock lasts %i ms', (failures, ms) => {
-    expect(lockDurationMs(failures, 5)).toBe(ms);
+    ['a device cookie', { kind: 'device', id: 'd1' } as const, 'user:a|device:d1'],
+    ['a known address', { kind: 'address' } as const, 'user:a|client:127.0.0.3'],
+  ])('counts a familiar client with %s on its own counter only', (_what, familiar, key) => {
+    expect(lockoutKeys('user:a', '127.0.0.3', familiar).map((k) => k.key)).toEqual([key]);
+  });
+});
+
+describe('lock durations', () => {
+  it.each([
+    [0, 'address', 60_000], [1, 'address', 120_000], [5, 'address', 1_920_000], [11, 'address', 24 * 3_600_000], [40, 'address', 24 * 3_600_000],
+    [0, 'user', 60_000], [4, 'user', 960_000], [5, 'user', 30 * 60_000], [40, 'user', 30 * 60_000],
+  ] as const)('lock %i of a %s counter lasts %i ms', (lockCount, grade, ms) => {
+    expect(lockDurationMs(lockCount, grade, DEFAULT_LOCKOUT_POLICY)).toBe(ms);
   });
 
-  it('locks after 5 failures for one minute, and says when to retry', () => {
-    const h = harness();
-    for (let i = 0; i < 5; i++) expect(h.attempt('user:u1', '10.0.0.1', false)).toBe('failed');
-    expect(h.attempt('user:u1', '10.0.0.1', true)).toEqual({ locked: 60 });
-    h.clock.advance(59_500);
-    expect(h.attempt('user:u1', '10.0.0.1', true)).toEqual({ locked: 1 });
-    h.clock.advance(500);
-    expect(h.attempt('user:u1', '10.0.0.1', true)).toBe('ok');
+  it('admits the threshold in a fresh series and one attempt after each lock', () => {
+    expect(allowance(5, 0)).toBe(5);
+    expect(allowance(5, 1)).toBe(1);
+    expect(allowance(20, 7)).toBe(1);
+  });
+});
+
+describe('failureLocks and retryAfterSeconds', () => {
+  const key = { key: 'k', threshold: 5, grade: 'address' as const, clearedOnSuccess: true };
+  const reservation = (patch: Partial<LockoutReservation>): LockoutReservation => ({ key: 'k', granted: true, failures: 1, lockCount: 0, lockedUntil: null, ...patch });
+
+  it.each([
+    [{ failures: 4 }, false], [{ failures: 5 }, true], [{ failures: 1, lockCount: 1 }, true], [{ failures: 5, granted: false }, false],
+  ])('a failure with %o locks: %s', (patch, locks) => {
+    expect(failureLocks(reservation(patch), key)).toBe(locks);
   });
 
-  it('doubles the lock for each further failure after a lock ran out, up to 30 minutes', () => {
-    const h = harness();
-    for (let i = 0; i < 5; i++) h.attempt('user:u1', '10.0.0.1', false);
-    const seen: number[] = [];
-    for (let i = 0; i < 7; i++) {
-      const locked = h.attempt('user:u1', '10.0.0.1', false) as { locked: number };
-      seen.push(locked.locked);
-      h.clock.advance(locked.locked * 1000);
-      expect(h.attempt('user:u1', '10.0.0.1', false)).toBe('failed');
-    }
-    expect(seen).toEqual([60, 120, 240, 480, 960, 1800, 1800]);
-  });
-
-  it('keeps the user free at other addresses when one address guesses', () => {
-    const h = harness();
-    for (let i = 0; i < 5; i++) h.attempt('user:u1', '203.0.113.9', false);
-    expect(h.attempt('user:u1', '203.0.113.9', true)).toEqual({ locked: 60 });
-    expect(h.attempt('user:u1', '10.0.0.1', true)).toBe('ok');
-  });
-
-  it('locks the user everywhere after 20 failures from several addresses', () => {
-    const h = harness();
-    for (let i = 0; i < 20; i++) expect(h.attempt('user:u1', `198.51.100.${i % 5}`, false)).toBe('failed');
-    expect(h.attempt('user:u1', '10.0.0.1', true)).toEqual({ locked: 60 });
-  });
-
-  it('locks an address that tries many users (spraying) after 20 failures', () => {
-    const h = harness();
-    for (let i = 0; i < 20; i++) expect(h.attempt(`user:u${i}`, '203.0.113.9', false)).toBe('failed');
-    expect(h.attempt('user:fresh', '203.0.113.9', true)).toEqual({ locked: 60 });
-    expect(h.attempt('user:fresh', '10.0.0.1', true)).toBe('ok');
-  });
-
-  it('forgets failures an hour after the last one', () => {
-    const h = harness();
-    for (let i = 0; i < 4; i++) h.attempt('user:u1', '10.0.0.1', false);
-    h.clock.advance(60 * MIN + 1);
-    for (let i = 0; i < 4; i++) expect(h.attempt('user:u1', '10.0.0.1', false)).toBe('failed');
-    expect(h.attempt('user:u1', '10.0.0.1', true)).toBe('ok');
-  });
-
-  it('clears the user counters on success, not the address counter', () => {
-    const h = harness();
-    for (let i = 0; i < 4; i++) h.attempt('user:u1', '10.0.0.1', false);
-    expect(h.attempt('user:u1', '10.0.0.1', true)).toBe('ok');
-    expect([...h.records.keys()]).toEqual(['client:10.0.0.1']);
-    expect(h.records.get('client:10.0.0.1')?.failures).toBe(4);
-  });
-
-  it('recordFailure reports whether this failure started a lock', () => {
-    const key: LockoutKey = { key: 'k', threshold: 2, clearedOnSuccess: true };
-    const now = new Date('2026-11-25T12:00:00Z');
-    const first = recordFailure(null, key, now);
-    expect(first).toEqual({ record: { key: 'k', failures: 1, lockedUntil: null, lastFailureAt: now }, lockedNow: false });
-    const second = recordFailure(first.record, key, now);
-    expect(second.lockedNow).toBe(true);
-    expect(second.record.lockedUntil).toEqual(new Date(now.getTime() + DEFAULT_LOCKOUT_POLICY.firstLockMs));
-  });
-
-  it('retryAfterSeconds ignores expired locks and takes the longest', () => {
-    const now = new Date('2026-11-25T12:00:00Z');
-    const rec = (ms: number | null): LockoutRecord => ({ key: 'k', failures: 9, lockedUntil: ms === null ? null : new Date(now.getTime() + ms), lastFailureAt: now });
-    expect(retryAfterSeconds([null, rec(null), rec(-1000)], now)).toBe(0);
-    expect(retryAfterSeconds([rec(1500), rec(90_000), null], now)).toBe(90);
+  it('waits for the longest running lock of a refused counter; one second when only attempts in flight fill it', () => {
+    const now = new Date(1_000_000);
+    expect(retryAfterSeconds([reservation({})], now)).toBe(0);
+    expect(retryAfterSeconds([reservation({}), reservation({ granted: false, lockedUntil: new Date(1_060_000) })], now)).toBe(60);
+    expect(retryAfterSeconds([reservation({ granted: false, lockedUntil: new Date(900_000) })], now)).toBe(1);
   });
 });

@@ -26,6 +26,7 @@ describe('tracePasswordSync', () => {
 
   it.each([
     ['password sync switched off', { passwordSyncEnabled: false }, 'password_sync_enabled', 'error'],
+    ['a hash beyond the cost bounds', { errors: [{ ...schemeError, code: 'PASSWORD_HASH_TOO_COSTLY', message: 'The stored {CRYPT-SHA512} password hash asks for rounds 999999; dirbridge checks at most 50000 at sign-in.' }], verifierSchemes: [], state: { ...base.state!, scheme: 'CRYPT', lastSuccessAt: null, resultCode: 'PASSWORD_HASH_TOO_COSTLY' } }, 'scheme', 'error'],
     ['an unsupported scheme', { errors: [schemeError], verifierSchemes: [], state: { ...base.state!, scheme: 'NOPE', lastSuccessAt: null, resultCode: 'PASSWORD_SCHEME_UNSUPPORTED' } }, 'scheme', 'error'],
     ['a cleartext password', { state: { ...base.state!, scheme: 'CLEARTEXT' }, verifierSchemes: ['CLEARTEXT'] }, 'scheme', 'warning'],
     ['a disabled user', { user: { ...user, enabled: false } }, 'result', 'error'],

@@ -2,9 +2,9 @@
  * The admin API: sign-in with a session cookie and CSRF token, and what the admin center lists
  * (users, groups, sync errors, agents, registration tokens, audit log).
  */
+import { randomBytes } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { hashAdminPassword, verifyAdminPassword } from '../../passwords/index.js';
 import { AppError } from '../../shared/errors.js';
 import { newId, newSecret, sha256Hex } from '../../shared/ids.js';
 import {
@@ -14,7 +14,8 @@ import {
 import { adminOf, SESSION_TTL_MS } from './auth.plugin.js';
 import type { TenantAppContext } from './context.js';
 import { route, type RouteSpec } from './route.js';
-import { lockedError, SignInGuard } from '../sign-in-guard.js';
+import { guardedSignIn, lockedError } from '../sign-in-guard.js';
+import { deviceTokenOf, setDeviceCookie } from './sign-in.routes.js';
 
 export const REGISTRATION_TOKEN_TTL_MS = 24 * 3_600_000;
 
@@ -28,12 +29,11 @@ export const syncErrorListQuery = pageQuery.extend({
 });
 
 
-let dummyAdminHash: Promise<string> | null = null;
-/** A hash nobody knows the password of, so an unknown user name costs the same KDF as a wrong password. */
-function dummyHash(): Promise<string> {
-  dummyAdminHash ??= hashAdminPassword(newSecret(24));
-  return dummyAdminHash;
-}
+/**
+ * An unknown admin name is checked against this hash so it costs what a wrong password costs: the
+ * production parameters (ln=17) with a random salt and hash, which no password matches.
+ */
+const DUMMY_ADMIN_HASH = `$scrypt$ln=17,r=8,p=1$${randomBytes(16).toString('base64').replace(/=+$/, '')}$${randomBytes(32).toString('base64').replace(/=+$/, '')}`;
 
 /** Secure follows the configured public URL, not the request: behind a TLS proxy the hop to us is plain http. */
 function setSessionCookie(ctx: TenantAppContext, reply: FastifyReply, token: string): void {
@@ -50,27 +50,24 @@ export function adminRoutes(ctx: TenantAppContext): RouteSpec[] {
       summary: 'Admin sign-in: sets the dirbridge_session cookie and returns the CSRF token for changes.',
       handler: async ({ body, req, reply }): Promise<AdminSession> => {
         const now = clock.now();
-        const guard = new SignInGuard(repo, ctx.lockoutPolicy, `admin:${body.username.toLowerCase()}`, req.ip);
-        const retryAfter = await guard.retryAfter(now);
-        if (retryAfter > 0) {
-          await repo.audit({ actor: body.username, action: 'admin.sign_in_locked', details: { client: req.ip, retryAfterSeconds: retryAfter }, at: now });
-          throw lockedError(retryAfter);
-        }
         const admin = await repo.findAdminByUsername(body.username);
-        const ok = await verifyAdminPassword(body.password, admin?.passwordHash ?? await dummyHash());
-        // A disabled admin is told the same as a wrong password: the answer does not say who exists.
-        if (!admin || !ok || admin.disabledAt) {
-          const locked = await guard.fail(now);
-          if (locked.length > 0) await repo.audit({ actor: body.username, action: 'admin.locked_out', details: { client: req.ip, keys: locked }, at: now });
+        const outcome = await guardedSignIn(
+          { repo, policy: ctx.lockoutPolicy },
+          { subject: `admin:${body.username.toLowerCase()}`, client: req.ip, deviceToken: deviceTokenOf(req), now, audit: { actor: body.username, prefix: 'admin' } },
+          // A disabled admin is told the same as a wrong password, after the same work: the answer does not say who exists.
+          async () => (await ctx.passwords.verifyAdmin(body.password, admin?.passwordHash ?? DUMMY_ADMIN_HASH)) && !admin?.disabledAt,
+        );
+        if (!outcome.ok && outcome.locked) throw lockedError(outcome.retryAfterSeconds);
+        if (!outcome.ok || !admin) {
           req.log.info({ username: body.username }, 'admin sign-in failed');
           throw new AppError('AUTH_INVALID_CREDENTIALS');
         }
-        await guard.succeed();
         const token = newSecret(32);
         const csrfToken = newSecret(32);
         await repo.createSession({ idHash: sha256Hex(token), adminId: admin.id, csrfToken, expiresAt: new Date(now.getTime() + SESSION_TTL_MS), createdAt: now });
         await repo.audit({ actor: admin.username, action: 'admin.signed_in', details: { client: req.ip }, at: now });
         setSessionCookie(ctx, reply, token);
+        setDeviceCookie(req, reply, outcome.deviceToken);
         return { username: admin.username, role: admin.role, csrfToken, mustChangePassword: admin.mustChangePassword };
       },
     }),

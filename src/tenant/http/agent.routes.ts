@@ -2,6 +2,7 @@
  * The agent API: registration with a one-time token, heartbeats (which also hand out the
  * settings and the active-agent lease), object and password batches, and run reports.
  */
+import { verifierProblem } from '../../passwords/index.js';
 import { AppError } from '../../shared/errors.js';
 import { newId, newSecret, sha256Hex } from '../../shared/ids.js';
 import {
@@ -114,6 +115,18 @@ export function agentRoutes(ctx: TenantAppContext): RouteSpec[] {
               message: `Password sync is switched off for this tenant; the batch holds ${refused} item(s) other than 'clear'. Nothing was applied.`,
               details: { batchId: body.batchId, refusedItems: refused },
             });
+          }
+        }
+        for (const item of body.items) {
+          if (item.op !== 'set') continue;
+          for (const verifier of item.verifiers) {
+            const problem = verifierProblem(verifier, settings.kdfParams);
+            if (problem !== null) {
+              throw new AppError('PASSWORD_VERIFIER_REJECTED', {
+                message: `The verifier for ${item.anchor} was refused: ${problem}. Nothing was applied.`,
+                details: { batchId: body.batchId, anchor: item.anchor },
+              });
+            }
           }
         }
         const result = await repo.applyPasswordBatch(body.batchId, agent.id, body.items, clock.now());

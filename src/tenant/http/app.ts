@@ -4,6 +4,8 @@
  * an SPA fallback. No listener: `service.ts` listens, tests use `app.inject()`.
  */
 import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { createPasswordPool } from '../../passwords/index.js';
 import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
@@ -50,6 +52,8 @@ export interface TenantAppOptions {
   /** Serve HTTPS with this certificate and key (PEM). */
   https?: { cert: Buffer; key: Buffer } | undefined;
   lockoutPolicy?: LockoutPolicy | undefined;
+  /** Password checks at sign-in: worker threads (default: the cores) and waiting checks beyond which sign-in answers 503. */
+  signIn?: { workers?: number | undefined; queueLimit?: number | undefined } | undefined;
   agentSilentAfterMinutes?: number | undefined;
   /** scrypt cost of admin passwords set through the API (tests lower it). */
   adminPasswordParams?: AdminScryptParams | undefined;
@@ -60,6 +64,9 @@ export interface TenantAppOptions {
   /** Alert notifications: the SMTP server for e-mail channels, how often the status is judged. */
   alerts?: { smtp?: SmtpSettings | null | undefined; intervalMs?: number | undefined; repeatAfterHours?: number | undefined; adminUrl?: string | null | undefined } | undefined;
 }
+
+/** Sign-in checks that may wait per worker before sign-in answers 503 (a few seconds of the costliest allowed hash). */
+export const DEFAULT_SIGN_IN_QUEUE_PER_WORKER = 16;
 
 /** Paths that never fall back to the admin UI. */
 const API_PREFIXES = ['/api/', '/healthz', '/metrics'];
@@ -144,12 +151,16 @@ export async function buildTenantApp(options: TenantAppOptions): Promise<Fastify
   });
 
   const repo = options.store.forTenant(options.tenantId);
+  const workers = options.signIn?.workers ?? availableParallelism();
+  const passwords = createPasswordPool({ size: workers, queueLimit: options.signIn?.queueLimit ?? DEFAULT_SIGN_IN_QUEUE_PER_WORKER * workers });
+  app.addHook('onClose', async () => { await passwords.close(); });
   const ctx: TenantAppContext = {
     store: options.store,
     repo,
     clock,
     version: options.version,
     lockoutPolicy: options.lockoutPolicy ?? DEFAULT_LOCKOUT_POLICY,
+    passwords,
     agentSilentAfterMinutes: options.agentSilentAfterMinutes ?? DEFAULT_AGENT_SILENT_AFTER_MINUTES,
     leaseTtlSeconds: options.leaseTtlSeconds ?? LEASE_TTL_SECONDS,
     runCounters: new RunCounters(),

@@ -1,5 +1,5 @@
 /** What every route module gets from buildTenantApp: the tenant's repository and the injected clock. */
-import type { AdminScryptParams } from '../../passwords/index.js';
+import type { AdminScryptParams, PasswordPool } from '../../passwords/index.js';
 import type { Clock } from '../../shared/clock.js';
 import type { LockoutPolicy } from '../domain/lockout.js';
 import type { TenantRepository, TenantStore } from '../store/ports.js';
@@ -12,6 +12,8 @@ export interface TenantAppContext {
   clock: Clock;
   version: string;
   lockoutPolicy: LockoutPolicy;
+  /** Worker threads for every password check at sign-in (bounded queue: SIGN_IN_BUSY beyond it). */
+  passwords: PasswordPool;
   agentSilentAfterMinutes: number;
   leaseTtlSeconds: number;
   runCounters: RunCounters;

@@ -4,6 +4,7 @@
  * blocked cycle held back, and remove every synced password hash.
  */
 import { z } from 'zod';
+import { KDF_PRESETS, kdfPresetOf, type KdfPreset } from '../../passwords/index.js';
 import { AppError } from '../../shared/errors.js';
 import { passwordTraceQuery, settingsPatchRequest, type CyclePreview, type DirSyncStatus, type PasswordTrace, type TroubleshooterReport } from '../api/contract.js';
 import { computeDirSyncStatus, pendingDeletesOf } from '../domain/status.js';
@@ -19,6 +20,12 @@ import { route, type RouteSpec } from './route.js';
 export const CLEAR_VERIFIERS_CONFIRMATION = 'REMOVE ALL PASSWORD HASHES';
 export const clearVerifiersRequest = z.object({ confirm: z.literal(CLEAR_VERIFIERS_CONFIRMATION) }).strict();
 
+
+type SettingsView = TenantSettings & { kdfPreset: KdfPreset | null };
+
+function withPreset(settings: TenantSettings): SettingsView {
+  return { ...settings, kdfPreset: kdfPresetOf(settings.kdfParams) };
+}
 
 export function dirsyncRoutes(ctx: TenantAppContext): RouteSpec[] {
   const { repo, clock } = ctx;
@@ -56,28 +63,30 @@ export function dirsyncRoutes(ctx: TenantAppContext): RouteSpec[] {
     }),
     route({
       method: 'GET', url: '/api/v1/dirsync/settings', tag: 'dirsync', auth: 'admin',
-      summary: 'The tenant sync settings.',
-      handler: async (): Promise<TenantSettings> => repo.getSettings(),
+      summary: 'The tenant sync settings, with the name of the KDF parameter set of new verifiers (kdfPreset; null for custom scrypt parameters).',
+      handler: async (): Promise<SettingsView> => withPreset(await repo.getSettings()),
     }),
     route({
       method: 'PATCH', url: '/api/v1/dirsync/settings', tag: 'dirsync', auth: 'global_admin', body: settingsPatchRequest,
       summary: 'Change sync settings (password sync on/off, directory sync on/off, stale period, delete threshold); audited as settings.changed.',
-      handler: async ({ body, req }): Promise<TenantSettings> => {
+      handler: async ({ body, req }): Promise<SettingsView> => {
         const admin = adminOf(req);
         const before = await repo.getSettings();
         const changedBefore: Record<string, unknown> = {};
         const changedAfter: Record<string, unknown> = {};
-        for (const [key, value] of Object.entries(body) as Array<[keyof typeof body, unknown]>) {
-          if (value !== undefined && before[key] !== value) {
+        const { kdfPreset, ...rest } = body;
+        const patch: Partial<TenantSettings> = { ...rest, ...(kdfPreset ? { kdfParams: { ...KDF_PRESETS[kdfPreset] } } : {}) };
+        for (const [key, value] of Object.entries(patch) as Array<[keyof TenantSettings, unknown]>) {
+          if (value !== undefined && JSON.stringify(before[key]) !== JSON.stringify(value)) {
             changedBefore[key] = before[key];
             changedAfter[key] = value;
           }
         }
-        if (Object.keys(changedAfter).length === 0) return before;
+        if (Object.keys(changedAfter).length === 0) return withPreset(before);
         const after = await repo.updateSettings(changedAfter as Partial<TenantSettings>);
         await repo.audit({ actor: admin.username, action: 'settings.changed', details: { before: changedBefore, after: changedAfter }, at: clock.now() });
         req.log.info({ admin: admin.username, changed: Object.keys(changedAfter) }, 'settings changed');
-        return after;
+        return withPreset(after);
       },
     }),
     route({

@@ -24,7 +24,7 @@ function fastifyClientError(error: FastifyError): AppError | null {
 export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
   const body = toPublicError(error);
   const status = error.expose ? error.status : 500;
-  if (error.code === 'SIGN_IN_LOCKED' && typeof error.details?.['retryAfterSeconds'] === 'number') {
+  if ((error.code === 'SIGN_IN_LOCKED' || error.code === 'SIGN_IN_BUSY') && typeof error.details?.['retryAfterSeconds'] === 'number') {
     reply.header('retry-after', String(error.details['retryAfterSeconds']));
   }
   return reply.code(status).send({ error: body });

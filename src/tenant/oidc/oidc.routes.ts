@@ -18,7 +18,9 @@ import { AppError } from '../../shared/errors.js';
 import type { TenantAppContext } from '../http/context.js';
 import { adminOf } from '../http/auth.plugin.js';
 import { route, type RouteSpec } from '../http/route.js';
-import { authenticateUser } from '../sign-in.js';
+import { isAppError } from '../../shared/errors.js';
+import { authenticateUser, type SignInOutcome } from '../sign-in.js';
+import { deviceTokenOf, setDeviceCookie } from '../http/sign-in.routes.js';
 import type { OidcRepository } from '../store/oidc-repository.js';
 import { oidcClientCreateRequest, type OidcClientCreated, type OidcClientView } from './client-contract.js';
 import { loadProviderKeys, type ProviderKeys } from './keys.js';
@@ -111,7 +113,18 @@ export async function mountOidc(app: FastifyInstance, ctx: TenantAppContext, spe
         return sendSignInPage(reply.code(400), provider, details, language, req.params.uid, username, { kind: 'missing_fields' });
       }
       const clientId = String(details.params.client_id ?? '');
-      const outcome = await authenticateUser({ repo: ctx.repo, lockoutPolicy: ctx.lockoutPolicy }, { username, password, client: req.ip, now: ctx.clock.now(), via: `oidc:${clientId}` });
+      let outcome: SignInOutcome;
+      try {
+        outcome = await authenticateUser(
+          { repo: ctx.repo, lockoutPolicy: ctx.lockoutPolicy, passwords: ctx.passwords },
+          { username, password, client: req.ip, deviceToken: deviceTokenOf(req), now: ctx.clock.now(), via: `oidc:${clientId}` },
+        );
+      } catch (error) {
+        if (!isAppError(error, 'SIGN_IN_BUSY')) throw error;
+        const retryAfterSeconds = Number(error.details?.['retryAfterSeconds'] ?? 1);
+        reply.code(503).header('retry-after', String(retryAfterSeconds));
+        return sendSignInPage(reply, provider, details, language, req.params.uid, username, { kind: 'busy', retryAfterSeconds });
+      }
       if (!outcome.ok && outcome.locked) {
         reply.code(429).header('retry-after', String(outcome.retryAfterSeconds));
         return sendSignInPage(reply, provider, details, language, req.params.uid, username, { kind: 'locked', retryAfterSeconds: outcome.retryAfterSeconds });
@@ -120,6 +133,10 @@ export async function mountOidc(app: FastifyInstance, ctx: TenantAppContext, spe
         req.log.info({ username, reason: outcome.reason, clientId }, 'OpenID Connect sign-in failed');
         return sendSignInPage(reply.code(401), provider, details, language, req.params.uid, username, { kind: 'wrong_credentials' });
       }
+      // The provider writes the raw response (its cookie library appends to Set-Cookie).
+      setDeviceCookie(req, reply, outcome.deviceToken);
+      const deviceCookie = reply.getHeader('set-cookie');
+      if (deviceCookie !== undefined) reply.raw.setHeader('set-cookie', deviceCookie as string | string[]);
       reply.hijack();
       await provider.interactionFinished(req.raw, reply.raw, { login: { accountId: outcome.user.anchor } }, { mergeWithLastSubmission: false });
       return reply;

@@ -12,7 +12,8 @@ export type SignInLanguage = (typeof SIGN_IN_LANGUAGES)[number];
 export type SignInPageError =
   | { kind: 'wrong_credentials' }
   | { kind: 'missing_fields' }
-  | { kind: 'locked'; retryAfterSeconds: number };
+  | { kind: 'locked'; retryAfterSeconds: number }
+  | { kind: 'busy'; retryAfterSeconds: number };
 
 interface Texts {
   htmlLang: string;
@@ -25,6 +26,7 @@ interface Texts {
   wrongCredentials: string;
   missingFields: string;
   locked: (wait: string) => string;
+  busy: (wait: string) => string;
   minutes: (n: number) => string;
   seconds: (n: number) => string;
   footer: string;
@@ -50,6 +52,7 @@ const TEXTS: Record<SignInLanguage, Texts> = {
     wrongCredentials: 'Your user name or password is incorrect. Check both and try again.',
     missingFields: 'Enter your user name and your password.',
     locked: (wait) => `Too many failed sign-ins. Your account is locked for now: try again in ${wait}.`,
+    busy: (wait) => `Sign-in is very busy right now. Try again in ${wait}.`,
     minutes: (n) => `${n} minute${n === 1 ? '' : 's'}`,
     seconds: (n) => `${n} second${n === 1 ? '' : 's'}`,
     footer: 'Use the password of your organisation\'s account.',
@@ -73,6 +76,7 @@ const TEXTS: Record<SignInLanguage, Texts> = {
     wrongCredentials: 'Uw gebruikersnaam of wachtwoord is onjuist. Controleer beide en probeer het opnieuw.',
     missingFields: 'Vul uw gebruikersnaam en uw wachtwoord in.',
     locked: (wait) => `Te veel mislukte aanmeldpogingen. Uw account is tijdelijk vergrendeld: probeer het over ${wait} opnieuw.`,
+    busy: (wait) => `Aanmelden is op dit moment erg druk. Probeer het over ${wait} opnieuw.`,
     minutes: (n) => `${n} ${n === 1 ? 'minuut' : 'minuten'}`,
     seconds: (n) => `${n} ${n === 1 ? 'seconde' : 'seconden'}`,
     footer: 'Gebruik het wachtwoord van het account van uw organisatie.',
@@ -178,6 +182,7 @@ function errorText(t: Texts, error: SignInPageError): string {
     case 'wrong_credentials': return t.wrongCredentials;
     case 'missing_fields': return t.missingFields;
     case 'locked': return t.locked(waitText(t, error.retryAfterSeconds));
+    case 'busy': return t.busy(waitText(t, error.retryAfterSeconds));
   }
 }
 

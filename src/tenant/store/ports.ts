@@ -5,7 +5,8 @@
  * Times are `Date` in and out; JSON columns are parsed objects.
  */
 import type { ObjectChange, SyncRunKind, SyncRunOutcome } from '../../sync/model.js';
-import type { PasswordVerifier } from '../../passwords/verifier-model.js';
+import type { KdfParams, PasswordVerifier } from '../../passwords/verifier-model.js';
+import type { LockoutReservation } from '../domain/lockout.js';
 import type { AgentView, AuditEntry, CyclePreviewResult, GroupView, Page, Role, SyncErrorView, UserView } from '../api/contract.js';
 import type { OidcRepository } from './oidc-repository.js';
 import type { AlertRepository } from './alert-repository.js';
@@ -16,7 +17,8 @@ export interface TenantSettings {
   staleAfterHours: number;
   deleteThreshold: number;
   allowedDeletes: number;
-  kdfParams: { log2N: number; r: number; p: number; keyLength: number };
+  /** The KDF of new verifiers: a vetted preset (KDF_PRESETS) or custom scrypt parameters. */
+  kdfParams: KdfParams;
   /** Moves on every removal of all synced verifiers; agents then send every verifier again. */
   passwordEpoch: number;
 }
@@ -128,11 +130,15 @@ export interface PasswordState {
   sourceChangedAt: Date | null;
 }
 
-export interface LockoutRecord {
+/** One reservation on a lockout counter (see tenant/domain/lockout.ts). */
+export interface LockoutReserveInput {
   key: string;
-  failures: number;
-  lockedUntil: Date | null;
-  lastFailureAt: Date;
+  /** Attempts a fresh series admits; one once a lock of the series ran out. */
+  threshold: number;
+  /** Unique per attempt: the store reports the reservation granted when this token is the one it kept. */
+  token: string;
+  now: Date;
+  forgetAfterMs: number;
 }
 
 export interface PreviewRecord {
@@ -219,12 +225,23 @@ export interface TenantRepository {
   /** Finds an enabled or disabled user by UPN or any mail address (case-insensitive). */
   findUserForSignIn(username: string): Promise<StoredUserForSignIn | null>;
   getPasswordState(anchor: string): Promise<PasswordState | null>;
+  /** The verifiers of up to `limit` synced users (which ones is unspecified), so an unknown user's check can cost the same. */
+  sampleVerifiers(limit: number): Promise<PasswordVerifier[][]>;
   groupNamesOf(anchor: string): Promise<string[]>;
 
-  // sign-in lockout (key: "user:<anchor or name>" or "client:<ip>")
-  getLockout(key: string): Promise<LockoutRecord | null>;
-  saveLockout(record: LockoutRecord): Promise<void>;
+  // sign-in lockout (keys: tenant/domain/lockout.ts). Every method is one atomic statement, so
+  // concurrent attempts from several processes never overwrite each other's count.
+  /** Reserves one failure unless the counter is locked or its allowance is taken. */
+  reserveLockout(input: LockoutReserveInput): Promise<LockoutReservation>;
+  /** Starts a lock if the series is still at `lockCount` and full; true for the one caller that did. */
+  lockLockout(input: { key: string; lockCount: number; allowance: number; until: Date; now: Date }): Promise<boolean>;
+  /** Gives one reservation back (a success, or an attempt refused by another counter). */
+  releaseLockout(key: string, lockCount: number): Promise<void>;
   clearLockout(key: string): Promise<void>;
+  /** Removes series forgotten by `now` and familiar clients not seen since `familiarBefore`; returns rows removed. */
+  sweepLockouts(input: { now: Date; forgetAfterMs: number; familiarBefore: Date }): Promise<number>;
+  isFamiliar(subject: string, kind: 'device' | 'address', value: string): Promise<boolean>;
+  rememberFamiliar(subject: string, kind: 'device' | 'address', value: string, at: Date): Promise<void>;
 
   // cycle preview (a dry run an admin asks for; the agent answers)
   requestPreview(by: string, at: Date): Promise<void>;

@@ -161,7 +161,10 @@ export interface SyncErrorsTable {
 
 export interface AuditLogTable { tenant_id: string; id: string; at: Big; actor: string; action: string; details: string }
 
-export interface LockoutsTable { tenant_id: string; key: string; failures: number; locked_until: Big | null; last_failure_at: Big }
+/** `failures` counts reserved attempts of the current series; `last_failure_at` is its last activity (a lock's end once locked). */
+export interface LockoutsTable { tenant_id: string; key: string; failures: number; locked_until: Big | null; last_failure_at: Big; lock_count: Generated<number>; grant_token: string | null }
+
+export interface SignInFamiliarTable { tenant_id: string; subject: string; kind: string; value: string; last_seen_at: Big }
 
 export interface CyclePreviewsTable { tenant_id: string; requested_at: Big; requested_by: string; completed_at: Big | null; result: string | null }
 
@@ -184,6 +187,7 @@ export interface StoreDatabase {
   sync_errors: SyncErrorsTable;
   audit_log: AuditLogTable;
   lockouts: LockoutsTable;
+  sign_in_familiar: SignInFamiliarTable;
   cycle_previews: CyclePreviewsTable;
   alert_channels: AlertChannelsTable;
   alert_state: AlertStateTable;

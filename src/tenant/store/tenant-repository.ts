@@ -15,12 +15,14 @@ import { listGroups, listUsers, countUsers, findUserForSignIn, groupNamesOf, get
 import { applyObjectBatch } from './object-batch.js';
 import { applyPasswordBatch, type PasswordBatchItem } from './password-batch.js';
 import type {
-  AdminRecord, AgentRecord, ApplyObjectsResult, CleartextLinkName, NewAgent, NewSession, LockoutRecord, NewSyncError, PasswordState, RegistrationTokenRecord,
+  AdminRecord, AgentRecord, ApplyObjectsResult, CleartextLinkName, LockoutReserveInput, NewAgent, NewSession, NewSyncError, PasswordState, RegistrationTokenRecord,
   SessionRecord, StoredUserForSignIn, SyncRunRecord, TenantRepository, TenantSettings,
   PreviewRecord,
 } from './ports.js';
 import * as lifecycle from './credential-lifecycle.js';
 import type { RepoContext } from './repo-context.js';
+import type { PasswordVerifier } from '../../passwords/verifier-model.js';
+import type { LockoutReservation } from '../domain/lockout.js';
 import type { AdminsTable, AgentsTable, RegistrationTokensTable, SyncErrorsTable, SyncRunsTable } from './schema.js';
 import type { ObjectChange } from '../../sync/model.js';
 
@@ -460,32 +462,90 @@ export class KyselyTenantRepository implements TenantRepository {
     return getPasswordState(this.ctx, anchor);
   }
 
+  async sampleVerifiers(limit: number): Promise<PasswordVerifier[][]> {
+    const rows = await this.db.selectFrom('password_verifiers').select('verifiers').where('tenant_id', '=', this.tenantId).limit(limit).execute();
+    return rows.map((row) => JSON.parse(row.verifiers) as PasswordVerifier[]);
+  }
+
   groupNamesOf(anchor: string): Promise<string[]> {
     return groupNamesOf(this.ctx, anchor);
   }
 
   // ---------- lockouts ----------
 
-  async getLockout(key: string): Promise<LockoutRecord | null> {
-    const row = await this.db.selectFrom('lockouts').selectAll().where('tenant_id', '=', this.tenantId).where('key', '=', key).executeTakeFirst();
-    return row ? { key: row.key, failures: row.failures, lockedUntil: toDate(row.locked_until), lastFailureAt: toDate(row.last_failure_at) } : null;
+  async reserveLockout(input: LockoutReserveInput): Promise<LockoutReservation> {
+    const now = input.now.getTime();
+    const t = this.tenantId;
+    // One statement, so concurrent reservations (from any process) serialize on the row. SET
+    // expressions read the row as it was before this statement.
+    const locked = sql`(lockouts.locked_until is not null and lockouts.locked_until > ${now})`;
+    const forgotten = sql`(lockouts.last_failure_at < ${now - input.forgetAfterMs})`;
+    const admits = sql`(lockouts.failures < (case when lockouts.lock_count = 0 then ${input.threshold} else 1 end))`;
+    const result = await sql<{ failures: number | string; lock_count: number | string; locked_until: number | string | null; grant_token: string | null }>`
+      insert into lockouts (tenant_id, key, failures, locked_until, last_failure_at, lock_count, grant_token)
+      values (${t}, ${input.key}, 1, null, ${now}, 0, ${input.token})
+      on conflict (tenant_id, key) do update set
+        failures = case when ${locked} then lockouts.failures when ${forgotten} then 1 when ${admits} then lockouts.failures + 1 else lockouts.failures end,
+        lock_count = case when ${forgotten} then 0 else lockouts.lock_count end,
+        locked_until = case when ${forgotten} then null else lockouts.locked_until end,
+        grant_token = case when ${locked} then lockouts.grant_token when ${forgotten} or ${admits} then ${input.token} else lockouts.grant_token end,
+        last_failure_at = case when ${locked} then lockouts.last_failure_at when ${forgotten} or ${admits} then ${now} else lockouts.last_failure_at end
+      returning failures, lock_count, locked_until, grant_token`.execute(this.db);
+    const row = result.rows[0];
+    if (!row) throw new Error('The lockout reservation returned no row.');
+    return {
+      key: input.key,
+      granted: row.grant_token === input.token,
+      failures: toNumber(row.failures),
+      lockCount: toNumber(row.lock_count),
+      lockedUntil: toDate(row.locked_until),
+    };
   }
 
-  async saveLockout(record: LockoutRecord): Promise<void> {
-    const values = {
-      tenant_id: this.tenantId,
-      key: record.key,
-      failures: record.failures,
-      locked_until: record.lockedUntil?.getTime() ?? null,
-      last_failure_at: record.lastFailureAt.getTime(),
-    };
-    await this.db.insertInto('lockouts').values(values)
-      .onConflict((oc) => oc.columns(['tenant_id', 'key']).doUpdateSet({ failures: values.failures, locked_until: values.locked_until, last_failure_at: values.last_failure_at }))
+  async lockLockout(input: { key: string; lockCount: number; allowance: number; until: Date; now: Date }): Promise<boolean> {
+    const until = input.until.getTime();
+    // The series' end moves to the lock's end: it is forgotten counting from there.
+    const result = await this.db.updateTable('lockouts')
+      .set((eb) => ({ locked_until: until, last_failure_at: until, failures: 0, lock_count: eb('lock_count', '+', 1) }))
+      .where('tenant_id', '=', this.tenantId).where('key', '=', input.key)
+      .where('lock_count', '=', input.lockCount).where('failures', '>=', input.allowance)
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', input.now.getTime())]))
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  async releaseLockout(key: string, lockCount: number): Promise<void> {
+    await this.db.updateTable('lockouts').set((eb) => ({ failures: eb('failures', '-', 1) }))
+      .where('tenant_id', '=', this.tenantId).where('key', '=', key).where('lock_count', '=', lockCount).where('failures', '>', 0)
       .execute();
   }
 
   async clearLockout(key: string): Promise<void> {
     await this.db.deleteFrom('lockouts').where('tenant_id', '=', this.tenantId).where('key', '=', key).execute();
+  }
+
+  async sweepLockouts(input: { now: Date; forgetAfterMs: number; familiarBefore: Date }): Promise<number> {
+    const now = input.now.getTime();
+    const lockouts = await this.db.deleteFrom('lockouts').where('tenant_id', '=', this.tenantId)
+      .where('last_failure_at', '<', now - input.forgetAfterMs)
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+      .executeTakeFirst();
+    const familiar = await this.db.deleteFrom('sign_in_familiar').where('tenant_id', '=', this.tenantId)
+      .where('last_seen_at', '<', input.familiarBefore.getTime()).executeTakeFirst();
+    return Number(lockouts.numDeletedRows) + Number(familiar.numDeletedRows);
+  }
+
+  async isFamiliar(subject: string, kind: 'device' | 'address', value: string): Promise<boolean> {
+    const row = await this.db.selectFrom('sign_in_familiar').select('subject')
+      .where('tenant_id', '=', this.tenantId).where('subject', '=', subject).where('kind', '=', kind).where('value', '=', value)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async rememberFamiliar(subject: string, kind: 'device' | 'address', value: string, at: Date): Promise<void> {
+    await this.db.insertInto('sign_in_familiar').values({ tenant_id: this.tenantId, subject, kind, value, last_seen_at: at.getTime() })
+      .onConflict((oc) => oc.columns(['tenant_id', 'subject', 'kind', 'value']).doUpdateSet({ last_seen_at: at.getTime() }))
+      .execute();
   }
 
   // ---------- audit ----------

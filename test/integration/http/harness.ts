@@ -47,6 +47,8 @@ export async function startHarness(dialect: Dialect = 'sqlite', appOptions: Part
   const testStore = await createTestStore(dialect, { tenantId });
   const store = testStore.store;
   const repo = store.forTenant(tenantId);
+  // The tenant accepts verifiers with its own KDF parameters only: the test verifiers' cheap ones.
+  await repo.updateSettings({ kdfParams: FAST_KDF });
   const { logger, lines } = createMemoryLogger('debug');
   // Near the real time: the store marks the active agent by the wall clock.
   const clock = fixedClock(new Date());

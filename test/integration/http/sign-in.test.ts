@@ -67,9 +67,19 @@ describe('end-user sign-in (sqlite)', () => {
 
     const audit = (await h.admin(await h.rootSession(), 'GET', '/api/v1/audit-log?pageSize=100')).json() as Page<AuditEntry>;
     const actions = audit.items.map((e) => e.action);
-    expect(actions).toContain('sign_in.locked_out');
-    expect(actions).toContain('sign_in.locked_attempt');
+    // One row per lock event (two locks here), none for the attempts refused while locked.
+    expect(actions.filter((a) => a === 'sign_in.locked_out')).toHaveLength(2);
+    expect(actions.filter((a) => a.startsWith('sign_in.') && a !== 'sign_in.locked_out')).toEqual([]);
     expect(audit.items.find((e) => e.action === 'sign_in.locked_out')?.details).toMatchObject({ subject: 'user:anchor-erin', client: '203.0.113.7' });
+  });
+
+  it('removes expired lockout rows as sign-ins go on: storage stays bounded under attack', async () => {
+    for (let i = 0; i < 6; i++) await signIn(`sprayed-${i}@example.org`, 'guess', '203.0.113.50');
+    // Two hours later every series above is forgotten; the next sign-in sweeps them away.
+    h.clock.advance(2 * 3_600_000);
+    expect((await signIn('carol@example.org', 'Carol-pw-1', '198.51.100.99')).statusCode).toBe(200);
+    const sweepAt = h.clock.now();
+    expect(await h.repo.sweepLockouts({ now: sweepAt, forgetAfterMs: 3_600_000, familiarBefore: new Date(0) })).toBe(0);
   });
 
   it('validates the body, naming the field', async () => {

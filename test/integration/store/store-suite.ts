@@ -739,16 +739,49 @@ export function defineStoreSuite(kind: StoreKind): void {
     });
 
     describe('lockouts and audit', () => {
-      it('save, read and clear lockouts', async () => {
+      it('reserves lockout attempts atomically: 100 concurrent reservations from two connections get exactly the threshold', async () => {
         const repo = await tenant();
-        expect(await repo.getLockout('user:u-1')).toBeNull();
-        await repo.saveLockout({ key: 'user:u-1', failures: 1, lockedUntil: null, lastFailureAt: at(1) });
-        await repo.saveLockout({ key: 'user:u-1', failures: 5, lockedUntil: at(16), lastFailureAt: at(2) });
-        await repo.saveLockout({ key: 'client:127.0.0.1', failures: 2, lockedUntil: null, lastFailureAt: at(2) });
-        expect(await repo.getLockout('user:u-1')).toEqual({ key: 'user:u-1', failures: 5, lockedUntil: at(16), lastFailureAt: at(2) });
-        await repo.clearLockout('user:u-1');
-        expect(await repo.getLockout('user:u-1')).toBeNull();
-        expect((await repo.getLockout('client:127.0.0.1'))?.failures).toBe(2);
+        // A second, independent store on the same database stands for a second tenant process.
+        const other = (await shared.openAnother()).forTenant(repo.tenantId);
+        const now = at(10);
+        const reserve = (r: TenantRepository, i: number) => r.reserveLockout({ key: 'user:u-1|client:127.0.0.2', threshold: 5, token: `token-${i}`, now, forgetAfterMs: 3_600_000 });
+        const results = await Promise.all(Array.from({ length: 100 }, (_, i) => reserve(i % 2 === 0 ? repo : other, i)));
+        const granted = results.filter((r) => r.granted);
+        expect(granted).toHaveLength(5);
+        expect(granted.map((r) => r.failures).sort()).toEqual([1, 2, 3, 4, 5]);
+
+        // Only one caller wins the lock (one audit row per lock event), and a locked counter refuses.
+        const lock = (r: TenantRepository) => r.lockLockout({ key: 'user:u-1|client:127.0.0.2', lockCount: 0, allowance: 5, until: at(70), now });
+        expect((await Promise.all([lock(repo), lock(other), lock(repo)])).filter(Boolean)).toHaveLength(1);
+        expect(await reserve(repo, 200)).toMatchObject({ granted: false, lockedUntil: at(70), lockCount: 1 });
+
+        // After the lock one attempt is admitted, and a release gives it back.
+        const after = (i: number) => repo.reserveLockout({ key: 'user:u-1|client:127.0.0.2', threshold: 5, token: `after-${i}`, now: at(80), forgetAfterMs: 3_600_000 });
+        const [first, second] = [await after(1), await after(2)];
+        expect([first.granted, second.granted]).toEqual([true, false]);
+        await repo.releaseLockout('user:u-1|client:127.0.0.2', 1);
+        expect((await after(3)).granted).toBe(true);
+      });
+
+      it('forgets a series after the policy time and sweeps expired rows and familiar clients', async () => {
+        const repo = await tenant();
+        const hour = 3_600_000;
+        const reserve = (key: string, token: string, now: Date) => repo.reserveLockout({ key, threshold: 2, token, now, forgetAfterMs: hour });
+        await reserve('client:127.0.0.9', 'a', at(0));
+        await reserve('client:127.0.0.9', 'b', at(1));
+        expect((await reserve('client:127.0.0.9', 'c', at(2))).granted).toBe(false);
+        // An hour after its last activity the series starts again.
+        expect(await reserve('client:127.0.0.9', 'd', new Date(at(1).getTime() + hour + 1))).toMatchObject({ granted: true, failures: 1, lockCount: 0 });
+        await reserve('user:u-2|unfamiliar', 'e', at(0));
+        await repo.rememberFamiliar('user:u-2', 'address', '127.0.0.3', at(0));
+        await repo.rememberFamiliar('user:u-2', 'device', 'abc', at(5));
+        expect(await repo.isFamiliar('user:u-2', 'address', '127.0.0.3')).toBe(true);
+        expect(await repo.isFamiliar('user:u-3', 'address', '127.0.0.3')).toBe(false);
+        const removed = await repo.sweepLockouts({ now: new Date(at(0).getTime() + hour + 1000), forgetAfterMs: hour, familiarBefore: at(1) });
+        expect(removed).toBe(2); // the forgotten u-2 counter and the address seen at 0; the renewed series and the device stay
+        expect(await repo.isFamiliar('user:u-2', 'address', '127.0.0.3')).toBe(false);
+        expect(await repo.isFamiliar('user:u-2', 'device', 'abc')).toBe(true);
+        expect((await reserve('client:127.0.0.9', 'f', new Date(at(1).getTime() + hour + 2))).failures).toBe(2);
       });
 
       it('pages the audit log newest first', async () => {

@@ -16,6 +16,7 @@ import { searchIndex } from './0009-search-index.js';
 import { usersTrigramIndex } from './0010-users-trigram-index.js';
 import { bulkTablesWithoutTenantChecks } from './0011-bulk-tables-without-tenant-checks.js';
 import { dropUsersMailIndex } from './0012-drop-users-mail-index.js';
+import { smartLockout } from './0018-smart-lockout.js';
 import { credentialLifecycle } from './0020-credential-lifecycle.js';
 import { alertsSchema } from './0023-alerts.js';
 
@@ -35,6 +36,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0010-users-trigram-index': usersTrigramIndex(dialect),
         '0011-bulk-tables-without-tenant-checks': bulkTablesWithoutTenantChecks(dialect),
         '0012-drop-users-mail-index': dropUsersMailIndex(),
+        '0018-smart-lockout': smartLockout(),
         '0020-credential-lifecycle': credentialLifecycle(),
         '0023-alerts': alertsSchema(),
       };

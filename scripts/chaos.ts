@@ -1,0 +1,351 @@
+/**
+ * `npm run chaos -- [--users N] [--kills K] [--stores sqlite,postgres] [--seed S]`
+ *
+ * Proof under crashes. A private slapd holds N generated users (each with an {SSHA} password) and
+ * N/50 groups; the tenant service (`dirbridge serve`) and the agent (`dirbridge agent`) run as
+ * separate processes, exactly as shipped. During the first full sync and the first password sync
+ * one of them is killed with SIGKILL at K random moments and started again; slapd itself is
+ * restarted once mid-cycle. Then, once the agent reports a successful directory and password run
+ * after the last disturbance, the tenant's store is compared with the directory object by object
+ * (users with UPN, display name, mail and enabled flag; groups with their name; every membership),
+ * and every user signs in with their password. Prints the figures; exits 1 on any difference.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import pg from 'pg';
+import { startSlapd, type Slapd } from '../test/support/slapd.js';
+import { AdminApi, userSignIn } from '../test/support/admin-api.js';
+import { benchPassword, groupCount, mailOf, writeDirectoryLdif } from '../src/bench/directory-generator.js';
+import { readObjectRows, type StoreLocation } from '../src/bench/load-floor.js';
+
+const SUFFIX = 'dc=chaos,dc=example,dc=test';
+const POSTGRES_URL = process.env['DATABASE_URL_BENCH'] ?? process.env['DATABASE_URL_TEST'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const CLI = new URL('../bin/dirbridge.js', import.meta.url).pathname;
+
+interface Options { users: number; kills: number; stores: Array<'sqlite' | 'postgres'>; seed: number; timeoutSeconds: number }
+
+function parseOptions(argv: string[]): Options {
+  const o: Options = { users: 300, kills: 5, stores: ['sqlite', 'postgres'], seed: Date.now() % 1_000_000, timeoutSeconds: 600 };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const next = (): string => argv[++i] ?? usage();
+    if (arg === '--users') o.users = positive(next());
+    else if (arg === '--kills') o.kills = Number(next());
+    else if (arg === '--seed') o.seed = Number(next());
+    else if (arg === '--timeout') o.timeoutSeconds = positive(next());
+    else if (arg === '--stores') o.stores = next().split(',').filter(Boolean) as Options['stores'];
+    else usage();
+  }
+  if (o.users < 50 || !Number.isInteger(o.kills) || o.kills < 0 || o.stores.some((s) => s !== 'sqlite' && s !== 'postgres')) usage();
+  return o;
+}
+
+function usage(): never {
+  process.stderr.write('usage: npm run chaos -- [--users N>=50] [--kills K] [--stores sqlite,postgres] [--seed S] [--timeout SECONDS]\n');
+  process.exit(2);
+}
+
+function positive(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) usage();
+  return n;
+}
+
+/** A small seeded generator (mulberry32), so a failing run can be repeated with its --seed. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const say = (m: string) => process.stderr.write(`[chaos ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+/** A dirbridge process (serve or agent) that can be killed and started again with the same arguments. */
+class Proc {
+  private child: ChildProcess | null = null;
+  private log = '';
+  constructor(readonly name: string, private readonly args: string[], private readonly env: NodeJS.ProcessEnv) {}
+
+  start(): void {
+    this.child = spawn(process.execPath, ['--max-old-space-size=1536', CLI, ...this.args], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const keep = (d: Buffer) => { this.log = (this.log + d.toString()).slice(-8000); };
+    this.child.stdout?.on('data', keep);
+    this.child.stderr?.on('data', keep);
+  }
+
+  get output(): string {
+    return this.log;
+  }
+
+  kill(): Promise<void> {
+    const child = this.child;
+    this.child = null;
+    if (!child || child.exitCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = null;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    await Promise.race([exited, sleep(10_000).then(() => child.kill('SIGKILL'))]);
+  }
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+interface DirectoryState {
+  users: Map<string, { upn: string; displayName: string; mail: string; password: string }>;
+  groups: Map<string, string>;
+  memberships: Set<string>;
+}
+
+/** The directory as ldapsearch reads it (entryUUID as anchor), with each user's known password. */
+function readDirectory(slapd: Slapd): DirectoryState {
+  const out = execFileSync('ldapsearch', ['-x', '-LLL', '-o', 'ldif-wrap=no', '-H', slapd.url, '-D', slapd.rootDn, '-w', slapd.rootPw, '-b', slapd.suffix, '-E', 'pr=1000/noprompt',
+    '(|(objectClass=inetOrgPerson)(objectClass=groupOfNames))', 'entryUUID', 'uid', 'mail', 'displayName', 'cn', 'member', 'objectClass'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const entries = out.split(/\n\n+/).map((block) => {
+    const attrs = new Map<string, string[]>();
+    let dn = '';
+    for (const line of block.split('\n')) {
+      const m = /^([A-Za-z]+)(::?) (.*)$/.exec(line);
+      if (!m) continue;
+      const value = m[2] === '::' ? Buffer.from(m[3]!, 'base64').toString('utf8') : m[3]!;
+      if (m[1]!.toLowerCase() === 'dn') dn = value;
+      else attrs.set(m[1]!.toLowerCase(), [...(attrs.get(m[1]!.toLowerCase()) ?? []), value]);
+    }
+    return { dn, attrs };
+  }).filter((e) => e.dn);
+  const anchorOfDn = new Map(entries.map((e) => [e.dn.toLowerCase(), e.attrs.get('entryuuid')?.[0] ?? '']));
+  const state: DirectoryState = { users: new Map(), groups: new Map(), memberships: new Set() };
+  for (const e of entries) {
+    const anchor = e.attrs.get('entryuuid')?.[0] ?? '';
+    const classes = (e.attrs.get('objectclass') ?? []).map((c) => c.toLowerCase());
+    if (classes.includes('inetorgperson')) {
+      const uid = e.attrs.get('uid')?.[0] ?? '';
+      const i = Number(uid.replace(/\D/g, ''));
+      const mail = e.attrs.get('mail')?.[0] ?? '';
+      state.users.set(anchor, { upn: mail.toLowerCase(), displayName: e.attrs.get('displayname')?.[0] ?? '', mail: mail.toLowerCase(), password: benchPassword(i, 1) });
+    } else {
+      state.groups.set(anchor, e.attrs.get('cn')?.[0] ?? '');
+      for (const member of e.attrs.get('member') ?? []) state.memberships.add(`${anchor}>${anchorOfDn.get(member.toLowerCase()) ?? `?${member}`}`);
+    }
+  }
+  return state;
+}
+
+interface Figures { store: string; kills: number; slapdRestarts: number; objectsCompared: number; missing: number; duplicated: number; different: number; extra: number; signInsFailed: number; seconds: number; examples: string[] }
+
+function compare(dir: DirectoryState, rows: Awaited<ReturnType<typeof readObjectRows>>, figures: Figures): void {
+  const note = (m: string) => { if (figures.examples.length < 10) figures.examples.push(m); };
+  const seen = new Map<string, number>();
+  for (const u of rows.tables.users) seen.set(String(u['anchor']), (seen.get(String(u['anchor'])) ?? 0) + 1);
+  for (const g of rows.tables.groups) seen.set(String(g['anchor']), (seen.get(String(g['anchor'])) ?? 0) + 1);
+  const usersByAnchor = new Map(rows.tables.users.map((u) => [String(u['anchor']), u]));
+  const groupsByAnchor = new Map(rows.tables.groups.map((g) => [String(g['anchor']), g]));
+  for (const [anchor, want] of dir.users) {
+    figures.objectsCompared++;
+    const got = usersByAnchor.get(anchor);
+    if (!got) { figures.missing++; note(`user ${want.upn} missing`); continue; }
+    if ((seen.get(anchor) ?? 0) > 1) { figures.duplicated++; note(`user ${want.upn} stored twice`); }
+    const diffs = [
+      String(got['upn_lower']) !== want.upn ? 'upn' : '',
+      String(got['display_name'] ?? '') !== want.displayName ? 'displayName' : '',
+      String(got['mail_lower'] ?? '') !== want.mail ? 'mail' : '',
+      Number(got['enabled']) !== 1 ? 'enabled' : '',
+    ].filter(Boolean);
+    if (diffs.length > 0) { figures.different++; note(`user ${want.upn} differs in ${diffs.join(', ')}`); }
+  }
+  for (const [anchor, name] of dir.groups) {
+    figures.objectsCompared++;
+    const got = groupsByAnchor.get(anchor);
+    if (!got) { figures.missing++; note(`group ${name} missing`); continue; }
+    if (String(got['name']) !== name) { figures.different++; note(`group ${name} has name ${String(got['name'])}`); }
+  }
+  const stored = new Set(rows.tables.memberships.map((m) => `${String(m['group_anchor'])}>${String(m['member_anchor'])}`));
+  for (const m of dir.memberships) {
+    figures.objectsCompared++;
+    if (!stored.has(m)) { figures.missing++; note(`membership ${m} missing`); }
+  }
+  for (const m of stored) if (!dir.memberships.has(m)) { figures.extra++; note(`membership ${m} not in the directory`); }
+  for (const anchor of usersByAnchor.keys()) if (!dir.users.has(anchor)) { figures.extra++; note(`user ${anchor} not in the directory`); }
+  for (const anchor of groupsByAnchor.keys()) if (!dir.groups.has(anchor)) { figures.extra++; note(`group ${anchor} not in the directory`); }
+}
+
+async function runOnStore(kind: 'sqlite' | 'postgres', slapd: Slapd, o: Options, workDir: string, rnd: () => number): Promise<Figures> {
+  const started = Date.now();
+  const figures: Figures = { store: kind, kills: 0, slapdRestarts: 0, objectsCompared: 0, missing: 0, duplicated: 0, different: 0, extra: 0, signInsFailed: 0, seconds: 0, examples: [] };
+  const dataDir = mkdtempSync(join(workDir, `tenant-${kind}-`));
+  let location: StoreLocation = { kind: 'sqlite', dataDir };
+  let dropDatabase = async (): Promise<void> => {};
+  const env: NodeJS.ProcessEnv = { ...process.env, DIRBRIDGE_LOG_LEVEL: 'warn', DIRBRIDGE_INITIAL_ADMIN_PASSWORD: `Chaos-admin-${randomBytes(8).toString('hex')}` };
+  delete env['DATABASE_URL'];
+  if (kind === 'postgres') {
+    const name = `dirbridge_chaos_${randomBytes(5).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 5000 });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    await admin.end();
+    const url = new URL(POSTGRES_URL);
+    url.pathname = `/${name}`;
+    env['DATABASE_URL'] = url.toString();
+    location = { kind: 'postgres', databaseUrl: url.toString() };
+    dropDatabase = async () => {
+      const c = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 5000 });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    };
+  }
+  const port = await freePort();
+  const tenantUrl = `http://127.0.0.1:${port}`;
+  const tenant = new Proc('tenant', ['serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir], env);
+  const passwordFile = join(workDir, `bind-${kind}`);
+  writeFileSync(passwordFile, slapd.syncPw, { mode: 0o600 });
+  const configFile = join(workDir, `agent-${kind}.yaml`);
+  // Fast loops, so every restart resumes at once rather than after the production intervals.
+  writeFileSync(configFile, 'agent:\n  intervals:\n    heartbeatSeconds: 1\n    deltaMinutes: 0.1\n    passwordMinutes: 0.1\n    fullHours: 24\n');
+  let agent: Proc | null = null;
+  try {
+    tenant.start();
+    await waitFor('the tenant service', async () => ((await fetch(`${tenantUrl}/healthz`, { signal: AbortSignal.timeout(2000) })).ok ? true : undefined), 60_000);
+    const tokenOut = execFileSync(process.execPath, [CLI, 'token', 'create', '--data-dir', dataDir], { env, encoding: 'utf8' });
+    const token = /^\s+(\S+)$/m.exec(tokenOut)?.[1];
+    if (!token) throw new Error(`no token in: ${tokenOut}`);
+    agent = new Proc('agent', ['agent', '--tenant-url', tenantUrl, '--token', token, '--state-dir', join(dataDir, 'agent-host'), '--data-dir', join(dataDir, 'agent-data'),
+      '--source-url', slapd.url, '--bind-dn', slapd.syncDn, '--bind-password-file', passwordFile, '--base-dn', slapd.suffix], { ...env, DIRBRIDGE_CONFIG: configFile });
+    agent.start();
+
+    // Disturb the first full sync and the first password sync: K kills at random moments, one slapd restart.
+    const restartAt = Math.floor(rnd() * Math.max(1, o.kills));
+    for (let k = 0; k < o.kills; k++) {
+      await sleep(300 + rnd() * 2_500);
+      const victim = rnd() < 0.6 ? agent : tenant;
+      await victim.kill();
+      figures.kills++;
+      say(`${kind}: killed the ${victim.name} (${k + 1}/${o.kills})`);
+      await sleep(rnd() * 500);
+      victim.start();
+      if (k === restartAt) {
+        await slapd.restart();
+        figures.slapdRestarts++;
+        say(`${kind}: restarted slapd`);
+      }
+    }
+    if (o.kills === 0) { await slapd.restart(); figures.slapdRestarts++; }
+    const disturbedUntil = Date.now();
+
+    // Converged: a successful directory and password run that started after the last disturbance.
+    const admin = await waitFor('an admin session', () => AdminApi.signIn(tenantUrl, 'admin', env['DIRBRIDGE_INITIAL_ADMIN_PASSWORD']!), 60_000);
+    // Runs of one pipeline follow each other: the second one to finish after the last disturbance
+    // started after it, so the comparison sees a whole cycle of each kind run undisturbed.
+    const status = async () => {
+      const body = await admin.get<{ lastDirectorySync: string | null; lastPasswordSync: string | null }>('/api/v1/dirsync/status');
+      return { directory: Date.parse(body.lastDirectorySync ?? '') || 0, password: Date.parse(body.lastPasswordSync ?? '') || 0 };
+    };
+    const first = await waitFor('a directory and a password run after the last disturbance', async () => {
+      const s = await status();
+      return s.directory > disturbedUntil && s.password > disturbedUntil ? s : undefined;
+    }, o.timeoutSeconds * 1000);
+    await waitFor('one more directory and password run', async () => {
+      const s = await status();
+      return s.directory > first.directory && s.password > first.password ? true : undefined;
+    }, o.timeoutSeconds * 1000);
+
+    const dir = readDirectory(slapd);
+    compare(dir, await readObjectRows(location), figures);
+    let next = 0;
+    const users = [...dir.users.values()];
+    await Promise.all(Array.from({ length: 4 }, async () => {
+      for (let j = next++; j < users.length; j = next++) {
+        const u = users[j]!;
+        const { status } = await userSignIn(tenantUrl, u.mail, u.password);
+        if (status !== 200) {
+          figures.signInsFailed++;
+          if (figures.examples.length < 10) figures.examples.push(`sign-in of ${u.mail}: ${status}`);
+        }
+      }
+    }));
+  } catch (error) {
+    figures.examples.push(`run failed: ${error instanceof Error ? error.message : String(error)}`);
+    figures.examples.push(`agent log: ${agent?.output.slice(-1500) ?? ''}`);
+    figures.examples.push(`tenant log: ${tenant.output.slice(-1500)}`);
+    figures.missing = Number.NaN;
+  } finally {
+    await agent?.stop();
+    await tenant.stop();
+    await dropDatabase().catch(() => undefined);
+  }
+  figures.seconds = (Date.now() - started) / 1000;
+  return figures;
+}
+
+async function main(): Promise<void> {
+  const o = parseOptions(process.argv.slice(2));
+  const rnd = random(o.seed);
+  const workDir = mkdtempSync(join(tmpdir(), 'dirbridge-chaos-'));
+  say(`${o.users} users, ${groupCount(o.users)} groups, ${o.kills} kills per store, seed ${o.seed}`);
+  const ldif = join(workDir, 'directory.ldif');
+  await writeDirectoryLdif(ldif, { suffix: SUFFIX, users: o.users, passwordSample: o.users });
+  const slapd = await startSlapd({ suffix: SUFFIX, ldifFile: ldif });
+  const results: Figures[] = [];
+  try {
+    for (const kind of o.stores) {
+      say(`${kind}: starting`);
+      results.push(await runOnStore(kind, slapd, o, workDir, rnd));
+    }
+  } finally {
+    await slapd.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+  const header = ['store', 'kills', 'slapd restarts', 'objects compared', 'missing', 'duplicated', 'different', 'extra', 'sign-ins failed', 'seconds'];
+  const lines = [header.join(' | '), header.map(() => '---').join(' | ')];
+  for (const f of results) lines.push([f.store, f.kills, f.slapdRestarts, f.objectsCompared, f.missing, f.duplicated, f.different, f.extra, f.signInsFailed, f.seconds.toFixed(0)].join(' | '));
+  process.stdout.write(`\ndirbridge chaos: ${o.users} users (${mailOf(0, SUFFIX)} ...), seed ${o.seed}\n\n${lines.join('\n')}\n`);
+  const bad = results.filter((f) => !(f.missing === 0 && f.duplicated === 0 && f.different === 0 && f.extra === 0 && f.signInsFailed === 0));
+  for (const f of bad) process.stdout.write(`\n${f.store}: ${f.examples.join('\n  ')}\n`);
+  if (bad.length > 0) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`chaos failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.exit(1);
+});
