@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure everything the test suite talks to is there: Debian's slapd and LDAP tools, 389
-# Directory Server, Samba as an AD DC, Chromium for the admin center tests, and a PostgreSQL server. As root on
+# Directory Server, Samba as an AD DC, Chromium for the admin center tests, nginx as the reverse proxy
+# of the TLS test, and a PostgreSQL server. As root on
 # Debian it installs and starts what is missing (the way CI does); otherwise it stops at once and
 # says exactly what is missing.
 set -euo pipefail
@@ -12,6 +13,7 @@ command -v ldapsearch >/dev/null 2>&1 || packages+=(ldap-utils)
 [ -e /usr/lib/ldap/pw-pbkdf2.so ] || packages+=(slapd-contrib)
 { [ -x /usr/sbin/ns-slapd ] && [ -x /usr/sbin/dscreate ]; } || packages+=(389-ds-base)
 [ -x /usr/bin/chromium ] || packages+=(chromium)
+[ -x /usr/sbin/nginx ] || packages+=(nginx)
 command -v openssl >/dev/null 2>&1 || packages+=(openssl)
 command -v mkpasswd >/dev/null 2>&1 || packages+=(whois)
 # Samba in its AD DC role (test/support/samba-dc.ts) and impacket, an independent MS-DRSR client.
@@ -51,4 +53,4 @@ if ! pg_up; then
     exit 1
   fi
 fi
-echo "test-env: slapd, ldap-utils, 389-ds-base, Samba AD DC, chromium and PostgreSQL are ready"
+echo "test-env: slapd, ldap-utils, 389-ds-base, Samba AD DC, chromium, nginx and PostgreSQL are ready"

@@ -58,6 +58,8 @@ export interface AgentOptions {
   version: string;
   syncAccount?: string | undefined;
   tlsVerificationDisabled?: boolean | undefined;
+  /** Links allowed to run in clear (agent.allowCleartext), reported so the status warns. */
+  cleartextLinks?: ReadonlyArray<'tenant' | 'directory'> | undefined;
   logger: Logger;
   intervals?: Partial<AgentIntervals>;
 }
@@ -219,6 +221,7 @@ export class Agent {
         ...(this.options.syncAccount ? { syncAccount: this.options.syncAccount } : {}),
         ...(this.options.tlsVerificationDisabled ? { tlsVerificationDisabled: true } : {}),
         ...(sendProgress ? { passwordProgress: progress } : {}),
+        ...(this.options.cleartextLinks?.length ? { cleartextLinks: [...this.options.cleartextLinks] } : {}),
       });
       if (sendProgress && progress === this.passwordProgress) this.progressSent = true;
       const seenEpoch = this.options.state.passwordEpoch();

@@ -7,9 +7,9 @@
  */
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AppError } from '../shared/errors.js';
+import { ensurePrivateDir, ensurePrivateFile, SQLITE_COMPANIONS } from '../shared/private-files.js';
 import { normalizeDn } from '../directory/dn.js';
 import type { ExportState, ExportedRecord, PasswordExportRecord, PasswordExportState } from '../sync/ports.js';
 
@@ -38,7 +38,9 @@ export class LocalState {
 
   constructor(path: string) {
     try {
-      mkdirSync(dirname(path), { recursive: true });
+      ensurePrivateDir(dirname(path));
+      // The fingerprint key and what was exported per user: owner-only.
+      ensurePrivateFile(path, SQLITE_COMPANIONS);
       this.db = new Database(path);
     } catch (cause) {
       throw new AppError('DATA_DIR_UNWRITABLE', { message: `The agent state file ${path} cannot be opened.`, cause });

@@ -3,6 +3,7 @@
  * retried with the same body, so a batch keeps its id and the tenant applies it at most once.
  */
 import { AppError, ERRORS, type ErrorCode } from '../shared/errors.js';
+import type { AgentCredentialRenewed } from '../tenant/api/credentials-contract.js';
 import type { AgentHeartbeatRequest, AgentRegisterResponse, AgentSettings, BatchResult, CyclePreviewReport, SyncedObjectsPage, SyncedVerifiersPage, SyncRunReport } from '../tenant/api/contract.js';
 import type { BatchOutcome, PasswordItem, TenantObjectRef, TenantSink } from '../sync/ports.js';
 import type { ObjectChange } from '../sync/model.js';
@@ -11,23 +12,48 @@ export interface TenantClientOptions {
   tenantUrl: string;
   /** `<agentId>.<secret>`; sent only in the Authorization header. */
   credential?: string;
+  /**
+   * Persists a renewed credential before it is used (atomically: a crash leaves the old or the new
+   * one, never half a file). Without it the client never renews.
+   */
+  saveCredential?: (credential: string) => void;
   retries?: number;
   timeoutMs?: number;
 }
 
 export class TenantClient implements TenantSink {
   private readonly base: string;
+  private credential: string | undefined;
+  private renewing: Promise<void> | null = null;
 
   constructor(private readonly options: TenantClientOptions) {
     this.base = options.tenantUrl.replace(/\/+$/, '');
+    this.credential = options.credential;
   }
 
   register(registrationToken: string, host: string, version: string): Promise<AgentRegisterResponse> {
     return this.request('POST', '/api/v1/agent/register', { registrationToken, host, version }, false);
   }
 
-  heartbeat(info: AgentHeartbeatRequest): Promise<AgentSettings> {
-    return this.request('POST', '/api/v1/agent/heartbeat', info);
+  async heartbeat(info: AgentHeartbeatRequest): Promise<AgentSettings> {
+    const settings = await this.request<AgentSettings>('POST', '/api/v1/agent/heartbeat', info);
+    if (this.options.saveCredential && isDue(settings.credentialRenewAt)) await this.renewCredential();
+    return settings;
+  }
+
+  /** Gets a new credential from the tenant, persists it, then uses it (one renewal at a time). */
+  renewCredential(): Promise<void> {
+    this.renewing ??= (async () => {
+      try {
+        const renewed = await this.request<AgentCredentialRenewed>('POST', '/api/v1/agent/credential', undefined);
+        // Saved before use: if saving fails, the old credential keeps working through the overlap.
+        this.options.saveCredential?.(renewed.credential);
+        this.credential = renewed.credential;
+      } finally {
+        this.renewing = null;
+      }
+    })();
+    return this.renewing;
   }
 
   async pushObjects(batchId: string, changes: ObjectChange[]): Promise<BatchOutcome> {
@@ -90,7 +116,7 @@ export class TenantClient implements TenantSink {
           method,
           headers: {
             ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
-            ...(authenticated && this.options.credential ? { authorization: `Bearer ${this.options.credential}` } : {}),
+            ...(authenticated && this.credential ? { authorization: `Bearer ${this.credential}` } : {}),
           },
           ...(payload === undefined ? {} : { body: payload }),
           signal: AbortSignal.timeout(this.options.timeoutMs ?? 60_000),
@@ -130,6 +156,12 @@ function errorFromResponse(status: number, body: unknown, path: string): AppErro
     ...(error?.hint ? { hint: error.hint } : {}),
     ...(error?.details ? { details: error.details } : {}),
   });
+}
+
+/** A renewal is due at `renewAt`, or at once for a credential from before renewal existed. */
+function isDue(renewAt: string | null | undefined): boolean {
+  if (renewAt === undefined) return false;
+  return renewAt === null || Date.parse(renewAt) <= Date.now();
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -2,7 +2,7 @@
  * Builds an agent from configuration: its source, its state, its credential and its deriver.
  * Shared by `start` (all-in-one), `agent` and `sync`.
  */
-import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { AppError } from '../shared/errors.js';
@@ -19,6 +19,8 @@ import { createDerivationPool, parseStoredPassword } from '../passwords/index.js
 import { Agent } from '../agent/agent.js';
 import { LocalState } from '../agent/local-state.js';
 import { TenantClient } from '../agent/tenant-client.js';
+import { readCredential, writeCredential, type StoredCredential } from '../agent/credential-file.js';
+import { checkTransport, type CleartextLink } from '../agent/transport-policy.js';
 import { sampleLdifPath, version } from './runtime.js';
 
 export function agentStateDir(config: DirbridgeConfig): string {
@@ -115,13 +117,15 @@ export function createDeriver(): VerifierDeriver & { close(): Promise<void> } {
   };
 }
 
-interface StoredCredential { tenantUrl: string; agentId: string; credential: string }
-
 /** The tenant URL the agent registered with, so `dirbridge sync` on the agent host needs no flag. */
 export function storedTenantUrl(config: DirbridgeConfig): string | null {
-  const file = join(agentStateDir(config), 'credential.json');
-  if (!existsSync(file)) return null;
-  return (JSON.parse(readFileSync(file, 'utf8')) as StoredCredential).tenantUrl;
+  return readCredential(agentStateDir(config))?.tenantUrl ?? null;
+}
+
+/** Refuses cleartext to another host unless agent.allowCleartext; returns the links to report. */
+export function transportLinks(config: DirbridgeConfig, tenantUrl: string): CleartextLink[] {
+  const source = sourceConfigOf(config);
+  return checkTransport({ tenantUrl, ldap: source.type === 'ldap' ? { url: source.url, startTls: source.startTls } : undefined }, config.agent.allowCleartext);
 }
 
 /**
@@ -133,11 +137,8 @@ export async function ensureCredential(options: {
   /** Called when no credential exists and no token was given: the all-in-one creates a token itself. */
   createToken?: () => Promise<string>;
 }): Promise<StoredCredential> {
-  const file = join(options.stateDir, 'credential.json');
-  if (existsSync(file) && !options.registrationToken) {
-    const stored = JSON.parse(readFileSync(file, 'utf8')) as StoredCredential;
-    if (stored.tenantUrl === options.tenantUrl || options.createToken) return { ...stored, tenantUrl: options.tenantUrl };
-  }
+  const existing = options.registrationToken ? null : readCredential(options.stateDir);
+  if (existing && (existing.tenantUrl === options.tenantUrl || options.createToken)) return { ...existing, tenantUrl: options.tenantUrl };
   const token = options.registrationToken ?? (await options.createToken?.());
   if (!token) {
     throw new AppError('REGISTRATION_TOKEN_INVALID', {
@@ -147,8 +148,7 @@ export async function ensureCredential(options: {
   }
   const registered = await new TenantClient({ tenantUrl: options.tenantUrl }).register(token, options.host, version);
   const stored: StoredCredential = { tenantUrl: options.tenantUrl, agentId: registered.agentId, credential: registered.credential };
-  mkdirSync(options.stateDir, { recursive: true });
-  writeFileSync(file, JSON.stringify(stored), { mode: 0o600 });
+  writeCredential(options.stateDir, stored);
   // A new registration is a new relationship: what the agent exported to another tenant does not count.
   options.state.resetAll();
   options.logger.info({ agentId: registered.agentId }, 'agent registered with the tenant');
@@ -181,9 +181,11 @@ export async function startAgent(config: DirbridgeConfig, logger: Logger, target
 /** Builds an agent without starting its loops (for on-demand cycles). */
 export async function buildAgent(config: DirbridgeConfig, logger: Logger, options: AgentTarget): Promise<RunningAgent> {
   const stateDir = agentStateDir(config);
+  const cleartextLinks = transportLinks(config, options.tenantUrl);
+  if (cleartextLinks.length > 0) logger.warn({ links: cleartextLinks }, 'allowCleartext: credentials or password hashes travel unencrypted to another host');
   const state = new LocalState(join(stateDir, 'state.sqlite'));
   const host = config.agent.host ?? hostname();
-  const { credential } = await ensureCredential({
+  const stored = await ensureCredential({
     stateDir, tenantUrl: options.tenantUrl, registrationToken: config.agent.registrationToken, host, logger, state,
     ...(options.createToken ? { createToken: options.createToken } : {}),
   });
@@ -195,7 +197,12 @@ export async function buildAgent(config: DirbridgeConfig, logger: Logger, option
   const deriver = createDeriver();
   const { intervals } = config.agent;
   const agent = new Agent({
-    client: new TenantClient({ tenantUrl: options.tenantUrl, credential }),
+    client: new TenantClient({
+      tenantUrl: options.tenantUrl,
+      credential: stored.credential,
+      saveCredential: (credential) => writeCredential(stateDir, { ...stored, credential }),
+    }),
+    cleartextLinks,
     source,
     passwordSource: passwordSource ?? undefined,
     state,

@@ -27,11 +27,12 @@ export async function startTenant(config: DirbridgeConfig, logger: Logger): Prom
     const boot = await bootstrapTenant(store, config.tenant.tenantId, { initialAdminPassword: config.tenant.initialAdminPassword });
     const service = await startTenantService({
       store, tenantId: config.tenant.tenantId, port: config.tenant.port, host: config.tenant.host, logger, uiDir: adminUiDir, version,
+      publicUrl: config.tenant.publicUrl, trustProxy: config.tenant.trustProxy, tls: config.tenant.tls,
       signIn: config.tenant.signIn,
       retention: config.tenant.retention,
       alerts: {
         smtp: config.alerts.smtp ?? null, intervalMs: config.alerts.intervalSeconds * 1000, repeatAfterHours: config.alerts.repeatHours,
-        adminUrl: config.alerts.publicUrl ?? null,
+        adminUrl: config.alerts.publicUrl ?? config.tenant.publicUrl ?? null,
       },
     });
     return {

@@ -3,7 +3,9 @@
  * nothing else in the code base wires adapters together.
  */
 import { Command, Option } from 'commander';
-import { readFileSync } from 'node:fs';
+import { closeSync, fchmodSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ensurePrivateDir } from '../shared/private-files.js';
 import { loadConfig, deepMerge } from '../config/load.js';
 import type { DirbridgeConfig } from '../config/schema.js';
 import { AppError } from '../shared/errors.js';
@@ -11,6 +13,7 @@ import { createCliLogger, failWith, version } from './runtime.js';
 import { startAllInOne, startTenant, createRegistrationToken } from './all-in-one.js';
 import { buildAgent, startAgent, storedTenantUrl } from './agent-wiring.js';
 import { printStatus, printUsers, createAdmin, printTroubleshooter } from './tenant-commands.js';
+import { registerLifecycleCommands } from './lifecycle-commands.js';
 import { runSyncCommand } from './sync-command.js';
 import { registerOidcClientCommands } from './oidc-commands.js';
 
@@ -34,7 +37,11 @@ function storeOptions(command: Command): Command {
 function serverOptions(command: Command): Command {
   return storeOptions(command)
     .option('-p, --port <port>', 'HTTP port (0 = any free port); also DIRBRIDGE_PORT', parsePort)
-    .option('--host <address>', 'address to listen on; also DIRBRIDGE_HOST');
+    .option('--host <address>', 'address to listen on; also DIRBRIDGE_HOST')
+    .option('--public-url <url>', 'the https:// URL people and agents reach the service by (OIDC issuer, Secure cookies, HSTS); also DIRBRIDGE_PUBLIC_URL')
+    .option('--trust-proxy <addresses>', 'comma-separated addresses/CIDRs of reverse proxies whose X-Forwarded-For is believed; also DIRBRIDGE_TRUST_PROXY')
+    .option('--tls-cert <file>', 'serve HTTPS: PEM certificate (with chain)')
+    .option('--tls-key <file>', 'serve HTTPS: PEM private key');
 }
 
 function sourceOptions(command: Command): Command {
@@ -46,7 +53,8 @@ function sourceOptions(command: Command): Command {
     .option('--bind-password-file <file>', 'file holding the sync account password')
     .option('--base-dn <dn...>', 'subtree(s) to synchronize')
     .option('--ca-file <file>', 'PEM file of the CA of the directory server certificate')
-    .option('--start-tls', 'upgrade ldap:// with StartTLS');
+    .option('--start-tls', 'upgrade ldap:// with StartTLS')
+    .option('--allow-cleartext', 'allow an http:// tenant URL or ldap:// without StartTLS to a non-loopback host (shown as a warning)');
 }
 
 function parsePort(value: string): number {
@@ -63,10 +71,14 @@ function configFrom(flags: Flags): DirbridgeConfig {
   if (flags.dataDir) tenant.dataDir = flags.dataDir;
   if (flags.databaseUrl) tenant.databaseUrl = flags.databaseUrl;
   if (flags.tenant) tenant.tenantId = flags.tenant;
+  if (flags.publicUrl) tenant.publicUrl = flags.publicUrl;
+  if (typeof flags.trustProxy === 'string') tenant.trustProxy = flags.trustProxy.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  if (flags.tlsCert || flags.tlsKey) tenant.tls = { certFile: flags.tlsCert, keyFile: flags.tlsKey };
   const agent: Flags = {};
   if (flags.tenantUrl) agent.tenantUrl = flags.tenantUrl;
   if (flags.token) agent.registrationToken = flags.token;
   if (flags.stateDir) agent.stateDir = flags.stateDir;
+  if (flags.allowCleartext) agent.allowCleartext = true;
   if (flags.sourceLdif) agent.source = { type: 'ldif', path: flags.sourceLdif };
   if (flags.sourceUrl) {
     agent.source = {
@@ -111,21 +123,44 @@ function onShutdown(stop: () => Promise<void>): void {
   process.on('SIGTERM', handler);
 }
 
-function announce(url: string, initialAdmin: { username: string; password: string | null } | null): void {
+function announce(url: string, initialAdmin: { username: string; password: string | null } | null, dataDir: string): void {
   const lines = [``, `  dirbridge ${version} is running.`, `  Admin center: ${url}/`];
   if (initialAdmin && !initialAdmin.password) {
     lines.push('', `  First start: the initial global admin "${initialAdmin.username}" was created with the configured password.`);
-  } else if (initialAdmin) {
+  } else if (initialAdmin?.password && process.stdout.isTTY) {
     lines.push(
       ``,
       `  First start: an initial global admin was created. Sign in with`,
       `    user name: ${initialAdmin.username}`,
       `    password:  ${initialAdmin.password}`,
-      `  This password is shown only now; keep it in your password manager.`,
+      `  This password is shown only now and must be changed at the first sign-in.`,
+    );
+  } else if (initialAdmin?.password) {
+    // Not a terminal: stdout goes to a service log, which is no place for a password.
+    const file = writeInitialAdminPassword(dataDir, initialAdmin.password);
+    lines.push(
+      ``,
+      `  First start: an initial global admin "${initialAdmin.username}" was created.`,
+      `  Its password is in ${file} (readable by this user only); it must be changed at the first sign-in.`,
+      `  Delete the file once you have signed in.`,
     );
   }
   lines.push('', '  Press Ctrl+C to stop.', '');
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** Writes the generated initial password to an owner-only file in the data folder; returns its path. */
+function writeInitialAdminPassword(dataDir: string, password: string): string {
+  ensurePrivateDir(dataDir);
+  const file = resolve(join(dataDir, 'initial-admin-password'));
+  const fd = openSync(file, 'w', 0o600);
+  try {
+    fchmodSync(fd, 0o600);
+    writeSync(fd, `${password}\n`);
+  } finally {
+    closeSync(fd);
+  }
+  return file;
 }
 
 sourceOptions(serverOptions(program.command('start')))
@@ -134,7 +169,7 @@ sourceOptions(serverOptions(program.command('start')))
     const config = configFrom(flags);
     const logger = createCliLogger();
     const running = await startAllInOne(config, logger);
-    announce(running.tenant.url, running.tenant.initialAdmin);
+    announce(running.tenant.url, running.tenant.initialAdmin, config.tenant.dataDir);
     onShutdown(() => running.stop());
   }));
 
@@ -144,7 +179,7 @@ serverOptions(program.command('serve'))
     const config = configFrom(flags);
     const logger = createCliLogger();
     const tenant = await startTenant(config, logger);
-    announce(tenant.url, tenant.initialAdmin);
+    announce(tenant.url, tenant.initialAdmin, config.tenant.dataDir);
     onShutdown(() => tenant.close());
   }));
 
@@ -239,6 +274,7 @@ storeOptions(token.command('create'))
   }));
 
 registerOidcClientCommands(program, { storeOptions, configFrom, action });
+registerLifecycleCommands(program, admin, token, { storeOptions, configFrom, action });
 
 function requireTenantUrl(config: DirbridgeConfig): string {
   const url = config.agent.tenantUrl ?? storedTenantUrl(config);

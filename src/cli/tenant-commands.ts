@@ -5,13 +5,12 @@ import { computeDirSyncStatus, DEFAULT_AGENT_SILENT_AFTER_MINUTES } from '../ten
 import { runTroubleshooter } from '../tenant/domain/troubleshooter.js';
 import { loadPasswordTraceInput, loadStatusInput } from '../tenant/status-input.js';
 import { tracePasswordSync } from '../tenant/domain/password-trace.js';
-import { hashAdminPassword } from '../passwords/index.js';
+import { createAdminAccount } from '../tenant/admin-accounts.js';
 import { AppError } from '../shared/errors.js';
-import { newSecret } from '../shared/ids.js';
 import type { DirbridgeConfig } from '../config/schema.js';
 import type { DirSyncStatus, PasswordProgressView } from '../tenant/api/contract.js';
 
-async function withTenant<T>(config: DirbridgeConfig, work: (repo: TenantRepository, store: TenantStore) => Promise<T>): Promise<T> {
+export async function withTenant<T>(config: DirbridgeConfig, work: (repo: TenantRepository, store: TenantStore) => Promise<T>): Promise<T> {
   const store = await openStore({ databaseUrl: config.tenant.databaseUrl, dataDir: config.tenant.dataDir });
   try {
     await store.migrate();
@@ -111,16 +110,10 @@ export async function printUsers(config: DirbridgeConfig, query: { search?: stri
 }
 
 export async function createAdmin(config: DirbridgeConfig, input: { username: string; role: 'global_admin' | 'global_reader'; password?: string | undefined }): Promise<void> {
-  if (input.password !== undefined && input.password.length < 12) {
-    throw new AppError('REQUEST_INVALID', { message: 'The admin password must have at least 12 characters.' });
-  }
-  const password = input.password ?? newSecret(15);
-  await withTenant(config, async (repo, store) => {
+  const { generatedPassword } = await withTenant(config, async (repo, store) => {
     await store.ensureTenant(config.tenant.tenantId, config.tenant.tenantId);
-    if (await repo.findAdminByUsername(input.username)) throw new AppError('ADMIN_EXISTS', { message: `An admin named ${input.username} already exists.` });
-    await repo.createAdmin({ username: input.username, role: input.role, passwordHash: await hashAdminPassword(password) });
-    await repo.audit({ actor: 'cli', action: 'admin.created', details: { username: input.username, role: input.role }, at: new Date() });
+    return createAdminAccount(repo, input, 'cli', new Date());
   });
-  process.stdout.write(`Admin ${input.username} (${input.role}) created.\n`);
-  if (input.password === undefined) process.stdout.write(`Password (shown only now): ${password}\n`);
+  process.stdout.write(`Admin ${input.username} (${input.role}) created; the password must be changed at the first sign-in.\n`);
+  if (generatedPassword) process.stdout.write(`Password (shown only now): ${generatedPassword}\n`);
 }

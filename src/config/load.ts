@@ -57,10 +57,16 @@ function fromEnv(env: NodeJS.ProcessEnv): Plain {
   if (env.DIRBRIDGE_DATA_DIR) tenant.dataDir = env.DIRBRIDGE_DATA_DIR;
   if (env.DATABASE_URL) tenant.databaseUrl = env.DATABASE_URL;
   if (env.DIRBRIDGE_INITIAL_ADMIN_PASSWORD) tenant.initialAdminPassword = env.DIRBRIDGE_INITIAL_ADMIN_PASSWORD;
+  if (env.DIRBRIDGE_PUBLIC_URL) tenant.publicUrl = env.DIRBRIDGE_PUBLIC_URL;
+  if (env.DIRBRIDGE_TRUST_PROXY) tenant.trustProxy = listFromEnv(env.DIRBRIDGE_TRUST_PROXY);
   if (env.DIRBRIDGE_TENANT_URL) agent.tenantUrl = env.DIRBRIDGE_TENANT_URL;
   if (env.DIRBRIDGE_REGISTRATION_TOKEN) agent.registrationToken = env.DIRBRIDGE_REGISTRATION_TOKEN;
   // Only sections that got a value: an empty one would replace (and hide) a bad value of the file.
   return { ...(Object.keys(tenant).length > 0 ? { tenant } : {}), ...(Object.keys(agent).length > 0 ? { agent } : {}) };
+}
+
+function listFromEnv(value: string): string[] {
+  return value.split(',').map((item) => item.trim()).filter((item) => item !== '');
 }
 
 function numberFromEnv(name: string, value: string): number {

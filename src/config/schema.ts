@@ -104,22 +104,29 @@ export const configSchema = z.object({
     dataDir: z.string().default('./data').describe('Folder for the SQLite store, the agent state and other local files (env DIRBRIDGE_DATA_DIR).'),
     databaseUrl: z.string().optional().describe('postgres://user@host:5432/db to use PostgreSQL instead of the embedded SQLite (env DATABASE_URL).'),
     tenantId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).default('default').describe('Id of the tenant this service hosts.'),
-    initialAdminPassword: z.string().min(12).optional().describe('Password of the initial admin on first start; generated and printed once when absent (env DIRBRIDGE_INITIAL_ADMIN_PASSWORD).'),
+    initialAdminPassword: z.string().min(12).optional().describe('Password of the initial admin on first start; when absent one is generated, shown on a terminal or written to <dataDir>/initial-admin-password (owner-only), and must be changed at the first sign-in (env DIRBRIDGE_INITIAL_ADMIN_PASSWORD).'),
+    publicUrl: z.string().regex(/^https?:\/\/[^/?#\s]+$/, 'must be https://host[:port] (or http:// for a local test), without a path').optional().describe('The URL people and agents reach the service by, e.g. https://id.example.org (env DIRBRIDGE_PUBLIC_URL). It fixes the OpenID Connect issuer (<publicUrl>/oidc); with https:// the session cookie is Secure with the __Host- prefix and HSTS is sent. Without it the issuer is the listener\'s own address; it never comes from a request\'s Host header.'),
+    trustProxy: z.array(z.string().min(1)).default([]).describe('Addresses or CIDRs of the reverse proxies in front of the service, e.g. ["127.0.0.1", "10.0.0.0/8"] (env DIRBRIDGE_TRUST_PROXY, comma-separated). Only from these is X-Forwarded-For believed: the client address that sign-in lockout is keyed on.'),
+    tls: z.object({
+      certFile: z.string().min(1).describe('PEM file of the server certificate (with its chain).'),
+      keyFile: z.string().min(1).describe('PEM file of its private key (keep it mode 600).'),
+    }).optional().describe('Serve HTTPS directly (no reverse proxy): the certificate and key files.'),
     signIn: z.object({
       workers: z.number().int().min(1).max(256).optional().describe('Worker threads that check passwords at sign-in (source digest and KDF), off the event loop; defaults to the number of cores.'),
       queueLimit: z.number().int().min(0).max(100_000).optional().describe('Password checks that may wait for a worker; beyond it sign-in answers 503 SIGN_IN_BUSY with Retry-After. Defaults to 16 per worker.'),
     }).optional().describe('Bounds on the work sign-in may queue (see docs/passwords.md).'),
     retention,
-  }).default({ port: 8080, host: '127.0.0.1', dataDir: './data', tenantId: 'default', retention: retention.parse(undefined) }),
+  }).default({ port: 8080, host: '127.0.0.1', dataDir: './data', tenantId: 'default', trustProxy: [], retention: retention.parse(undefined) }),
   agent: z.object({
     tenantUrl: z.string().url().optional().describe('URL of the tenant service (env DIRBRIDGE_TENANT_URL); the all-in-one sets it itself.'),
     registrationToken: z.string().optional().describe('One-time token from the admin center (Agents) for the first start (env DIRBRIDGE_REGISTRATION_TOKEN).'),
     stateDir: z.string().optional().describe('Folder of the agent state; defaults to <dataDir>/agent.'),
     host: z.string().optional().describe('Name the agent reports; defaults to the machine host name.'),
     source: z.discriminatedUnion('type', [ldifSource, ldapSource]).optional().describe('The directory to synchronize; defaults to the bundled sample LDIF.'),
+    allowCleartext: z.boolean().default(false).describe('Allow an http:// tenant URL or an ldap:// connection without StartTLS to a host other than loopback (credentials and password hashes then travel in clear). Shown as a warning in the status and the troubleshooter.'),
     mapping,
     intervals,
-  }).default({ mapping: {}, intervals: { heartbeatSeconds: 5, deltaMinutes: 30, fullHours: 6, passwordMinutes: 2, passwordReconcileHours: 24 } }),
+  }).default({ allowCleartext: false, mapping: {}, intervals: { heartbeatSeconds: 5, deltaMinutes: 30, fullHours: 6, passwordMinutes: 2, passwordReconcileHours: 24 } }),
   alerts: alerts.describe('E-mail and webhook notifications when sync goes stale, an agent goes silent, a cycle fails or deletes are held.'),
 });
 

@@ -40,9 +40,15 @@ export const ERRORS = {
   AUTH_FORBIDDEN: def(403, 'Your role may only look, not change.', 'Ask a global admin to make this change, or to give you the global admin role.'),
   CSRF_INVALID: def(403, 'The request did not carry a valid CSRF token.', 'Reload the admin center and try again.'),
   ADMIN_EXISTS: def(409, 'An admin with this user name already exists.', 'Choose another user name.'),
+  PASSWORD_CHANGE_REQUIRED: def(403, 'Your password must be changed before you can continue.', 'Choose a new password (Change password in the admin center, or POST /api/v1/auth/password); it was generated for you or reset by a global admin.'),
+  LAST_GLOBAL_ADMIN: def(409, 'This is the last enabled global admin; disabling or removing it would leave nobody able to manage the tenant.', 'Create or enable another global admin first.'),
+  ADMIN_PASSWORD_WRONG: def(403, 'The current password is wrong.', 'Type your current password again; a forgotten password is reset by a global admin (dirbridge admin reset-password).'),
 
   // agents
   AGENT_CREDENTIAL_INVALID: def(401, 'The agent credential is unknown or revoked.', 'Create a new registration token in the admin center and register the agent again (dirbridge agent --token ...).'),
+  AGENT_REVOKED: def(401, 'This agent was revoked by an admin; the tenant refuses its credential.', 'If the host should sync again, create a registration token and register the agent anew (dirbridge agent --token ...); otherwise stop the agent.'),
+  AGENT_CREDENTIAL_EXPIRED: def(401, 'The agent credential expired before the agent renewed it (the agent was stopped for longer than the credential lifetime).', 'Create a registration token in the admin center and register the agent again (dirbridge agent --token ...).'),
+  CLEARTEXT_REFUSED: def(400, 'The agent refuses a connection in clear to a host other than this one: the tenant credential or the directory bind password and password hashes would travel unencrypted.', 'Use an https:// tenant URL and ldaps:// or ldap:// with StartTLS (--start-tls); only if the network is trusted, allow it with --allow-cleartext (agent.allowCleartext).'),
   REGISTRATION_TOKEN_INVALID: def(401, 'The registration token is unknown, expired or already used.', 'Create a new registration token in the admin center (Agents) or with the CLI and use it once.'),
   TENANT_UNREACHABLE: def(503, 'The agent cannot reach the tenant service.', 'Check the tenant URL and that the tenant service is running and reachable from the agent host.'),
   AGENT_NOT_ACTIVE: def(409, 'Another agent holds the active lease for this tenant; this agent is standby and may not export.', 'Nothing to do if that is intended: the standby takes over when the active agent stops. Otherwise stop the other agent.'),

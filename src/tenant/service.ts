@@ -2,7 +2,9 @@
  * Starting the tenant service: the first-start bootstrap (tenant + initial admin) and the HTTP
  * listener. The CLI (composition root) opens the store and calls these.
  */
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import { AppError } from '../shared/errors.js';
 import { hashAdminPassword } from '../passwords/index.js';
 import type { Clock } from '../shared/clock.js';
 import { newSecret } from '../shared/ids.js';
@@ -28,7 +30,9 @@ export async function bootstrapTenant(store: TenantStore, tenantId: string, opti
   const repo = store.forTenant(tenantId);
   if ((await repo.countAdmins()) > 0) return { created: false };
   const password = options.initialAdminPassword && options.initialAdminPassword.length > 0 ? options.initialAdminPassword : newSecret(18);
-  await repo.createAdmin({ username: INITIAL_ADMIN_USERNAME, role: 'global_admin', passwordHash: await hashAdminPassword(password) });
+  const generated = password !== options.initialAdminPassword;
+  // A generated password has been on a screen or in a file: its first use must replace it.
+  await repo.createAdmin({ username: INITIAL_ADMIN_USERNAME, role: 'global_admin', passwordHash: await hashAdminPassword(password), mustChangePassword: generated });
   await repo.audit({ actor: 'system', action: 'admin.created', details: { username: INITIAL_ADMIN_USERNAME, role: 'global_admin', initial: true }, at: new Date() });
   return { created: true, username: INITIAL_ADMIN_USERNAME, password };
 }
@@ -42,7 +46,10 @@ export interface StartTenantServiceOptions {
   uiDir?: string | undefined;
   version: string;
   clock?: Clock | undefined;
-  trustProxy?: boolean | undefined;
+  trustProxy?: boolean | readonly string[] | undefined;
+  publicUrl?: string | undefined;
+  /** PEM files of the certificate and key: the listener speaks HTTPS. */
+  tls?: { certFile: string; keyFile: string } | undefined;
   leaseTtlSeconds?: number | undefined;
   signIn?: { workers?: number | undefined; queueLimit?: number | undefined } | undefined;
   /** History pruning (default DEFAULT_RETENTION); null switches it off (a second replica may leave it to the first). */
@@ -58,15 +65,27 @@ export interface RunningTenantService {
   close(): Promise<void>;
 }
 
+function readTlsFiles(tls: { certFile: string; keyFile: string }): { cert: Buffer; key: Buffer } {
+  const read = (key: 'certFile' | 'keyFile') => {
+    try {
+      return readFileSync(tls[key]);
+    } catch (cause) {
+      throw new AppError('CONFIG_INVALID', { message: `tenant.tls.${key}: ${tls[key]} cannot be read.`, hint: 'Give readable PEM files with --tls-cert and --tls-key (or tenant.tls in the config file).', cause });
+    }
+  };
+  return { cert: read('certFile'), key: read('keyFile') };
+}
+
 export async function startTenantService(options: StartTenantServiceOptions): Promise<RunningTenantService> {
-  const app = await buildTenantApp(options);
+  const https = options.tls ? readTlsFiles(options.tls) : undefined;
+  const app = await buildTenantApp({ ...options, https });
   await app.listen({ port: options.port, host: options.host });
   const stopPruning = options.retention === null ? () => undefined : schedulePruning(options, options.retention ?? DEFAULT_RETENTION);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
   return {
-    url: `http://${host}:${port}`,
+    url: `${https ? 'https' : 'http'}://${host}:${port}`,
     app,
     close: async () => {
       await stopPruning();

@@ -14,13 +14,17 @@ export async function loadStatusInput(repo: TenantRepository, agentSilentAfterMi
     repo.lastRun('directory'), repo.lastRun('password'),
     repo.countSyncErrors(),
   ]);
-  // The views do not carry the TLS flag; the records do.
-  const records = await Promise.all(agents.map((agent) => repo.findAgent(agent.id)));
+  // A revoked agent no longer syncs: the status judges the agents that may.
+  const current = agents.filter((agent) => !agent.revokedAt);
+  // The views do not carry the transport flags; the records do.
+  const records = await Promise.all(current.map((agent) => repo.findAgent(agent.id)));
   // Users that arrived before the last password cycle that ran through should have a password or a cause by now.
   const passwordCoverage = await repo.passwordCoverage(PASSWORD_PROBLEM_CODES, lastSuccessfulPasswordRun?.startedAt ?? null);
   return {
     settings,
-    agents: agents.map((agent, i) => ({ ...agent, tlsVerificationDisabled: records[i]?.tlsVerificationDisabled ?? false })),
+    agents: current.map(({ revokedAt: _revoked, credentialExpiresAt: _expires, ...agent }, i) => ({
+      ...agent, tlsVerificationDisabled: records[i]?.tlsVerificationDisabled ?? false, cleartextLinks: records[i]?.cleartextLinks ?? [],
+    })),
     lastSuccessfulDirectoryRun, lastSuccessfulPasswordRun, lastDirectoryRun, lastPasswordRun, syncErrorCount,
     agentSilentAfterMinutes,
     passwordCoverage,

@@ -82,6 +82,8 @@ export const agentHeartbeatRequest = z.object({
   tlsVerificationDisabled: z.boolean().optional(),
   /** The running password cycle's progress; null once it ended. Absent: unchanged. */
   passwordProgress: passwordProgressSchema.nullable().optional(),
+  /** Links the agent was allowed to run in clear (agent.allowCleartext): shown as a warning. */
+  cleartextLinks: z.array(z.enum(['tenant', 'directory'])).max(2).optional(),
 });
 
 
@@ -95,6 +97,10 @@ export interface AgentSettings {
   deleteThresholdPercent: number;
   /** Number of deletes an admin allowed for the next cycle beyond the threshold (0 = none). */
   allowedDeletes: number;
+  /** When this agent's credential expires; the agent renews it (POST /agent/credential) well before. */
+  credentialExpiresAt?: string | null;
+  /** From when the agent should renew its credential (null: at once). */
+  credentialRenewAt?: string | null;
   /** Whether this agent holds the active lease (standby agents only heartbeat). */
   active: boolean;
   /** Set while an admin waits for a preview (dry run) of the next cycle; the agent answers with POST /agent/preview. */
@@ -227,6 +233,8 @@ export interface AdminSession {
   username: string;
   role: Role;
   csrfToken: string;
+  /** The password was generated or reset: only POST /api/v1/auth/password (and sign-out) is allowed until it is changed. */
+  mustChangePassword: boolean;
 }
 
 export type WarningCode =
@@ -240,7 +248,8 @@ export type WarningCode =
   | 'DELETE_THRESHOLD_EXCEEDED'
   | 'OBJECTS_IN_ERROR'
   | 'TLS_VERIFICATION_DISABLED'
-  | 'PASSWORDS_NOT_SYNCED';
+  | 'PASSWORDS_NOT_SYNCED'
+  | 'CLEARTEXT_CONNECTION';
 
 /**
  * Why a synchronized user has no password in the tenant: the sync account cannot read it, the hash
@@ -265,6 +274,9 @@ export interface AgentView {
   source: string | null;
   syncAccount: string | null;
   /** The agent's running password cycle, when one runs. */
+  /** Set once an admin revoked the agent: its credential is refused. */
+  revokedAt?: string | null;
+  credentialExpiresAt?: string | null;
   passwordProgress?: PasswordProgressView | null;
 }
 
@@ -378,7 +390,7 @@ export interface AuditEntry {
 
 export type Verdict = 'ok' | 'warning' | 'error';
 export interface TroubleshooterCheck {
-  id: 'agent_heartbeat' | 'last_cycle' | 'password_sync_enabled' | 'password_coverage' | 'directory_sync_stale' | 'password_sync_stale' | 'objects_in_error' | 'delete_threshold' | 'tls_verification';
+  id: 'agent_heartbeat' | 'last_cycle' | 'password_sync_enabled' | 'password_coverage' | 'directory_sync_stale' | 'password_sync_stale' | 'objects_in_error' | 'delete_threshold' | 'tls_verification' | 'cleartext';
   verdict: Verdict;
   /** What was found, in plain words (English; the admin center translates by id + verdict and uses `params`). */
   found: string;
@@ -416,6 +428,7 @@ export interface RegistrationTokenView {
   createdBy: string;
   expiresAt: string;
   usedAt: string | null;
+  revokedAt: string | null;
 }
 
 /** POST /api/v1/registration-tokens (global admin) */

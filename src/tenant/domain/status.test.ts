@@ -127,6 +127,7 @@ describe('computeDirSyncStatus: agents, cycles and errors', () => {
     ['one of two silent', [agent(), agent({ id: 'a2', active: false, lastHeartbeat: ago(HOUR).toISOString() })], []],
     ['no agent', [], ['NO_AGENT']],
     ['TLS verification off', [agent({ tlsVerificationDisabled: true })], ['TLS_VERIFICATION_DISABLED']],
+    ['cleartext allowed', [agent({ cleartextLinks: ['directory'] })], ['CLEARTEXT_CONNECTION']],
   ] as const)('%s', (_what, agents, expected) => {
     expect(codes(input({ agents: [...agents] }))).toEqual([...expected]);
   });

@@ -15,6 +15,8 @@ export const DEFAULT_AGENT_SILENT_AFTER_MINUTES = 5;
 
 export interface StatusAgent extends AgentView {
   tlsVerificationDisabled: boolean;
+  /** Links the agent runs in clear because an admin allowed it (agent.allowCleartext). */
+  cleartextLinks?: ReadonlyArray<'tenant' | 'directory'> | undefined;
 }
 
 export interface DirSyncStatusInput {
@@ -150,6 +152,12 @@ export function computeDirSyncStatus(input: DirSyncStatusInput, now: Date): DirS
       `TLS certificate verification towards the directory is switched off on ${insecure.map((agent) => agent.host).join(', ')}.`));
   }
 
+  const cleartext = input.agents.filter((agent) => (agent.cleartextLinks?.length ?? 0) > 0);
+  if (cleartext.length > 0) {
+    warnings.push(warning('CLEARTEXT_CONNECTION',
+      `Credentials or password hashes travel unencrypted: ${cleartext.map((agent) => `${agent.host} (${cleartextLinksText(agent.cleartextLinks ?? [])})`).join(', ')}.`));
+  }
+
   const reporting = activeOrLatestAgent(input.agents);
   const lastCycle = latestOf(input.lastDirectoryRun, input.lastPasswordRun);
 
@@ -161,7 +169,7 @@ export function computeDirSyncStatus(input: DirSyncStatusInput, now: Date): DirS
     lastPasswordSync: lastPassword?.toISOString() ?? null,
     staleAfterHours,
     warnings,
-    agents: input.agents.map(({ tlsVerificationDisabled: _omit, ...view }) => view),
+    agents: input.agents.map(({ tlsVerificationDisabled: _omit, cleartextLinks: _links, ...view }) => view),
     syncErrorCount: input.syncErrorCount,
     syncClientVersion: reporting?.version ?? null,
     syncServiceAccount: reporting?.syncAccount ?? null,
@@ -186,4 +194,9 @@ export function activeOrLatestAgent<A extends AgentView>(agents: A[]): A | null 
     if (!latest || at > best) latest = agent;
   }
   return latest;
+}
+
+/** "tenant over http://, directory over ldap:// without StartTLS" */
+export function cleartextLinksText(links: ReadonlyArray<'tenant' | 'directory'>): string {
+  return links.map((link) => (link === 'tenant' ? 'tenant over http://' : 'directory over ldap:// without StartTLS')).join(', ');
 }

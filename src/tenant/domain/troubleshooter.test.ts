@@ -36,7 +36,7 @@ describe('runTroubleshooter', () => {
     const report = runTroubleshooter(healthy(), clock.now());
     expect(report.ranAt).toBe('2026-11-25T12:00:00.000Z');
     expect(report.checks.map((c) => c.id)).toEqual([
-      'agent_heartbeat', 'last_cycle', 'password_sync_enabled', 'password_coverage', 'directory_sync_stale', 'password_sync_stale', 'objects_in_error', 'delete_threshold', 'tls_verification',
+      'agent_heartbeat', 'last_cycle', 'password_sync_enabled', 'password_coverage', 'directory_sync_stale', 'password_sync_stale', 'objects_in_error', 'delete_threshold', 'tls_verification', 'cleartext',
     ]);
     for (const c of report.checks) {
       expect(c.verdict, c.id).toBe('ok');
@@ -56,6 +56,7 @@ describe('runTroubleshooter', () => {
     ['objects in error', { syncErrorCount: 3 }, 'objects_in_error', 'warning', /3 objects have sync errors/],
     ['blocked deletes', { lastDirectoryRun: run('directory', 60_000, 'blocked', { counts: { pendingDeletes: 900 } }) }, 'delete_threshold', 'error', /would delete 900 objects, more than the threshold of 500/],
     ['TLS verification off', { agents: [agent({ tlsVerificationDisabled: true })] }, 'tls_verification', 'warning', /switched off on dc1.example.org/],
+    ['cleartext allowed', { agents: [agent({ cleartextLinks: ['tenant', 'directory'] })] }, 'cleartext', 'warning', /unencrypted: dc1.example.org \(tenant over http:\/\/, directory over ldap:\/\/ without StartTLS\)/],
   ] as const)('%s', (_what, over, id, verdict, found) => {
     const checks = byId(healthy(over as Partial<TroubleshooterInput>));
     expect(checks[id].verdict).toBe(verdict);

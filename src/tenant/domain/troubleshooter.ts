@@ -7,7 +7,7 @@ import { ERRORS, type ErrorCode } from '../../shared/errors.js';
 import type { TroubleshooterCheck, TroubleshooterReport, Verdict } from '../api/contract.js';
 import type { SyncRunRecord } from '../store/ports.js';
 import {
-  DEFAULT_AGENT_SILENT_AFTER_MINUTES, DEFAULT_STALE_AFTER_HOURS, activeOrLatestAgent, describeBlockedDeletes, describeHours, isSilent, isStale, pendingDeletesOf,
+  DEFAULT_AGENT_SILENT_AFTER_MINUTES, DEFAULT_STALE_AFTER_HOURS, activeOrLatestAgent, describeBlockedDeletes, cleartextLinksText, describeHours, isSilent, isStale, pendingDeletesOf,
   type DirSyncStatusInput,
 } from './status.js';
 import { CAUSE_ACTIONS, NO_PASSWORD_PROBLEMS, describeProblems, passwordProblems } from './password-flow.js';
@@ -164,6 +164,16 @@ function tlsVerification(input: TroubleshooterInput): TroubleshooterCheck {
     { agents: insecure.length, hosts: insecure.map((agent) => agent.host).join(', ') });
 }
 
+function cleartextConnections(input: TroubleshooterInput): TroubleshooterCheck {
+  const cleartext = input.agents.filter((agent) => (agent.cleartextLinks?.length ?? 0) > 0);
+  if (cleartext.length === 0) return check('cleartext', 'ok', 'Agents reach the tenant and the directory encrypted (or on the same host).', '', { agents: 0 });
+  const hosts = cleartext.map((agent) => `${agent.host} (${cleartextLinksText(agent.cleartextLinks ?? [])})`).join(', ');
+  return check('cleartext', 'warning',
+    `Credentials or password hashes travel unencrypted: ${hosts}. Anyone on the network path can read them.`,
+    'Give the agent an https:// tenant URL and connect to the directory with ldaps:// or StartTLS (--start-tls), then remove --allow-cleartext (agent.allowCleartext).',
+    { agents: cleartext.length, hosts });
+}
+
 export function runTroubleshooter(input: TroubleshooterInput, now: Date): TroubleshooterReport {
   const staleAfterHours = input.settings.staleAfterHours || DEFAULT_STALE_AFTER_HOURS;
   return {
@@ -178,6 +188,7 @@ export function runTroubleshooter(input: TroubleshooterInput, now: Date): Troubl
       objectsInError(input),
       deleteThreshold(input),
       tlsVerification(input),
+      cleartextConnections(input),
     ],
   };
 }

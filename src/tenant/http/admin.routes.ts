@@ -3,7 +3,7 @@
  * (users, groups, sync errors, agents, registration tokens, audit log).
  */
 import { randomBytes } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
 import { newId, newSecret, sha256Hex } from '../../shared/ids.js';
@@ -11,7 +11,7 @@ import {
   adminSignInRequest, userListQuery,
   type AdminSession, type AgentView, type AuditEntry, type GroupView, type Page, type RegistrationTokenCreated, type RegistrationTokenView, type SyncErrorView, type UserView,
 } from '../api/contract.js';
-import { adminOf, SESSION_COOKIE, SESSION_TTL_MS } from './auth.plugin.js';
+import { adminOf, SESSION_TTL_MS } from './auth.plugin.js';
 import type { TenantAppContext } from './context.js';
 import { route, type RouteSpec } from './route.js';
 import { guardedSignIn, lockedError } from '../sign-in-guard.js';
@@ -35,9 +35,10 @@ export const syncErrorListQuery = pageQuery.extend({
  */
 const DUMMY_ADMIN_HASH = `$scrypt$ln=17,r=8,p=1$${randomBytes(16).toString('base64').replace(/=+$/, '')}$${randomBytes(32).toString('base64').replace(/=+$/, '')}`;
 
-function setSessionCookie(req: FastifyRequest, reply: FastifyReply, token: string): void {
-  reply.setCookie(SESSION_COOKIE, token, {
-    httpOnly: true, sameSite: 'strict', secure: req.protocol === 'https', path: '/', maxAge: SESSION_TTL_MS / 1000,
+/** Secure follows the configured public URL, not the request: behind a TLS proxy the hop to us is plain http. */
+function setSessionCookie(ctx: TenantAppContext, reply: FastifyReply, token: string): void {
+  reply.setCookie(ctx.deployment.sessionCookie, token, {
+    httpOnly: true, sameSite: 'strict', secure: ctx.deployment.secure, path: '/', maxAge: SESSION_TTL_MS / 1000,
   });
 }
 
@@ -53,7 +54,8 @@ export function adminRoutes(ctx: TenantAppContext): RouteSpec[] {
         const outcome = await guardedSignIn(
           { repo, policy: ctx.lockoutPolicy },
           { subject: `admin:${body.username.toLowerCase()}`, client: req.ip, deviceToken: deviceTokenOf(req), now, audit: { actor: body.username, prefix: 'admin' } },
-          () => ctx.passwords.verifyAdmin(body.password, admin?.passwordHash ?? DUMMY_ADMIN_HASH),
+          // A disabled admin is told the same as a wrong password, after the same work: the answer does not say who exists.
+          async () => (await ctx.passwords.verifyAdmin(body.password, admin?.passwordHash ?? DUMMY_ADMIN_HASH)) && !admin?.disabledAt,
         );
         if (!outcome.ok && outcome.locked) throw lockedError(outcome.retryAfterSeconds);
         if (!outcome.ok || !admin) {
@@ -62,11 +64,11 @@ export function adminRoutes(ctx: TenantAppContext): RouteSpec[] {
         }
         const token = newSecret(32);
         const csrfToken = newSecret(32);
-        await repo.createSession({ idHash: sha256Hex(token), adminId: admin.id, csrfToken, expiresAt: new Date(now.getTime() + SESSION_TTL_MS) });
+        await repo.createSession({ idHash: sha256Hex(token), adminId: admin.id, csrfToken, expiresAt: new Date(now.getTime() + SESSION_TTL_MS), createdAt: now });
         await repo.audit({ actor: admin.username, action: 'admin.signed_in', details: { client: req.ip }, at: now });
-        setSessionCookie(req, reply, token);
+        setSessionCookie(ctx, reply, token);
         setDeviceCookie(req, reply, outcome.deviceToken);
-        return { username: admin.username, role: admin.role, csrfToken };
+        return { username: admin.username, role: admin.role, csrfToken, mustChangePassword: admin.mustChangePassword };
       },
     }),
     route({
@@ -74,7 +76,7 @@ export function adminRoutes(ctx: TenantAppContext): RouteSpec[] {
       summary: 'Admin sign-out: ends the session.',
       handler: async ({ req, reply }) => {
         await repo.deleteSession(adminOf(req).sessionIdHash);
-        reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        reply.clearCookie(ctx.deployment.sessionCookie, { path: '/', secure: ctx.deployment.secure, httpOnly: true, sameSite: 'strict' });
       },
     }),
     route({
@@ -82,7 +84,7 @@ export function adminRoutes(ctx: TenantAppContext): RouteSpec[] {
       summary: 'The signed-in admin, role and CSRF token.',
       handler: async ({ req }): Promise<AdminSession> => {
         const admin = adminOf(req);
-        return { username: admin.username, role: admin.role, csrfToken: admin.csrfToken };
+        return { username: admin.username, role: admin.role, csrfToken: admin.csrfToken, mustChangePassword: admin.mustChangePassword };
       },
     }),
     route({
@@ -110,6 +112,7 @@ export function adminRoutes(ctx: TenantAppContext): RouteSpec[] {
       summary: 'Registration tokens (never the token itself): who created them, expiry, use.',
       handler: async (): Promise<RegistrationTokenView[]> => (await repo.listRegistrationTokens()).map((token) => ({
         id: token.id, createdBy: token.createdBy, expiresAt: token.expiresAt.toISOString(), usedAt: token.usedAt?.toISOString() ?? null,
+        revokedAt: token.revokedAt?.toISOString() ?? null,
       })),
     }),
     route({

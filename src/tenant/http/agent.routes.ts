@@ -12,6 +12,7 @@ import {
 import { PENDING_DELETES_COUNT } from '../domain/status.js';
 import type { AgentRecord, NewSyncError, TenantRepository } from '../store/ports.js';
 import { agentOf } from './auth.plugin.js';
+import { AGENT_CREDENTIAL_TTL_MS } from './lifecycle.routes.js';
 import type { TenantAppContext } from './context.js';
 import { route, type RouteSpec } from './route.js';
 
@@ -20,7 +21,13 @@ export const LEASE_TTL_SECONDS = 60;
 /** A batch holds up to 5000 changes; a group may list many members. */
 const BATCH_BODY_LIMIT = 64 * 1024 * 1024;
 
-export async function agentSettings(repo: TenantRepository, agent: AgentRecord, now: Date, leaseTtlSeconds = LEASE_TTL_SECONDS): Promise<AgentSettings> {
+/** Renew when a seventh of the credential's life has passed (a day of a week): six days to retry. */
+function renewAtOf(agent: AgentRecord, ttlMs: number): string | null {
+  if (!agent.credentialExpiresAt) return null;
+  return new Date(agent.credentialExpiresAt.getTime() - ttlMs + Math.floor(ttlMs / 7)).toISOString();
+}
+
+export async function agentSettings(repo: TenantRepository, agent: AgentRecord, now: Date, leaseTtlSeconds = LEASE_TTL_SECONDS, credentialTtlMs = AGENT_CREDENTIAL_TTL_MS): Promise<AgentSettings> {
   const [settings, active, preview] = await Promise.all([repo.getSettings(), repo.acquireLease(agent.id, now, leaseTtlSeconds), repo.getPreview()]);
   return {
     directorySyncEnabled: settings.directorySyncEnabled,
@@ -33,6 +40,8 @@ export async function agentSettings(repo: TenantRepository, agent: AgentRecord, 
     previewRequestedAt: preview && !preview.completedAt ? preview.requestedAt.toISOString() : null,
     passwordEpoch: settings.passwordEpoch,
     passwordReconcileRequestedAt: settings.passwordReconcileRequestedAt?.toISOString() ?? null,
+    credentialExpiresAt: agent.credentialExpiresAt?.toISOString() ?? null,
+    credentialRenewAt: renewAtOf(agent, credentialTtlMs),
   };
 }
 
@@ -54,6 +63,7 @@ export function agentRoutes(ctx: TenantAppContext): RouteSpec[] {
         const secret = newSecret(32);
         const agent = await repo.redeemRegistrationToken(sha256Hex(body.registrationToken), now, {
           id: agentId, host: body.host, version: body.version, credentialHash: sha256Hex(secret), createdAt: now,
+          credentialExpiresAt: new Date(now.getTime() + ctx.agentCredentialTtlMs),
         });
         if (!agent) throw new AppError('REGISTRATION_TOKEN_INVALID');
         await repo.audit({ actor: `agent:${agent.id}`, action: 'agent.registered', details: { agentId: agent.id, host: agent.host, version: agent.version }, at: now });
@@ -68,13 +78,13 @@ export function agentRoutes(ctx: TenantAppContext): RouteSpec[] {
         const agent = agentOf(req);
         const now = clock.now();
         await repo.recordHeartbeat(agent.id, now, body);
-        return agentSettings(repo, agent, now, ctx.leaseTtlSeconds);
+        return agentSettings(repo, agent, now, ctx.leaseTtlSeconds, ctx.agentCredentialTtlMs);
       },
     }),
     route({
       method: 'GET', url: '/api/v1/agent/settings', tag: 'agent', auth: 'agent',
       summary: 'The settings the agent obeys (password sync on/off, KDF parameters, delete threshold, allowed deletes).',
-      handler: async ({ req }): Promise<AgentSettings> => agentSettings(repo, agentOf(req), clock.now(), ctx.leaseTtlSeconds),
+      handler: async ({ req }): Promise<AgentSettings> => agentSettings(repo, agentOf(req), clock.now(), ctx.leaseTtlSeconds, ctx.agentCredentialTtlMs),
     }),
     route({
       method: 'GET', url: '/api/v1/agent/objects', tag: 'agent', auth: 'agent', query: syncedObjectsQuery,

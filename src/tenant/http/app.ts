@@ -10,6 +10,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { AdminScryptParams } from '../../passwords/index.js';
 import { systemClock, type Clock } from '../../shared/clock.js';
 import { AppError } from '../../shared/errors.js';
 import { REDACTED_PATHS, type Logger } from '../../shared/logger.js';
@@ -19,9 +20,11 @@ import type { TenantStore } from '../store/ports.js';
 import { adminRoutes } from './admin.routes.js';
 import { LEASE_TTL_SECONDS, agentRoutes } from './agent.routes.js';
 import { createAuthGuards } from './auth.plugin.js';
+import { createDeployment } from './deployment.js';
 import type { TenantAppContext } from './context.js';
 import { dirsyncRoutes } from './dirsync.routes.js';
 import { installErrorHandler, sendError } from './error-handler.js';
+import { AGENT_CREDENTIAL_TTL_MS, lifecycleRoutes } from './lifecycle.routes.js';
 import { metricsRoutes, RunCounters } from './metrics.routes.js';
 import { openApiRoute } from './openapi.js';
 import { registerRoutes, type RouteSpec } from './route.js';
@@ -39,12 +42,23 @@ export interface TenantAppOptions {
   clock?: Clock | undefined;
   /** Folder of the built admin center (index.html + assets); without it only the API is served. */
   uiDir?: string | undefined;
-  /** Trust X-Forwarded-* from a reverse proxy (client address for lockout, https for the cookie). */
-  trustProxy?: boolean | undefined;
+  /**
+   * Addresses/CIDRs of reverse proxies whose X-Forwarded-For is believed (the client address that
+   * lockout is keyed on); `true` trusts any (tests only). Default: none.
+   */
+  trustProxy?: boolean | readonly string[] | undefined;
+  /** The public URL (tenant.publicUrl): issuer, Secure cookies, HSTS. */
+  publicUrl?: string | undefined;
+  /** Serve HTTPS with this certificate and key (PEM). */
+  https?: { cert: Buffer; key: Buffer } | undefined;
   lockoutPolicy?: LockoutPolicy | undefined;
   /** Password checks at sign-in: worker threads (default: the cores) and waiting checks beyond which sign-in answers 503. */
   signIn?: { workers?: number | undefined; queueLimit?: number | undefined } | undefined;
   agentSilentAfterMinutes?: number | undefined;
+  /** scrypt cost of admin passwords set through the API (tests lower it). */
+  adminPasswordParams?: AdminScryptParams | undefined;
+  /** Lifetime of agent credentials (default a week; tests shorten it). */
+  agentCredentialTtlMs?: number | undefined;
   /** Seconds a standby agent waits for a silent active agent before taking over (default 60). */
   leaseTtlSeconds?: number | undefined;
   /** Alert notifications: the SMTP server for e-mail channels, how often the status is judged. */
@@ -77,6 +91,21 @@ const CONTENT_SECURITY_POLICY = {
   },
 };
 
+/** Bodies of admin and sign-in routes are small; only agent batch routes raise their own limit. */
+export const DEFAULT_BODY_LIMIT = 64 * 1024;
+
+/** Fastify's trustProxy: a list goes to proxy-addr; an empty list trusts nobody. */
+function trustProxyOption(value: TenantAppOptions['trustProxy']): boolean | string[] {
+  if (value === undefined || value === false) return false;
+  if (value === true) return true;
+  return value.length > 0 ? [...value] : false;
+}
+
+function isApiPath(url: string): boolean {
+  const path = url.split('?')[0] ?? '/';
+  return API_PREFIXES.some((prefix) => path === prefix.replace(/\/$/, '') || path.startsWith(prefix));
+}
+
 export async function buildTenantApp(options: TenantAppOptions): Promise<FastifyInstance> {
   const clock = options.clock ?? systemClock;
   // Redaction is set again on the child in case the caller's logger was made without it.
@@ -84,7 +113,9 @@ export async function buildTenantApp(options: TenantAppOptions): Promise<Fastify
   const app = Fastify({
     loggerInstance: logger,
     genReqId: () => randomUUID(),
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: trustProxyOption(options.trustProxy),
+    bodyLimit: DEFAULT_BODY_LIMIT,
+    ...(options.https ? { https: { cert: options.https.cert, key: options.https.key } } : {}),
     // Agents heartbeat every few seconds: one line per request would drown what matters. Requests
     // are logged at debug level instead (DIRBRIDGE_LOG_LEVEL=debug), errors always.
     logController: new LogController({ disableRequestLogging: true }),
@@ -107,9 +138,16 @@ export async function buildTenantApp(options: TenantAppOptions): Promise<Fastify
     defaultJsonParser(req, text, done);
   });
   await app.register(fastifyCookie);
-  await app.register(fastifyHelmet, { contentSecurityPolicy: CONTENT_SECURITY_POLICY });
+  const deployment = createDeployment({ publicUrl: options.publicUrl, tls: Boolean(options.https), listenerAddress: () => app.server.address() });
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: CONTENT_SECURITY_POLICY,
+    // HSTS only means something on https; on a plain-http test listener it would be noise.
+    hsts: deployment.secure ? { maxAge: 365 * 24 * 3600, includeSubDomains: false } : false,
+  });
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
+    // API answers carry sessions, CSRF tokens, one-time secrets: no cache may keep them.
+    if (isApiPath(req.url)) reply.header('cache-control', 'no-store');
   });
 
   const repo = options.store.forTenant(options.tenantId);
@@ -126,6 +164,9 @@ export async function buildTenantApp(options: TenantAppOptions): Promise<Fastify
     agentSilentAfterMinutes: options.agentSilentAfterMinutes ?? DEFAULT_AGENT_SILENT_AFTER_MINUTES,
     leaseTtlSeconds: options.leaseTtlSeconds ?? LEASE_TTL_SECONDS,
     runCounters: new RunCounters(),
+    deployment,
+    agentCredentialTtlMs: options.agentCredentialTtlMs ?? AGENT_CREDENTIAL_TTL_MS,
+    adminPasswordParams: options.adminPasswordParams,
   };
   const alertLoop = startAlertLoop({
     store: options.store, tenantId: options.tenantId, clock, logger, smtp: options.alerts?.smtp ?? null, adminUrl: options.alerts?.adminUrl ?? null,
@@ -136,20 +177,21 @@ export async function buildTenantApp(options: TenantAppOptions): Promise<Fastify
     ...agentRoutes(ctx),
     ...alertRoutes(ctx, { loop: alertLoop, smtpConfigured: Boolean(options.alerts?.smtp) }),
     ...adminRoutes(ctx),
+    ...lifecycleRoutes(ctx),
     ...dirsyncRoutes(ctx),
     ...signInRoutes(ctx),
     ...metricsRoutes(ctx),
   ];
   await mountOidc(app, ctx, specs);
   specs.push(openApiRoute(() => specs, options.version));
-  registerRoutes(app, specs, createAuthGuards(repo, clock));
+  registerRoutes(app, specs, createAuthGuards(repo, clock, deployment));
 
   const uiDir = options.uiDir;
   if (uiDir) await app.register(fastifyStatic, { root: uiDir, index: 'index.html' });
 
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0] ?? '/';
-    const isApi = API_PREFIXES.some((prefix) => path === prefix.replace(/\/$/, '') || path.startsWith(prefix));
+    const isApi = isApiPath(path);
     const lastSegment = path.slice(path.lastIndexOf('/') + 1);
     // Client-side routes (/dirsync, /users/...) get the SPA; a missing asset (a.js) stays a 404.
     if (uiDir && !isApi && (req.method === 'GET' || req.method === 'HEAD') && !lastSegment.includes('.')) {

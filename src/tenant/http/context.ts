@@ -1,8 +1,9 @@
 /** What every route module gets from buildTenantApp: the tenant's repository and the injected clock. */
-import type { PasswordPool } from '../../passwords/index.js';
+import type { AdminScryptParams, PasswordPool } from '../../passwords/index.js';
 import type { Clock } from '../../shared/clock.js';
 import type { LockoutPolicy } from '../domain/lockout.js';
 import type { TenantRepository, TenantStore } from '../store/ports.js';
+import type { Deployment } from './deployment.js';
 import type { RunCounters } from './metrics.routes.js';
 
 export interface TenantAppContext {
@@ -16,4 +17,9 @@ export interface TenantAppContext {
   agentSilentAfterMinutes: number;
   leaseTtlSeconds: number;
   runCounters: RunCounters;
+  deployment: Deployment;
+  /** Lifetime of an agent credential (renewed by the agent well before). */
+  agentCredentialTtlMs: number;
+  /** scrypt cost of admin passwords set through the API (default: production; tests lower it). */
+  adminPasswordParams?: AdminScryptParams | undefined;
 }

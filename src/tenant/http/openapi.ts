@@ -53,6 +53,8 @@ export function buildOpenApiDocument(specs: readonly RouteSpec[], version: strin
       tags: [spec.tag],
       ...(spec.auth === 'global_admin' ? { description: 'Requires the global_admin role and the x-csrf-token header.' } : {}),
       ...(security(spec) ? { security: security(spec) } : {}),
+      // Who may call it (none, agent, admin, global_admin): the security suite checks every route against it.
+      'x-dirbridge-auth': spec.auth,
       ...(spec.query ? { parameters: queryParameters(spec.query) } : {}),
       ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: toSchema(spec.body, 'input') } } } } : {}),
       responses: {

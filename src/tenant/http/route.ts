@@ -3,7 +3,7 @@
  * document (openapi.ts), so the two cannot drift. Bodies and queries are validated with the zod
  * schemas of the contract after authentication, so an unknown caller learns nothing about shapes.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
 
@@ -25,7 +25,7 @@ export interface RouteSpec<B = unknown, Q = unknown> {
   auth: RouteAuth;
   body?: z.ZodType<B> | undefined;
   query?: z.ZodType<Q> | undefined;
-  /** Bytes; agent batches need more than Fastify's 1 MiB default. */
+  /** Bytes; the app's default is small (DEFAULT_BODY_LIMIT); agent batches raise it. */
   bodyLimit?: number | undefined;
   /** Status of a successful answer (default 200). */
   status?: number | undefined;
@@ -39,7 +39,7 @@ export function route<B = undefined, Q = undefined>(spec: RouteSpec<B, Q>): Rout
   return spec as unknown as RouteSpec;
 }
 
-export type AuthGuards = Record<RouteAuth, preHandlerAsyncHookHandler | undefined>;
+export type AuthGuards = Record<RouteAuth, onRequestAsyncHookHandler | undefined>;
 
 const MAX_ISSUES = 20;
 
@@ -70,7 +70,8 @@ export function registerRoutes(app: FastifyInstance, specs: readonly RouteSpec[]
       method: spec.method,
       url: spec.url,
       ...(spec.bodyLimit ? { bodyLimit: spec.bodyLimit } : {}),
-      ...(guard ? { preHandler: guard } : {}),
+      // Before the body is read (see createAuthGuards).
+      ...(guard ? { onRequest: guard } : {}),
       handler: async (req, reply) => {
         const body = spec.body ? parse(spec.body, req.body, 'body') : undefined;
         const query = spec.query ? parse(spec.query, req.query, 'query') : undefined;

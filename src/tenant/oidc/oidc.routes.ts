@@ -7,8 +7,8 @@
  * - `/api/v1/oidc-clients`: client registrations for global admins (audited), added to the
  *   route table so they get its authentication, CSRF check and OpenAPI entry.
  *
- * The issuer is `<origin of the request>/oidc`: the tenant service does not know its public URL,
- * so one provider is kept per origin the service is reached by (a handful at most; bounded).
+ * The issuer is `<public origin>/oidc` (tenant.publicUrl, or the listener's own address): never
+ * taken from a request's Host header, which the client chooses.
  */
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -28,10 +28,10 @@ import { createOidcClient, toClientView } from './oidc-clients.js';
 import { INTERACTION_PATH, OIDC_PREFIX, OIDC_SCOPES } from './paths.js';
 import { pickSignInLanguage, renderMessagePage, renderSignInPage, signInPageCsp, type SignInLanguage, type SignInPageError } from './sign-in-page.js';
 
-const MAX_ISSUERS = 16;
-const HOST_PATTERN = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
+/** Before listening (app.inject) and after, the listener-derived origin differs: two at most. */
+const MAX_ISSUERS = 2;
 
-/** One oidc-provider per issuer origin, on the tenant's keys (loaded or made once). */
+/** The oidc-provider of the public origin, on the tenant's keys (loaded or made once). */
 export class OidcProviders {
   private keys: Promise<ProviderKeys> | null = null;
   private readonly providers = new Map<string, { provider: Provider; callback: ReturnType<Provider['callback']> }>();
@@ -55,14 +55,14 @@ export class OidcProviders {
   }
 
   forRequest(req: FastifyRequest) {
-    const host = req.host;
-    if (!HOST_PATTERN.test(host)) throw new AppError('REQUEST_INVALID', { message: 'The Host header is not a valid host name.', details: { in: 'headers', fields: ['host'] } });
-    // Fastify already decided (trustProxy) which protocol, host and address to believe; oidc-provider
-    // (Koa, proxy mode) reads the same decision from these headers, so both build the same URLs.
-    req.raw.headers['x-forwarded-proto'] = req.protocol;
-    req.raw.headers['x-forwarded-host'] = host;
+    const origin = new URL(this.ctx.deployment.publicOrigin());
+    // oidc-provider (Koa, proxy mode) builds its endpoint URLs and cookie flags from these headers:
+    // overwrite whatever the client sent with the configured origin, and the client address with
+    // the one Fastify trusted (trustProxy).
+    req.raw.headers['x-forwarded-proto'] = origin.protocol.slice(0, -1);
+    req.raw.headers['x-forwarded-host'] = origin.host;
     req.raw.headers['x-forwarded-for'] = req.ip;
-    return this.forOrigin(`${req.protocol}://${host.toLowerCase()}`);
+    return this.forOrigin(origin.origin);
   }
 }
 

@@ -21,12 +21,13 @@
  * Errors: AppError DATA_DIR_UNWRITABLE (SQLite folder), STORE_UNAVAILABLE (cannot connect;
  * the cause is attached, the URL's password never appears in the message).
  */
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { AppError } from '../../shared/errors.js';
+import { ensurePrivateDir, ensurePrivateFile, SQLITE_COMPANIONS } from '../../shared/private-files.js';
 import { KyselyTenantStore } from './kysely-store.js';
 import type { TenantStore } from './ports.js';
 import type { StoreDatabase } from './schema.js';
@@ -55,7 +56,8 @@ export async function openStore(options: OpenStoreOptions): Promise<TenantStore>
 function openSqlite(dataDir: string): TenantStore {
   const dir = resolve(dataDir);
   try {
-    mkdirSync(dir, { recursive: true });
+    // The store holds password verifiers, session hashes and the OIDC signing keys: owner-only.
+    ensurePrivateDir(dir);
     accessSync(dir, constants.W_OK);
   } catch (cause) {
     throw new AppError('DATA_DIR_UNWRITABLE', { message: `The data folder ${dir} cannot be created or written.`, details: { dataDir: dir }, cause });
@@ -63,6 +65,7 @@ function openSqlite(dataDir: string): TenantStore {
   const file = join(dir, SQLITE_FILE_NAME);
   let database: Database.Database;
   try {
+    ensurePrivateFile(file, SQLITE_COMPANIONS);
     database = new Database(file);
     database.pragma('journal_mode = WAL');
     // Another process (a CLI command next to the service) may hold the write lock briefly.

@@ -34,6 +34,10 @@ export interface AdminRecord {
   /** Encoded KDF hash of the admin password (see tenant/domain/admin-password.ts). */
   passwordHash: string;
   createdAt: Date;
+  /** A disabled admin cannot sign in; their sessions end. */
+  disabledAt: Date | null;
+  /** Set for a generated or reset password: the first sign-in must choose a new one. */
+  mustChangePassword: boolean;
 }
 
 export interface SessionRecord {
@@ -41,8 +45,14 @@ export interface SessionRecord {
   idHash: string;
   adminId: string;
   csrfToken: string;
+  /** The absolute end of the session, whatever the activity. */
   expiresAt: Date;
+  createdAt: Date;
+  /** Last request seen (for the idle timeout). */
+  lastSeenAt: Date;
 }
+
+export type CleartextLinkName = 'tenant' | 'directory';
 
 export interface AgentRecord {
   id: string;
@@ -54,7 +64,21 @@ export interface AgentRecord {
   syncAccount: string | null;
   tlsVerificationDisabled: boolean;
   createdAt: Date;
+  revokedAt: Date | null;
+  /** When the current credential stops being accepted (null: a credential from before expiry existed). */
+  credentialExpiresAt: Date | null;
+  /** The credential before the last rotation, accepted until its (short) overlap ends. */
+  previousCredentialHash: string | null;
+  previousCredentialExpiresAt: Date | null;
+  /** Links the agent runs in clear (allowCleartext), as it reported them. */
+  cleartextLinks: CleartextLinkName[];
 }
+
+/** What registration creates; the lifecycle fields start empty. */
+export type NewAgent = Pick<AgentRecord, 'id' | 'host' | 'version' | 'credentialHash' | 'createdAt'> & { credentialExpiresAt?: Date | null | undefined };
+
+/** A new session; created and last-seen default to its creation time. */
+export type NewSession = Omit<SessionRecord, 'createdAt' | 'lastSeenAt'> & { createdAt?: Date | undefined; lastSeenAt?: Date | undefined };
 
 export interface RegistrationTokenRecord {
   id: string;
@@ -62,6 +86,7 @@ export interface RegistrationTokenRecord {
   createdBy: string;
   expiresAt: Date;
   usedAt: Date | null;
+  revokedAt: Date | null;
 }
 
 export interface SyncRunRecord {
@@ -162,22 +187,40 @@ export interface TenantRepository {
   updateSettings(patch: Partial<TenantSettings>): Promise<TenantSettings>;
 
   // admins and sessions
-  createAdmin(input: { username: string; role: Role; passwordHash: string }): Promise<AdminRecord>;
+  createAdmin(input: { username: string; role: Role; passwordHash: string; mustChangePassword?: boolean | undefined }): Promise<AdminRecord>;
   findAdminByUsername(username: string): Promise<AdminRecord | null>;
   findAdminById(id: string): Promise<AdminRecord | null>;
   countAdmins(): Promise<number>;
-  createSession(session: SessionRecord): Promise<void>;
+  createSession(session: NewSession): Promise<void>;
   findSession(idHash: string, now: Date): Promise<SessionRecord | null>;
   deleteSession(idHash: string): Promise<void>;
+  listAdmins(): Promise<AdminRecord[]>;
+  /** Returns false when no such admin exists. */
+  updateAdmin(id: string, patch: { disabledAt?: Date | null; passwordHash?: string; mustChangePassword?: boolean }): Promise<boolean>;
+  /** Removes the admin and their sessions; false when no such admin exists. */
+  deleteAdmin(id: string): Promise<boolean>;
+  /** Ends every session of the admin (all but `keepIdHash` when given); returns how many ended. */
+  deleteSessionsOf(adminId: string, keepIdHash?: string): Promise<number>;
+  /** Records activity on a session (the idle timeout counts from here). */
+  touchSession(idHash: string, at: Date): Promise<void>;
 
   // agents
-  createRegistrationToken(token: RegistrationTokenRecord): Promise<void>;
+  createRegistrationToken(token: Omit<RegistrationTokenRecord, 'revokedAt'>): Promise<void>;
   listRegistrationTokens(): Promise<RegistrationTokenRecord[]>;
   /** Marks the token used and creates the agent atomically; null when the token is unknown, used or expired. */
-  redeemRegistrationToken(tokenHash: string, now: Date, agent: Omit<AgentRecord, 'lastHeartbeat' | 'source' | 'syncAccount' | 'tlsVerificationDisabled'>): Promise<AgentRecord | null>;
+  redeemRegistrationToken(tokenHash: string, now: Date, agent: NewAgent): Promise<AgentRecord | null>;
+  /** Marks an unused token revoked; false when unknown, used or already revoked. */
+  revokeRegistrationToken(id: string, at: Date): Promise<boolean>;
+  /** Revokes the agent (its next call is refused) and frees its lease; false when unknown or already revoked. */
+  revokeAgent(id: string, at: Date): Promise<boolean>;
+  /**
+   * Replaces the agent's credential if it is still `expectedHash` (compare-and-set: two
+   * concurrent rotations cannot both win); the old one stays valid until `previousExpiresAt`.
+   */
+  rotateAgentCredential(id: string, expectedHash: string, next: { credentialHash: string; expiresAt: Date; previousExpiresAt: Date }): Promise<boolean>;
   findAgent(id: string): Promise<AgentRecord | null>;
   listAgents(): Promise<AgentView[]>;
-  recordHeartbeat(id: string, at: Date, info: { host: string; version: string; source?: string | undefined; syncAccount?: string | undefined; tlsVerificationDisabled?: boolean | undefined; passwordProgress?: PasswordProgressView | null | undefined }): Promise<void>;
+  recordHeartbeat(id: string, at: Date, info: { host: string; version: string; source?: string | undefined; syncAccount?: string | undefined; tlsVerificationDisabled?: boolean | undefined; passwordProgress?: PasswordProgressView | null | undefined; cleartextLinks?: CleartextLinkName[] | undefined }): Promise<void>;
   /** Lease for the active agent: granted when free, held by `agentId`, or expired. Returns whether `agentId` holds it after the call. */
   acquireLease(agentId: string, now: Date, ttlSeconds: number): Promise<boolean>;
 

@@ -41,9 +41,15 @@ export interface AdminsTable {
   role: string;
   password_hash: string;
   created_at: Big;
+  disabled_at: Big | null;
+  must_change_password: Generated<number>;
 }
 
-export interface SessionsTable { tenant_id: string; id_hash: string; admin_id: string; csrf_token: string; expires_at: Big }
+export interface SessionsTable {
+  tenant_id: string; id_hash: string; admin_id: string; csrf_token: string; expires_at: Big;
+  created_at: Generated<Big>;
+  last_seen_at: Generated<Big>;
+}
 
 export interface AgentsTable {
   tenant_id: string;
@@ -58,6 +64,12 @@ export interface AgentsTable {
   created_at: Big;
   /** The running password cycle's progress as JSON (migration 0015); null when none runs. */
   password_progress: string | null;
+  revoked_at: Big | null;
+  credential_expires_at: Big | null;
+  previous_credential_hash: string | null;
+  previous_credential_expires_at: Big | null;
+  /** Comma-separated CleartextLink values the agent reported (allowCleartext), or null. */
+  cleartext_links: string | null;
 }
 
 export interface RegistrationTokensTable {
@@ -67,6 +79,7 @@ export interface RegistrationTokensTable {
   created_by: string;
   expires_at: Big;
   used_at: Big | null;
+  revoked_at: Big | null;
 }
 
 export interface AgentLeaseTable { tenant_id: string; agent_id: string; expires_at: Big }

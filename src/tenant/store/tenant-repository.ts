@@ -3,7 +3,7 @@
  * queries have their own files. Every statement filters on `tenant_id` first.
  */
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { SyncRunKind } from '../../sync/model.js';
 import { AppError } from '../../shared/errors.js';
 import type { AgentView, AuditEntry, PasswordProgressView, CyclePreviewResult, GroupView, Page, Role, SyncErrorView, UserView } from '../api/contract.js';
@@ -17,10 +17,11 @@ import { passwordCoverage } from './password-coverage.js';
 import { pruneHistory } from './retention.js';
 import { applyPasswordBatch, type PasswordBatchItem } from './password-batch.js';
 import type {
-  AdminRecord, AgentRecord, ApplyObjectsResult, LockoutReserveInput, NewSyncError, PasswordCoverage, PasswordState, PruneResult, RegistrationTokenRecord, RetentionPolicy,
+  AdminRecord, AgentRecord, ApplyObjectsResult, CleartextLinkName, LockoutReserveInput, NewAgent, NewSession, NewSyncError, PasswordCoverage, PasswordState, PruneResult, RegistrationTokenRecord, RetentionPolicy,
   SessionRecord, StoredUserForSignIn, SyncRunRecord, TenantRepository, TenantSettings,
   PreviewRecord,
 } from './ports.js';
+import * as lifecycle from './credential-lifecycle.js';
 import type { RepoContext } from './repo-context.js';
 import type { PasswordVerifier } from '../../passwords/verifier-model.js';
 import type { LockoutReservation } from '../domain/lockout.js';
@@ -79,8 +80,11 @@ export class KyselyTenantRepository implements TenantRepository {
 
   // ---------- admins and sessions ----------
 
-  async createAdmin(input: { username: string; role: Role; passwordHash: string }): Promise<AdminRecord> {
-    const record: AdminRecord = { id: randomUUID(), username: input.username, role: input.role, passwordHash: input.passwordHash, createdAt: new Date() };
+  async createAdmin(input: { username: string; role: Role; passwordHash: string; mustChangePassword?: boolean | undefined }): Promise<AdminRecord> {
+    const record: AdminRecord = {
+      id: randomUUID(), username: input.username, role: input.role, passwordHash: input.passwordHash, createdAt: new Date(),
+      disabledAt: null, mustChangePassword: input.mustChangePassword ?? false,
+    };
     try {
       await this.db.insertInto('admins').values({
         tenant_id: this.tenantId,
@@ -90,6 +94,8 @@ export class KyselyTenantRepository implements TenantRepository {
         role: record.role,
         password_hash: record.passwordHash,
         created_at: record.createdAt.getTime(),
+        disabled_at: null,
+        must_change_password: record.mustChangePassword ? 1 : 0,
       }).execute();
     } catch (error) {
       if (isUniqueViolation(error)) throw new AppError('ADMIN_EXISTS', { details: { username: input.username } });
@@ -116,7 +122,8 @@ export class KyselyTenantRepository implements TenantRepository {
     return toNumber(row.n);
   }
 
-  async createSession(session: SessionRecord): Promise<void> {
+  async createSession(session: NewSession): Promise<void> {
+    const createdAt = session.createdAt ?? new Date();
     await this.db.transaction().execute(async (trx) => {
       // Expired sessions are swept here so the table never grows with abandoned sign-ins.
       await trx.deleteFrom('sessions').where('tenant_id', '=', this.tenantId).where('expires_at', '<=', Date.now()).execute();
@@ -126,6 +133,8 @@ export class KyselyTenantRepository implements TenantRepository {
         admin_id: session.adminId,
         csrf_token: session.csrfToken,
         expires_at: session.expiresAt.getTime(),
+        created_at: createdAt.getTime(),
+        last_seen_at: (session.lastSeenAt ?? createdAt).getTime(),
       }).execute();
     });
   }
@@ -133,7 +142,42 @@ export class KyselyTenantRepository implements TenantRepository {
   async findSession(idHash: string, now: Date): Promise<SessionRecord | null> {
     const row = await this.db.selectFrom('sessions').selectAll()
       .where('tenant_id', '=', this.tenantId).where('id_hash', '=', idHash).where('expires_at', '>', now.getTime()).executeTakeFirst();
-    return row ? { idHash: row.id_hash, adminId: row.admin_id, csrfToken: row.csrf_token, expiresAt: toDate(row.expires_at) } : null;
+    return row ? {
+      idHash: row.id_hash, adminId: row.admin_id, csrfToken: row.csrf_token, expiresAt: toDate(row.expires_at),
+      createdAt: toDate(row.created_at), lastSeenAt: toDate(row.last_seen_at),
+    } : null;
+  }
+
+  listAdmins(): Promise<AdminRecord[]> {
+    return lifecycle.listAdmins(this.ctx);
+  }
+
+  updateAdmin(id: string, patch: { disabledAt?: Date | null; passwordHash?: string; mustChangePassword?: boolean }): Promise<boolean> {
+    return lifecycle.updateAdmin(this.ctx, id, patch);
+  }
+
+  deleteAdmin(id: string): Promise<boolean> {
+    return lifecycle.deleteAdmin(this.ctx, id);
+  }
+
+  deleteSessionsOf(adminId: string, keepIdHash?: string): Promise<number> {
+    return lifecycle.deleteSessionsOf(this.ctx, adminId, keepIdHash);
+  }
+
+  touchSession(idHash: string, at: Date): Promise<void> {
+    return lifecycle.touchSession(this.ctx, idHash, at);
+  }
+
+  revokeRegistrationToken(id: string, at: Date): Promise<boolean> {
+    return lifecycle.revokeRegistrationToken(this.ctx, id, at);
+  }
+
+  revokeAgent(id: string, at: Date): Promise<boolean> {
+    return lifecycle.revokeAgent(this.ctx, id, at);
+  }
+
+  rotateAgentCredential(id: string, expectedHash: string, next: { credentialHash: string; expiresAt: Date; previousExpiresAt: Date }): Promise<boolean> {
+    return lifecycle.rotateAgentCredential(this.ctx, id, expectedHash, next);
   }
 
   async deleteSession(idHash: string): Promise<void> {
@@ -142,7 +186,7 @@ export class KyselyTenantRepository implements TenantRepository {
 
   // ---------- agents ----------
 
-  async createRegistrationToken(token: RegistrationTokenRecord): Promise<void> {
+  async createRegistrationToken(token: Omit<RegistrationTokenRecord, 'revokedAt'>): Promise<void> {
     await this.db.insertInto('registration_tokens').values({
       tenant_id: this.tenantId,
       id: token.id,
@@ -150,6 +194,7 @@ export class KyselyTenantRepository implements TenantRepository {
       created_by: token.createdBy,
       expires_at: token.expiresAt.getTime(),
       used_at: token.usedAt?.getTime() ?? null,
+      revoked_at: null,
     }).execute();
   }
 
@@ -162,17 +207,20 @@ export class KyselyTenantRepository implements TenantRepository {
   async redeemRegistrationToken(
     tokenHash: string,
     now: Date,
-    agent: Omit<AgentRecord, 'lastHeartbeat' | 'source' | 'syncAccount' | 'tlsVerificationDisabled'>,
+    agent: NewAgent,
   ): Promise<AgentRecord | null> {
     return this.db.transaction().execute(async (trx) => {
       // The conditional UPDATE is the compare-and-set: of two concurrent callers only one
       // changes the row (PostgreSQL re-checks the WHERE after waiting on the row lock).
       const claimed = await trx.updateTable('registration_tokens').set({ used_at: now.getTime() })
         .where('tenant_id', '=', this.tenantId).where('token_hash', '=', tokenHash)
-        .where('used_at', 'is', null).where('expires_at', '>', now.getTime())
+        .where('used_at', 'is', null).where('revoked_at', 'is', null).where('expires_at', '>', now.getTime())
         .returning('id').executeTakeFirst();
       if (!claimed) return null;
-      const record: AgentRecord = { ...agent, lastHeartbeat: null, source: null, syncAccount: null, tlsVerificationDisabled: false };
+      const record: AgentRecord = {
+        ...agent, credentialExpiresAt: agent.credentialExpiresAt ?? null, lastHeartbeat: null, source: null, syncAccount: null, tlsVerificationDisabled: false,
+        revokedAt: null, previousCredentialHash: null, previousCredentialExpiresAt: null, cleartextLinks: [],
+      };
       await trx.insertInto('agents').values({
         tenant_id: this.tenantId,
         id: record.id,
@@ -184,6 +232,11 @@ export class KyselyTenantRepository implements TenantRepository {
         sync_account: null,
         tls_verification_disabled: 0,
         created_at: record.createdAt.getTime(),
+        revoked_at: null,
+        credential_expires_at: record.credentialExpiresAt?.getTime() ?? null,
+        previous_credential_hash: null,
+        previous_credential_expires_at: null,
+        cleartext_links: null,
       }).execute();
       return record;
     });
@@ -211,10 +264,12 @@ export class KyselyTenantRepository implements TenantRepository {
       source: row.source,
       syncAccount: row.sync_account,
       passwordProgress: row.password_progress ? (JSON.parse(row.password_progress) as PasswordProgressView) : null,
+      revokedAt: row.revoked_at === null ? null : toDate(row.revoked_at).toISOString(),
+      credentialExpiresAt: row.credential_expires_at === null ? null : toDate(row.credential_expires_at).toISOString(),
     }));
   }
 
-  async recordHeartbeat(id: string, at: Date, info: { host: string; version: string; source?: string | undefined; syncAccount?: string | undefined; tlsVerificationDisabled?: boolean | undefined; passwordProgress?: PasswordProgressView | null | undefined }): Promise<void> {
+  async recordHeartbeat(id: string, at: Date, info: { host: string; version: string; source?: string | undefined; syncAccount?: string | undefined; tlsVerificationDisabled?: boolean | undefined; passwordProgress?: PasswordProgressView | null | undefined; cleartextLinks?: CleartextLinkName[] | undefined }): Promise<void> {
     await this.db.updateTable('agents').set({
       last_heartbeat: at.getTime(),
       host: info.host,
@@ -223,6 +278,8 @@ export class KyselyTenantRepository implements TenantRepository {
       ...(info.syncAccount !== undefined ? { sync_account: info.syncAccount } : {}),
       ...(info.tlsVerificationDisabled !== undefined ? { tls_verification_disabled: info.tlsVerificationDisabled ? 1 : 0 } : {}),
       ...(info.passwordProgress !== undefined ? { password_progress: info.passwordProgress === null ? null : JSON.stringify(info.passwordProgress) } : {}),
+      // Every heartbeat states the links in full: an agent restarted without allowCleartext clears them.
+      cleartext_links: info.cleartextLinks && info.cleartextLinks.length > 0 ? info.cleartextLinks.join(',') : null,
     }).where('tenant_id', '=', this.tenantId).where('id', '=', id).execute();
   }
 
@@ -540,12 +597,15 @@ export class KyselyTenantRepository implements TenantRepository {
   }
 }
 
-function toAdmin(row: AdminsTable): AdminRecord {
-  return { id: row.id, username: row.username, role: row.role as Role, passwordHash: row.password_hash, createdAt: toDate(row.created_at) };
+export function toAdmin(row: Selectable<AdminsTable>): AdminRecord {
+  return {
+    id: row.id, username: row.username, role: row.role as Role, passwordHash: row.password_hash, createdAt: toDate(row.created_at),
+    disabledAt: toDate(row.disabled_at), mustChangePassword: row.must_change_password === 1,
+  };
 }
 
 function toToken(row: RegistrationTokensTable): RegistrationTokenRecord {
-  return { id: row.id, tokenHash: row.token_hash, createdBy: row.created_by, expiresAt: toDate(row.expires_at), usedAt: toDate(row.used_at) };
+  return { id: row.id, tokenHash: row.token_hash, createdBy: row.created_by, expiresAt: toDate(row.expires_at), usedAt: toDate(row.used_at), revokedAt: toDate(row.revoked_at) };
 }
 
 function toAgent(row: AgentsTable): AgentRecord {
@@ -559,6 +619,11 @@ function toAgent(row: AgentsTable): AgentRecord {
     syncAccount: row.sync_account,
     tlsVerificationDisabled: row.tls_verification_disabled === 1,
     createdAt: toDate(row.created_at),
+    revokedAt: toDate(row.revoked_at),
+    credentialExpiresAt: toDate(row.credential_expires_at),
+    previousCredentialHash: row.previous_credential_hash,
+    previousCredentialExpiresAt: toDate(row.previous_credential_expires_at),
+    cleartextLinks: row.cleartext_links ? (row.cleartext_links.split(',') as CleartextLinkName[]) : [],
   };
 }
 

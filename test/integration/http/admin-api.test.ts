@@ -18,22 +18,31 @@ describe('admin API (sqlite)', () => {
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/', maxAge: 12 * 3600 });
     expect(cookie?.secure).toBeFalsy(); // plain http in tests
     const body = response.json();
-    expect(body).toEqual({ username: 'reader', role: 'global_reader', csrfToken: expect.any(String) });
+    expect(body).toEqual({ username: 'reader', role: 'global_reader', csrfToken: expect.any(String), mustChangePassword: false });
     expect(body.csrfToken.length).toBeGreaterThanOrEqual(32);
     // the cookie value is not what the store keeps
     const me = await h.inject({ method: 'GET', url: '/api/v1/auth/me', cookies: { dirbridge_session: cookie!.value } });
     expect(me.json()).toEqual(body);
   });
 
-  it('marks the cookie Secure behind https, trusting X-Forwarded-Proto only when told to', async () => {
+  it('makes the cookie Secure with the __Host- prefix and sends HSTS only for an https public URL, never because a header says https', async () => {
     const forwarded = { method: 'POST', url: '/api/v1/auth/sign-in', payload: { username: 'root', password: 'root-password-1' }, headers: { 'x-forwarded-proto': 'https' } };
-    expect((await h.inject(forwarded)).cookies[0]?.secure).toBeFalsy();
-    const proxied = await startHarness('sqlite', { trustProxy: true });
+    const plain = await h.inject(forwarded);
+    expect(plain.cookies[0]).toMatchObject({ name: 'dirbridge_session' });
+    expect(plain.cookies[0]?.secure).toBeFalsy();
+    expect(plain.headers['strict-transport-security']).toBeUndefined();
+    const proxied = await startHarness('sqlite', { trustProxy: true, publicUrl: 'https://id.example.test' });
     try {
       await proxied.createAdmin('root', 'global_admin', 'root-password-1');
-      const response = await proxied.inject(forwarded);
+      const response = await proxied.inject({ ...forwarded, headers: {} });
       expect(response.statusCode).toBe(200);
-      expect(response.cookies[0]).toMatchObject({ name: 'dirbridge_session', secure: true });
+      expect(response.cookies[0]).toMatchObject({ name: '__Host-dirbridge_session', secure: true, path: '/', httpOnly: true, sameSite: 'Strict' });
+      expect(response.cookies[0]?.domain).toBeUndefined();
+      expect(response.headers['strict-transport-security']).toMatch(/max-age=31536000/);
+      // The session works under its prefixed name only.
+      const session = await proxied.signIn('root', 'root-password-1');
+      expect((await proxied.admin(session, 'GET', '/api/v1/auth/me')).statusCode).toBe(200);
+      expect((await proxied.inject({ method: 'GET', url: '/api/v1/auth/me', cookies: { dirbridge_session: session.cookie } })).statusCode).toBe(401);
     } finally {
       await proxied.close();
     }

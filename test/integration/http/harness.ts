@@ -41,7 +41,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(dialect: Dialect = 'sqlite', appOptions: Partial<Pick<TenantAppOptions, 'trustProxy' | 'uiDir' | 'lockoutPolicy' | 'alerts'>> = {}): Promise<Harness> {
+export async function startHarness(dialect: Dialect = 'sqlite', appOptions: Partial<Pick<TenantAppOptions, 'trustProxy' | 'uiDir' | 'lockoutPolicy' | 'publicUrl' | 'agentCredentialTtlMs' | 'alerts'>> = {}): Promise<Harness> {
   // A fresh tenant that is not the helper's 'default': nothing may assume the tenant id.
   const tenantId = `t-${randomUUID()}`;
   const testStore = await createTestStore(dialect, { tenantId });
@@ -52,9 +52,10 @@ export async function startHarness(dialect: Dialect = 'sqlite', appOptions: Part
   const { logger, lines } = createMemoryLogger('debug');
   // Near the real time: the store marks the active agent by the wall clock.
   const clock = fixedClock(new Date());
-  const app = await buildTenantApp({ store, tenantId, logger, clock, version: '0.1.0-test', ...appOptions });
+  const app = await buildTenantApp({ store, tenantId, logger, clock, version: '0.1.0-test', adminPasswordParams: FAST_ADMIN, ...appOptions });
   await app.ready();
   const bodies: string[] = [];
+  const sessionCookie = appOptions.publicUrl?.startsWith('https:') ? '__Host-dirbridge_session' : 'dirbridge_session';
   let rootSession: Promise<{ cookie: string; csrf: string }> | null = null;
 
   const inject: Harness['inject'] = async (request) => {
@@ -77,14 +78,14 @@ export async function startHarness(dialect: Dialect = 'sqlite', appOptions: Part
     async signIn(username, password) {
       const response = await inject({ method: 'POST', url: '/api/v1/auth/sign-in', payload: { username, password } });
       if (response.statusCode !== 200) throw new Error(`sign-in failed: ${response.statusCode} ${response.body}`);
-      const cookie = response.cookies.find((c) => c.name === 'dirbridge_session');
+      const cookie = response.cookies.find((c) => c.name === sessionCookie);
       if (!cookie) throw new Error('no session cookie');
       return { cookie: cookie.value, csrf: (response.json() as { csrfToken: string }).csrfToken };
     },
     admin(session, method, url, payload, csrf = true) {
       return inject({
         method, url, payload,
-        cookies: { dirbridge_session: session.cookie },
+        cookies: { [sessionCookie]: session.cookie },
         ...(csrf ? { headers: { 'x-csrf-token': session.csrf } } : {}),
       });
     },

@@ -46,7 +46,18 @@ describe.each(['sqlite'] as const)('tenant service on a real listener (%s)', (di
     const cookie = signIn.headers.get('set-cookie') ?? '';
     expect(cookie).toMatch(/^dirbridge_session=[^;]+;.*HttpOnly/);
     expect(cookie).toContain('SameSite=Strict');
-    const status = await fetch(`${service.url}/api/v1/dirsync/status`, { headers: { cookie: cookie.split(';')[0]! } });
+    const signedIn = await signIn.json() as { csrfToken: string; mustChangePassword: boolean };
+    // The generated initial password must be replaced before anything else.
+    expect(signedIn.mustChangePassword).toBe(true);
+    const session = { cookie: cookie.split(';')[0]!, 'x-csrf-token': signedIn.csrfToken };
+    const blocked = await fetch(`${service.url}/api/v1/dirsync/status`, { headers: { cookie: session.cookie } });
+    expect(blocked.status).toBe(403);
+    expect((await blocked.json()).error.code).toBe('PASSWORD_CHANGE_REQUIRED');
+    const changed = await fetch(`${service.url}/api/v1/auth/password`, {
+      method: 'POST', headers: { ...session, 'content-type': 'application/json' }, body: JSON.stringify({ currentPassword: password, newPassword: 'A-new-admin-password-1' }),
+    });
+    expect(changed.status).toBe(204);
+    const status = await fetch(`${service.url}/api/v1/dirsync/status`, { headers: { cookie: session.cookie } });
     expect(status.status).toBe(200);
     expect((await status.json()).state).toBe('never_synced');
     expect(lines.some((line) => line.includes(password))).toBe(false);

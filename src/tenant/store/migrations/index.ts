@@ -19,6 +19,7 @@ import { dropUsersMailIndex } from './0012-drop-users-mail-index.js';
 import { reconciliationSchema } from './0015-reconciliation.js';
 import { relativeDeleteThreshold } from './0016-relative-delete-threshold.js';
 import { smartLockout } from './0018-smart-lockout.js';
+import { credentialLifecycle } from './0020-credential-lifecycle.js';
 import { alertsSchema } from './0023-alerts.js';
 
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
@@ -40,6 +41,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0015-reconciliation': reconciliationSchema(),
         '0016-relative-delete-threshold': relativeDeleteThreshold(),
         '0018-smart-lockout': smartLockout(),
+        '0020-credential-lifecycle': credentialLifecycle(),
         '0023-alerts': alertsSchema(),
       };
     },
