@@ -225,7 +225,7 @@ export function defineStoreSuite(kind: StoreKind): void {
       it('finds a session until it expires, and never after delete', async () => {
         const repo = await tenant();
         await repo.createSession({ idHash: 'h1', adminId: 'a1', csrfToken: 'c1', expiresAt: at(30) });
-        expect(await repo.findSession('h1', at(29))).toEqual({ idHash: 'h1', adminId: 'a1', csrfToken: 'c1', expiresAt: at(30) });
+        expect(await repo.findSession('h1', at(29))).toMatchObject({ idHash: 'h1', adminId: 'a1', csrfToken: 'c1', expiresAt: at(30) });
         expect(await repo.findSession('h1', at(30))).toBeNull();
         await repo.createSession({ idHash: 'h2', adminId: 'a1', csrfToken: 'c2', expiresAt: new Date(Date.now() + 3_600_000) });
         await repo.deleteSession('h2');
@@ -275,8 +275,8 @@ export function defineStoreSuite(kind: StoreKind): void {
         expect(await repo.acquireLease('agent-a', now, 60)).toBe(true);
         const agents = await repo.listAgents();
         expect(agents).toEqual([
-          { id: 'agent-a', host: 'dc2', version: '0.2.0', lastHeartbeat: now.toISOString(), active: true, source: 'ldap://dc2:389 (openldap)', syncAccount: 'cn=sync', passwordProgress: null },
-          { id: 'agent-b', host: 'dc1.example.test', version: '0.1.0', lastHeartbeat: null, active: false, source: null, syncAccount: null, passwordProgress: null },
+          { id: 'agent-a', host: 'dc2', version: '0.2.0', lastHeartbeat: now.toISOString(), active: true, source: 'ldap://dc2:389 (openldap)', syncAccount: 'cn=sync', passwordProgress: null, revokedAt: null, credentialExpiresAt: null },
+          { id: 'agent-b', host: 'dc1.example.test', version: '0.1.0', lastHeartbeat: null, active: false, source: null, syncAccount: null, passwordProgress: null, revokedAt: null, credentialExpiresAt: null },
         ]);
         // The running password cycle's progress, from the heartbeat, until the agent says it ended.
         const progress = { mode: 'full' as const, startedAt: now.toISOString(), processed: 40_000, total: 100_000, derived: 39_000, etaSeconds: 900 };

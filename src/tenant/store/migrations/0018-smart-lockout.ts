@@ -12,7 +12,8 @@ export function smartLockout(): Migration {
     async up(db: Kysely<any>): Promise<void> {
       await db.schema.alterTable('lockouts').addColumn('lock_count', 'integer', (c) => c.notNull().defaultTo(0)).execute();
       await db.schema.alterTable('lockouts').addColumn('grant_token', 'text').execute();
-      await db.schema.createIndex('lockouts_last_failure_idx').on('lockouts').columns(['tenant_id', 'last_failure_at']).execute();
+      // lockouts_last_failure_idx, which the sweep uses too, comes with 0016 (retention).
+      await db.schema.createIndex('lockouts_last_failure_idx').ifNotExists().on('lockouts').columns(['tenant_id', 'last_failure_at']).execute();
       await db.schema.createTable('sign_in_familiar')
         .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
         .addColumn('subject', 'text', (c) => c.notNull())
