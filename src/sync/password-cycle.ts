@@ -163,7 +163,11 @@ export async function runPasswordCycle(
     const pendingMark = exported.passwordPendingMark();
     const cursorAtStart = await source.currentCursor();
     if (pendingMark > 0) mode = 'full';
-    const changeSet = mode === 'full' ? null : await source.readChanges(state.getCursor(CURSOR), 'passwords');
+    // A full read from a source that knows its position only once it has read (AD replication:
+    // the watermark comes with the last page) is a change set from the start, so it ends with a cursor.
+    const changeSet = mode === 'full'
+      ? (cursorAtStart === null ? await source.readChanges(null, 'passwords') : null)
+      : await source.readChanges(state.getCursor(CURSOR), 'passwords');
     if (!changeSet) mode = 'full';
     const held = mode === 'full' ? await readTenantVerifiers(sink) : null;
     if (mode === 'full') total = exported.count('user');
