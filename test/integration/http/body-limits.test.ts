@@ -63,8 +63,9 @@ describe('authentication before the body, and per-route body limits', () => {
     expect(result.sentBeforeAnswer).toBeLessThan(SIXTY_MB / 2);
   });
 
+  // 413 REQUEST_TOO_LARGE: what an agent splits its batch on.
   const tooLarge = (response: { statusCode: number; json(): unknown }) =>
-    response.statusCode === 400 && (response.json() as { error: { details?: { reason?: string } } }).error.details?.reason === 'FST_ERR_CTP_BODY_TOO_LARGE';
+    response.statusCode === 413 && (response.json() as { error: { code?: string } }).error.code === 'REQUEST_TOO_LARGE';
 
   it('gives admin and sign-in routes a small limit (64 KiB), agent batches a large one', async () => {
     const root = await h.rootSession();
