@@ -3,6 +3,7 @@ import { lazy, Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
 import { createBrowserRouter, RouterProvider } from 'react-router-dom';
 import { SignInPage } from './features/sign-in/sign-in-page.js';
+import { ChangePasswordPage } from './features/change-password/change-password-page.js';
 import { SessionProvider, useSessionState } from './shared/session.js';
 import { ErrorBar, Loading } from './shared/ui.js';
 import { Shell } from './shell/shell.js';
@@ -53,6 +54,7 @@ function Gate() {
       </div>
     );
   if (state.kind === 'signed-out') return <SignInPage />;
+  if (state.session.mustChangePassword) return <ChangePasswordPage />;
   return <RouterProvider router={router} />;
 }
 
