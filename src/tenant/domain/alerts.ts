@@ -6,8 +6,9 @@
  */
 import type { StatusWarning, WarningCode } from '../api/contract.js';
 
-/** The warnings that page someone (Connect Health's core): sync stale, agent silent, a failed cycle, deletes held. */
+/** The warnings that page someone (Connect Health's core): sync stale, agent silent, a failed cycle, deletes held, passwords not flowing. */
 export const ALERTING_WARNINGS: ReadonlySet<WarningCode> = new Set<WarningCode>([
+  'PASSWORDS_NOT_SYNCED',
   'DIRECTORY_SYNC_STALE',
   'PASSWORD_SYNC_STALE',
   'AGENT_SILENT',
