@@ -8,9 +8,6 @@ import { useTranslation } from 'react-i18next';
 import { apiRequest } from '../../api/client.js';
 import { useSessionState } from '../../shared/session.js';
 import { ErrorBar } from '../../shared/ui.js';
-import { addChangePasswordTexts } from './change-password-i18n.js';
-
-addChangePasswordTexts();
 
 const useStyles = makeStyles({
   page: { minHeight: '100vh', display: 'flex', alignItems: 'center', justifyContent: 'center', backgroundColor: tokens.colorNeutralBackground2 },
