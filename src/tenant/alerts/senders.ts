@@ -71,7 +71,11 @@ export function createAlertSender(smtp: SmtpSettings | null, timeoutMs = ALERT_S
         throw new AppError('ALERT_DELIVERY_FAILED', { message: `The webhook ${redactUrl(url)} could not be reached: ${describe(cause)}`, details: { channel: 'webhook' }, cause });
       }
       if (response.status < 200 || response.status > 299) {
-        const text = (await response.text().catch(() => '')).slice(0, MAX_ERROR_BODY);
+        // Only the first chunk: a hostile receiver's endless error body is never buffered.
+        const reader = response.body?.getReader();
+        const first = await reader?.read().catch(() => null);
+        await reader?.cancel().catch(() => undefined);
+        const text = first?.value ? Buffer.from(first.value).toString('utf8').slice(0, MAX_ERROR_BODY) : '';
         throw new AppError('ALERT_DELIVERY_FAILED', { message: `The webhook ${redactUrl(url)} answered ${response.status}${text ? `: ${text}` : ''}`, details: { channel: 'webhook', status: response.status } });
       }
       await response.body?.cancel().catch(() => undefined);
