@@ -76,7 +76,7 @@ describe('loadConfig', () => {
   it('refuses a YAML flow list of DNs split at its commas, saying how to write it', () => {
     const problems = problemsOf(ldap('    baseDns: [ou=People,dc=example,dc=org, ou=Staff,dc=example,dc=org]\n'), 'flow.yaml');
     expect(problems[0]).toMatch(/^agent\.source\.baseDns\[1\]: "dc=example" looks like the end of a DN split at its commas/);
-    expect(problems[0]).toMatch(/Quote each DN/);
+    expect(problems[0]).toContain('Quote each DN (["ou=People,dc=example,dc=org","ou=Staff,dc=example,dc=org"])');
     expect(problems[0]).toMatch(/block list/);
     const excluded = problemsOf(ldap('    baseDns: ["dc=example,dc=org"]\n    excludeDns: [ou=Contractors,dc=example,dc=org]\n'), 'flow-exclude.yaml');
     expect(excluded[0]).toMatch(/^agent\.source\.excludeDns\[1\]: "dc=example"/);

@@ -16,13 +16,25 @@ const dn = z.string().min(1).superRefine((value, ctx) => {
  * arrives as three one-RDN items: an item after the first that is a lone dc=, o= or c= RDN is
  * the tail of a split DN (no real base is a bare domain component next to others).
  */
+const DOMAIN_RDN = /^\s*(dc|o|c)\s*=/i;
+
+/** The DNs a YAML flow list was split from: a new one starts where an RDN other than dc=, o=, c= follows one of them. */
+function rejoin(items: readonly string[]): string[] {
+  const dns: string[][] = [];
+  items.forEach((item, i) => {
+    if (i === 0 || (!DOMAIN_RDN.test(item) && DOMAIN_RDN.test(items[i - 1]!))) dns.push([item]);
+    else dns[dns.length - 1]!.push(item);
+  });
+  return dns.map((parts) => parts.map((p) => p.trim()).join(','));
+}
+
 const dnList = z.array(dn).superRefine((items, ctx) => {
-  const split = items.findIndex((item, i) => i > 0 && rdnCount(item) === 1 && /^\s*(dc|o|c)\s*=/i.test(item));
+  const split = items.findIndex((item, i) => i > 0 && rdnCount(item) === 1 && DOMAIN_RDN.test(item));
   if (split >= 0) {
     ctx.addIssue({
       code: 'custom',
       path: [split],
-      message: `"${items[split]}" looks like the end of a DN split at its commas (${JSON.stringify(items)}): in a YAML flow list [a, b] every comma separates items. Quote each DN (["ou=People,dc=example,dc=org", "ou=Staff,dc=example,dc=org"]) or use a block list with one "- ou=People,dc=example,dc=org" per line`,
+      message: `"${items[split]}" looks like the end of a DN split at its commas (${JSON.stringify(items)}): in a YAML flow list [a, b] every comma separates items. Quote each DN (${JSON.stringify(rejoin(items))}) or use a block list with one "- DN" per line`,
     });
   }
 });
