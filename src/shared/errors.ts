@@ -27,6 +27,8 @@ export const ERRORS = {
   STORE_UNAVAILABLE: def(503, 'The store (database) cannot be reached.', 'Check DATABASE_URL and that the database server is running and accepts connections.', false),
   STORE_MIGRATION_FAILED: def(500, 'A store migration failed.', 'Restore the database from backup or fix the reported problem, then start again.', false),
   TENANT_NOT_FOUND: def(404, 'No tenant exists in this store.', 'Start the tenant service once (dirbridge serve or start) to create it.'),
+  SOURCE_MISSING: def(400, 'No directory source was given; the bundled sample directory is only used by dirbridge start on a new data folder.', 'Give the source (--source-url or --source-ldif, or agent.source in the config file); a data folder that synced a directory needs that directory again.'),
+  SOURCE_CHANGED: def(409, 'The source given is not the one this data folder synchronizes; nothing was synced.', 'Give the original source again; to replace it on purpose, start once with --replace-source (the old source\'s objects then leave the tenant, held by the delete threshold).'),
 
   // request validation and generic
   REQUEST_INVALID: def(400, 'The request body or parameters are invalid.', 'Correct the named field and send the request again.'),
