@@ -120,7 +120,7 @@ export function bindSource(options: BindSourceOptions): SourceConfig {
   if (options.configured) {
     chosen = options.configured;
     identity = identityOf(chosen);
-    if (bound && !options.replace && !sameSource(recorded, identity)) {
+    if (bound && recorded && !options.replace && !sameSource(recorded, identity)) {
       throw new AppError('SOURCE_CHANGED', {
         message: `This data folder synchronizes ${describeSource(recorded)}, but the source given is ${describeSource(identity)}; syncing it would delete from the tenant what the first source synced.`,
         hint: `Give the original source again (${flagsFor(recorded)}). To replace the source on purpose, start once with --replace-source: the objects of the old source then leave the tenant (a delete above the threshold waits for you to allow it).`,
