@@ -82,6 +82,7 @@ export const ERRORS = {
   OBJECT_VALUE_INVALID: def(422, 'An attribute has a value that cannot be synchronized.', 'Correct the named attribute in the directory (too long, or of the wrong syntax).'),
   OBJECT_OUT_OF_SCOPE: def(422, 'The object is outside the sync scope.', 'Change the scope (base DNs, filter, group) if it should be synchronized.'),
   DELETE_THRESHOLD_EXCEEDED: def(409, 'The cycle would delete more objects than the threshold allows; no deletes were exported.', 'Check why so many objects left the scope; if intended, allow the deletes once in DirSync management or with dirbridge sync --allow-deletes.'),
+  SOURCE_READ_EMPTY: def(409, 'The source returned no objects, so the cycle would delete everything synced; no deletes were exported.', 'Check the source (an emptied or replaced LDIF file, a base DN or filter that now matches nothing, a sync account that lost read access); if the directory was emptied on purpose, allow the deletes once in DirSync management or with dirbridge sync --allow-deletes.'),
 
   // passwords
   PASSWORD_SCHEME_UNSUPPORTED: def(422, 'The user password is stored with a scheme dirbridge cannot synchronize.', 'Have the user change the password so the directory stores it with a supported scheme (for example {SSHA512} or {PBKDF2-SHA256}).'),
