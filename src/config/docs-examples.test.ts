@@ -9,29 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from './load.js';
+import { fencedBlocks } from './markdown-blocks.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const documents = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
-
-export interface FencedBlock { file: string; line: number; lang: string; text: string }
-
-/** The fenced code blocks of a Markdown text, with the line of their opening fence. */
-export function fencedBlocks(file: string, markdown: string): FencedBlock[] {
-  const blocks: FencedBlock[] = [];
-  let open: { line: number; lang: string; fence: string; lines: string[] } | null = null;
-  markdown.split('\n').forEach((text, i) => {
-    const fence = /^(\s*)(`{3,}|~{3,})\s*([\w-]*)/.exec(text);
-    if (!open) {
-      if (fence) open = { line: i + 1, lang: fence[3]!.toLowerCase(), fence: fence[2]!, lines: [] };
-    } else if (fence && fence[2]!.startsWith(open.fence) && fence[3] === '') {
-      blocks.push({ file, line: open.line, lang: open.lang, text: open.lines.join('\n') });
-      open = null;
-    } else {
-      open.lines.push(text);
-    }
-  });
-  return blocks;
-}
 
 const SECTIONS = ['tenant', 'agent', 'alerts'];
 /** A YAML block is a config example; a JSON block is one when its top level is a config section. */
