@@ -35,7 +35,7 @@ export interface UserDetail {
     scheme: string | null;
     lastAttemptAt: string | null;
     lastSuccessAt: string | null;
-    /** The last result the agent reported (e.g. PASSWORD_SCHEME_UNSUPPORTED); null for none or success. */
+    /** The last result the agent reported: OK, or the problem's code (e.g. PASSWORD_SCHEME_UNSUPPORTED); null before any attempt. */
     resultCode: string | null;
     sourceChangedAt: string | null;
   };
