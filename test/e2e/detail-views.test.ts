@@ -126,7 +126,7 @@ describe.each(['en', 'nl'] as const)('detail views in %s', (lang) => {
     const detail = page.getByTestId('user-detail');
     await detail.waitFor();
     expect(await text(page.getByTestId('page-heading'))).toBe('Emma Jansen');
-    expect(await text(page.getByTestId('user-dn'))).toBe('uid=emma.jansen,ou=people,dc=example,dc=org');
+    expect(await text(page.getByTestId('user-dn'))).toBe('uid=emma.jansen,ou=People,dc=example,dc=org');
     expect(await text(page.getByTestId('user-anchor'))).toContain('emma.jansen');
     expect(await text(page.getByTestId('user-upn'))).toBe('emma.jansen@example.org');
     expect(await text(page.getByTestId('user-enabled'))).toBe(words.trueWord);
