@@ -19,6 +19,8 @@ const useStyles = makeStyles({
   table: { minWidth: '900px' },
   number: { textAlign: 'right', fontVariantNumeric: 'tabular-nums' },
   error: { maxWidth: '28rem', overflowWrap: 'anywhere' },
+  start: { minWidth: '12rem' },
+  badge: { whiteSpace: 'nowrap' },
 });
 
 const OUTCOME_COLOR = { success: 'success', partial: 'warning', failed: 'danger', blocked: 'warning' } as const;
@@ -78,9 +80,9 @@ export function SyncHistoryPage() {
                   <TableCell>{t(`syncHistory.kind.${run.kind}`)}</TableCell>
                   <TableCell>{t(`syncHistory.mode.${run.mode ?? 'none'}`, { defaultValue: run.mode ?? '—' })}</TableCell>
                   <TableCell>
-                    <Badge appearance="tint" color={OUTCOME_COLOR[run.outcome]}>{t(`syncHistory.outcome.${run.outcome}`)}</Badge>
+                    <Badge appearance="tint" className={styles.badge} color={OUTCOME_COLOR[run.outcome]}>{t(`syncHistory.outcome.${run.outcome}`)}</Badge>
                   </TableCell>
-                  <TableCell><DateTime value={run.startedAt} testId="sync-run-start" /></TableCell>
+                  <TableCell className={styles.start}><DateTime value={run.startedAt} testId="sync-run-start" /></TableCell>
                   <TableCell data-testid="sync-run-duration">{formatDuration(run.durationMs, locale)}</TableCell>
                   <TableCell className={styles.number} data-testid="sync-run-added">{number.format(run.counts.added)}</TableCell>
                   <TableCell className={styles.number}>{number.format(run.counts.updated)}</TableCell>
