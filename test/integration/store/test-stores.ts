@@ -13,7 +13,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { openStore, redactUrl, SQLITE_FILE_NAME } from '../../../src/tenant/store/open-store.js';
 import type { TenantStore } from '../../../src/tenant/store/ports.js';
@@ -87,6 +87,22 @@ export function openDatabase(options: TestStore['options']): Kysely<any> {
   const database = new Database(join(options.dataDir, SQLITE_FILE_NAME));
   database.pragma('busy_timeout = 5000');
   return new Kysely({ dialect: new SqliteDialect({ database }) });
+}
+
+/**
+ * Rows in every table of the store (migration bookkeeping aside), for tests that prove a request
+ * stored nothing, or that an attack stored a bounded amount.
+ */
+export async function rowCounts(db: Kysely<any>, options: TestStore['options']): Promise<Record<string, number>> {
+  const tables = options.databaseUrl !== undefined
+    ? (await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(db)).rows
+    : (await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`.execute(db)).rows;
+  const counts: Record<string, number> = {};
+  for (const { name } of tables.filter((t) => !t.name.startsWith('kysely_')).sort((a, b) => a.name.localeCompare(b.name))) {
+    const row = (await sql<{ n: number | string }>`select count(*) as n from ${sql.table(name)}`.execute(db)).rows[0];
+    counts[name] = Number(row?.n ?? 0);
+  }
+  return counts;
 }
 
 async function withMaintenanceClient<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
