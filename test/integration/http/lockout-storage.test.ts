@@ -55,7 +55,7 @@ describe.each<Dialect>(['sqlite', 'postgres'])('lockout and audit storage under 
     expect(statuses.filter((s) => s !== 401 && s !== 429)).toEqual([]);
     // Each subject's (user, address) counter admits its threshold, then everything is refused unchecked.
     expect(checked).toBeLessThanOrEqual(2 * DEFAULT_LOCKOUT_POLICY.userClientThreshold);
-    const added = Object.fromEntries(Object.keys(after).map((table) => [table, after[table]! - (before[table] ?? 0)]).filter(([, n]) => n !== 0));
+    const added: Record<string, number> = Object.fromEntries(Object.keys(after).map((table) => [table, after[table]! - (before[table] ?? 0)]).filter(([, n]) => n !== 0));
     console.log(`lockout storage: ${BURST} sign-in attempts (${checked} checked, ${BURST - checked} refused) added rows ${JSON.stringify(added)}`);
     // Two lock events (the user's and the admin's counter for this address): two audit rows.
     expect(added['audit_log']).toBe(2);
@@ -63,7 +63,7 @@ describe.each<Dialect>(['sqlite', 'postgres'])('lockout and audit storage under 
     expect(locks.map((l) => l.action).sort()).toEqual(['admin.locked_out', 'sign_in.locked_out']);
     // Counters: per (subject, address), per subject, per address; nothing per attempt.
     expect(added['lockouts']).toBeLessThanOrEqual(5);
-    const total = Object.values(added).reduce((sum, n) => sum + n, 0);
+    const total = Object.values(added).reduce((sum: number, n: number) => sum + n, 0);
     expect(total).toBeLessThanOrEqual(8);
   });
 
