@@ -94,15 +94,20 @@ export function openDatabase(options: TestStore['options']): Kysely<any> {
  * stored nothing, or that an attack stored a bounded amount.
  */
 export async function rowCounts(db: Kysely<any>, options: TestStore['options']): Promise<Record<string, number>> {
-  const tables = options.databaseUrl !== undefined
+  return (await rowCounter(db, options))();
+}
+
+/** `rowCounts` as one statement per call (the table list read once): cheap enough to run around every request. */
+export async function rowCounter(db: Kysely<any>, options: TestStore['options']): Promise<() => Promise<Record<string, number>>> {
+  const tables = (options.databaseUrl !== undefined
     ? (await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(db)).rows
-    : (await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`.execute(db)).rows;
-  const counts: Record<string, number> = {};
-  for (const { name } of tables.filter((t) => !t.name.startsWith('kysely_')).sort((a, b) => a.name.localeCompare(b.name))) {
-    const row = (await sql<{ n: number | string }>`select count(*) as n from ${sql.table(name)}`.execute(db)).rows[0];
-    counts[name] = Number(row?.n ?? 0);
-  }
-  return counts;
+    : (await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`.execute(db)).rows)
+    .map((t) => t.name).filter((name) => !name.startsWith('kysely_')).sort();
+  const query = sql.join(tables.map((name) => sql`select ${name} as t, count(*) as n from ${sql.table(name)}`), sql` union all `);
+  return async () => {
+    const rows = (await sql<{ t: string; n: number | string }>`${query}`.execute(db)).rows;
+    return Object.fromEntries(rows.map((r) => [r.t, Number(r.n)]));
+  };
 }
 
 async function withMaintenanceClient<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
