@@ -29,6 +29,7 @@ export async function startTenant(config: DirbridgeConfig, logger: Logger): Prom
       store, tenantId: config.tenant.tenantId, port: config.tenant.port, host: config.tenant.host, logger, uiDir: adminUiDir, version,
       publicUrl: config.tenant.publicUrl, trustProxy: config.tenant.trustProxy, tls: config.tenant.tls,
       signIn: config.tenant.signIn,
+      oidcKeyRotationDays: config.tenant.oidc?.keyRotationDays,
       retention: config.tenant.retention,
       alerts: {
         smtp: config.alerts.smtp ?? null, intervalMs: config.alerts.intervalSeconds * 1000, repeatAfterHours: config.alerts.repeatHours,

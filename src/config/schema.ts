@@ -151,6 +151,9 @@ export const configSchema = z.strictObject({
       queueLimit: z.number().int().min(0).max(100_000).optional().describe('Password checks that may wait for a worker; beyond it sign-in answers 503 SIGN_IN_BUSY with Retry-After. Defaults to 16 per worker.'),
     }).optional().describe('Bounds on the work sign-in may queue (see docs/passwords.md).'),
     retention,
+    oidc: z.object({
+      keyRotationDays: z.number().min(1).max(3650).default(90).describe('Days between rotations of the OpenID Connect signing key and cookie keys. The next signing key is published in the JWKS a full period before it signs; a retired key stays published until the tokens it signed have expired. Rotate at once with `dirbridge oidc rotate-keys` or POST /api/v1/oidc-keys/rotate.'),
+    }).optional().describe('The OpenID Connect provider\'s keys.'),
   }).default({ port: 8080, host: '127.0.0.1', dataDir: './data', tenantId: 'default', trustProxy: [], retention: retention.parse(undefined) }),
   agent: z.strictObject({
     tenantUrl: z.string().url().optional().describe('URL of the tenant service (env DIRBRIDGE_TENANT_URL); the all-in-one sets it itself.'),
