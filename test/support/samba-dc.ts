@@ -342,10 +342,13 @@ try:
 except Exception:
     db.transaction_cancel()
     raise
-# Passwords after the commit: setpassword runs its own transaction per account.
+# Passwords after the commit, each in its own transaction (as a password change on a DC), by a
+# unicodePwd replace: SamDB.setpassword would also clear ACCOUNTDISABLE (it enables the account).
 for op in ops:
     if op['op'] == 'password':
-        db.setpassword('(distinguishedName=%s)' % ldb.binary_encode(op['dn']), op['password'])
+        m = ldb.Message(ldb.Dn(db, op['dn']))
+        m['unicodePwd'] = ldb.MessageElement(('"%s"' % op['password']).encode('utf-16-le'), ldb.FLAG_MOD_REPLACE, 'unicodePwd')
+        db.modify(m)
 `;
 
 const UF_ACCOUNTDISABLE = 0x2;
