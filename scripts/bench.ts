@@ -738,6 +738,8 @@ async function main(): Promise<void> {
     passwordUsers: options.passwordUsers, scaleUsers: options.scaleUsers, stores: options.stores,
     slapd: slapdVersion(),
   });
+  // Only the AD part runs: the slapd directory's sizes would describe nothing measured.
+  if (options.skip.has('ldap')) for (const key of ['users', 'groups', 'memberships', 'passwordUsers', 'scaleUsers', 'slapd']) delete info[key];
   if (!options.skip.has('ldap')) say(`${n.toLocaleString('en-US')} users, ${groups.toLocaleString('en-US')} groups of ${GROUP_SIZE}; ${cores} cores; work folder ${workDir}`);
 
   const slapds: Slapd[] = [];
