@@ -27,6 +27,9 @@ export const ERRORS = {
   STORE_UNAVAILABLE: def(503, 'The store (database) cannot be reached.', 'Check DATABASE_URL and that the database server is running and accepts connections.', false),
   STORE_MIGRATION_FAILED: def(500, 'A store migration failed.', 'Restore the database from backup or fix the reported problem, then start again.', false),
   TENANT_NOT_FOUND: def(404, 'No tenant exists in this store.', 'Start the tenant service once (dirbridge serve or start) to create it.'),
+  PORT_IN_USE: def(500, 'The port dirbridge should listen on is already in use.', 'Stop the program using the port, or choose another port with --port or DIRBRIDGE_PORT.'),
+  FILE_UNREADABLE: def(400, 'A file named in the configuration does not exist or cannot be read.', 'Fix the path in the named setting or flag, or give the dirbridge user read access to the file.'),
+  STORE_NOT_FOUND: def(404, 'There is no dirbridge store at the given place.', 'Check --data-dir (or DIRBRIDGE_DATA_DIR) or --database-url: point it at the folder or database the service uses. A store is created only by dirbridge start or serve.'),
 
   // request validation and generic
   REQUEST_INVALID: def(400, 'The request body or parameters are invalid.', 'Correct the named field and send the request again.'),
