@@ -60,7 +60,10 @@ function sourceOptions(command: Command): Command {
 
 function parsePort(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new AppError('CONFIG_INVALID', { message: `--port must be a number from 0 to 65535, not "${value}".` });
+  // Said as a coded error and the process ends here: commander would print a thrown error's stack.
+  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(port) || port < 0 || port > 65535) {
+    failWith(new AppError('CONFIG_INVALID', { message: `--port must be a number from 0 to 65535, not "${value}".`, hint: 'Give a port number, e.g. --port 8080 (0 picks any free port).' }));
+  }
   return port;
 }
 

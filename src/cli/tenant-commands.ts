@@ -1,7 +1,7 @@
 /** Commands that read or change the tenant directly in its store (run them where the store is reachable). */
 import { openStore, redactUrl, storeExists, isPostgresUrl } from '../tenant/store/open-store.js';
 import { resolve } from 'node:path';
-import { localTime, localTimeWithAge } from './time-format.js';
+import { localTime, localTimeWithAge, localTimesIn } from './time-format.js';
 import type { TenantRepository, TenantStore } from '../tenant/store/ports.js';
 import { computeDirSyncStatus, DEFAULT_AGENT_SILENT_AFTER_MINUTES } from '../tenant/domain/status.js';
 import { runTroubleshooter } from '../tenant/domain/troubleshooter.js';
@@ -60,7 +60,7 @@ export function formatStatus(status: DirSyncStatus): string {
   ];
   if (status.warnings.length > 0) {
     lines.push('Warnings:');
-    for (const w of status.warnings) lines.push(`  ${w.code}: ${w.message} See the troubleshooter: ${w.troubleshooterUrl} or run dirbridge troubleshoot.`);
+    for (const w of status.warnings) lines.push(`  ${w.code}: ${localTimesIn(w.message)} See the troubleshooter: ${w.troubleshooterUrl} or run dirbridge troubleshoot.`);
   }
   return lines.join('\n');
 }
@@ -83,8 +83,8 @@ export async function printTroubleshooter(config: DirbridgeConfig, json: boolean
     }
     const lines = [`Password sync trace for ${trace.user} (${localTime(trace.ranAt)})`];
     for (const s of trace.steps) {
-      lines.push(`  [${mark[s.verdict]}] ${s.found}`);
-      if (s.action) lines.push(`            What to do: ${s.action}`);
+      lines.push(`  [${mark[s.verdict]}] ${localTimesIn(s.found)}`);
+      if (s.action) lines.push(`            What to do: ${localTimesIn(s.action)}`);
     }
     process.stdout.write(`${lines.join('\n')}\n`);
     return;
@@ -96,8 +96,8 @@ export async function printTroubleshooter(config: DirbridgeConfig, json: boolean
   }
   const lines = [`Troubleshooter (${localTime(report.ranAt)})`];
   for (const check of report.checks) {
-    lines.push(`  [${mark[check.verdict]}] ${check.found}`);
-    if (check.action) lines.push(`            What to do: ${check.action}`);
+    lines.push(`  [${mark[check.verdict]}] ${localTimesIn(check.found)}`);
+    if (check.action) lines.push(`            What to do: ${localTimesIn(check.action)}`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 }

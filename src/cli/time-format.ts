@@ -25,3 +25,10 @@ export function localTimeWithAge(value: string | Date | null | undefined, fallba
 }
 
 const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
+
+const ISO_IN_TEXT = /\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z\b/g;
+
+/** A message from the tenant with ISO times in it (troubleshooter findings), with local times instead. */
+export function localTimesIn(text: string): string {
+  return text.replace(ISO_IN_TEXT, (iso) => localTime(iso));
+}
