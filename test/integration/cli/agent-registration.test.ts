@@ -54,7 +54,7 @@ describe('agent registration (issue 10)', () => {
     serve = spawnCli(['serve', '--data-dir', tenantDir, '--port', '0', '--host', '127.0.0.1'], env);
     tenantUrl = (await serve.waitFor(/Admin center: (http:\/\/\S+?)\/?\s/))[1]!;
     copyFileSync(join(repoRoot, 'sample', 'directory.ldif'), join(dir, 'directory.ldif'));
-  });
+  }, 180_000);
   afterAll(async () => {
     await serve?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });

@@ -24,7 +24,7 @@ describe('CLI for operations', { timeout: 300_000 }, () => {
       const page = JSON.parse(listed.stdout) as Page<SyncErrorView>;
       return page.items.some((e) => e.code === 'LDIF_SYNTAX') ? page : undefined;
     }, 120_000, 'the sync errors of the sample');
-  });
+  }, 240_000);
   afterAll(async () => { await app?.stop(); });
 
   it('status exits 1 (WARNING) with objects in error, documents its exit codes, and shows local times', async () => {
