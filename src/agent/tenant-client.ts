@@ -31,8 +31,9 @@ export class TenantClient implements TenantSink {
     this.credential = options.credential;
   }
 
-  register(registrationToken: string, host: string, version: string): Promise<AgentRegisterResponse> {
-    return this.request('POST', '/api/v1/agent/register', { registrationToken, host, version }, false);
+  /** `identity`: the id and secret hash the agent generated (and saved) itself, so a retry is recognised. */
+  register(registrationToken: string, host: string, version: string, identity?: { agentId: string; credentialHash: string }): Promise<AgentRegisterResponse> {
+    return this.request('POST', '/api/v1/agent/register', { registrationToken, host, version, ...identity }, false);
   }
 
   async heartbeat(info: AgentHeartbeatRequest): Promise<AgentSettings> {

@@ -51,11 +51,18 @@ export const agentRegisterRequest = z.object({
   registrationToken: z.string().min(16).max(512),
   host: z.string().min(1).max(255),
   version: z.string().min(1).max(64),
+  /**
+   * The identity the agent generated and saved before asking (both or neither): its id and the
+   * sha256 (hex) of its secret. The secret never travels, and a retry after a lost answer, with
+   * the same token, id and hash, is answered with the same registration instead of a refusal.
+   */
+  agentId: z.string().regex(/^[A-Za-z0-9-]{8,64}$/).optional(),
+  credentialHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
 });
 export interface AgentRegisterResponse {
   agentId: string;
-  /** Shown once; the tenant keeps only a hash. */
-  credential: string;
+  /** Shown once; the tenant keeps only a hash. Absent when the agent sent its own (credentialHash). */
+  credential?: string;
 }
 
 /** POST /api/v1/agent/heartbeat */

@@ -208,8 +208,13 @@ export interface TenantRepository {
   // agents
   createRegistrationToken(token: Omit<RegistrationTokenRecord, 'revokedAt'>): Promise<void>;
   listRegistrationTokens(): Promise<RegistrationTokenRecord[]>;
-  /** Marks the token used and creates the agent atomically; null when the token is unknown, used or expired. */
-  redeemRegistrationToken(tokenHash: string, now: Date, agent: NewAgent): Promise<AgentRecord | null>;
+  /**
+   * Marks the token used and creates the agent atomically; null when the token is unknown, used or
+   * expired. The same registration again (the token used by this very agent id, whose credential
+   * hash is unchanged and which is not revoked) returns that agent with `replayed`, creating nothing:
+   * an agent whose answer was lost retries safely.
+   */
+  redeemRegistrationToken(tokenHash: string, now: Date, agent: NewAgent): Promise<{ agent: AgentRecord; replayed: boolean } | null>;
   /** Marks an unused token revoked; false when unknown, used or already revoked. */
   revokeRegistrationToken(id: string, at: Date): Promise<boolean>;
   /** Revokes the agent (its next call is refused) and frees its lease; false when unknown or already revoked. */

@@ -82,6 +82,8 @@ export interface RegistrationTokensTable {
   expires_at: Big;
   used_at: Big | null;
   revoked_at: Big | null;
+  /** The agent the token registered (0028); null before it is used and for tokens used before 0028. */
+  agent_id?: string | null;
 }
 
 export interface AgentLeaseTable { tenant_id: string; agent_id: string; expires_at: Big }

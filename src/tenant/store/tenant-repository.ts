@@ -210,15 +210,26 @@ export class KyselyTenantRepository implements TenantRepository {
     tokenHash: string,
     now: Date,
     agent: NewAgent,
-  ): Promise<AgentRecord | null> {
+  ): Promise<{ agent: AgentRecord; replayed: boolean } | null> {
     return this.db.transaction().execute(async (trx) => {
       // The conditional UPDATE is the compare-and-set: of two concurrent callers only one
       // changes the row (PostgreSQL re-checks the WHERE after waiting on the row lock).
-      const claimed = await trx.updateTable('registration_tokens').set({ used_at: now.getTime() })
+      const claimed = await trx.updateTable('registration_tokens').set({ used_at: now.getTime(), agent_id: agent.id })
         .where('tenant_id', '=', this.tenantId).where('token_hash', '=', tokenHash)
         .where('used_at', 'is', null).where('revoked_at', 'is', null).where('expires_at', '>', now.getTime())
         .returning('id').executeTakeFirst();
-      if (!claimed) return null;
+      if (!claimed) {
+        // The same agent again (its answer was lost): it proves nothing new and gets nothing new,
+        // since it already holds the secret behind the unchanged hash.
+        const used = await trx.selectFrom('registration_tokens').select('agent_id')
+          .where('tenant_id', '=', this.tenantId).where('token_hash', '=', tokenHash).where('agent_id', '=', agent.id)
+          .where('revoked_at', 'is', null).executeTakeFirst();
+        if (!used) return null;
+        const row = await trx.selectFrom('agents').selectAll()
+          .where('tenant_id', '=', this.tenantId).where('id', '=', agent.id).where('credential_hash', '=', agent.credentialHash)
+          .where('revoked_at', 'is', null).executeTakeFirst();
+        return row ? { agent: toAgent(row), replayed: true } : null;
+      }
       const record: AgentRecord = {
         ...agent, credentialExpiresAt: agent.credentialExpiresAt ?? null, lastHeartbeat: null, source: null, syncAccount: null, tlsVerificationDisabled: false,
         revokedAt: null, previousCredentialHash: null, previousCredentialExpiresAt: null, cleartextLinks: [],
@@ -240,7 +251,7 @@ export class KyselyTenantRepository implements TenantRepository {
         previous_credential_expires_at: null,
         cleartext_links: null,
       }).execute();
-      return record;
+      return { agent: record, replayed: false };
     });
   }
 

@@ -22,6 +22,7 @@ import { smartLockout } from './0018-smart-lockout.js';
 import { credentialLifecycle } from './0020-credential-lifecycle.js';
 import { alertsSchema } from './0023-alerts.js';
 import { directoryProgressSchema } from './0025-directory-progress.js';
+import { registrationAgent } from './0028-registration-agent.js';
 
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
@@ -45,6 +46,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0020-credential-lifecycle': credentialLifecycle(),
         '0023-alerts': alertsSchema(),
         '0025-directory-progress': directoryProgressSchema(),
+        '0028-registration-agent': registrationAgent(),
       };
     },
   };
