@@ -42,13 +42,15 @@ interface Options {
   scaleUsers: number | null;
   passwordUsers: number;
   stores: Array<'sqlite' | 'postgres'>;
-  /** Steps left out, for investigating one part: `peer`, `passwords`. */
+  /** Steps left out, for investigating one part: `peer`, `passwords`, `disable`. */
   skip: Set<string>;
+  /** Samples of the disable-during-the-first-password-sync latency (step 9). */
+  disableSamples: number;
   keep: boolean;
 }
 
 function usage(): never {
-  process.stderr.write('usage: npm run bench -- [--users N] [--repeat R] [--json FILE] [--scale-users [M]] [--password-users K] [--stores sqlite,postgres] [--skip peer,passwords] [--keep]\n');
+  process.stderr.write('usage: npm run bench -- [--users N] [--repeat R] [--json FILE] [--scale-users [M]] [--password-users K] [--stores sqlite,postgres] [--skip peer,passwords,disable] [--disable-samples S] [--keep]\n');
   process.exit(2);
 }
 
@@ -60,6 +62,7 @@ function parseOptions(argv: string[]): Options {
   let passwordUsers: number | null = null;
   let stores: Array<'sqlite' | 'postgres'> = ['sqlite', 'postgres'];
   let keep = false;
+  let disableSamples = 12;
   const skip = new Set<string>();
   const count = (value: string | undefined, name: string): number => {
     const n = Number(value);
@@ -84,10 +87,11 @@ function parseOptions(argv: string[]): Options {
       if (stores.length === 0 || stores.some((s) => s !== 'sqlite' && s !== 'postgres')) usage();
     } else if (arg === '--skip') {
       for (const part of (argv[++i] ?? '').split(',').filter(Boolean)) {
-        if (part !== 'peer' && part !== 'passwords') usage();
+        if (part !== 'peer' && part !== 'passwords' && part !== 'disable') usage();
         skip.add(part);
       }
-    } else if (arg === '--keep') keep = true;
+    } else if (arg === '--disable-samples') disableSamples = count(argv[++i], '--disable-samples');
+    else if (arg === '--keep') keep = true;
     else if (arg === '--help' || arg === '-h') usage();
     else usage();
   }
@@ -104,6 +108,7 @@ function parseOptions(argv: string[]): Options {
     passwordUsers: Math.min(users, passwordUsers ?? (users >= 10_000 ? 10_000 : 250)),
     stores,
     skip,
+    disableSamples,
     keep,
   };
 }
@@ -696,6 +701,89 @@ async function atScale(scaleKind: 'sqlite' | 'postgres', m: number, workDir: str
 }
 
 // ---------------------------------------------------------------------------------------------
+// 9. A disable during the first password sync (issue 10)
+
+/** ldapmodify input for OpenLDAP ppolicy's administrative lock: the mapping reads it as disabled. */
+function lockLdif(i: number, suffix: string): string {
+  return `dn: uid=${uidOf(i)},ou=people,${suffix}\nchangetype: modify\nadd: pwdAccountLockedTime\npwdAccountLockedTime: 000001010000Z\n`;
+}
+
+/**
+ * 9. A user disabled in the directory while the first password sync of all `n` users runs is
+ * refused sign-in within 2 s. The real path: the agent's loops run as shipped (the change watch,
+ * then the first password sync they start themselves); a user who already holds a verifier and
+ * signs in is locked in slapd with ldapmodify, then signs in again and again until refused. Each
+ * sample counts only if the password sync was still running when the refusal came.
+ */
+async function disableDuringFirstPasswordSync(slapd: Slapd, workDir: string, options: Options, pairs: Pair[], n: number): Promise<void> {
+  const kind = options.stores[0]!;
+  const pair = await startPair(kind, slapd, workDir, { passwordSync: true });
+  pairs.push(pair);
+  try {
+    const objects = await pair.agent.call<CycleResult>('sync', { mode: 'full' });
+    expectEqual('disable during the first password sync: directory sync outcome', objects.outcome, 'success');
+    await pair.agent.call('start');
+    // The loops start the first password sync themselves; this request joins it (the pipeline
+    // coalesces), so it settles when the first password sync is over.
+    let syncing = true;
+    let firstSync: CycleResult | null = null;
+    void pair.agent.call<CycleResult>('passwords', { mode: 'delta' }).then((r) => { firstSync = r; }, () => undefined).finally(() => { syncing = false; });
+    const running = async (): Promise<{ processed: number; total: number } | null> => (syncing ? (await pair.agent.call('passwordProgress')) ?? { processed: 0, total: n } : null);
+    const latencies: number[] = [];
+    const tried = new Set<number>();
+    let progressAtEnd = '';
+    // The upper half: steps 5 and 6 changed the passwords of the first users.
+    const random = (): number => Math.floor(n / 2 + Math.random() * (n - Math.floor(n / 2)));
+    while (latencies.length < options.disableSamples) {
+      if ((await running()) === null) break;
+      // A victim that holds a verifier already and signs in with it.
+      let victim = -1;
+      for (let c = 0; c < 200 && victim < 0; c++) {
+        const i = random();
+        if (tried.has(i)) continue;
+        tried.add(i);
+        if ((await pair.tenant.call<{ stamp: string | null }>('verifierStamp', { username: mailOf(i, slapd.suffix) })).stamp !== null) victim = i;
+      }
+      if (victim < 0) { tried.clear(); await sleep(200); continue; }
+      const username = mailOf(victim, slapd.suffix);
+      if ((await signIn(pair.url, username, benchPassword(victim, 1))) !== 200) continue;
+      const started = performance.now();
+      ldapTool('ldapmodify', slapd, [], lockLdif(victim, slapd.suffix));
+      let refused = false;
+      while (!refused && performance.now() - started < 15_000) {
+        const status = await signIn(pair.url, username, benchPassword(victim, 1));
+        // 401 is the refusal; 503 (busy) and 429 (locked out) are not the disable arriving.
+        if (status === 401) refused = true;
+        else if (status !== 200) await sleep(20);
+      }
+      const latency = performance.now() - started;
+      const progress = await running();
+      if (!refused) { problems.push(`disable during the first password sync: ${uidOf(victim)} could still sign in 15 s after being disabled`); continue; }
+      if (progress === null) break;
+      progressAtEnd = `${progress.processed.toLocaleString('en-US')} of ${progress.total.toLocaleString('en-US')}`;
+      latencies.push(latency);
+      await sleep(200);
+    }
+    const summary = summarize(latencies);
+    say(`disable during the first password sync: ${latencies.length} samples; the first password sync ${syncing ? 'still runs' : `ended (${JSON.stringify((firstSync as CycleResult | null)?.counts ?? {})})`}`);
+    if (latencies.length < Math.min(10, options.disableSamples)) {
+      problems.push(`disable during the first password sync: only ${latencies.length} samples before the password sync of ${n} users ended (raise --users)`);
+    }
+    add({ id: 'disable_during_first_sync_p50', label: `9. disable during the first password sync of ${n.toLocaleString('en-US')} users, refused sign-in, p50`, value: summary.p50, unit: 'ms', detail: `${summary.samples} samples, ${kind}` });
+    add({
+      id: 'disable_during_first_sync_p95', label: `9. disable during the first password sync of ${n.toLocaleString('en-US')} users, refused sign-in, p95`, value: summary.p95, unit: 'ms', target: { max: 2000 },
+      detail: `max ${summary.max.toFixed(0)} ms; ldapmodify to the first 401; the sync had processed ${progressAtEnd} when the last sample ended`,
+    });
+    say(`disable during the first password sync: p50 ${summary.p50.toFixed(0)} ms, p95 ${summary.p95.toFixed(0)} ms (${summary.samples} samples, at ${progressAtEnd})`);
+  } finally {
+    // Stopping cancels the rest of the first password sync: only its first part was needed.
+    await pair.agent.call('stopLoops').catch(() => undefined);
+    pairs.splice(pairs.indexOf(pair), 1);
+    await pair.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
@@ -730,7 +818,8 @@ async function main(): Promise<void> {
     await writeDirectoryLdif(ldifFile, { suffix: SUFFIX, users: n, passwordSample: options.passwordUsers });
     const generateSeconds = (performance.now() - t) / 1000;
     t = performance.now();
-    const slapd = await startSlapd({ suffix: SUFFIX, ldifFile });
+    // ppolicy: its pwdAccountLockedTime is how an OpenLDAP user is disabled (step 9).
+    const slapd = await startSlapd({ suffix: SUFFIX, ldifFile, ppolicy: true });
     slapds.push(slapd);
     rmSync(ldifFile);
     const loadSeconds = (performance.now() - t) / 1000;
@@ -874,6 +963,7 @@ async function main(): Promise<void> {
     });
 
     if (!options.skip.has('passwords')) await passwordFigures(slapd, workDir, options, pairs, n, cores);
+    if (!options.skip.has('disable')) await step('disable during the first password sync', () => disableDuringFirstPasswordSync(slapd, workDir, options, pairs, n));
 
     // 8. The tenant at scale.
     if (options.scaleUsers !== null) {
