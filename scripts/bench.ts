@@ -25,6 +25,7 @@ import {
 import { figure, formatTable, type Figure, type FigureInput } from '../src/bench/report.js';
 import { describeRepeated, repeated, summarize, type Repeated } from '../src/bench/stats.js';
 import { freshTarget, loadFloor, readObjectRows, type StoreLocation } from '../src/bench/load-floor.js';
+import { formatSchemeTable, measureSchemes } from '../src/bench/scheme-figures.js';
 
 const SUFFIX = 'dc=bench,dc=example,dc=test';
 const ADMIN_PASSWORD = `Bench-admin-${randomBytes(9).toString('hex')}`;
@@ -46,11 +47,13 @@ interface Options {
   skip: Set<string>;
   /** Samples of the disable-during-the-first-password-sync latency (step 9). */
   disableSamples: number;
+  /** `--sign-in-schemes [SECONDS]`: only the per-scheme, per-worker-count table (src/bench/scheme-figures.ts). */
+  signInSchemes: number | null;
   keep: boolean;
 }
 
 function usage(): never {
-  process.stderr.write('usage: npm run bench -- [--users N] [--repeat R] [--json FILE] [--scale-users [M]] [--password-users K] [--stores sqlite,postgres] [--skip peer,passwords,disable] [--disable-samples S] [--keep]\n');
+  process.stderr.write('usage: npm run bench -- [--users N] [--repeat R] [--json FILE] [--scale-users [M]] [--password-users K] [--stores sqlite,postgres] [--skip peer,passwords,disable] [--disable-samples S] [--sign-in-schemes [SECONDS]] [--keep]\n');
   process.exit(2);
 }
 
@@ -63,6 +66,7 @@ function parseOptions(argv: string[]): Options {
   let stores: Array<'sqlite' | 'postgres'> = ['sqlite', 'postgres'];
   let keep = false;
   let disableSamples = 12;
+  let signInSchemes: number | null = null;
   const skip = new Set<string>();
   const count = (value: string | undefined, name: string): number => {
     const n = Number(value);
@@ -91,6 +95,10 @@ function parseOptions(argv: string[]): Options {
         skip.add(part);
       }
     } else if (arg === '--disable-samples') disableSamples = count(argv[++i], '--disable-samples');
+    else if (arg === '--sign-in-schemes') {
+      const next = argv[i + 1];
+      signInSchemes = next !== undefined && /^\d+$/.test(next) ? count(argv[++i], '--sign-in-schemes') : 3;
+    }
     else if (arg === '--keep') keep = true;
     else if (arg === '--help' || arg === '-h') usage();
     else usage();
@@ -109,6 +117,7 @@ function parseOptions(argv: string[]): Options {
     stores,
     skip,
     disableSamples,
+    signInSchemes,
     keep,
   };
 }
@@ -762,6 +771,7 @@ async function disableDuringFirstPasswordSync(slapd: Slapd, workDir: string, opt
       if (progress === null) break;
       progressAtEnd = `${progress.processed.toLocaleString('en-US')} of ${progress.total.toLocaleString('en-US')}`;
       latencies.push(latency);
+      say(`  disable sample ${latencies.length}: ${latency.toFixed(0)} ms, password sync at ${progressAtEnd}`);
       await sleep(200);
     }
     const summary = summarize(latencies);
@@ -785,8 +795,17 @@ async function disableDuringFirstPasswordSync(slapd: Slapd, workDir: string, opt
 
 // ---------------------------------------------------------------------------------------------
 
+/** `--sign-in-schemes`: derivation and sign-in per scheme at 1 worker and at every core, beside the raw KDF. */
+async function signInSchemesOnly(seconds: number): Promise<void> {
+  const cores = availableParallelism();
+  say(`derivation and sign-in per scheme at 1 and ${cores} workers, ${seconds} s per figure`);
+  const rows = await measureSchemes([1, cores], seconds, (r) => say(`  ${r.scheme}, ${r.workers} workers: derive ${r.derivationsPerSecond.toFixed(1)}/s, sign-in ${r.signInsPerSecond.toFixed(1)}/s, raw KDF ${r.rawKdfPerSecond.toFixed(1)}/s`));
+  process.stdout.write(`\ndirbridge derivation and sign-in per scheme: ${cores} cores (${cpus()[0]?.model ?? 'unknown'}), ${seconds} s per figure, KDF scrypt 2^14,8,1\n\n${formatSchemeTable(rows)}\n`);
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  if (options.signInSchemes !== null) return signInSchemesOnly(options.signInSchemes);
   for (const tool of ['/usr/sbin/slapd', '/usr/sbin/slapadd']) if (!existsSync(tool)) { process.stderr.write(`${INSTALL_HINT}\n`); process.exit(1); }
   try {
     execFileSync('ldapsearch', ['-VV'], { stdio: 'ignore' });
