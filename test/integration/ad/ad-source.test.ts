@@ -221,7 +221,7 @@ describe.each(['sqlite', 'postgres'] as const)('AD sync into the tenant (%s)', (
       await dc.addAces(lockedOu, account.dn, 'O:DAG:DAD:P(A;;GA;;;DA)(A;;GA;;;SY)');
     }
     const failing = await harness.agent(source(extra()));
-    await failing.agent.connect();
+    await eventually(async () => (await failing.agent.connect())?.active, 15_000, 'the lease');
     const result = await failing.agent.syncDirectory('full');
     await failing.stop();
     expect(result?.outcome).toBe('failed');

@@ -84,9 +84,11 @@ export class AdAdapter implements FlavorAdapter {
     };
   }
 
-  // The DC filters by group itself (in-chain rule): nothing to resolve here.
-  scopeClosure(): Promise<MemberClosure | undefined> {
-    return Promise.resolve(undefined);
+  // The DC filters by group itself (in-chain rule): nothing to resolve; but every full read and
+  // anchor listing starts here, so the bases are checked here.
+  async scopeClosure(): Promise<MemberClosure | undefined> {
+    await this.checkBases();
+    return undefined;
   }
 
   /** highestCommittedUSN and the DC's name: one root DSE read, what the change watch compares. */
@@ -96,7 +98,6 @@ export class AdAdapter implements FlavorAdapter {
   }
 
   async currentCursor(): Promise<string | null> {
-    await this.checkBases();
     const root = await this.core.withClient((client) => this.core.rootDse(client, ['highestCommittedUSN', 'dsServiceName']));
     const usn = root['highestcommittedusn']?.[0];
     // Not a DC after all (no USNs): no delta, full cycles only.
