@@ -19,6 +19,9 @@ const AgentsPage = lazy(() => import('./features/agents/agents-page.js').then((m
 const OidcClientsPage = lazy(() => import('./features/oidc-clients/oidc-clients-page.js').then((m) => ({ default: m.OidcClientsPage })));
 const AlertsPage = lazy(() => import('./features/alerts/alerts-page.js').then((m) => ({ default: m.AlertsPage })));
 const AuditPage = lazy(() => import('./features/audit/audit-page.js').then((m) => ({ default: m.AuditPage })));
+const UserDetailPage = lazy(() => import('./features/users/user-detail-page.js').then((m) => ({ default: m.UserDetailPage })));
+const GroupDetailPage = lazy(() => import('./features/groups/group-detail-page.js').then((m) => ({ default: m.GroupDetailPage })));
+const SyncHistoryPage = lazy(() => import('./features/sync-history/sync-history-page.js').then((m) => ({ default: m.SyncHistoryPage })));
 const NotFoundPage = lazy(() => import('./shell/not-found-page.js').then((m) => ({ default: m.NotFoundPage })));
 
 const router = createBrowserRouter([
@@ -36,6 +39,9 @@ const router = createBrowserRouter([
       { path: 'oidc-clients', element: <OidcClientsPage /> },
       { path: 'alerts', element: <AlertsPage /> },
       { path: 'audit', element: <AuditPage /> },
+      { path: 'users/:id', element: <UserDetailPage /> },
+      { path: 'groups/:id', element: <GroupDetailPage /> },
+      { path: 'sync-history', element: <SyncHistoryPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

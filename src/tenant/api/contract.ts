@@ -73,6 +73,23 @@ export const passwordProgressSchema = z.object({
 });
 export type PasswordProgressView = z.infer<typeof passwordProgressSchema>;
 
+/** How far the running directory cycle is: objects read and exported so far. */
+export const directoryProgressSchema = z.object({
+  mode: z.enum(['full', 'delta']),
+  startedAt: z.string().datetime(),
+  phase: z.enum(['reading', 'groups', 'deletes', 'done']),
+  /** Directory entries read so far. */
+  read: z.number().int().min(0),
+  /** Objects the directory held at the last cycle (the agent's export record): the expected size of a full read; null when unknown (a first sync). */
+  expected: z.number().int().min(0).nullable(),
+  /** Adds, updates and deletes the tenant accepted so far. */
+  exported: z.number().int().min(0),
+  errors: z.number().int().min(0),
+  /** Estimated seconds to the end of reading; null until it can be estimated. */
+  etaSeconds: z.number().int().min(0).nullable(),
+});
+export type DirectoryProgressView = z.infer<typeof directoryProgressSchema>;
+
 export const agentHeartbeatRequest = z.object({
   host: z.string().min(1).max(255),
   version: z.string().min(1).max(64),
@@ -82,6 +99,8 @@ export const agentHeartbeatRequest = z.object({
   tlsVerificationDisabled: z.boolean().optional(),
   /** The running password cycle's progress; null once it ended. Absent: unchanged. */
   passwordProgress: passwordProgressSchema.nullable().optional(),
+  /** The running directory cycle's progress; null once it ended. Absent: unchanged. */
+  directoryProgress: directoryProgressSchema.nullable().optional(),
   /** Links the agent was allowed to run in clear (agent.allowCleartext): shown as a warning. */
   cleartextLinks: z.array(z.enum(['tenant', 'directory'])).max(2).optional(),
 });
@@ -278,6 +297,8 @@ export interface AgentView {
   revokedAt?: string | null;
   credentialExpiresAt?: string | null;
   passwordProgress?: PasswordProgressView | null;
+  /** The agent's running directory cycle, when one runs. */
+  directoryProgress?: DirectoryProgressView | null;
 }
 
 /** GET /api/v1/agent/verifiers: the users holding a synced verifier, with its fingerprint, paged by anchor. */

@@ -22,6 +22,7 @@ import { LEASE_TTL_SECONDS, agentRoutes } from './agent.routes.js';
 import { createAuthGuards } from './auth.plugin.js';
 import { createDeployment } from './deployment.js';
 import type { TenantAppContext } from './context.js';
+import { detailRoutes } from './detail.routes.js';
 import { dirsyncRoutes } from './dirsync.routes.js';
 import { installErrorHandler, sendError } from './error-handler.js';
 import { AGENT_CREDENTIAL_TTL_MS, lifecycleRoutes } from './lifecycle.routes.js';
@@ -179,6 +180,7 @@ export async function buildTenantApp(options: TenantAppOptions): Promise<Fastify
     ...adminRoutes(ctx),
     ...lifecycleRoutes(ctx),
     ...dirsyncRoutes(ctx),
+    ...detailRoutes(ctx),
     ...signInRoutes(ctx),
     ...metricsRoutes(ctx),
   ];
