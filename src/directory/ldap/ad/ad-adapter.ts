@@ -205,10 +205,10 @@ export class AdAdapter implements FlavorAdapter {
       for (const base of this.core.topBases()) {
         let visible = false;
         try {
-          const result = await client.search(base, { scope: 'base', filter: '(objectClass=*)', attributes: ['objectGUID'], timeLimit: 0 });
+          const result = await client.search(base, { scope: 'base', filter: '(objectClass=*)', attributes: ['objectClass'], timeLimit: 0 });
           // Without read rights the DC may still name the entry, but with none of its attributes.
-          const guid = result.searchEntries[0]?.['objectGUID'];
-          visible = guid !== undefined && (!Array.isArray(guid) || guid.length > 0);
+          const classes = result.searchEntries[0]?.['objectClass'];
+          visible = classes !== undefined && (!Array.isArray(classes) || classes.length > 0);
         } catch (error) {
           const e = toDirectoryError(error, 'search', { url: this.core.config.url, baseDn: base });
           if (e.code !== 'DIR_SEARCH_FAILED') throw e;
