@@ -25,6 +25,7 @@ import {
 import { figure, formatTable, type Figure, type FigureInput } from '../src/bench/report.js';
 import { describeRepeated, repeated, summarize, type Repeated } from '../src/bench/stats.js';
 import { freshTarget, loadFloor, readObjectRows, type StoreLocation } from '../src/bench/load-floor.js';
+import { adFigures } from './bench-ad.js';
 
 const SUFFIX = 'dc=bench,dc=example,dc=test';
 const ADMIN_PASSWORD = `Bench-admin-${randomBytes(9).toString('hex')}`;
@@ -45,10 +46,12 @@ interface Options {
   /** Steps left out, for investigating one part: `peer`, `passwords`. */
   skip: Set<string>;
   keep: boolean;
+  /** The Active Directory part (a private Samba AD DC): off unless --ad. */
+  ad: { users: number; groups: number; samples: number } | null;
 }
 
 function usage(): never {
-  process.stderr.write('usage: npm run bench -- [--users N] [--repeat R] [--json FILE] [--scale-users [M]] [--password-users K] [--stores sqlite,postgres] [--skip peer,passwords] [--keep]\n');
+  process.stderr.write('usage: npm run bench -- [--users N] [--repeat R] [--json FILE] [--scale-users [M]] [--password-users K] [--stores sqlite,postgres] [--skip peer,passwords,ldap] [--keep] [--ad [--ad-users N] [--ad-groups G] [--ad-samples S]]\n');
   process.exit(2);
 }
 
@@ -61,6 +64,10 @@ function parseOptions(argv: string[]): Options {
   let stores: Array<'sqlite' | 'postgres'> = ['sqlite', 'postgres'];
   let keep = false;
   const skip = new Set<string>();
+  let ad = false;
+  let adUsers = 10_000;
+  let adGroups = 200;
+  let adSamples = 20;
   const count = (value: string | undefined, name: string): number => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < 1) {
@@ -84,12 +91,20 @@ function parseOptions(argv: string[]): Options {
       if (stores.length === 0 || stores.some((s) => s !== 'sqlite' && s !== 'postgres')) usage();
     } else if (arg === '--skip') {
       for (const part of (argv[++i] ?? '').split(',').filter(Boolean)) {
-        if (part !== 'peer' && part !== 'passwords') usage();
+        if (part !== 'peer' && part !== 'passwords' && part !== 'ldap') usage();
         skip.add(part);
       }
     } else if (arg === '--keep') keep = true;
+    else if (arg === '--ad') ad = true;
+    else if (arg === '--ad-users') adUsers = count(argv[++i], '--ad-users');
+    else if (arg === '--ad-groups') adGroups = count(argv[++i], '--ad-groups');
+    else if (arg === '--ad-samples') adSamples = count(argv[++i], '--ad-samples');
     else if (arg === '--help' || arg === '-h') usage();
     else usage();
+  }
+  if (skip.has('ldap') && !ad) {
+    process.stderr.write('--skip ldap leaves nothing to measure without --ad\n');
+    process.exit(2);
   }
   if (users < GROUP_SIZE) {
     process.stderr.write(`--users must be at least ${GROUP_SIZE}\n`);
@@ -105,6 +120,7 @@ function parseOptions(argv: string[]): Options {
     stores,
     skip,
     keep,
+    ad: ad ? { users: adUsers, groups: Math.min(adGroups, adUsers), samples: Math.max(20, adSamples) } : null,
   };
 }
 
@@ -697,6 +713,9 @@ async function atScale(scaleKind: 'sqlite' | 'postgres', m: number, workDir: str
 
 // ---------------------------------------------------------------------------------------------
 
+/** Thrown to leave out the slapd part (`--skip ldap`) through main's one clean-up path. */
+class SkipLdap extends Error {}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   for (const tool of ['/usr/sbin/slapd', '/usr/sbin/slapadd']) if (!existsSync(tool)) { process.stderr.write(`${INSTALL_HINT}\n`); process.exit(1); }
@@ -719,11 +738,14 @@ async function main(): Promise<void> {
     passwordUsers: options.passwordUsers, scaleUsers: options.scaleUsers, stores: options.stores,
     slapd: slapdVersion(),
   });
-  say(`${n.toLocaleString('en-US')} users, ${groups.toLocaleString('en-US')} groups of ${GROUP_SIZE}; ${cores} cores; work folder ${workDir}`);
+  // Only the AD part runs: the slapd directory's sizes would describe nothing measured.
+  if (options.skip.has('ldap')) for (const key of ['users', 'groups', 'memberships', 'passwordUsers', 'scaleUsers', 'slapd']) delete info[key];
+  if (!options.skip.has('ldap')) say(`${n.toLocaleString('en-US')} users, ${groups.toLocaleString('en-US')} groups of ${GROUP_SIZE}; ${cores} cores; work folder ${workDir}`);
 
   const slapds: Slapd[] = [];
   const pairs: Pair[] = [];
   try {
+    if (options.skip.has('ldap')) throw new SkipLdap();
     // Generate and load the directory.
     let t = performance.now();
     const ldifFile = join(workDir, 'directory.ldif');
@@ -882,17 +904,27 @@ async function main(): Promise<void> {
     }
   } catch (error) {
     // Whatever was measured before the failure is still printed, with the failure among the problems.
-    problems.push(`the benchmark stopped early: ${error instanceof Error ? error.message : String(error)}`);
-    say(error instanceof Error ? error.stack ?? error.message : String(error));
+    if (!(error instanceof SkipLdap)) {
+      problems.push(`the benchmark stopped early: ${error instanceof Error ? error.message : String(error)}`);
+      say(error instanceof Error ? error.stack ?? error.message : String(error));
+    }
   } finally {
     for (const pair of pairs) await pair.close().catch((e: unknown) => say(`closing: ${String(e)}`));
     for (const s of slapds) await s.stop().catch(() => undefined);
     if (!options.keep) rmSync(workDir, { recursive: true, force: true });
   }
+  // The Active Directory part: its own DC, directory and tenants (scripts/bench-ad.ts).
+  if (options.ad) {
+    const ad = options.ad;
+    say(`AD: ${ad.users.toLocaleString('en-US')} users, ${ad.groups} groups on a private Samba AD DC`);
+    await step('the AD benchmark', () => adFigures({ ...ad, repeat: options.repeat, stores: options.stores }, { add, say, problems, info }));
+  }
   info['totalSeconds'] = (performance.now() - began) / 1000;
   info['loadAverageAtEnd'] = loadavg().map((l) => Number(l.toFixed(2)));
 
-  process.stdout.write(`\ndirbridge benchmark: ${n.toLocaleString('en-US')} users, ${groups.toLocaleString('en-US')} groups of ${GROUP_SIZE}, ${cores} cores, ${(info['totalSeconds'] as number).toFixed(0)} s\n\n`);
+  const scope = options.skip.has('ldap') ? 'Active Directory only' : `${n.toLocaleString('en-US')} users, ${groups.toLocaleString('en-US')} groups of ${GROUP_SIZE}`;
+  const adScope = options.ad ? `; AD: ${options.ad.users.toLocaleString('en-US')} users, ${options.ad.groups} groups` : '';
+  process.stdout.write(`\ndirbridge benchmark: ${scope}${adScope}, ${cores} cores, ${(info['totalSeconds'] as number).toFixed(0)} s\n\n`);
   process.stdout.write(`${formatTable(figures)}\n`);
   if (options.json) {
     writeFileSync(options.json, `${JSON.stringify({ info, figures, problems }, null, 2)}\n`);

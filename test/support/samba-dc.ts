@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { Attribute, Change, Client } from 'ldapts';
 
 import { objectSidToString } from '../../src/directory/ldap/ad/object-guid.js';
+import { ntHash } from '../../src/directory/ldap/ad/replication/ntlm.js';
 import { makeTestCertificates } from './tls.js';
 
 const SAMBA = '/usr/sbin/samba';
@@ -97,6 +98,12 @@ export interface SambaDc {
   samLdb: string;
   /** One Python process: every record added, passwords set, in one transaction. Returns the DNs. */
   createUsers(users: NewUser[]): string[];
+  /**
+   * Bulk load for the benchmark: each user's NT hash (MD4 of UTF-16LE) is computed here and stored
+   * as the DC stores a replicated one, bypassing Samba's password_hash module (which derives
+   * Kerberos keys at 30-40 ms a user); no Kerberos keys, so only NTLM and DRSR see these passwords.
+   */
+  loadUsers(users: Array<NewUser & { password: string }>): Promise<string[]>;
   createGroups(groups: NewGroup[]): string[];
   createOu(name: string, parentDn?: string): string;
   /** A plain domain user with no extra rights: what README's least-privilege sync account is. */
@@ -316,12 +323,13 @@ function writeConf(dir: string, templateDir: string, address: string, certs: { c
 
 // Applies a JSON list of operations to the DC's database in one transaction (samba.samdb).
 const BULK_SCRIPT = String.raw`
-import json, sys
+import json, sys, binascii
 from samba.samdb import SamDB
 from samba.auth import system_session
 from samba.param import LoadParm
 import ldb
 conf, url = sys.argv[1], sys.argv[2]
+BYPASS_PASSWORD_HASH = '1.3.6.1.4.1.7165.4.3.12'  # DSDB_CONTROL_BYPASS_PASSWORD_HASH_OID
 lp = LoadParm(); lp.load(conf)
 db = SamDB(url=url, session_info=system_session(), lp=lp)
 ops = json.load(sys.stdin)
@@ -330,6 +338,12 @@ try:
     for op in ops:
         if op['op'] == 'add':
             db.add(op['record'])
+        elif op['op'] == 'add-with-nt-hash':
+            # The NT hash stored as given: Samba's password_hash module is bypassed (its Kerberos
+            # key derivation is 30-40 ms a user), as DRS replication into a DC stores it.
+            record = dict(op['record'])
+            record['unicodePwd'] = binascii.unhexlify(op['ntHash'])
+            db.add(record, controls=['local_oid:%s:0' % BYPASS_PASSWORD_HASH])
         elif op['op'] == 'members':
             m = ldb.Message(ldb.Dn(db, op['dn']))
             m['member'] = ldb.MessageElement(op['members'], ldb.FLAG_MOD_ADD, 'member')
@@ -338,10 +352,13 @@ try:
 except Exception:
     db.transaction_cancel()
     raise
-# Passwords after the commit: setpassword runs its own transaction per account.
+# Passwords after the commit, each in its own transaction (as a password change on a DC), by a
+# unicodePwd replace: SamDB.setpassword would also clear ACCOUNTDISABLE (it enables the account).
 for op in ops:
     if op['op'] == 'password':
-        db.setpassword('(distinguishedName=%s)' % ldb.binary_encode(op['dn']), op['password'])
+        m = ldb.Message(ldb.Dn(db, op['dn']))
+        m['unicodePwd'] = ldb.MessageElement(('"%s"' % op['password']).encode('utf-16-le'), ldb.FLAG_MOD_REPLACE, 'unicodePwd')
+        db.modify(m)
 `;
 
 // Adds one ACE to the DACL of CN=Deleted Objects (a tombstone container: show_deleted is needed to find it).
@@ -373,6 +390,25 @@ db.modify(m, controls=controls)
 const UF_ACCOUNTDISABLE = 0x2;
 const UF_PASSWD_NOTREQD = 0x20;
 const UF_NORMAL_ACCOUNT = 0x200;
+
+function userRecord(u: NewUser, extraFlags: number): { dn: string; record: Record<string, string | string[]> } {
+  const dn = `CN=${u.name},${u.parentDn ?? USERS_DN}`;
+  const flags = UF_NORMAL_ACCOUNT | extraFlags | (u.disabled ? UF_ACCOUNTDISABLE : 0);
+  const record: Record<string, string | string[]> = {
+    dn,
+    objectClass: 'user',
+    sAMAccountName: u.name,
+    ...(u.userPrincipalName === null ? {} : { userPrincipalName: u.userPrincipalName ?? `${u.name}@${REALM.toLowerCase()}` }),
+    userAccountControl: String(flags),
+    ...(u.givenName ? { givenName: u.givenName } : {}),
+    ...(u.sn ? { sn: u.sn } : {}),
+    ...(u.mail ? { mail: u.mail } : {}),
+    ...(u.proxyAddresses ? { proxyAddresses: u.proxyAddresses } : {}),
+    ...(u.accountExpires !== undefined ? { accountExpires: u.accountExpires.toString() } : {}),
+    ...(u.attributes ?? {}),
+  };
+  return { dn, record };
+}
 
 /** Starts a fresh DC from the template on its own loopback address, ready to answer. */
 export async function startSambaDc(): Promise<SambaDc> {
@@ -483,24 +519,22 @@ export async function startSambaDc(): Promise<SambaDc> {
       const ops: unknown[] = [];
       const dns: string[] = [];
       for (const u of users) {
-        const dn = `CN=${u.name},${u.parentDn ?? USERS_DN}`;
+        const { dn, record } = userRecord(u, u.password ? 0 : UF_PASSWD_NOTREQD);
         dns.push(dn);
-        const flags = UF_NORMAL_ACCOUNT | (u.password ? 0 : UF_PASSWD_NOTREQD) | (u.disabled ? UF_ACCOUNTDISABLE : 0);
-        const record: Record<string, string | string[]> = {
-          dn,
-          objectClass: 'user',
-          sAMAccountName: u.name,
-          ...(u.userPrincipalName === null ? {} : { userPrincipalName: u.userPrincipalName ?? `${u.name}@${REALM.toLowerCase()}` }),
-          userAccountControl: String(flags),
-          ...(u.givenName ? { givenName: u.givenName } : {}),
-          ...(u.sn ? { sn: u.sn } : {}),
-          ...(u.mail ? { mail: u.mail } : {}),
-          ...(u.proxyAddresses ? { proxyAddresses: u.proxyAddresses } : {}),
-          ...(u.accountExpires !== undefined ? { accountExpires: u.accountExpires.toString() } : {}),
-          ...(u.attributes ?? {}),
-        };
         ops.push({ op: 'add', record });
         if (u.password) ops.push({ op: 'password', dn, password: u.password });
+      }
+      bulk(ops);
+      return dns;
+    },
+    async loadUsers(users) {
+      const ops: unknown[] = [];
+      const dns: string[] = [];
+      for (const u of users) {
+        // pwdLastSet now (the bypassed module would set it), else the account must change its password at next logon.
+        const { dn, record } = userRecord({ ...u, attributes: { pwdLastSet: [fileTime(new Date()).toString()], ...u.attributes } }, 0);
+        dns.push(dn);
+        ops.push({ op: 'add-with-nt-hash', record, ntHash: (await ntHash(u.password)).toString('hex') });
       }
       bulk(ops);
       return dns;
