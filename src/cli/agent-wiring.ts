@@ -12,6 +12,7 @@ import { createLdifSource } from '../directory/ldif/ldif-source.js';
 import { createLdapSource } from '../directory/ldap/ldap-source.js';
 import { DrsrPasswordSource } from '../directory/ldap/ad/replication/drsr-password-source.js';
 import { ntHash } from '../directory/ldap/ad/replication/ntlm.js';
+import { changePosition } from '../directory/ldap/ad/usn-cursor.js';
 import { attributesRead, type MappingOptions } from '../directory/mapping.js';
 import type { DirectorySource } from '../sync/ports.js';
 import type { VerifierDeriver } from '../sync/password-cycle.js';
@@ -59,6 +60,7 @@ export function buildSource(source: SourceConfig, logger: Logger, attributes?: s
     pageSize: source.pageSize,
     timeouts: source.timeouts,
     maxMessageBytes: source.maxMessageBytes,
+    changePollMs: source.changePollSeconds * 1000,
     ...(attributes ? { attributes } : {}),
   }, { warn: (message: string, meta?: object) => logger.warn(meta ?? {}, message) });
 }
@@ -91,7 +93,7 @@ export async function buildPasswordSource(sourceConfig: SourceConfig, source: Di
     ...(replication.rpcPort ? { rpcPort: replication.rpcPort } : {}),
     namingContext,
     pageSize: replication.pageSize,
-    probeChanges: () => source.currentCursor(),
+    probeChanges: () => source.currentCursor().then(changePosition),
     // Same account as the LDAP bind: a refused NTLM sign-in with a password LDAP accepts means NTLM is off.
     ...(replication.passwordFile === undefined ? { passwordCheck: () => source.currentCursor().then(() => true) } : {}),
     pollIntervalMs: replication.pollSeconds * 1000,

@@ -54,8 +54,8 @@ export interface NewUser {
   givenName?: string;
   sn?: string;
   mail?: string;
-  /** Default name@ad.test. */
-  userPrincipalName?: string;
+  /** Default name@ad.test; null for none (bulk loads: Samba checks a UPN's uniqueness by a scan per add). */
+  userPrincipalName?: string | null;
   proxyAddresses?: string[];
   disabled?: boolean;
   /** accountExpires as a Windows FILETIME (100 ns since 1601); see `fileTime`. */
@@ -110,6 +110,16 @@ export interface SambaDc {
   createSyncAccount(name?: string): SyncAccount;
   /** Grants Replicating Directory Changes (and, with `all`, … All) on the domain root to an account. */
   grantReplicationRights(accountDn: string, options?: { all?: boolean }): Promise<void>;
+  /**
+   * Grants List Contents and Read Property on CN=Deleted Objects (what reading tombstones needs).
+   * samba-tool dsacl cannot find that container (it searches without the show-deleted control), so
+   * this is the same change made through Samba's samdb module with show_deleted set.
+   */
+  grantDeletedObjectsRead(accountDn: string): Promise<void>;
+  /** Adds ACEs (SDDL) to an object's DACL, `(A;;LCRP;;;{SID})`, or replaces its DACL with a whole descriptor (`O:DAG:DAD:P...`); {SID} is the account's SID. */
+  addAces(objectDn: string, accountDn: string, sddl: string): Promise<void>;
+  /** The account's objectSid as S-1-5-21-... */
+  sidOf(dn: string): Promise<string>;
   /** A samba-tool command against this DC's database, e.g. ['user', 'disable', 'alice']. */
   sambaTool(args: string[]): string;
   /** An LDAP client bound as Administrator over LDAPS (one per DC, kept open until stop). */
@@ -351,6 +361,32 @@ for op in ops:
         db.modify(m)
 `;
 
+// Adds one ACE to the DACL of CN=Deleted Objects (a tombstone container: show_deleted is needed to find it).
+const DELETED_OBJECTS_ACE_SCRIPT = String.raw`
+import sys
+from samba.samdb import SamDB
+from samba.auth import system_session
+from samba.param import LoadParm
+from samba.ndr import ndr_unpack, ndr_pack
+from samba.dcerpc import security
+import ldb
+conf, url, dn, sddl = sys.argv[1:5]
+lp = LoadParm(); lp.load(conf)
+db = SamDB(url=url, session_info=system_session(), lp=lp)
+controls = ['show_deleted:1', 'sd_flags:1:4']
+res = db.search(base=dn, scope=ldb.SCOPE_BASE, attrs=['nTSecurityDescriptor'], controls=controls)
+desc = ndr_unpack(security.descriptor, res[0]['nTSecurityDescriptor'][0])
+domsid = security.dom_sid(db.get_domain_sid())
+if sddl.startswith('O:'):
+    desc = security.descriptor.from_sddl(sddl, domsid)
+else:
+    for ace in security.descriptor.from_sddl('D:' + sddl, domsid).dacl.aces:
+        desc.dacl_add(ace)
+m = ldb.Message(); m.dn = ldb.Dn(db, dn)
+m['nTSecurityDescriptor'] = ldb.MessageElement(ndr_pack(desc), ldb.FLAG_MOD_REPLACE, 'nTSecurityDescriptor')
+db.modify(m, controls=controls)
+`;
+
 const UF_ACCOUNTDISABLE = 0x2;
 const UF_PASSWD_NOTREQD = 0x20;
 const UF_NORMAL_ACCOUNT = 0x200;
@@ -362,7 +398,7 @@ function userRecord(u: NewUser, extraFlags: number): { dn: string; record: Recor
     dn,
     objectClass: 'user',
     sAMAccountName: u.name,
-    userPrincipalName: u.userPrincipalName ?? `${u.name}@${REALM.toLowerCase()}`,
+    ...(u.userPrincipalName === null ? {} : { userPrincipalName: u.userPrincipalName ?? `${u.name}@${REALM.toLowerCase()}` }),
     userAccountControl: String(flags),
     ...(u.givenName ? { givenName: u.givenName } : {}),
     ...(u.sn ? { sn: u.sn } : {}),
@@ -530,6 +566,18 @@ export async function startSambaDc(): Promise<SambaDc> {
       const sid = objectSidToString(searchEntries[0]?.['objectSid'] as Buffer);
       const aces = [DS_REPLICATION_GET_CHANGES, ...(options.all ? [DS_REPLICATION_GET_CHANGES_ALL] : [])].map((right) => `(OA;;CR;${right};;${sid})`).join('');
       runTool(SAMBA_TOOL, ['dsacl', 'set', '-s', confFile, '-H', samLdb, `--objectdn=${BASE_DN}`, `--sddl=${aces}`]);
+    },
+    async sidOf(dn) {
+      const { searchEntries } = await (await admin()).search(dn, { scope: 'base', attributes: ['objectSid'], explicitBufferAttributes: ['objectSid'] });
+      return objectSidToString(searchEntries[0]?.['objectSid'] as Buffer);
+    },
+    async grantDeletedObjectsRead(accountDn) {
+      const sid = await dc.sidOf(accountDn);
+      runTool(PYTHON, ['-c', DELETED_OBJECTS_ACE_SCRIPT, confFile, samLdb, `CN=Deleted Objects,${BASE_DN}`, `(A;;LCRP;;;${sid})`]);
+    },
+    async addAces(objectDn, accountDn, sddl) {
+      const sid = await dc.sidOf(accountDn);
+      runTool(PYTHON, ['-c', DELETED_OBJECTS_ACE_SCRIPT, confFile, samLdb, objectDn, sddl.split('{SID}').join(sid)]);
     },
     sambaTool(args) {
       return runTool(SAMBA_TOOL, [...args, '-s', confFile, '-H', samLdb]);
