@@ -23,6 +23,7 @@ import { createAuthGuards } from './auth.plugin.js';
 import { createDeployment } from './deployment.js';
 import type { TenantAppContext } from './context.js';
 import { dirsyncRoutes } from './dirsync.routes.js';
+import { dirsyncManageRoutes } from './dirsync-manage.routes.js';
 import { installErrorHandler, sendError } from './error-handler.js';
 import { AGENT_CREDENTIAL_TTL_MS, lifecycleRoutes } from './lifecycle.routes.js';
 import { metricsRoutes, RunCounters } from './metrics.routes.js';
@@ -179,6 +180,7 @@ export async function buildTenantApp(options: TenantAppOptions): Promise<Fastify
     ...adminRoutes(ctx),
     ...lifecycleRoutes(ctx),
     ...dirsyncRoutes(ctx),
+    ...dirsyncManageRoutes(ctx),
     ...signInRoutes(ctx),
     ...metricsRoutes(ctx),
   ];
