@@ -78,6 +78,7 @@ describe.each<Dialect>(['sqlite', 'postgres'])('DirSync management on %s', (dial
       { kind: 'group', anchor: 'g-1', dn: 'cn=staff,ou=groups,dc=example,dc=org' },
       { kind: 'user', anchor: 'a-1', dn: 'uid=ann,ou=people,dc=example,dc=org' },
     ];
+    h.clock.advance(1000); // after the run of the test before
     const blocked = runReport('directory', 'blocked', h.clock.now(), { pendingDeletes: 3, errorCode: 'DELETE_THRESHOLD_EXCEEDED', heldDeletes: held as never });
     expect((await h.agent(credential, 'POST', '/api/v1/agent/runs', blocked)).statusCode).toBe(200);
     const list = (await h.admin(session, 'GET', '/api/v1/dirsync/pending-deletes')).json() as PendingDeletesView;
@@ -106,6 +107,8 @@ describe.each<Dialect>(['sqlite', 'postgres'])('DirSync management on %s', (dial
 
   it('shows an agent that signed off as offline at once, back when it heartbeats, and one that misses three heartbeats as offline', async () => {
     const session = await h.rootSession();
+    // The tenant records heartbeats at its clock; the state is judged by the wall clock.
+    h.clock.set(new Date());
     const stateOf = async () => ((await h.admin(session, 'GET', '/api/v1/agents')).json() as AgentView[]).find((a) => a.id === agentId)!;
     expect((await heartbeat({ schedule: schedule(1000) })).statusCode).toBe(200);
     expect(await stateOf()).toMatchObject({ state: 'active', schedule: { heartbeatMs: 1000, deltaMs: 1_800_000 } });
