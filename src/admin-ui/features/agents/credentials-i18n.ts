@@ -53,12 +53,6 @@ export const credentialsEn = {
     resetDone: 'The new password of {{username}}; it is shown only once:',
     passwordLabel: 'Password',
   },
-  signOutEverywhere: {
-    button: 'Sign out everywhere',
-    title: 'Sign out everywhere?',
-    body: 'Every session of {{username}} ends, in every browser, this one included. You then sign in again.',
-    confirm: 'Sign out everywhere',
-  },
 };
 
 export const credentialsNl: typeof credentialsEn = {
@@ -109,12 +103,6 @@ export const credentialsNl: typeof credentialsEn = {
     resetBody: 'Deze persoon krijgt een nieuw gegenereerd wachtwoord, dat één keer wordt getoond, en moet bij de volgende aanmelding een eigen wachtwoord kiezen. De sessies eindigen.',
     resetDone: 'Het nieuwe wachtwoord van {{username}}; het wordt maar één keer getoond:',
     passwordLabel: 'Wachtwoord',
-  },
-  signOutEverywhere: {
-    button: 'Overal afmelden',
-    title: 'Overal afmelden?',
-    body: 'Elke sessie van {{username}} eindigt, in elke browser, ook deze. Daarna meldt u zich opnieuw aan.',
-    confirm: 'Overal afmelden',
   },
 };
 
