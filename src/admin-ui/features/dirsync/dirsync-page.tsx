@@ -8,7 +8,7 @@ import {
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { DirSyncStatus } from '../../../tenant/api/contract.js';
 import { adminApi } from '../../api/endpoints.js';
@@ -74,6 +74,15 @@ export function DirSyncPage() {
     status.reload();
     pending.reload();
   }, [status.reload, pending.reload]);
+  // After deletes were allowed the agent runs a full cycle: follow it until the list empties.
+  const [following, setFollowing] = useState(false);
+  const pendingTotal = pending.data?.total;
+  useEffect(() => {
+    if (!following) return undefined;
+    if (pendingTotal === 0) { setFollowing(false); return undefined; }
+    const timer = setTimeout(refresh, 1500);
+    return () => clearTimeout(timer);
+  }, [following, pendingTotal, pending.data, refresh]);
   const data = status.data;
 
   return (
@@ -193,7 +202,7 @@ export function DirSyncPage() {
               {t('dirsync.staleAfter', { hours: data.staleAfterHours })}
             </Text>
           </section>
-          {pending.data ? <PendingDeletesSection pending={pending.data} onChanged={refresh} /> : null}
+          {pending.data ? <PendingDeletesSection pending={pending.data} onChanged={() => { refresh(); setFollowing(true); }} /> : null}
           <ErrorBar error={pending.error} onRetry={pending.reload} />
           <SyncNowSection agentOnline={data.agents.some((a) => a.state === 'active' || a.state === 'standby')} onDone={refresh} />
           <ScheduleSection agents={data.agents} />
