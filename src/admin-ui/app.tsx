@@ -20,6 +20,9 @@ const OidcClientsPage = lazy(() => import('./features/oidc-clients/oidc-clients-
 const AlertsPage = lazy(() => import('./features/alerts/alerts-page.js').then((m) => ({ default: m.AlertsPage })));
 const AdminsPage = lazy(() => import('./features/admins/admins-page.js').then((m) => ({ default: m.AdminsPage })));
 const AuditPage = lazy(() => import('./features/audit/audit-page.js').then((m) => ({ default: m.AuditPage })));
+const UserDetailPage = lazy(() => import('./features/users/user-detail-page.js').then((m) => ({ default: m.UserDetailPage })));
+const GroupDetailPage = lazy(() => import('./features/groups/group-detail-page.js').then((m) => ({ default: m.GroupDetailPage })));
+const SyncHistoryPage = lazy(() => import('./features/sync-history/sync-history-page.js').then((m) => ({ default: m.SyncHistoryPage })));
 const NotFoundPage = lazy(() => import('./shell/not-found-page.js').then((m) => ({ default: m.NotFoundPage })));
 
 const router = createBrowserRouter([
@@ -38,6 +41,9 @@ const router = createBrowserRouter([
       { path: 'alerts', element: <AlertsPage /> },
       { path: 'audit', element: <AuditPage /> },
       { path: 'admins', element: <AdminsPage /> },
+      { path: 'users/:id', element: <UserDetailPage /> },
+      { path: 'groups/:id', element: <GroupDetailPage /> },
+      { path: 'sync-history', element: <SyncHistoryPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

@@ -12,8 +12,8 @@ import type { MappingOptions } from '../directory/mapping.js';
 import { runDirectoryCycle, type DirectoryCycleResult, type CycleProgress } from '../sync/directory-cycle.js';
 import { runPasswordCycle, type PasswordCycleResult, type PasswordProgress, type VerifierDeriver } from '../sync/password-cycle.js';
 import type { DirectorySource } from '../sync/ports.js';
-import type { AgentSettings, PasswordProgressView } from '../tenant/api/contract.js';
 import type { AgentSchedule } from '../tenant/api/dirsync-manage-contract.js';
+import type { AgentSettings, DirectoryProgressView, PasswordProgressView } from '../tenant/api/contract.js';
 import { Pipeline } from './pipeline.js';
 import type { LocalState } from './local-state.js';
 import type { TenantClient } from './tenant-client.js';
@@ -78,6 +78,8 @@ export class Agent {
   private passwordProgress: PasswordProgressView | null = null;
   /** Whether the tenant has seen the current progress (null included), so heartbeats send only news. */
   private progressSent = true;
+  private directoryProgress: DirectoryProgressView | null = null;
+  private directoryProgressSent = true;
   private stopWatching: Array<() => void> = [];
   private pushTimer: NodeJS.Timeout | null = null;
   private stopped = false;
@@ -199,6 +201,14 @@ export class Agent {
   private async runDirectory(request: DirectoryRequest, dryRun: boolean): Promise<DirectoryCycleResult | null> {
     const settings = this.settings;
     if (!settings || !settings.active || (!settings.directorySyncEnabled && !dryRun)) return null;
+    // What the last cycles exported is what a full read should find: the "of how many" of its progress.
+    const expected = this.options.state.exports.count();
+    const startedAt = new Date();
+    const track = (p: CycleProgress) => {
+      if (!dryRun) this.setDirectoryProgress(p.phase === 'done' ? null : { mode: request.mode, startedAt, expected: expected > 0 ? expected : null, ...p });
+      request.onProgress?.(p);
+    };
+    if (!dryRun) this.setDirectoryProgress({ mode: request.mode, startedAt, expected: expected > 0 ? expected : null, phase: 'reading', read: 0, exported: 0, errors: 0 });
     const result = await runDirectoryCycle(this.options.source, this.options.state.exports, this.options.client, {
       mode: request.mode,
       mapping: this.options.mapping,
@@ -207,8 +217,8 @@ export class Agent {
       // An admin running `dirbridge sync --allow-deletes` on the agent host allows this one cycle.
       allowedDeletes: request.allowDeletes ? Number.MAX_SAFE_INTEGER : settings.allowedDeletes,
       dryRun,
-      ...(request.onProgress ? { onProgress: request.onProgress } : {}),
-    });
+      onProgress: track,
+    }).finally(() => { if (!dryRun) this.setDirectoryProgress(null); });
     if (dryRun) return result;
     if (result.mode === 'full' && !result.failure) this.lastFull = Date.now();
     this.log('directory', result);
@@ -255,6 +265,27 @@ export class Agent {
     };
   }
 
+  /** The running directory cycle's progress (null when none runs), sent with the heartbeats. */
+  get currentDirectoryProgress(): DirectoryProgressView | null {
+    return this.directoryProgress;
+  }
+
+  private setDirectoryProgress(progress: (CycleProgress & { mode: 'full' | 'delta'; startedAt: Date; expected: number | null }) | null): void {
+    this.directoryProgressSent = false;
+    if (!progress) {
+      this.directoryProgress = null;
+      return;
+    }
+    const elapsed = (Date.now() - progress.startedAt.getTime()) / 1000;
+    // Only a full read has a size to go by: a delta reads what changed, however little.
+    const etaSeconds = progress.mode === 'full' && progress.expected !== null && progress.read > 0 && elapsed >= 1 && progress.phase === 'reading'
+      ? Math.round((Math.max(0, progress.expected - progress.read) * elapsed) / progress.read) : null;
+    this.directoryProgress = {
+      mode: progress.mode, startedAt: progress.startedAt.toISOString(), phase: progress.phase, read: progress.read,
+      expected: progress.mode === 'full' ? progress.expected : null, exported: progress.exported, errors: progress.errors, etaSeconds,
+    };
+  }
+
   private heartbeat(): Promise<void> {
     if (this.stopped && this.started) return Promise.resolve();
     this.heartbeating ??= this.beat().finally(() => { this.heartbeating = null; });
@@ -266,6 +297,8 @@ export class Agent {
       const previous = this.settings;
       const progress = this.passwordProgress;
       const sendProgress = !this.progressSent || progress !== null;
+      const directoryProgress = this.directoryProgress;
+      const sendDirectoryProgress = !this.directoryProgressSent || directoryProgress !== null;
       this.settings = await this.options.client.heartbeat({
         host: this.options.host,
         version: this.options.version,
@@ -273,10 +306,12 @@ export class Agent {
         ...(this.options.syncAccount ? { syncAccount: this.options.syncAccount } : {}),
         ...(this.options.tlsVerificationDisabled ? { tlsVerificationDisabled: true } : {}),
         ...(sendProgress ? { passwordProgress: progress } : {}),
+        ...(sendDirectoryProgress ? { directoryProgress } : {}),
         ...(this.options.cleartextLinks?.length ? { cleartextLinks: [...this.options.cleartextLinks] } : {}),
         ...(this.started ? { schedule: this.schedule() } : {}),
       });
       if (sendProgress && progress === this.passwordProgress) this.progressSent = true;
+      if (sendDirectoryProgress && directoryProgress === this.directoryProgress) this.directoryProgressSent = true;
       const seenEpoch = this.options.state.passwordEpoch();
       if (seenEpoch !== this.settings.passwordEpoch) {
         this.options.state.setPasswordEpoch(this.settings.passwordEpoch);

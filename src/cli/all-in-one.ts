@@ -65,11 +65,13 @@ export interface AllInOne {
   stop(): Promise<void>;
 }
 
-export async function startAllInOne(config: DirbridgeConfig, logger: Logger): Promise<AllInOne> {
+export async function startAllInOne(config: DirbridgeConfig, logger: Logger, options: { replaceSource?: boolean } = {}): Promise<AllInOne> {
   const tenant = await startTenant(config, logger);
   try {
     const agent = await startAgent(config, logger.child({ part: 'agent' }), {
       tenantUrl: tenant.url,
+      allowSample: true,
+      ...(options.replaceSource ? { replaceSource: true } : {}),
       createToken: () => createRegistrationToken(tenant.store, config.tenant.tenantId, 'all-in-one'),
     });
     return {

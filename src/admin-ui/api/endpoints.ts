@@ -15,6 +15,7 @@ import type {
 } from '../../tenant/api/contract.js';
 import type { PendingDeletesView, SyncMode, SyncNowView } from '../../tenant/api/dirsync-manage-contract.js';
 import type { AdminAccountView, AdminCreated, AdminPasswordReset } from '../../tenant/api/credentials-contract.js';
+import type { GroupDetail, GroupMemberView, SyncHistory, UserDetail } from '../../tenant/api/detail-contract.js';
 import { apiRequest, withQuery } from './client.js';
 
 /** The admin API, typed from the contract (types only: no zod in the browser). */
@@ -64,4 +65,9 @@ export const adminApi = {
   signOutEverywhere: () => apiRequest<unknown>('POST', `${API}/auth/sign-out-everywhere`),
   troubleshooter: (signal?: AbortSignal) => apiRequest<TroubleshooterReport>('GET', `${API}/troubleshooter`, undefined, signal),
   passwordTrace: (user: string, signal?: AbortSignal) => apiRequest<PasswordTrace>('GET', withQuery(`${API}/troubleshooter/password-trace`, { user }), undefined, signal),
+  user: (id: string, signal?: AbortSignal) => apiRequest<UserDetail>('GET', `${API}/users/${encodeURIComponent(id)}`, undefined, signal),
+  group: (id: string, signal?: AbortSignal) => apiRequest<GroupDetail>('GET', `${API}/groups/${encodeURIComponent(id)}`, undefined, signal),
+  groupMembers: (id: string, query: { page: number; pageSize: number }, signal?: AbortSignal) =>
+    apiRequest<Page<GroupMemberView>>('GET', withQuery(`${API}/groups/${encodeURIComponent(id)}/members`, { ...query }), undefined, signal),
+  syncRuns: (query: { page: number; pageSize: number }, signal?: AbortSignal) => apiRequest<SyncHistory>('GET', withQuery(`${API}/sync-runs`, { ...query }), undefined, signal),
 };

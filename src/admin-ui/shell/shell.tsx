@@ -24,6 +24,7 @@ import {
   AlertRegular,
   DocumentBulletListRegular,
   ErrorCircleRegular,
+  HistoryRegular,
   HomeRegular,
   PeopleTeamRegular,
   PersonRegular,
@@ -95,6 +96,7 @@ export function Shell() {
   const entries: NavEntry[] = [
     { value: 'groups', path: '/groups', label: t('nav.groups'), icon: <PeopleTeamRegular /> },
     { value: 'dirsync', path: '/dirsync', label: t('nav.dirsync'), icon: <ArrowSyncRegular /> },
+    { value: 'sync-history', path: '/sync-history', label: t('syncHistory.nav'), icon: <HistoryRegular /> },
     { value: 'sync-errors', path: '/sync-errors', label: t('nav.syncErrors'), icon: <ErrorCircleRegular /> },
     { value: 'troubleshooter', path: '/troubleshooter', label: t('nav.troubleshooter'), icon: <WrenchRegular /> },
     { value: 'agents', path: '/agents', label: t('nav.agents'), icon: <ServerRegular /> },
@@ -103,7 +105,7 @@ export function Shell() {
     { value: 'audit', path: '/audit', label: t('nav.audit'), icon: <DocumentBulletListRegular /> },
     ...(isGlobalAdmin ? [{ value: 'admins', path: '/admins', label: t('nav.admins'), icon: <PeopleSettingsRegular /> }] : []),
   ];
-  const selected = location.pathname === '/' ? 'home' : location.pathname === '/users' ? 'users-active' : location.pathname.split('/')[1] ?? 'home';
+  const selected = location.pathname === '/' ? 'home' : location.pathname === '/users' || location.pathname.startsWith('/users/') ? 'users-active' : location.pathname.split('/')[1] ?? 'home';
 
   return (
     <div className={styles.root}>

@@ -74,6 +74,23 @@ export const passwordProgressSchema = z.object({
 });
 export type PasswordProgressView = z.infer<typeof passwordProgressSchema>;
 
+/** How far the running directory cycle is: objects read and exported so far. */
+export const directoryProgressSchema = z.object({
+  mode: z.enum(['full', 'delta']),
+  startedAt: z.string().datetime(),
+  phase: z.enum(['reading', 'groups', 'deletes', 'done']),
+  /** Directory entries read so far. */
+  read: z.number().int().min(0),
+  /** Objects the directory held at the last cycle (the agent's export record): the expected size of a full read; null when unknown (a first sync). */
+  expected: z.number().int().min(0).nullable(),
+  /** Adds, updates and deletes the tenant accepted so far. */
+  exported: z.number().int().min(0),
+  errors: z.number().int().min(0),
+  /** Estimated seconds to the end of reading; null until it can be estimated. */
+  etaSeconds: z.number().int().min(0).nullable(),
+});
+export type DirectoryProgressView = z.infer<typeof directoryProgressSchema>;
+
 export const agentHeartbeatRequest = z.object({
   host: z.string().min(1).max(255),
   version: z.string().min(1).max(64),
@@ -83,6 +100,8 @@ export const agentHeartbeatRequest = z.object({
   tlsVerificationDisabled: z.boolean().optional(),
   /** The running password cycle's progress; null once it ended. Absent: unchanged. */
   passwordProgress: passwordProgressSchema.nullable().optional(),
+  /** The running directory cycle's progress; null once it ended. Absent: unchanged. */
+  directoryProgress: directoryProgressSchema.nullable().optional(),
   /** Links the agent was allowed to run in clear (agent.allowCleartext): shown as a warning. */
   cleartextLinks: z.array(z.enum(['tenant', 'directory'])).max(2).optional(),
   /** The agent's intervals and next runs, for the schedule in DirSync management. */
@@ -291,6 +310,8 @@ export interface AgentView {
   signedOffAt?: string | null;
   /** The schedule it last reported. */
   schedule?: AgentSchedule | null;
+  /** The agent's running directory cycle, when one runs. */
+  directoryProgress?: DirectoryProgressView | null;
 }
 
 /** GET /api/v1/agent/verifiers: the users holding a synced verifier, with its fingerprint, paged by anchor. */

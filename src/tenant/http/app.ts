@@ -22,6 +22,7 @@ import { LEASE_TTL_SECONDS, agentRoutes } from './agent.routes.js';
 import { createAuthGuards } from './auth.plugin.js';
 import { createDeployment } from './deployment.js';
 import type { TenantAppContext } from './context.js';
+import { detailRoutes } from './detail.routes.js';
 import { dirsyncRoutes } from './dirsync.routes.js';
 import { dirsyncManageRoutes } from './dirsync-manage.routes.js';
 import { installErrorHandler, sendError } from './error-handler.js';
@@ -181,6 +182,7 @@ export async function buildTenantApp(options: TenantAppOptions): Promise<Fastify
     ...lifecycleRoutes(ctx),
     ...dirsyncRoutes(ctx),
     ...dirsyncManageRoutes(ctx),
+    ...detailRoutes(ctx),
     ...signInRoutes(ctx),
     ...metricsRoutes(ctx),
   ];

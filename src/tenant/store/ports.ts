@@ -7,10 +7,11 @@
 import type { ObjectChange, SyncRunKind, SyncRunOutcome } from '../../sync/model.js';
 import type { KdfParams, PasswordVerifier } from '../../passwords/verifier-model.js';
 import type { LockoutReservation } from '../domain/lockout.js';
-import type { AgentView, AuditEntry, PasswordProgressView, CyclePreviewResult, GroupView, Page, Role, SyncErrorView, UserView } from '../api/contract.js';
+import type { AgentView, AuditEntry, DirectoryProgressView, PasswordProgressView, CyclePreviewResult, GroupView, Page, Role, SyncErrorView, UserView } from '../api/contract.js';
 import type { OidcRepository } from './oidc-repository.js';
 import type { AlertRepository } from './alert-repository.js';
 import type { AgentSchedule, PendingDeleteView, SyncMode, SyncNowOutcome } from '../api/dirsync-manage-contract.js';
+import type { GroupDetail, GroupMemberView, UserDetail } from '../api/detail-contract.js';
 
 export interface TenantSettings {
   directorySyncEnabled: boolean;
@@ -242,6 +243,7 @@ export interface TenantRepository {
   recordHeartbeat(id: string, at: Date, info: { host: string; version: string; source?: string | undefined; syncAccount?: string | undefined; tlsVerificationDisabled?: boolean | undefined; passwordProgress?: PasswordProgressView | null | undefined; cleartextLinks?: CleartextLinkName[] | undefined; schedule?: AgentSchedule | undefined }): Promise<void>;
   /** A graceful stop: the agent shows as offline at once and frees the active lease. */
   signOffAgent(id: string, at: Date): Promise<void>;
+  recordHeartbeat(id: string, at: Date, info: { host: string; version: string; source?: string | undefined; syncAccount?: string | undefined; tlsVerificationDisabled?: boolean | undefined; passwordProgress?: PasswordProgressView | null | undefined; directoryProgress?: DirectoryProgressView | null | undefined; cleartextLinks?: CleartextLinkName[] | undefined }): Promise<void>;
   /** Lease for the active agent: granted when free, held by `agentId`, or expired. Returns whether `agentId` holds it after the call. */
   acquireLease(agentId: string, now: Date, ttlSeconds: number): Promise<boolean>;
 
@@ -260,6 +262,8 @@ export interface TenantRepository {
   lastSuccessfulRun(kind: SyncRunKind): Promise<SyncRunRecord | null>;
   lastRun(kind?: SyncRunKind): Promise<SyncRunRecord | null>;
   listRuns(limit: number): Promise<SyncRunRecord[]>;
+  /** Runs newest first, paged, with their total (the sync history). */
+  listRunsPage(query: { page: number; pageSize: number }): Promise<{ items: SyncRunRecord[]; total: number }>;
   countSyncErrors(): Promise<number>;
   /** Password flow: verifiers, reported problems among `problemCodes`, and users synced before `syncedBefore` left without either. */
   passwordCoverage(problemCodes: readonly string[], syncedBefore: Date | null): Promise<PasswordCoverage>;
@@ -281,6 +285,12 @@ export interface TenantRepository {
   /** The verifiers of up to `limit` synced users (which ones is unspecified), so an unknown user's check can cost the same. */
   sampleVerifiers(limit: number): Promise<PasswordVerifier[][]>;
   groupNamesOf(anchor: string): Promise<string[]>;
+  /** One user with groups, password state, errors and history; null when no user has this anchor. */
+  getUserDetail(anchor: string): Promise<UserDetail | null>;
+  /** One group with the groups it is a member of; null when no group has this anchor. */
+  getGroupDetail(anchor: string): Promise<GroupDetail | null>;
+  /** A page of the group's direct members (users, nested groups, members not synced), in anchor order. */
+  listGroupMembers(anchor: string, query: { page: number; pageSize: number }): Promise<Page<GroupMemberView>>;
 
   // sign-in lockout (keys: tenant/domain/lockout.ts). Every method is one atomic statement, so
   // concurrent attempts from several processes never overwrite each other's count.

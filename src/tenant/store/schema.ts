@@ -64,6 +64,8 @@ export interface AgentsTable {
   created_at: Big;
   /** The running password cycle's progress as JSON (migration 0015); null when none runs. */
   password_progress: string | null;
+  /** The running directory cycle's progress as JSON (migration 0025); null when none runs. */
+  directory_progress: string | null;
   revoked_at: Big | null;
   credential_expires_at: Big | null;
   previous_credential_hash: string | null;

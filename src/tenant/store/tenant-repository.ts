@@ -6,13 +6,15 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
 import type { SyncRunKind } from '../../sync/model.js';
 import { AppError } from '../../shared/errors.js';
-import type { AgentView, AuditEntry, PasswordProgressView, CyclePreviewResult, GroupView, Page, Role, SyncErrorView, UserView } from '../api/contract.js';
+import type { AgentView, AuditEntry, DirectoryProgressView, PasswordProgressView, CyclePreviewResult, GroupView, Page, Role, SyncErrorView, UserView } from '../api/contract.js';
 import { insertRows } from './bulk-write.js';
 import { chunk, containsLower, inList, isUniqueViolation, listChunk, toDate, toNumber } from './dialect.js';
 import { listSyncedObjects, listVerifierFingerprints, type SyncedObjectRef } from './synced-objects.js';
 import { getPreview, requestPreview, savePreview } from './cycle-preview-repository.js';
 import { listGroups, listUsers, countUsers, findUserForSignIn, groupNamesOf, getPasswordState } from './directory-queries.js';
 import { applyObjectBatch } from './object-batch.js';
+import { getGroupDetail, getUserDetail, listGroupMembers, listRunsPage } from './object-detail.js';
+import type { GroupDetail, GroupMemberView, UserDetail } from '../api/detail-contract.js';
 import { passwordCoverage } from './password-coverage.js';
 import { pruneHistory } from './retention.js';
 import { applyPasswordBatch, type PasswordBatchItem } from './password-batch.js';
@@ -273,6 +275,7 @@ export class KyselyTenantRepository implements TenantRepository {
       source: row.source,
       syncAccount: row.sync_account,
       passwordProgress: row.password_progress ? (JSON.parse(row.password_progress) as PasswordProgressView) : null,
+      directoryProgress: row.directory_progress ? (JSON.parse(row.directory_progress) as DirectoryProgressView) : null,
       revokedAt: row.revoked_at === null ? null : toDate(row.revoked_at).toISOString(),
       credentialExpiresAt: row.credential_expires_at === null ? null : toDate(row.credential_expires_at).toISOString(),
       /** Holds the lease; `state` says whether it is also alive (a silent agent keeps the lease up to its end). */
@@ -308,7 +311,7 @@ export class KyselyTenantRepository implements TenantRepository {
     return management.listPendingDeletes(this.ctx);
   }
 
-  async recordHeartbeat(id: string, at: Date, info: { host: string; version: string; source?: string | undefined; syncAccount?: string | undefined; tlsVerificationDisabled?: boolean | undefined; passwordProgress?: PasswordProgressView | null | undefined; cleartextLinks?: CleartextLinkName[] | undefined; schedule?: AgentSchedule | undefined }): Promise<void> {
+  async recordHeartbeat(id: string, at: Date, info: { host: string; version: string; source?: string | undefined; syncAccount?: string | undefined; tlsVerificationDisabled?: boolean | undefined; passwordProgress?: PasswordProgressView | null | undefined; directoryProgress?: DirectoryProgressView | null | undefined; cleartextLinks?: CleartextLinkName[] | undefined; schedule?: AgentSchedule | undefined }): Promise<void> {
     await this.db.updateTable('agents').set({
       last_heartbeat: at.getTime(),
       // A heartbeat after a sign-off: the agent is back.
@@ -320,6 +323,7 @@ export class KyselyTenantRepository implements TenantRepository {
       ...(info.syncAccount !== undefined ? { sync_account: info.syncAccount } : {}),
       ...(info.tlsVerificationDisabled !== undefined ? { tls_verification_disabled: info.tlsVerificationDisabled ? 1 : 0 } : {}),
       ...(info.passwordProgress !== undefined ? { password_progress: info.passwordProgress === null ? null : JSON.stringify(info.passwordProgress) } : {}),
+      ...(info.directoryProgress !== undefined ? { directory_progress: info.directoryProgress === null ? null : JSON.stringify(info.directoryProgress) } : {}),
       // Every heartbeat states the links in full: an agent restarted without allowCleartext clears them.
       cleartext_links: info.cleartextLinks && info.cleartextLinks.length > 0 ? info.cleartextLinks.join(',') : null,
     }).where('tenant_id', '=', this.tenantId).where('id', '=', id).execute();
@@ -430,6 +434,22 @@ export class KyselyTenantRepository implements TenantRepository {
     const rows = await this.db.selectFrom('sync_runs').selectAll().where('tenant_id', '=', this.tenantId)
       .orderBy('finished_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
     return rows.map(toRun);
+  }
+
+  listRunsPage(query: { page: number; pageSize: number }): Promise<{ items: SyncRunRecord[]; total: number }> {
+    return listRunsPage(this.ctx, query, toRun);
+  }
+
+  getUserDetail(anchor: string): Promise<UserDetail | null> {
+    return getUserDetail(this.ctx, anchor);
+  }
+
+  getGroupDetail(anchor: string): Promise<GroupDetail | null> {
+    return getGroupDetail(this.ctx, anchor);
+  }
+
+  listGroupMembers(anchor: string, query: { page: number; pageSize: number }): Promise<Page<GroupMemberView>> {
+    return listGroupMembers(this.ctx, anchor, query);
   }
 
   /** Number of error rows (as listed by `listSyncErrors`); an object with two problems counts twice. */

@@ -5,6 +5,8 @@ import { adminApi } from '../../api/endpoints.js';
 import { TableSearch } from '../../shared/search-box.js';
 import { ErrorBar, Loading, PageHeader, Pager } from '../../shared/ui.js';
 import { useApi, useDebounced } from '../../shared/use-api.js';
+import { RouterLink } from '../../shared/router-link.js';
+import { groupPath } from '../object-detail/paths.js';
 
 const PAGE_SIZE = 25;
 
@@ -52,7 +54,9 @@ export function GroupsPage() {
             <TableBody>
               {groups.data.items.map((group) => (
                 <TableRow key={group.anchor} data-testid="group-row">
-                  <TableCell>{group.name}</TableCell>
+                  <TableCell>
+                    <RouterLink to={groupPath(group.anchor)} testId="group-link">{group.name}</RouterLink>
+                  </TableCell>
                   <TableCell>{group.description ?? '—'}</TableCell>
                   <TableCell>{group.mail ?? '—'}</TableCell>
                   <TableCell>{group.memberCount}</TableCell>

@@ -4,7 +4,8 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { adminApi } from '../../api/endpoints.js';
 import type { PasswordTrace } from '../../../tenant/api/contract.js';
-import { ErrorBar, Loading } from '../../shared/ui.js';
+import { ErrorBar, Loading, useLocale } from '../../shared/ui.js';
+import { describeTraceStep } from './describe-trace.js';
 
 const useStyles = makeStyles({
   form: { display: 'flex', alignItems: 'flex-end', gap: tokens.spacingHorizontalM, flexWrap: 'wrap' },
@@ -56,20 +57,28 @@ export function PasswordTraceCard() {
         {loading ? <Loading /> : null}
       </form>
       <ErrorBar error={error} />
-      {trace ? (
-        <ol className={styles.steps} data-testid="password-trace-steps" data-verdict={trace.verdict}>
-          {trace.steps.map((step) => (
-            <li key={step.id} className={styles.step} data-testid="password-trace-step" data-step-id={step.id} data-verdict={step.verdict}>
-              <Body1>{t(`troubleshooter.trace.steps.${step.id}`)}</Body1>
-              <Badge appearance="filled" color={LOOK[step.verdict].color} icon={LOOK[step.verdict].icon}>{t(`troubleshooter.verdict.${step.verdict}`)}</Badge>
-              <div>
-                <Body1>{step.found}</Body1>
-                {step.action ? <Body1 block className={styles.action}>{t('troubleshooter.action')}: {step.action}</Body1> : null}
-              </div>
-            </li>
-          ))}
-        </ol>
-      ) : null}
+      {trace ? <PasswordTraceSteps trace={trace} /> : null}
     </Card>
+  );
+}
+
+/** The steps of one trace, each with its verdict, what was found and what to do (also on the user detail page). */
+export function PasswordTraceSteps({ trace }: { trace: PasswordTrace }) {
+  const styles = useStyles();
+  const { t, i18n } = useTranslation();
+  const locale = useLocale();
+  return (
+    <ol className={styles.steps} data-testid="password-trace-steps" data-verdict={trace.verdict}>
+      {trace.steps.map((step) => ({ step, text: describeTraceStep(step, i18n, locale) })).map(({ step, text }) => (
+        <li key={step.id} className={styles.step} data-testid="password-trace-step" data-step-id={step.id} data-verdict={step.verdict}>
+          <Body1>{t(`troubleshooter.trace.steps.${step.id}`)}</Body1>
+          <Badge appearance="filled" color={LOOK[step.verdict].color} icon={LOOK[step.verdict].icon}>{t(`troubleshooter.verdict.${step.verdict}`)}</Badge>
+          <div>
+            <Body1>{text.found}</Body1>
+            {text.action ? <Body1 block className={styles.action}>{t('troubleshooter.action')}: {text.action}</Body1> : null}
+          </div>
+        </li>
+      ))}
+    </ol>
   );
 }

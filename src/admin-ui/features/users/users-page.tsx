@@ -25,6 +25,8 @@ import { TableSearch } from '../../shared/search-box.js';
 import { ErrorBar, Loading, PageHeader, Pager } from '../../shared/ui.js';
 import { useApi, useDebounced } from '../../shared/use-api.js';
 import { DirSyncPane } from './dirsync-pane.js';
+import { RouterLink } from '../../shared/router-link.js';
+import { userPath } from '../object-detail/paths.js';
 
 const PAGE_SIZE = 25;
 
@@ -88,7 +90,9 @@ export function UsersPage() {
             <TableBody>
               {users.data.items.map((user) => (
                 <TableRow key={user.anchor} data-testid="user-row">
-                  <TableCell>{user.displayName ?? <span className={styles.muted}>—</span>}</TableCell>
+                  <TableCell>
+                    <RouterLink to={userPath(user.anchor)} testId="user-link">{user.displayName ?? user.userPrincipalName}</RouterLink>
+                  </TableCell>
                   <TableCell>{user.userPrincipalName}</TableCell>
                   <TableCell>{user.mail ?? <span className={styles.muted}>—</span>}</TableCell>
                   <TableCell>

@@ -21,6 +21,7 @@ import { relativeDeleteThreshold } from './0016-relative-delete-threshold.js';
 import { smartLockout } from './0018-smart-lockout.js';
 import { credentialLifecycle } from './0020-credential-lifecycle.js';
 import { alertsSchema } from './0023-alerts.js';
+import { directoryProgressSchema } from './0025-directory-progress.js';
 import { dirsyncManagement } from './0026-dirsync-management.js';
 
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
@@ -44,6 +45,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0018-smart-lockout': smartLockout(),
         '0020-credential-lifecycle': credentialLifecycle(),
         '0023-alerts': alertsSchema(),
+        '0025-directory-progress': directoryProgressSchema(),
         '0026-dirsync-management': dirsyncManagement(),
       };
     },

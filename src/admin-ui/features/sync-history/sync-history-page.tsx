@@ -1,0 +1,141 @@
+import { Badge, Card, CardHeader, ProgressBar, Subtitle2, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, makeStyles, tokens } from '@fluentui/react-components';
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { RunningSync, SyncRunView } from '../../../tenant/api/detail-contract.js';
+import { adminApi } from '../../api/endpoints.js';
+import { translateCode } from '../../shared/localize.js';
+import { DateTime, ErrorBar, Loading, PageHeader, Pager, useLocale } from '../../shared/ui.js';
+import { useApi } from '../../shared/use-api.js';
+import { formatDuration } from './format-duration.js';
+
+const PAGE_SIZE = 25;
+/** Refresh while a run is in progress (the agent reports it with each heartbeat), and slower otherwise so new runs appear. */
+const REFRESH_RUNNING_MS = 2_000;
+const REFRESH_IDLE_MS = 10_000;
+
+const useStyles = makeStyles({
+  running: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM, marginBottom: tokens.spacingVerticalL },
+  progress: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXS, padding: `0 ${tokens.spacingHorizontalM} ${tokens.spacingVerticalM}` },
+  table: { minWidth: '900px' },
+  number: { textAlign: 'right', fontVariantNumeric: 'tabular-nums' },
+  error: { maxWidth: '28rem', overflowWrap: 'anywhere' },
+  start: { minWidth: '12rem' },
+  badge: { whiteSpace: 'nowrap' },
+});
+
+const OUTCOME_COLOR = { success: 'success', partial: 'warning', failed: 'danger', blocked: 'warning' } as const;
+
+export function SyncHistoryPage() {
+  const styles = useStyles();
+  const { t, i18n } = useTranslation();
+  const locale = useLocale();
+  const [page, setPage] = useState(1);
+  const history = useApi((signal) => adminApi.syncRuns({ page, pageSize: PAGE_SIZE }, signal), String(page));
+  const running = history.data?.running ?? [];
+  const { reload } = history;
+
+  // Refreshes on its own: fast while something runs, so the counts move as the agent reports them.
+  useEffect(() => {
+    const timer = setTimeout(reload, running.length > 0 ? REFRESH_RUNNING_MS : REFRESH_IDLE_MS);
+    return () => clearTimeout(timer);
+  }, [history.data, reload, running.length]);
+
+  const number = new Intl.NumberFormat(locale);
+  const errorText = (run: SyncRunView): string | null => {
+    if (!run.errorCode) return run.errorMessage;
+    const translated = i18n.language === 'en' ? null : translateCode(run.errorCode, t);
+    return translated ? `${translated.message} ${translated.hint}` : run.errorMessage;
+  };
+
+  return (
+    <>
+      <PageHeader title={t('syncHistory.title')} intro={t('syncHistory.intro')} />
+      <ErrorBar error={history.error} onRetry={history.reload} />
+      <Card className={styles.running} data-testid="sync-running" data-running={running.length > 0}>
+        <CardHeader header={<Subtitle2 as="h2">{t('syncHistory.running')}</Subtitle2>} />
+        {running.length === 0 ? <Text data-testid="sync-none-running">{t('syncHistory.noneRunning')}</Text> : running.map((r) => <RunningProgress key={r.agentId} run={r} />)}
+      </Card>
+      {history.loading && !history.data ? <Loading /> : null}
+      {history.data ? (
+        <>
+          <Table aria-label={t('syncHistory.title')} className={styles.table} size="small" data-testid="sync-runs-table">
+            <TableHeader>
+              <TableRow>
+                <TableHeaderCell>{t('syncHistory.kindLabel')}</TableHeaderCell>
+                <TableHeaderCell>{t('syncHistory.modeLabel')}</TableHeaderCell>
+                <TableHeaderCell>{t('syncHistory.outcomeLabel')}</TableHeaderCell>
+                <TableHeaderCell>{t('syncHistory.start')}</TableHeaderCell>
+                <TableHeaderCell>{t('syncHistory.duration')}</TableHeaderCell>
+                <TableHeaderCell>{t('syncHistory.added')}</TableHeaderCell>
+                <TableHeaderCell>{t('syncHistory.updated')}</TableHeaderCell>
+                <TableHeaderCell>{t('syncHistory.deleted')}</TableHeaderCell>
+                <TableHeaderCell>{t('syncHistory.derived')}</TableHeaderCell>
+                <TableHeaderCell>{t('syncHistory.errors')}</TableHeaderCell>
+                <TableHeaderCell>{t('syncHistory.error')}</TableHeaderCell>
+              </TableRow>
+            </TableHeader>
+            <TableBody>
+              {history.data.items.map((run) => (
+                <TableRow key={run.id} data-testid="sync-run-row" data-kind={run.kind} data-mode={run.mode ?? ''} data-outcome={run.outcome}>
+                  <TableCell>{t(`syncHistory.kind.${run.kind}`)}</TableCell>
+                  <TableCell>{t(`syncHistory.mode.${run.mode ?? 'none'}`, { defaultValue: run.mode ?? '—' })}</TableCell>
+                  <TableCell>
+                    <Badge appearance="tint" className={styles.badge} color={OUTCOME_COLOR[run.outcome]}>{t(`syncHistory.outcome.${run.outcome}`)}</Badge>
+                  </TableCell>
+                  <TableCell className={styles.start}><DateTime value={run.startedAt} testId="sync-run-start" /></TableCell>
+                  <TableCell data-testid="sync-run-duration">{formatDuration(run.durationMs, locale)}</TableCell>
+                  <TableCell className={styles.number} data-testid="sync-run-added">{number.format(run.counts.added)}</TableCell>
+                  <TableCell className={styles.number}>{number.format(run.counts.updated)}</TableCell>
+                  <TableCell className={styles.number}>{number.format(run.counts.deleted)}</TableCell>
+                  <TableCell className={styles.number} data-testid="sync-run-derived">{number.format(run.counts.derived)}</TableCell>
+                  <TableCell className={styles.number} data-testid="sync-run-errors">{number.format(run.counts.errors)}</TableCell>
+                  <TableCell className={styles.error}>{errorText(run) ?? '—'}</TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+          {history.data.items.length === 0 ? <Text>{t('syncHistory.noRuns')}</Text> : null}
+          <Pager page={history.data.page} pageSize={history.data.pageSize} total={history.data.total} onPage={setPage} />
+        </>
+      ) : null}
+    </>
+  );
+}
+
+/** One agent's running cycles: objects read (of about how many) and passwords done of how many, with the time left. */
+function RunningProgress({ run }: { run: RunningSync }) {
+  const styles = useStyles();
+  const { t } = useTranslation();
+  const locale = useLocale();
+  const n = (value: number) => new Intl.NumberFormat(locale).format(value);
+  const eta = (seconds: number | null) => (seconds === null ? t('syncHistory.etaUnknown') : t('syncHistory.eta', { minutes: n(Math.max(1, Math.round(seconds / 60))) }));
+  const d = run.directory;
+  const p = run.password;
+  return (
+    <>
+      {d ? (
+        <div className={styles.progress} data-testid="running-directory">
+          <Text weight="semibold">{t('syncHistory.directoryRunning', { mode: t(`syncHistory.mode.${d.mode}`), host: run.host })} · {t(`syncHistory.phase.${d.phase}`)}</Text>
+          <ProgressBar value={d.expected ? Math.min(1, d.read / d.expected) : undefined} thickness="large" />
+          <Text data-testid="running-directory-counts">
+            {d.expected
+              ? t('syncHistory.objectsOf', { read: n(d.read), expected: n(d.expected), exported: n(d.exported), errors: n(d.errors) })
+              : t('syncHistory.objects', { read: n(d.read), exported: n(d.exported), errors: n(d.errors) })}
+            {' · '}{eta(d.etaSeconds)}
+          </Text>
+          <Text size={200}>{t('syncHistory.startedAt')}: <DateTime value={d.startedAt} /></Text>
+        </div>
+      ) : null}
+      {p ? (
+        <div className={styles.progress} data-testid="running-password">
+          <Text weight="semibold">{t('syncHistory.passwordRunning', { mode: t(`syncHistory.mode.${p.mode}`), host: run.host })}</Text>
+          <ProgressBar value={p.total > 0 ? Math.min(1, p.processed / p.total) : undefined} thickness="large" />
+          <Text data-testid="running-password-counts">
+            {t('syncHistory.passwordsOf', { processed: n(p.processed), total: n(p.total), derived: n(p.derived) })}{' · '}{eta(p.etaSeconds)}
+          </Text>
+          <Text size={200}>{t('syncHistory.startedAt')}: <DateTime value={p.startedAt} /></Text>
+        </div>
+      ) : null}
+    </>
+  );
+}
