@@ -83,7 +83,7 @@ export async function listPendingDeletes(ctx: RepoContext): Promise<PendingDelet
 /** A graceful stop: the agent is offline at once and frees the lease, so a standby takes over now. */
 export async function signOffAgent(ctx: RepoContext, agentId: string, at: Date): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
-    await trx.updateTable('agents').set({ signed_off_at: at.getTime(), password_progress: null })
+    await trx.updateTable('agents').set({ signed_off_at: at.getTime(), password_progress: null, directory_progress: null })
       .where('tenant_id', '=', ctx.tenantId).where('id', '=', agentId).execute();
     await trx.deleteFrom('agent_lease').where('tenant_id', '=', ctx.tenantId).where('agent_id', '=', agentId).execute();
   });
