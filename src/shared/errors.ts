@@ -60,6 +60,7 @@ export const ERRORS = {
   BATCH_INVALID: def(400, 'A sync batch is malformed.', 'Upgrade the agent to a version that matches the tenant service.'),
   PASSWORD_SYNC_DISABLED: def(409, 'Password sync is switched off for this tenant; password hashes are not accepted.', 'Switch password sync on in DirSync management (global admin); the agent stops sending hashes once it sees the setting.'),
   NO_BLOCKED_DELETES: def(409, 'No sync cycle is waiting for permission to delete.', 'Nothing to allow: the last directory sync cycle was not stopped by the delete threshold.'),
+  SYNC_NOW_UNAVAILABLE: def(409, 'A sync cannot be started now.', 'Switch directory sync on in DirSync management first, then choose Sync now again.'),
   USER_NOT_FOUND: def(404, 'No user with this id exists in the tenant.', 'The user may have been deleted or moved out of the sync scope; open Users › Active users and search for them.'),
   GROUP_NOT_FOUND: def(404, 'No group with this id exists in the tenant.', 'The group may have been deleted or moved out of the sync scope; open Groups and search for it.'),
 

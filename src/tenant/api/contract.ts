@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { KDF_PRESET_NAMES, type KdfParams, type KdfPreset } from '../../passwords/verifier-model.js';
+import { agentScheduleSchema, heldDeleteSchema, HELD_DELETES_LISTED, type AgentSchedule, type AgentState, type SyncMode } from './dirsync-manage-contract.js';
 
 const anchor = z.string().min(1).max(512);
 const dn = z.string().max(4096);
@@ -110,6 +111,8 @@ export const agentHeartbeatRequest = z.object({
   directoryProgress: directoryProgressSchema.nullable().optional(),
   /** Links the agent was allowed to run in clear (agent.allowCleartext): shown as a warning. */
   cleartextLinks: z.array(z.enum(['tenant', 'directory'])).max(2).optional(),
+  /** The agent's intervals and next runs, for the schedule in DirSync management. */
+  schedule: agentScheduleSchema.optional(),
 });
 
 
@@ -135,6 +138,8 @@ export interface AgentSettings {
   passwordEpoch: number;
   /** When an admin last asked for a password reconciliation (null: never); the agent runs one when it moves. */
   passwordReconcileRequestedAt: string | null;
+  /** An admin's "Sync now" not yet done; the agent marks it running (POST /agent/sync-request), runs it, then marks it done. */
+  syncRequest?: { requestedAt: string; mode: SyncMode } | null;
 }
 
 /** POST /api/v1/agent/batches/objects */
@@ -247,6 +252,8 @@ export const syncRunReport = z.object({
   })).max(100_000),
   /** Set when a full cycle produced the complete plan; anchors not present were deleted. */
   pendingDeletes: z.number().int().min(0).optional(),
+  /** The deletes the guard held back, by name (up to HELD_DELETES_LISTED), so an admin sees what they allow. */
+  heldDeletes: z.array(heldDeleteSchema).max(HELD_DELETES_LISTED).optional(),
 });
 
 // ---------- admin API ----------
@@ -304,6 +311,12 @@ export interface AgentView {
   revokedAt?: string | null;
   credentialExpiresAt?: string | null;
   passwordProgress?: PasswordProgressView | null;
+  /** Active, standby, offline (signed off, or heartbeats missed) or revoked. */
+  state?: AgentState;
+  /** When the agent last signed off (a graceful stop); null once it heartbeats again. */
+  signedOffAt?: string | null;
+  /** The schedule it last reported. */
+  schedule?: AgentSchedule | null;
   /** The agent's running directory cycle, when one runs. */
   directoryProgress?: DirectoryProgressView | null;
 }
@@ -454,6 +467,8 @@ export interface PasswordTrace {
 export interface RegistrationTokenView {
   id: string;
   createdBy: string;
+  /** Null for tokens created before this was recorded. */
+  createdAt?: string | null;
   expiresAt: string;
   usedAt: string | null;
   revokedAt: string | null;

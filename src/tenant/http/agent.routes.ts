@@ -28,7 +28,7 @@ function renewAtOf(agent: AgentRecord, ttlMs: number): string | null {
 }
 
 export async function agentSettings(repo: TenantRepository, agent: AgentRecord, now: Date, leaseTtlSeconds = LEASE_TTL_SECONDS, credentialTtlMs = AGENT_CREDENTIAL_TTL_MS): Promise<AgentSettings> {
-  const [settings, active, preview] = await Promise.all([repo.getSettings(), repo.acquireLease(agent.id, now, leaseTtlSeconds), repo.getPreview()]);
+  const [settings, active, preview, syncRequest] = await Promise.all([repo.getSettings(), repo.acquireLease(agent.id, now, leaseTtlSeconds), repo.getPreview(), repo.getSyncRequest()]);
   return {
     directorySyncEnabled: settings.directorySyncEnabled,
     passwordSyncEnabled: settings.passwordSyncEnabled,
@@ -42,6 +42,7 @@ export async function agentSettings(repo: TenantRepository, agent: AgentRecord, 
     passwordReconcileRequestedAt: settings.passwordReconcileRequestedAt?.toISOString() ?? null,
     credentialExpiresAt: agent.credentialExpiresAt?.toISOString() ?? null,
     credentialRenewAt: renewAtOf(agent, credentialTtlMs),
+    syncRequest: syncRequest && !syncRequest.finishedAt ? { requestedAt: syncRequest.requestedAt.toISOString(), mode: syncRequest.mode } : null,
   };
 }
 
@@ -172,6 +173,8 @@ export function agentRoutes(ctx: TenantAppContext): RouteSpec[] {
           startedAt: new Date(body.startedAt), finishedAt: new Date(body.finishedAt), outcome: body.outcome,
           counts, errorCode: body.errorCode, errorMessage: body.errorMessage,
         }, agentErrors);
+        // The deletes held back, by name: a blocked cycle names them, one that ran through leaves none.
+        if (body.kind === 'directory' && body.outcome !== 'failed') await repo.replacePendingDeletes(body.runId, body.outcome === 'blocked' ? (body.heldDeletes ?? []) : []);
         // A directory cycle that ran through has used the deletes an admin allowed once.
         if (body.kind === 'directory' && (body.outcome === 'success' || body.outcome === 'partial')) {
           const settings = await repo.getSettings();
