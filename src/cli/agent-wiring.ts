@@ -22,6 +22,7 @@ import { TenantClient } from '../agent/tenant-client.js';
 import { readCredential, writeCredential, type StoredCredential } from '../agent/credential-file.js';
 import { checkTransport, type CleartextLink } from '../agent/transport-policy.js';
 import { sampleLdifPath, version } from './runtime.js';
+import { bindSource } from '../config/source-binding.js';
 
 export function agentStateDir(config: DirbridgeConfig): string {
   return config.agent.stateDir ?? join(config.tenant.dataDir, 'agent');
@@ -164,6 +165,10 @@ export interface RunningAgent {
 export interface AgentTarget {
   tenantUrl: string;
   createToken?: () => Promise<string>;
+  /** Only the all-in-one quick start may fall back to the bundled sample (a new data folder, no source given); 'if-recorded': only a folder that already syncs it (`dirbridge sync` after the quick start). */
+  allowSample?: boolean | 'if-recorded';
+  /** The admin confirmed a switch to another source (--replace-source). */
+  replaceSource?: boolean;
 }
 
 /** Builds and starts the agent's loops. */
@@ -184,12 +189,22 @@ export async function buildAgent(config: DirbridgeConfig, logger: Logger, option
   const cleartextLinks = transportLinks(config, options.tenantUrl);
   if (cleartextLinks.length > 0) logger.warn({ links: cleartextLinks }, 'allowCleartext: credentials or password hashes travel unencrypted to another host');
   const state = new LocalState(join(stateDir, 'state.sqlite'));
+  let sourceConfig: SourceConfig;
+  try {
+    // Before registering or reading anything: a missing or different source is refused first.
+    sourceConfig = bindSource({
+      stateDir, configured: config.agent.source, sample: { type: 'ldif', path: sampleLdifPath, settleMs: 500 },
+      allowSample: options.allowSample ?? false, replace: options.replaceSource ?? false, synced: state.exports.count(),
+    });
+  } catch (error) {
+    state.close();
+    throw error;
+  }
   const host = config.agent.host ?? hostname();
   const stored = await ensureCredential({
     stateDir, tenantUrl: options.tenantUrl, registrationToken: config.agent.registrationToken, host, logger, state,
     ...(options.createToken ? { createToken: options.createToken } : {}),
   });
-  const sourceConfig = sourceConfigOf(config);
   // Ask the directory only for what the mapping reads.
   const attributes = sourceConfig.type === 'ldap' ? attributesRead(mappingOf(config, sourceConfig)) : undefined;
   const source = buildSource(sourceConfig, logger, attributes);

@@ -29,6 +29,7 @@ export async function startTenant(config: DirbridgeConfig, logger: Logger): Prom
       store, tenantId: config.tenant.tenantId, port: config.tenant.port, host: config.tenant.host, logger, uiDir: adminUiDir, version,
       publicUrl: config.tenant.publicUrl, trustProxy: config.tenant.trustProxy, tls: config.tenant.tls,
       signIn: config.tenant.signIn,
+      oidcKeyRotationDays: config.tenant.oidc?.keyRotationDays,
       retention: config.tenant.retention,
       alerts: {
         smtp: config.alerts.smtp ?? null, intervalMs: config.alerts.intervalSeconds * 1000, repeatAfterHours: config.alerts.repeatHours,
@@ -65,11 +66,13 @@ export interface AllInOne {
   stop(): Promise<void>;
 }
 
-export async function startAllInOne(config: DirbridgeConfig, logger: Logger): Promise<AllInOne> {
+export async function startAllInOne(config: DirbridgeConfig, logger: Logger, options: { replaceSource?: boolean } = {}): Promise<AllInOne> {
   const tenant = await startTenant(config, logger);
   try {
     const agent = await startAgent(config, logger.child({ part: 'agent' }), {
       tenantUrl: tenant.url,
+      allowSample: true,
+      ...(options.replaceSource ? { replaceSource: true } : {}),
       createToken: () => createRegistrationToken(tenant.store, config.tenant.tenantId, 'all-in-one'),
     });
     return {

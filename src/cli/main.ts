@@ -54,7 +54,8 @@ function sourceOptions(command: Command): Command {
     .option('--base-dn <dn...>', 'subtree(s) to synchronize')
     .option('--ca-file <file>', 'PEM file of the CA of the directory server certificate')
     .option('--start-tls', 'upgrade ldap:// with StartTLS')
-    .option('--allow-cleartext', 'allow an http:// tenant URL or ldap:// without StartTLS to a non-loopback host (shown as a warning)');
+    .option('--allow-cleartext', 'allow an http:// tenant URL or ldap:// without StartTLS to a non-loopback host (shown as a warning)')
+    .option('--replace-source', 'this data folder synced another source: switch it to the source given (the old source\'s objects leave the tenant)');
 }
 
 function parsePort(value: string): number {
@@ -168,7 +169,7 @@ sourceOptions(serverOptions(program.command('start')))
   .action(action(async (flags) => {
     const config = configFrom(flags);
     const logger = createCliLogger();
-    const running = await startAllInOne(config, logger);
+    const running = await startAllInOne(config, logger, { replaceSource: Boolean(flags.replaceSource) });
     announce(running.tenant.url, running.tenant.initialAdmin, config.tenant.dataDir);
     onShutdown(() => running.stop());
   }));
@@ -192,7 +193,7 @@ sourceOptions(storeOptions(program.command('agent')))
     const config = configFrom(flags);
     const tenantUrl = requireTenantUrl(config);
     const logger = createCliLogger();
-    const running = await startAgent(config, logger, { tenantUrl });
+    const running = await startAgent(config, logger, { tenantUrl, replaceSource: Boolean(flags.replaceSource) });
     process.stdout.write(`dirbridge agent ${version}: synchronizing ${running.source.description} into ${tenantUrl}\n`);
     onShutdown(() => running.stop());
   }));
@@ -210,7 +211,7 @@ sourceOptions(storeOptions(program.command('sync')))
   .action(action(async (flags) => {
     const config = configFrom(flags);
     const tenantUrl = requireTenantUrl(config);
-    const running = await buildAgent(config, createCliLogger('warn'), { tenantUrl });
+    const running = await buildAgent(config, createCliLogger('warn'), { tenantUrl, allowSample: 'if-recorded', replaceSource: Boolean(flags.replaceSource) });
     try {
       await runSyncCommand(running.agent, {
         passwordsOnly: Boolean(flags.passwordsOnly),

@@ -8,6 +8,8 @@ import { AppError } from '../shared/errors.js';
 import { requestInvalid } from '../tenant/http/route.js';
 import { oidcClientCreateRequest } from '../tenant/oidc/client-contract.js';
 import { createOidcClient, toClientView } from '../tenant/oidc/oidc-clients.js';
+import { summarizeKeyRing } from '../tenant/oidc/key-ring.js';
+import { keyRingPolicy, rotateKeys } from '../tenant/oidc/keys.js';
 import type { OidcRepository } from '../tenant/store/oidc-repository.js';
 import { openStore } from '../tenant/store/open-store.js';
 import type { TenantRepository } from '../tenant/store/ports.js';
@@ -103,5 +105,30 @@ export function registerOidcClientCommands(program: Command, wiring: OidcCommand
         await repo.audit({ actor: 'cli', action: 'oidc_client.deleted', details: { clientId, name: client.name }, at: new Date() });
       });
       process.stdout.write(`OpenID Connect client ${clientId} deleted.\n`);
+    }));
+
+  const keys = program.command('oidc').description('the OpenID Connect provider\'s keys');
+  storeOptions(keys.command('rotate-keys'))
+    .description('rotate the signing and cookie keys now (the published next key starts signing; retired keys stay until their tokens and cookies expire). Audited.')
+    .option('--json', 'print JSON (the same shape as POST /api/v1/oidc-keys/rotate)')
+    .action(action(async (flags) => {
+      const config = configFrom(flags);
+      const policy = keyRingPolicy(config.tenant.oidc?.keyRotationDays);
+      const summary = await withOidc(config, async (oidc, repo) => {
+        const now = new Date();
+        const result = summarizeKeyRing(await rotateKeys(oidc, now, policy), policy);
+        const current = result.signing.find((k) => k.state === 'current')!;
+        await repo.audit({ actor: 'cli', action: 'oidc_keys.rotated', details: { signingKid: current.kid, retiredKids: result.signing.filter((k) => k.state === 'retired').map((k) => k.kid) }, at: now });
+        return result;
+      });
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+        return;
+      }
+      const lines = ['OpenID Connect keys rotated (running services pick them up within a minute).'];
+      for (const k of summary.signing) lines.push(`  signing key ${k.kid}  ${k.state}${k.removedAt ? `  (published until ${k.removedAt.toISOString()})` : ''}`);
+      lines.push(`  cookie keys: ${summary.cookieKeys.length} (the newest signs, older ones verify until their sessions expire)`);
+      lines.push(`  next rotation: ${summary.nextRotationAt.toISOString()}`);
+      process.stdout.write(`${lines.join('\n')}\n`);
     }));
 }

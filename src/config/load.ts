@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
 import { AppError } from '../shared/errors.js';
 import { configSchema, type DirbridgeConfig } from './schema.js';
 
@@ -23,13 +24,90 @@ export function loadConfig(options: LoadOptions = {}): DirbridgeConfig {
   const merged = deepMerge(deepMerge(fromFile, fromEnv(env)), options.overrides ?? {});
   const result = configSchema.safeParse(merged);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    const problems = result.error.issues.flatMap((issue) => describeIssue(issue, merged));
     throw new AppError('CONFIG_INVALID', {
       message: `The configuration is invalid${file ? ` (${file})` : ''}: ${problems.join('; ')}.`,
       details: { problems },
     });
   }
   return result.data;
+}
+
+type Issue = z.core.$ZodIssue;
+
+/** One line per problem; an unknown key is named with its full path and the nearest known key. */
+function describeIssue(issue: Issue, input: Plain): string[] {
+  const at = pathText(issue.path);
+  if (issue.code !== 'unrecognized_keys') return [`${at || '(root)'}: ${issue.message}`];
+  const known = knownKeysAt(configSchema, issue.path, input);
+  return issue.keys.map((key) => {
+    const full = at ? `${at}.${key}` : key;
+    const near = nearest(key, known);
+    return `${full}: unknown key${near ? ` (did you mean ${at ? `${at}.` : ''}${near}?)` : ''}${known.length > 0 ? `; known keys here: ${known.join(', ')}` : ''}`;
+  });
+}
+
+function pathText(path: ReadonlyArray<PropertyKey>): string {
+  return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i > 0 ? '.' : ''}${String(part)}`)).join('');
+}
+
+/** The keys the schema knows at `path` (for a discriminated union: of the option the input's `type` names). */
+export function knownKeysAt(schema: z.ZodType, path: ReadonlyArray<PropertyKey>, input: unknown): string[] {
+  let node: z.ZodType | undefined = schema;
+  let value: unknown = input;
+  for (let i = 0; ; i++) {
+    node = unwrap(node, value);
+    if (!node) return [];
+    if (i === path.length) break;
+    const key = path[i]!;
+    value = isPlain(value) || Array.isArray(value) ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+    if (node instanceof z.ZodObject) node = (node.shape as Record<string, z.ZodType>)[String(key)];
+    else if (node instanceof z.ZodArray) node = node.element as z.ZodType;
+    else return [];
+  }
+  return node instanceof z.ZodObject ? Object.keys(node.shape) : [];
+}
+
+function unwrap(node: z.ZodType | undefined, value: unknown): z.ZodType | undefined {
+  let current = node;
+  for (;;) {
+    if (current instanceof z.ZodDefault || current instanceof z.ZodOptional || current instanceof z.ZodNullable) current = current.unwrap() as z.ZodType;
+    else if (current instanceof z.ZodPipe) current = current.in as z.ZodType;
+    else if (current instanceof z.ZodDiscriminatedUnion) {
+      const type = isPlain(value) ? value.type : undefined;
+      current = (current.options as z.ZodType[]).find((option) => option instanceof z.ZodObject && isLiteralOf(option.shape.type, type));
+    } else return current;
+  }
+}
+
+function isLiteralOf(schema: unknown, value: unknown): boolean {
+  return schema instanceof z.ZodLiteral && schema.values.has(value as never);
+}
+
+/** The known key closest to `key` by edit distance, if close enough to be a typo. */
+export function nearest(key: string, known: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestDistance = Infinity;
+  for (const candidate of known) {
+    const d = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) { best = candidate; bestDistance = d; }
+  }
+  // A third of the length, at least 2: "fliter" -> "filter", "baseDn" -> "baseDns", not "x" -> "host".
+  return best !== null && bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : null;
+}
+
+/** Damerau-Levenshtein (optimal string alignment): a swap of two letters counts once. */
+export function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  }
+  return d[a.length]![b.length]!;
 }
 
 function readConfigFile(path: string): Plain {
@@ -80,7 +158,9 @@ export function deepMerge(base: Plain, over: Plain): Plain {
   for (const [key, value] of Object.entries(over)) {
     if (value === undefined) continue;
     const current = out[key];
-    out[key] = isPlain(value) && isPlain(current) ? deepMerge(current, value) : value;
+    // A section of another `type` (an LDIF source given by flag over the file's LDAP source) replaces it whole.
+    const sameKind = isPlain(value) && isPlain(current) && (value.type === undefined || current.type === undefined || value.type === current.type);
+    out[key] = sameKind ? deepMerge(current as Plain, value as Plain) : value;
   }
   return out;
 }

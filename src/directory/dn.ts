@@ -133,3 +133,31 @@ export function isDnWithin(dn: string | readonly string[], base: string | readon
   const offset = child.length - parent.length;
   return parent.every((part, i) => child[offset + i] === part);
 }
+
+const ATTRIBUTE_TYPE = /^(?:[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)+)$/;
+
+/**
+ * Why `dn` is not a DN (RFC 4514: RDNs of `type=value` separated by commas), or null when it is
+ * one. dnParts reads anything leniently; a DN an admin typed into the config is checked first, so
+ * a typo is named at start rather than found as an empty search.
+ */
+export function dnProblem(dn: string): string | null {
+  if (dn.trim() === '') return 'is empty';
+  const rdns = splitUnescaped(dn, ',');
+  for (const [i, rdn] of rdns.entries()) {
+    if (rdn.trim() === '') return i === rdns.length - 1 && i > 0 ? 'ends with a comma' : 'has an empty RDN (two commas in a row, or a leading comma)';
+    for (const ava of splitUnescaped(rdn, '+')) {
+      const eq = splitUnescaped(ava, '=');
+      if (eq.length < 2) return `has "${ava.trim()}" where an RDN of type=value is expected`;
+      const type = (eq[0] ?? '').trim();
+      if (!ATTRIBUTE_TYPE.test(type)) return `has "${type}" where an attribute type (like ou, cn or dc) is expected`;
+      if (eq.slice(1).join('=').trim() === '') return `has no value after "${type}="`;
+    }
+  }
+  return null;
+}
+
+/** The number of RDNs of a DN. */
+export function rdnCount(dn: string): number {
+  return splitUnescaped(dn, ',').filter((rdn) => rdn.trim() !== '').length;
+}

@@ -27,6 +27,8 @@ export const ERRORS = {
   STORE_UNAVAILABLE: def(503, 'The store (database) cannot be reached.', 'Check DATABASE_URL and that the database server is running and accepts connections.', false),
   STORE_MIGRATION_FAILED: def(500, 'A store migration failed.', 'Restore the database from backup or fix the reported problem, then start again.', false),
   TENANT_NOT_FOUND: def(404, 'No tenant exists in this store.', 'Start the tenant service once (dirbridge serve or start) to create it.'),
+  SOURCE_MISSING: def(400, 'No directory source was given; the bundled sample directory is only used by dirbridge start on a new data folder.', 'Give the source (--source-url or --source-ldif, or agent.source in the config file); a data folder that synced a directory needs that directory again.'),
+  SOURCE_CHANGED: def(409, 'The source given is not the one this data folder synchronizes; nothing was synced.', 'Give the original source again; to replace it on purpose, start once with --replace-source (the old source\'s objects then leave the tenant, held by the delete threshold).'),
 
   // request validation and generic
   REQUEST_INVALID: def(400, 'The request body or parameters are invalid.', 'Correct the named field and send the request again.'),
@@ -82,6 +84,7 @@ export const ERRORS = {
   OBJECT_VALUE_INVALID: def(422, 'An attribute has a value that cannot be synchronized.', 'Correct the named attribute in the directory (too long, or of the wrong syntax).'),
   OBJECT_OUT_OF_SCOPE: def(422, 'The object is outside the sync scope.', 'Change the scope (base DNs, filter, group) if it should be synchronized.'),
   DELETE_THRESHOLD_EXCEEDED: def(409, 'The cycle would delete more objects than the threshold allows; no deletes were exported.', 'Check why so many objects left the scope; if intended, allow the deletes once in DirSync management or with dirbridge sync --allow-deletes.'),
+  SOURCE_READ_EMPTY: def(409, 'The source returned no objects, so the cycle would delete everything synced; no deletes were exported.', 'Check the source (an emptied or replaced LDIF file, a base DN or filter that now matches nothing, a sync account that lost read access); if the directory was emptied on purpose, allow the deletes once in DirSync management or with dirbridge sync --allow-deletes.'),
 
   // passwords
   PASSWORD_SCHEME_UNSUPPORTED: def(422, 'The user password is stored with a scheme dirbridge cannot synchronize.', 'Have the user change the password so the directory stores it with a supported scheme (for example {SSHA512} or {PBKDF2-SHA256}).'),

@@ -36,3 +36,13 @@ export function describeDeleteVerdict(deletes: number, synced: number, limits: D
   }
   return `${deletes} objects, more than the threshold of ${limits.threshold}`;
 }
+
+/**
+ * A read that found none of the objects in scope (an emptied LDIF, a base that came back empty)
+ * while deletes would remove everything synced: held whatever the thresholds say, as a source
+ * that returns nothing is far likelier broken than emptied on purpose. `seen`: the objects of the
+ * cycle in scope (errors included).
+ */
+export function isEmptyRead(deletes: number, synced: number, seen: number): boolean {
+  return seen === 0 && deletes > 0 && deletes >= synced;
+}

@@ -92,21 +92,49 @@ describe('runDirectoryCycle', () => {
     expect(tenant.objects.size).toBe(1);
   });
 
-  it.each(['full', 'delta'] as const)('stops an empty %s read of a 400-user tenant by the relative threshold, below the absolute one', async (mode) => {
+  it.each(['full', 'delta'] as const)('stops a %s read that lost nearly all of a 400-user tenant by the relative threshold, below the absolute one', async (mode) => {
     for (let i = 0; i < 400; i++) directory.put(person(`p${i}`));
+    directory.put(person('stays'));
     await runDirectoryCycle(directory, state, tenant, { ...options, mode: 'full' });
     for (let i = 0; i < 400; i++) directory.remove(`u-p${i}`);
     const blocked = await runDirectoryCycle(directory, state, tenant, { ...options, mode, deleteThreshold: 500, deleteThresholdPercent: 50 });
     expect(blocked.outcome).toBe('blocked');
-    expect(blocked.counts.synced).toBe(400);
-    expect(blocked.failure?.message).toMatch(/400 of 400 synced objects \(100 %\), more than the threshold of 50 %/);
-    expect(tenant.objects.size).toBe(400);
+    expect(blocked.counts.synced).toBe(401);
+    expect(blocked.failure?.message).toMatch(/400 of 401 synced objects \(99 %\), more than the threshold of 50 %/);
+    expect(tenant.objects.size).toBe(401);
     // A share below the limit goes through.
     for (let i = 0; i < 400; i++) directory.put(person(`p${i}`));
     for (let i = 0; i < 100; i++) directory.remove(`u-p${i}`);
     const some = await runDirectoryCycle(directory, state, tenant, { ...options, mode, deleteThreshold: 500, deleteThresholdPercent: 50 });
     expect(some.outcome).toBe('success');
-    expect(tenant.objects.size).toBe(300);
+    expect(tenant.objects.size).toBe(301);
+  });
+
+  it.each(['full', 'delta'] as const)('holds every delete of an empty %s read, whatever the thresholds, until an admin allows them', async (mode) => {
+    for (let i = 0; i < 31; i++) directory.put(person(`p${i}`));
+    await runDirectoryCycle(directory, state, tenant, { ...options, mode: 'full' });
+    for (let i = 0; i < 31; i++) directory.remove(`u-p${i}`);
+    // Thresholds that would let 31 deletes through: the empty read alone holds them.
+    const held = await runDirectoryCycle(directory, state, tenant, { ...options, mode, deleteThreshold: 500, deleteThresholdPercent: 0 });
+    expect(held.outcome).toBe('blocked');
+    expect(held.failure?.code).toBe('SOURCE_READ_EMPTY');
+    expect(held.pendingDeletes).toBe(31);
+    expect(held.failure?.message).toMatch(/no objects in scope .* delete all 31 synced objects; no deletes were exported/);
+    expect(tenant.objects.size).toBe(31);
+    // The same path as the thresholds: allowed once, they go.
+    const allowed = await runDirectoryCycle(directory, state, tenant, { ...options, mode, deleteThreshold: 500, deleteThresholdPercent: 0, allowedDeletes: 31 });
+    expect(allowed.outcome).toBe('success');
+    expect(tenant.objects.size).toBe(0);
+  });
+
+  it('does not take a read with objects in error for an empty one', async () => {
+    directory.put(person('ann'));
+    await runDirectoryCycle(directory, state, tenant, { ...options, mode: 'full' });
+    directory.remove('u-ann');
+    directory.put({ dn: 'cn=nobody,ou=People,dc=example,dc=org', attributes: { objectclass: ['inetOrgPerson'], entryuuid: ['u-nobody'], cn: ['nobody'], sn: ['N'] } });
+    const result = await runDirectoryCycle(directory, state, tenant, { ...options, mode: 'full', deleteThresholdPercent: 0 });
+    expect(result.failure).toBeNull();
+    expect(tenant.objects.has('u-ann')).toBe(false);
   });
 
   it('turns a bad object into a per-object error, goes on with the rest, and retries it', async () => {

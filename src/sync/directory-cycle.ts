@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError, isAppError } from '../shared/errors.js';
 import { mapEntry, type MappedGroup, type MappingOptions } from '../directory/mapping.js';
 import { normalizeDn } from '../directory/dn.js';
-import { describeDeleteVerdict, judgeDeletes } from './delete-guard.js';
+import { describeDeleteVerdict, isEmptyRead, judgeDeletes } from './delete-guard.js';
 import { emptyPlan, planDeletes, planUpserts, type PlannedUpsert, type SyncPlan } from './plan.js';
 import { DEFAULT_OBJECT_BATCH, jsonBytes, sendSplitting, splitIntoBatches } from './batching.js';
 import type { DirectorySource, ExportState, ExportedRecord, TenantObjectRef, TenantSink } from './ports.js';
@@ -65,6 +65,8 @@ export interface DirectoryCycleResult {
 }
 
 const CURSOR = 'directory';
+/** Failures that hold the cycle's deletes for an admin to allow (outcome 'blocked'). */
+export const HOLDS_DELETES: ReadonlySet<string> = new Set(['DELETE_THRESHOLD_EXCEEDED', 'SOURCE_READ_EMPTY']);
 const EXPORTS_IN_FLIGHT = 2;
 
 export async function runDirectoryCycle(source: DirectorySource, state: ExportState, sink: TenantSink, options: DirectoryCycleOptions): Promise<DirectoryCycleResult> {
@@ -241,7 +243,15 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
     const deleteCount = deletePlan.deletes.length;
     const deleteLimits = { threshold: options.deleteThreshold, percent: options.deleteThresholdPercent ?? 0 };
     const verdict = judgeDeletes(deleteCount, counts.synced, deleteLimits);
-    if (verdict.exceeded && deleteCount > options.allowedDeletes) {
+    // Held through the same pending-deletes path as the thresholds (an admin allows them the same way).
+    if (isEmptyRead(deleteCount, counts.synced, seen.size) && deleteCount > options.allowedDeletes) {
+      pendingDeletes = deleteCount;
+      failure = new AppError('SOURCE_READ_EMPTY', {
+        message: `The source returned no objects in scope (${counts.read} entries read), so this cycle would delete all ${deleteCount} synced objects; no deletes were exported.`,
+        details: { pendingDeletes: deleteCount, synced: counts.synced, read: counts.read },
+      });
+      if (options.dryRun) await exportPlan(deletePlan);
+    } else if (verdict.exceeded && deleteCount > options.allowedDeletes) {
       pendingDeletes = deleteCount;
       failure = new AppError('DELETE_THRESHOLD_EXCEEDED', {
         message: `This cycle would delete ${describeDeleteVerdict(deleteCount, counts.synced, deleteLimits, verdict)}; no deletes were exported.`,
@@ -264,7 +274,7 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
 
   progress('done');
   counts.errors = errors.length + rejected.length;
-  const outcome = failure ? (failure.code === 'DELETE_THRESHOLD_EXCEEDED' ? 'blocked' : 'failed') : counts.errors > 0 ? 'partial' : 'success';
+  const outcome = failure ? (HOLDS_DELETES.has(failure.code) ? 'blocked' : 'failed') : counts.errors > 0 ? 'partial' : 'success';
   return { runId, mode, outcome, startedAt, finishedAt: new Date(), counts, errors, rejected, pendingDeletes, failure, plan: dryPlan };
 }
 

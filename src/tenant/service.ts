@@ -55,6 +55,8 @@ export interface StartTenantServiceOptions {
   /** History pruning (default DEFAULT_RETENTION); null switches it off (a second replica may leave it to the first). */
   retention?: RetentionSchedule | null | undefined;
   alerts?: TenantAppOptions['alerts'];
+  /** Days between rotations of the OpenID Connect keys (tenant.oidc.keyRotationDays). */
+  oidcKeyRotationDays?: number | undefined;
 }
 
 export interface RunningTenantService {

@@ -129,8 +129,11 @@ export function computeDirSyncStatus(input: DirSyncStatusInput, now: Date): DirS
 
   const pendingDeletes = pendingDeletesOf(input.lastDirectoryRun);
   if (input.lastDirectoryRun?.outcome === 'blocked') {
-    warnings.push(warning('DELETE_THRESHOLD_EXCEEDED',
-      `The last directory sync cycle would delete ${describeBlockedDeletes(input.lastDirectoryRun, settings)}; no deletes were exported.`));
+    const run = input.lastDirectoryRun;
+    // An empty read holds deletes whatever the thresholds: say so, with its code, rather than name a threshold.
+    warnings.push(warning('DELETE_THRESHOLD_EXCEEDED', run.errorCode === 'SOURCE_READ_EMPTY'
+      ? `The last directory sync cycle read no objects from the source (SOURCE_READ_EMPTY), so it would delete all ${plural(pendingDeletes ?? 0, 'synced object', 'synced objects')}; no deletes were exported. Check the source; allow the deletes only if it was emptied on purpose.`
+      : `The last directory sync cycle would delete ${describeBlockedDeletes(run, settings)}; no deletes were exported.`));
   }
 
   // Passwords that do not arrive are never healthy, whatever the last run's outcome says.

@@ -31,9 +31,12 @@ export const syncErrorListQuery = pageQuery.extend({
 
 /**
  * An unknown admin name is checked against this hash so it costs what a wrong password costs: the
- * production parameters (ln=17) with a random salt and hash, which no password matches.
+ * parameters admin passwords are hashed with (production: ln=17) with a random salt and hash,
+ * which no password matches.
  */
-const DUMMY_ADMIN_HASH = `$scrypt$ln=17,r=8,p=1$${randomBytes(16).toString('base64').replace(/=+$/, '')}$${randomBytes(32).toString('base64').replace(/=+$/, '')}`;
+function dummyAdminHash(params: { ln: number; r: number; p: number } = { ln: 17, r: 8, p: 1 }): string {
+  return `$scrypt$ln=${params.ln},r=${params.r},p=${params.p}$${randomBytes(16).toString('base64').replace(/=+$/, '')}$${randomBytes(32).toString('base64').replace(/=+$/, '')}`;
+}
 
 /** Secure follows the configured public URL, not the request: behind a TLS proxy the hop to us is plain http. */
 function setSessionCookie(ctx: TenantAppContext, reply: FastifyReply, token: string): void {
@@ -44,6 +47,7 @@ function setSessionCookie(ctx: TenantAppContext, reply: FastifyReply, token: str
 
 export function adminRoutes(ctx: TenantAppContext): RouteSpec[] {
   const { repo, clock } = ctx;
+  const DUMMY_ADMIN_HASH = dummyAdminHash(ctx.adminPasswordParams);
   return [
     route({
       method: 'POST', url: '/api/v1/auth/sign-in', tag: 'auth', auth: 'none', body: adminSignInRequest,

@@ -34,6 +34,7 @@ import { mountOidc } from '../oidc/oidc.routes.js';
 import { startAlertLoop } from '../alerts/alert-loop.js';
 import type { SmtpSettings } from '../alerts/senders.js';
 import { alertRoutes } from './alerts.routes.js';
+import { keyRingPolicy } from '../oidc/keys.js';
 
 export interface TenantAppOptions {
   store: TenantStore;
@@ -60,6 +61,8 @@ export interface TenantAppOptions {
   adminPasswordParams?: AdminScryptParams | undefined;
   /** Lifetime of agent credentials (default a week; tests shorten it). */
   agentCredentialTtlMs?: number | undefined;
+  /** Days between rotations of the OpenID Connect signing and cookie keys (default 90). */
+  oidcKeyRotationDays?: number | undefined;
   /** Seconds a standby agent waits for a silent active agent before taking over (default 60). */
   leaseTtlSeconds?: number | undefined;
   /** Alert notifications: the SMTP server for e-mail channels, how often the status is judged. */
@@ -168,6 +171,7 @@ export async function buildTenantApp(options: TenantAppOptions): Promise<Fastify
     deployment,
     agentCredentialTtlMs: options.agentCredentialTtlMs ?? AGENT_CREDENTIAL_TTL_MS,
     adminPasswordParams: options.adminPasswordParams,
+    oidcKeyPolicy: keyRingPolicy(options.oidcKeyRotationDays),
   };
   const alertLoop = startAlertLoop({
     store: options.store, tenantId: options.tenantId, clock, logger, smtp: options.alerts?.smtp ?? null, adminUrl: options.alerts?.adminUrl ?? null,

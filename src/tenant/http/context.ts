@@ -1,6 +1,7 @@
 /** What every route module gets from buildTenantApp: the tenant's repository and the injected clock. */
 import type { AdminScryptParams, PasswordPool } from '../../passwords/index.js';
 import type { Clock } from '../../shared/clock.js';
+import type { KeyRingPolicy } from '../oidc/key-ring.js';
 import type { LockoutPolicy } from '../domain/lockout.js';
 import type { TenantRepository, TenantStore } from '../store/ports.js';
 import type { Deployment } from './deployment.js';
@@ -22,4 +23,6 @@ export interface TenantAppContext {
   agentCredentialTtlMs: number;
   /** scrypt cost of admin passwords set through the API (default: production; tests lower it). */
   adminPasswordParams?: AdminScryptParams | undefined;
+  /** When the OpenID Connect keys rotate and how long retired ones are kept. */
+  oidcKeyPolicy: KeyRingPolicy;
 }

@@ -23,7 +23,8 @@ import { authenticateUser, type SignInOutcome } from '../sign-in.js';
 import { deviceTokenOf, setDeviceCookie } from '../http/sign-in.routes.js';
 import type { OidcRepository } from '../store/oidc-repository.js';
 import { oidcClientCreateRequest, type OidcClientCreated, type OidcClientView } from './client-contract.js';
-import { loadProviderKeys, type ProviderKeys } from './keys.js';
+import { loadKeyRing, providerKeysOf, rotateKeys, type ProviderKeys } from './keys.js';
+import { summarizeKeyRing, type KeyRingSummary } from './key-ring.js';
 import { createOidcClient, toClientView } from './oidc-clients.js';
 import { INTERACTION_PATH, OIDC_PREFIX, OIDC_SCOPES } from './paths.js';
 import { pickSignInLanguage, renderMessagePage, renderSignInPage, signInPageCsp, type SignInLanguage, type SignInPageError } from './sign-in-page.js';
@@ -31,22 +32,45 @@ import { pickSignInLanguage, renderMessagePage, renderSignInPage, signInPageCsp,
 /** Before listening (app.inject) and after, the listener-derived origin differs: two at most. */
 const MAX_ISSUERS = 2;
 
-/** The oidc-provider of the public origin, on the tenant's keys (loaded or made once). */
+/** How often a replica rereads the key ring (another replica may have rotated it; a rotation may be due). */
+const KEY_RECHECK_MS = 60_000;
+
+/** The oidc-provider of the public origin, on the tenant's current keys (rebuilt when they rotate). */
 export class OidcProviders {
   private keys: Promise<ProviderKeys> | null = null;
+  private keysCheckedAt = 0;
+  private stamp = '';
   private readonly providers = new Map<string, { provider: Provider; callback: ReturnType<Provider['callback']> }>();
 
   constructor(private readonly ctx: TenantAppContext, private readonly oidc: OidcRepository, private readonly onServerError: (error: unknown) => void) {}
 
+  private currentKeys(): Promise<ProviderKeys> {
+    const now = this.ctx.clock.now();
+    if (this.keys === null || Math.abs(now.getTime() - this.keysCheckedAt) >= KEY_RECHECK_MS) {
+      this.keysCheckedAt = now.getTime();
+      this.keys = loadKeyRing(this.oidc, now, this.ctx.oidcKeyPolicy).then(providerKeysOf)
+        .catch((error: unknown) => { this.keys = null; throw error; });
+    }
+    return this.keys;
+  }
+
+  /** After a rotation by this replica: the next request uses the new keys at once. */
+  invalidate(): void {
+    this.keys = null;
+  }
+
   async forOrigin(origin: string) {
+    const keys = await this.currentKeys();
+    if (keys.stamp !== this.stamp) {
+      this.providers.clear();
+      this.stamp = keys.stamp;
+    }
     const known = this.providers.get(origin);
     if (known) return known;
-    this.keys ??= loadProviderKeys(this.oidc).catch((error: unknown) => { this.keys = null; throw error; });
-    const keys = await this.keys;
-    const again = this.providers.get(origin);
-    if (again) return again;
     // Loaded on first use: the library is large, and most processes (CLI commands) never serve OIDC.
     const { createOidcProvider } = await import('./provider.js');
+    const again = this.providers.get(origin);
+    if (again && this.stamp === keys.stamp) return again;
     const provider = createOidcProvider(`${origin}${OIDC_PREFIX}`, { oidc: this.oidc, repo: this.ctx.repo, clock: this.ctx.clock, keys, onServerError: this.onServerError });
     const entry = { provider, callback: provider.callback() };
     if (this.providers.size >= MAX_ISSUERS) this.providers.delete(this.providers.keys().next().value!);
@@ -233,6 +257,25 @@ function oidcClientRoutes(ctx: TenantAppContext, oidc: OidcRepository, providers
         await ctx.repo.audit({ actor: admin.username, action: 'oidc_client.created', details: { clientId: client.clientId, name: client.name, redirectUris: client.redirectUris, public: client.public }, at: now });
         const { provider } = await providers.forRequest(req);
         return { ...client, clientSecret, issuer: provider.issuer };
+      },
+    }),
+    route({
+      method: 'GET', url: '/api/v1/oidc-keys', tag: 'sign-in', auth: 'admin',
+      summary: 'The OpenID Connect signing keys (current, next, retired) and cookie keys: ids, states and dates, never key material.',
+      handler: async (): Promise<KeyRingSummary> => summarizeKeyRing(await loadKeyRing(oidc, clock.now(), ctx.oidcKeyPolicy), ctx.oidcKeyPolicy),
+    }),
+    route({
+      method: 'POST', url: '/api/v1/oidc-keys/rotate', tag: 'sign-in', auth: 'global_admin',
+      summary: 'Rotate the OpenID Connect keys now: the published next key starts signing, the current one stays published until the tokens it signed expire; a new cookie key signs, the old ones still verify. Audited.',
+      handler: async ({ req }): Promise<KeyRingSummary> => {
+        const admin = adminOf(req);
+        const now = clock.now();
+        const ring = await rotateKeys(oidc, now, ctx.oidcKeyPolicy);
+        providers.invalidate();
+        const summary = summarizeKeyRing(ring, ctx.oidcKeyPolicy);
+        const current = summary.signing.find((k) => k.state === 'current')!;
+        await ctx.repo.audit({ actor: admin.username, action: 'oidc_keys.rotated', details: { signingKid: current.kid, retiredKids: summary.signing.filter((k) => k.state === 'retired').map((k) => k.kid) }, at: now });
+        return summary;
       },
     }),
     route({

@@ -10,7 +10,7 @@ import { sha256Hex } from '../../shared/ids.js';
 import type { OidcRepository } from '../store/oidc-repository.js';
 import type { TenantRepository } from '../store/ports.js';
 import type { ProviderKeys } from './keys.js';
-import { INTERACTION_PATH, OIDC_SCOPES } from './paths.js';
+import { INTERACTION_PATH, OIDC_SCOPES, OIDC_TTL } from './paths.js';
 import { pickSignInLanguage, renderMessagePage, renderSignOutPage } from './sign-in-page.js';
 import { createStoreAdapter } from './store-adapter.js';
 
@@ -106,14 +106,7 @@ export function createOidcProvider(issuer: string, deps: OidcProviderDeps): Prov
     interactions: { policy: signInPolicy(), url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}` },
     cookies: { keys: deps.keys.cookieKeys, long: { signed: true }, short: { signed: true } },
     jwks: deps.keys.jwks as unknown as Configuration['jwks'],
-    ttl: {
-      AccessToken: 3600,
-      AuthorizationCode: 60,
-      IdToken: 3600,
-      Interaction: 15 * 60,
-      Session: 8 * 3600,
-      Grant: 14 * 24 * 3600,
-    },
+    ttl: { ...OIDC_TTL },
     // Every client is registered by a global admin (first-party): no consent screen; the grant
     // covers what we offer.
     loadExistingGrant: async (ctx) => {

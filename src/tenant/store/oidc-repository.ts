@@ -34,7 +34,8 @@ export interface OidcAccountRecord {
   enabled: boolean;
 }
 
-export type OidcSecretKind = 'signing_jwks' | 'cookie_keys';
+/** `key_ring` holds every signing and cookie key (key-ring.ts); the other two are from before rotation. */
+export type OidcSecretKind = 'signing_jwks' | 'cookie_keys' | 'key_ring';
 
 /** One tenant's OpenID Connect data. Obtained from `TenantStore.oidc(tenantId)`. */
 export interface OidcRepository {
@@ -56,6 +57,11 @@ export interface OidcRepository {
 
   /** The stored value of `kind`, or `create()`'s value stored now; replicas starting together agree on one. */
   getOrCreateSecret(kind: OidcSecretKind, create: () => string): Promise<string>;
+  /** The stored value of `kind`, or null. */
+  findSecret(kind: OidcSecretKind): Promise<string | null>;
+  /** Replaces `kind`'s value only if it is still `expected` (compare-and-set: replicas rotating together agree on one ring). */
+  replaceSecret(kind: OidcSecretKind, expected: string, next: string): Promise<boolean>;
+  deleteSecret(kind: OidcSecretKind): Promise<void>;
   findAccount(anchor: string): Promise<OidcAccountRecord | null>;
 }
 
@@ -183,6 +189,22 @@ export class KyselyOidcRepository implements OidcRepository {
     const stored = await read();
     if (stored === undefined) throw new Error(`the OIDC ${kind} could not be stored`);
     return stored;
+  }
+
+  async findSecret(kind: OidcSecretKind): Promise<string | null> {
+    const row = await this.db.selectFrom('oidc_secrets').select('value')
+      .where('tenant_id', '=', this.tenantId).where('kind', '=', kind).executeTakeFirst();
+    return row?.value ?? null;
+  }
+
+  async replaceSecret(kind: OidcSecretKind, expected: string, next: string): Promise<boolean> {
+    const result = await this.db.updateTable('oidc_secrets').set({ value: next, created_at: Date.now() })
+      .where('tenant_id', '=', this.tenantId).where('kind', '=', kind).where('value', '=', expected).executeTakeFirst();
+    return toNumber(result.numUpdatedRows) === 1;
+  }
+
+  async deleteSecret(kind: OidcSecretKind): Promise<void> {
+    await this.db.deleteFrom('oidc_secrets').where('tenant_id', '=', this.tenantId).where('kind', '=', kind).execute();
   }
 
   async findAccount(anchor: string): Promise<OidcAccountRecord | null> {

@@ -10,7 +10,7 @@ import { createMemoryLogger } from '../../../src/shared/logger.js';
 import type { ObjectBatchRequest, PasswordBatchRequest, Role, SyncRunReport } from '../../../src/tenant/api/contract.js';
 import { buildTenantApp, type TenantAppOptions } from '../../../src/tenant/http/app.js';
 import type { TenantRepository, TenantStore } from '../../../src/tenant/store/ports.js';
-import { createTestStore } from '../store/test-stores.js';
+import { createTestStore, type TestStore } from '../store/test-stores.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -23,6 +23,8 @@ export const FAST_KDF = { log2N: 10, r: 8, p: 1, keyLength: 32 };
 export interface Harness {
   app: FastifyInstance;
   store: TenantStore;
+  /** How to reach the store's database directly (test-stores.ts openDatabase). */
+  storeOptions: TestStore['options'];
   repo: TenantRepository;
   tenantId: string;
   clock: ReturnType<typeof fixedClock>;
@@ -71,7 +73,7 @@ export async function startHarness(dialect: Dialect = 'sqlite', appOptions: Part
   };
 
   const harness: Harness = {
-    app, store, repo, tenantId, clock, lines, bodies, inject,
+    app, store, storeOptions: testStore.options, repo, tenantId, clock, lines, bodies, inject,
     async createAdmin(username, role, password) {
       await repo.createAdmin({ username, role, passwordHash: await hashAdminPassword(password, FAST_ADMIN) });
     },

@@ -18,6 +18,13 @@ export class CookieJar {
     }
   }
 
+  /** A copy: what this browser holds now, kept apart from what it receives later. */
+  clone(): CookieJar {
+    const copy = new CookieJar();
+    for (const [name, value] of this.cookies) copy.cookies.set(name, value);
+    return copy;
+  }
+
   header(): string {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }
@@ -29,8 +36,7 @@ export interface Browser {
   request(url: string, init?: { method?: string; form?: Record<string, string>; headers?: Record<string, string> }): Promise<Response>;
 }
 
-export function newBrowser(headers: Record<string, string> = {}): Browser {
-  const jar = new CookieJar();
+export function newBrowser(headers: Record<string, string> = {}, jar = new CookieJar()): Browser {
   return {
     jar,
     async request(url, init = {}) {

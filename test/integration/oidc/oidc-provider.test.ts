@@ -66,11 +66,13 @@ describe.each(['sqlite', 'postgres'] as const)('OpenID Connect provider (%s)', (
     expect(doc.claims_supported).toEqual(expect.arrayContaining(['sub', 'upn', 'preferred_username', 'name', 'email', 'groups']));
   });
 
-  it('publishes one public RSA signing key, kept in the store across restarts', async () => {
+  it('publishes the public RSA signing key and the next one (key-rotation.test.ts), kept in the store across restarts', async () => {
     const jwks = await (await fetch(`${issuer}/jwks`)).json() as Jwks;
-    expect(jwks.keys).toHaveLength(1);
-    expect(jwks.keys[0]).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig' });
-    for (const privatePart of ['d', 'p', 'q', 'dp', 'dq', 'qi']) expect(jwks.keys[0]).not.toHaveProperty(privatePart);
+    expect(jwks.keys).toHaveLength(2);
+    for (const key of jwks.keys) {
+      expect(key).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig' });
+      for (const privatePart of ['d', 'p', 'q', 'dp', 'dq', 'qi']) expect(key).not.toHaveProperty(privatePart);
+    }
     // A second app (another replica, or a restart) on the same store signs with the same key.
     const other = await buildTenantApp({ store: h.store, tenantId: h.tenantId, logger: createMemoryLogger('error').logger, version: 'test' });
     try {

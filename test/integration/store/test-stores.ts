@@ -13,7 +13,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { openStore, redactUrl, SQLITE_FILE_NAME } from '../../../src/tenant/store/open-store.js';
 import type { TenantStore } from '../../../src/tenant/store/ports.js';
@@ -87,6 +87,27 @@ export function openDatabase(options: TestStore['options']): Kysely<any> {
   const database = new Database(join(options.dataDir, SQLITE_FILE_NAME));
   database.pragma('busy_timeout = 5000');
   return new Kysely({ dialect: new SqliteDialect({ database }) });
+}
+
+/**
+ * Rows in every table of the store (migration bookkeeping aside), for tests that prove a request
+ * stored nothing, or that an attack stored a bounded amount.
+ */
+export async function rowCounts(db: Kysely<any>, options: TestStore['options']): Promise<Record<string, number>> {
+  return (await rowCounter(db, options))();
+}
+
+/** `rowCounts` as one statement per call (the table list read once): cheap enough to run around every request. */
+export async function rowCounter(db: Kysely<any>, options: TestStore['options']): Promise<() => Promise<Record<string, number>>> {
+  const tables = (options.databaseUrl !== undefined
+    ? (await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(db)).rows
+    : (await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`.execute(db)).rows)
+    .map((t) => t.name).filter((name) => !name.startsWith('kysely_')).sort();
+  const query = sql.join(tables.map((name) => sql`select ${name} as t, count(*) as n from ${sql.table(name)}`), sql` union all `);
+  return async () => {
+    const rows = (await sql<{ t: string; n: number | string }>`${query}`.execute(db)).rows;
+    return Object.fromEntries(rows.map((r) => [r.t, Number(r.n)]));
+  };
 }
 
 async function withMaintenanceClient<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
