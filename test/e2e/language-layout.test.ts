@@ -65,15 +65,16 @@ const ENGLISH_TEMPLATES = englishTemplates();
  * texts keep, like "on-premises", "tenant", "DirSync" or "agent").
  */
 const GIVEAWAYS = [
-  'the', 'and', 'with', 'without', 'from', 'which', 'what', 'when', 'this', 'that', 'these', 'your', 'you', 'are', 'was', 'were', 'has', 'have',
+  // Not here, because Dutch texts use them too: of, open, status, agents, object, was, name (user principal name), client.
+  'the', 'and', 'with', 'without', 'from', 'which', 'what', 'when', 'this', 'that', 'these', 'your', 'you', 'are', 'were', 'has', 'have',
   'not', 'none', 'never', 'yes', 'all', 'any', 'must', 'should', 'could', 'will', 'would', 'ago', 'since', 'until', 'last', 'first', 'next',
   'previous', 'user', 'users', 'group', 'groups', 'password', 'passwords', 'error', 'errors', 'sync', 'synced', 'syncing', 'synchronized',
   'enabled', 'disabled', 'search', 'loading', 'show', 'page', 'found', 'settings', 'save', 'cancel', 'close', 'delete', 'deleted', 'remove',
-  'create', 'created', 'open', 'run', 'running', 'failed', 'failure', 'success', 'succeeded', 'days', 'hours', 'minutes', 'seconds', 'clear',
-  'export', 'download', 'copy', 'copied', 'more', 'select', 'sign', 'signed', 'language', 'home', 'rows', 'of', 'to', 'by', 'for', 'or',
-  'check', 'checks', 'again', 'nothing', 'something', 'there', 'their', 'object', 'objects', 'directory', 'mode', 'full', 'started', 'finished',
-  'duration', 'kind', 'name', 'value', 'status', 'healthy', 'warning', 'unknown', 'invalid', 'missing', 'allow', 'allowed', 'hold', 'held',
-  'while', 'about', 'into', 'out', 'only', 'also', 'after', 'before', 'each', 'every', 'agents', 'audit', 'log', 'alerts', 'clients', 'client',
+  'create', 'created', 'run', 'running', 'failed', 'failure', 'success', 'succeeded', 'days', 'hours', 'minutes', 'seconds', 'clear',
+  'export', 'download', 'copy', 'copied', 'more', 'select', 'sign', 'signed', 'language', 'home', 'rows', 'to', 'by', 'for', 'or',
+  'check', 'checks', 'again', 'nothing', 'something', 'there', 'their', 'objects', 'directory', 'mode', 'full', 'started', 'finished',
+  'duration', 'kind', 'value', 'healthy', 'warning', 'unknown', 'invalid', 'missing', 'allow', 'allowed', 'hold', 'held',
+  'while', 'about', 'into', 'out', 'only', 'also', 'after', 'before', 'each', 'every', 'audit', 'log', 'alerts', 'clients',
   'secret', 'redirect', 'members', 'member', 'history', 'attributes', 'anchor', 'trace', 'action', 'actions', 'filter', 'true', 'false',
 ];
 const GIVEAWAY_RE = new RegExp(`(?<![\\p{L}\\p{N}_@.=/-])(${GIVEAWAYS.join('|')})(?![\\p{L}\\p{N}_@=/-])`, 'iu');
@@ -144,8 +145,8 @@ beforeAll(async () => {
     const status = await api.get<DirSyncStatus>('/api/v1/dirsync/status');
     return status.lastDirectorySync !== null && status.lastPasswordSync !== null;
   }, 60_000, 'the first directory and password sync');
-  const groups = await api.get<{ items: Array<{ displayName: string }> }>('/api/v1/groups?pageSize=200');
-  for (const g of groups.items) data.add(g.displayName);
+  const groups = await api.get<{ items: Array<{ name: string; description: string | null }> }>('/api/v1/groups?pageSize=200');
+  for (const g of groups.items) { data.add(g.name); if (g.description) data.add(g.description); }
   const users = await api.get<{ items: Array<{ displayName: string }> }>('/api/v1/users?pageSize=200');
   for (const u of users.items) data.add(u.displayName);
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
@@ -251,4 +252,50 @@ describe.each([
     expect([...routePatterns()].filter((p) => !visited.has(p))).toEqual([]);
     expect(findings.length).toBeGreaterThan(routePatterns().length - 1);
   }, 300_000);
+});
+
+describe('the navigation on a narrow screen (800 px)', () => {
+  let context: BrowserContext;
+  let page: Page;
+  beforeAll(async () => {
+    context = await browser.newContext({ locale: 'nl-NL', timezoneId: 'Europe/Amsterdam', viewport: { width: 800, height: 800 } });
+    page = await context.newPage();
+    await signIn(page);
+  });
+  afterAll(async () => { await context?.close(); });
+
+  it('folds away behind a menu button that the keyboard opens and closes, with aria-expanded', async () => {
+    const toggle = page.getByTestId('nav-toggle');
+    const nav = page.getByTestId('main-navigation');
+    await toggle.waitFor();
+    expect(await toggle.getAttribute('aria-expanded')).toBe('false');
+    expect(await toggle.getAttribute('aria-label')).toBe('Menu');
+    expect(await nav.isVisible()).toBe(false);
+    // Keyboard: focus the button and press Enter.
+    await toggle.focus();
+    await page.keyboard.press('Enter');
+    await nav.waitFor({ state: 'visible' });
+    expect(await toggle.getAttribute('aria-expanded')).toBe('true');
+    expect(await toggle.getAttribute('aria-controls')).toBe(await nav.getAttribute('id'));
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'layout-nl-800-nav-open.png'), fullPage: true });
+    // Escape closes it and gives the focus back to the button.
+    await page.getByTestId('nav-troubleshooter').focus();
+    await page.keyboard.press('Escape');
+    await nav.waitFor({ state: 'hidden' });
+    expect(await toggle.getAttribute('aria-expanded')).toBe('false');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('nav-toggle');
+    // Choosing a page closes the navigation and shows the page.
+    await page.keyboard.press('Space');
+    await nav.waitFor({ state: 'visible' });
+    await page.getByTestId('nav-troubleshooter').click();
+    await page.getByTestId('page-heading').filter({ hasText: 'Probleemoplosser' }).waitFor();
+    await nav.waitFor({ state: 'hidden' });
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'layout-nl-800-nav-closed.png'), fullPage: true });
+  });
+
+  it('keeps the navigation open beside the page on a wide screen, without a menu button', async () => {
+    await page.setViewportSize({ width: 1366, height: 800 });
+    await page.getByTestId('main-navigation').waitFor({ state: 'visible' });
+    expect(await page.getByTestId('nav-toggle').count()).toBe(0);
+  });
 });
