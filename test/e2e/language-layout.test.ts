@@ -111,8 +111,11 @@ async function read(page: Page): Promise<Reading> {
 /** The strings of a page that are English: an English UI text of en.json, or a giveaway word. */
 function englishIn(reading: Reading, data: Set<string>): string[] {
   const all = [...reading.texts, ...reading.attributes, reading.title];
-  return [...new Set(all.filter((text) => {
+  return [...new Set(all.filter((original) => {
+    let text = original;
     if (data.has(text)) return false;
+    // The term itself, in parentheses after its abbreviation, as Dutch texts write it.
+    text = text.replace(/\(user principal name\)|\(distinguished name\)/gi, '');
     if (/^[\w.+-]+@[\w.-]+$/.test(text) || /^\w+=[^,]+(,\w+=[^,]+)*$/.test(text)) return false; // an address or a DN
     return ENGLISH_TEMPLATES.some((re) => re.test(text)) || GIVEAWAY_RE.test(text);
   }))];
@@ -124,8 +127,19 @@ async function overflow(page: Page): Promise<{ scrollWidth: number; innerWidth: 
     const culprits: string[] = [];
     for (const el of document.body.querySelectorAll('*')) {
       const rect = el.getBoundingClientRect();
-      if (rect.width > 0 && rect.right > innerWidth + 1 && culprits.length < 5) {
+      if (rect.width > 0 && rect.right > innerWidth + 1 && culprits.length < 5 && document.documentElement.scrollWidth > innerWidth) {
         culprits.push(`${el.tagName.toLowerCase()}${el.getAttribute('data-testid') ? `[data-testid=${el.getAttribute('data-testid')}]` : ''} right=${Math.round(rect.right)}`);
+      }
+    }
+    // The page body scrolls sideways on its own (a table wider than the room it has).
+    const main = document.querySelector('main');
+    if (main && main.scrollWidth > main.clientWidth + 1) culprits.push(`cell-like: main scrolls sideways ${main.scrollWidth} > ${main.clientWidth}`);
+    // A table cell whose text runs over its neighbour (unless cut off with an ellipsis, full text on hover).
+    for (const cell of document.querySelectorAll('td, th')) {
+      const style = getComputedStyle(cell);
+      const cut = style.textOverflow === 'ellipsis' || [...cell.querySelectorAll('*')].some((c) => getComputedStyle(c).textOverflow === 'ellipsis');
+      if (!cut && cell.scrollWidth > cell.clientWidth + 1 && culprits.length < 10) {
+        culprits.push(`cell "${(cell.textContent ?? '').slice(0, 40)}" ${cell.scrollWidth} > ${cell.clientWidth}`);
       }
     }
     return { scrollWidth: document.documentElement.scrollWidth, innerWidth, culprits };
@@ -194,7 +208,7 @@ async function walk(page: Page, lang: 'en' | 'nl', width: number): Promise<{ vis
       path: label,
       english: lang === 'nl' ? englishIn(reading, data) : [],
       iso: everything.filter((s) => ISO.test(s)),
-      overflow: o.scrollWidth > o.innerWidth ? `scrollWidth ${o.scrollWidth} > ${o.innerWidth}: ${o.culprits.join(', ')}` : null,
+      overflow: o.scrollWidth > o.innerWidth || o.culprits.some((c) => c.startsWith('cell')) ? `scrollWidth ${o.scrollWidth} / ${o.innerWidth}: ${o.culprits.join(', ')}` : null,
     });
     await page.screenshot({ path: path.join(SCREENSHOTS, `layout-${lang}-${width}-${shotName}.png`), fullPage: true });
   };

@@ -51,7 +51,11 @@ const useStyles = makeStyles({
   body: { display: 'flex', flexGrow: 1, minHeight: 0 },
   nav: { flexShrink: 0, height: 'auto', maxHeight: 'none', alignSelf: 'stretch', minHeight: 'calc(100vh - 48px)' },
   menuButton: { color: tokens.colorNeutralForegroundOnBrand, minWidth: 'auto' },
-  main: { flexGrow: 1, minWidth: 0, overflowX: 'auto', padding: `${tokens.spacingVerticalXL} ${tokens.spacingHorizontalXXL}`, backgroundColor: tokens.colorNeutralBackground1 },
+  main: {
+    flexGrow: 1, minWidth: 0, overflowX: 'auto', padding: `${tokens.spacingVerticalXL} ${tokens.spacingHorizontalXXL}`, backgroundColor: tokens.colorNeutralBackground1,
+    // Table columns are fixed width: a long code, attribute or DN wraps inside its cell instead of running over the next one.
+    '& td, & th': { overflowWrap: 'anywhere' },
+  },
 });
 
 /** Below this width the navigation folds away behind a menu button. */
