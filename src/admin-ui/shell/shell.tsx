@@ -55,6 +55,8 @@ const useStyles = makeStyles({
     flexGrow: 1, minWidth: 0, overflowX: 'auto', padding: `${tokens.spacingVerticalXL} ${tokens.spacingHorizontalXXL}`, backgroundColor: tokens.colorNeutralBackground1,
     // Table columns are fixed width: a long code, attribute or DN wraps inside its cell instead of running over the next one.
     '& td, & th': { overflowWrap: 'anywhere' },
+    // A badge in a narrow column (an outcome like "Partly succeeded") wraps too.
+    '& td .fui-Badge': { whiteSpace: 'normal', height: 'auto', minHeight: '20px', textAlign: 'center' },
   },
 });
 
