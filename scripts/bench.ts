@@ -25,6 +25,8 @@ import {
 import { figure, formatTable, type Figure, type FigureInput } from '../src/bench/report.js';
 import { describeRepeated, repeated, summarize, type Repeated } from '../src/bench/stats.js';
 import { freshTarget, loadFloor, readObjectRows, type StoreLocation } from '../src/bench/load-floor.js';
+import { formatSchemeTable, measureSchemes } from '../src/bench/scheme-figures.js';
+import { adFigures } from './bench-ad.js';
 
 const SUFFIX = 'dc=bench,dc=example,dc=test';
 const ADMIN_PASSWORD = `Bench-admin-${randomBytes(9).toString('hex')}`;
@@ -42,13 +44,19 @@ interface Options {
   scaleUsers: number | null;
   passwordUsers: number;
   stores: Array<'sqlite' | 'postgres'>;
-  /** Steps left out, for investigating one part: `peer`, `passwords`. */
+  /** Steps left out, for investigating one part: `peer`, `passwords`, `disable`. */
   skip: Set<string>;
+  /** Samples of the disable-during-the-first-password-sync latency (step 9). */
+  disableSamples: number;
+  /** `--sign-in-schemes [SECONDS]`: only the per-scheme, per-worker-count table (src/bench/scheme-figures.ts). */
+  signInSchemes: number | null;
   keep: boolean;
+  /** The Active Directory part (a private Samba AD DC): off unless --ad. */
+  ad: { users: number; groups: number; samples: number } | null;
 }
 
 function usage(): never {
-  process.stderr.write('usage: npm run bench -- [--users N] [--repeat R] [--json FILE] [--scale-users [M]] [--password-users K] [--stores sqlite,postgres] [--skip peer,passwords] [--keep]\n');
+  process.stderr.write('usage: npm run bench -- [--users N] [--repeat R] [--json FILE] [--scale-users [M]] [--password-users K] [--stores sqlite,postgres] [--skip peer,passwords,disable,ldap] [--disable-samples S] [--sign-in-schemes [SECONDS]] [--keep] [--ad [--ad-users N] [--ad-groups G] [--ad-samples S]]\n');
   process.exit(2);
 }
 
@@ -60,7 +68,13 @@ function parseOptions(argv: string[]): Options {
   let passwordUsers: number | null = null;
   let stores: Array<'sqlite' | 'postgres'> = ['sqlite', 'postgres'];
   let keep = false;
+  let disableSamples = 12;
+  let signInSchemes: number | null = null;
   const skip = new Set<string>();
+  let ad = false;
+  let adUsers = 10_000;
+  let adGroups = 200;
+  let adSamples = 20;
   const count = (value: string | undefined, name: string): number => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < 1) {
@@ -84,12 +98,25 @@ function parseOptions(argv: string[]): Options {
       if (stores.length === 0 || stores.some((s) => s !== 'sqlite' && s !== 'postgres')) usage();
     } else if (arg === '--skip') {
       for (const part of (argv[++i] ?? '').split(',').filter(Boolean)) {
-        if (part !== 'peer' && part !== 'passwords') usage();
+        if (part !== 'peer' && part !== 'passwords' && part !== 'disable' && part !== 'ldap') usage();
         skip.add(part);
       }
-    } else if (arg === '--keep') keep = true;
+    } else if (arg === '--disable-samples') disableSamples = count(argv[++i], '--disable-samples');
+    else if (arg === '--sign-in-schemes') {
+      const next = argv[i + 1];
+      signInSchemes = next !== undefined && /^\d+$/.test(next) ? count(argv[++i], '--sign-in-schemes') : 3;
+    }
+    else if (arg === '--keep') keep = true;
+    else if (arg === '--ad') ad = true;
+    else if (arg === '--ad-users') adUsers = count(argv[++i], '--ad-users');
+    else if (arg === '--ad-groups') adGroups = count(argv[++i], '--ad-groups');
+    else if (arg === '--ad-samples') adSamples = count(argv[++i], '--ad-samples');
     else if (arg === '--help' || arg === '-h') usage();
     else usage();
+  }
+  if (skip.has('ldap') && !ad) {
+    process.stderr.write('--skip ldap leaves nothing to measure without --ad\n');
+    process.exit(2);
   }
   if (users < GROUP_SIZE) {
     process.stderr.write(`--users must be at least ${GROUP_SIZE}\n`);
@@ -104,7 +131,10 @@ function parseOptions(argv: string[]): Options {
     passwordUsers: Math.min(users, passwordUsers ?? (users >= 10_000 ? 10_000 : 250)),
     stores,
     skip,
+    disableSamples,
+    signInSchemes,
     keep,
+    ad: ad ? { users: adUsers, groups: Math.min(adGroups, adUsers), samples: Math.max(20, adSamples) } : null,
   };
 }
 
@@ -518,6 +548,8 @@ async function passwordFigures(slapd: Slapd, workDir: string, options: Options, 
   pairs.push(pair);
   const objects = await pair.agent.call<CycleResult>('sync', { mode: 'full' });
   expectEqual('password sample: directory sync outcome', objects.outcome, 'success');
+  // Without a filter (K = N) every user in the tenant is in scope, the delta's additions included.
+  const inScope = k < n ? k : (await pair.tenant.call<{ users: number }>('counts')).users;
   // The raw rate is measured right before and right after what it is compared with, and averaged:
   // on a shared machine the rate drifts within minutes.
   const rawCount = Math.min(200, Math.max(60, Math.round(k / 20)));
@@ -531,9 +563,9 @@ async function passwordFigures(slapd: Slapd, workDir: string, options: Options, 
     detail: `mean of ${rawBefore.perSecond.toFixed(1)} before and ${rawAfter.perSecond.toFixed(1)} after the initial derivation, ${rawCount} derivations each`,
   });
   say(`raw KDF rate ${raw.perSecond.toFixed(1)}/s`);
-  expectEqual('initial password sync: derived', initial.counts['derived'], k);
+  expectEqual('initial password sync: derived', initial.counts['derived'], inScope);
   add({
-    id: 'password_initial', label: `5. initial verifier derivation (${k.toLocaleString('en-US')} users)`, value: (initial.counts['derived'] ?? 0) / initial.seconds, unit: 'verifiers/s',
+    id: 'password_initial', label: `5. initial verifier derivation (${inScope.toLocaleString('en-US')} users)`, value: (initial.counts['derived'] ?? 0) / initial.seconds, unit: 'verifiers/s',
     references: [{ name: 'raw KDF', value: raw.perSecond, unit: 'derivations/s', target: { min: 0.8 } }],
     detail: `${initial.counts['derived']} in ${initial.seconds.toFixed(2)} s`,
   });
@@ -541,8 +573,8 @@ async function passwordFigures(slapd: Slapd, workDir: string, options: Options, 
   // What an admin planning a migration asks first: the whole first password sync, in minutes,
   // beside the time the raw KDF alone needs for the same derivations on this machine.
   add({
-    id: 'password_first_sync', label: `5. first password sync of ${k.toLocaleString('en-US')} users, end to end`, value: initial.seconds / 60, unit: 'min',
-    references: [{ name: 'raw KDF bound', value: k / raw.perSecond / 60, unit: 'min' }],
+    id: 'password_first_sync', label: `5. first password sync of ${inScope.toLocaleString('en-US')} users, end to end`, value: initial.seconds / 60, unit: 'min',
+    references: [{ name: 'raw KDF bound', value: inScope / raw.perSecond / 60, unit: 'min' }],
     detail: `read, derive and store; ${raw.workers} workers; at 100,000 users run with --password-users 100000`,
   });
 
@@ -696,9 +728,106 @@ async function atScale(scaleKind: 'sqlite' | 'postgres', m: number, workDir: str
 }
 
 // ---------------------------------------------------------------------------------------------
+// 9. A disable during the first password sync (issue 10)
+
+/** ldapmodify input for OpenLDAP ppolicy's administrative lock: the mapping reads it as disabled. */
+function lockLdif(i: number, suffix: string): string {
+  return `dn: uid=${uidOf(i)},ou=people,${suffix}\nchangetype: modify\nadd: pwdAccountLockedTime\npwdAccountLockedTime: 000001010000Z\n`;
+}
+
+/**
+ * 9. A user disabled in the directory while the first password sync of all `n` users runs is
+ * refused sign-in within 2 s. The real path: the agent's loops run as shipped (the change watch,
+ * then the first password sync they start themselves); a user who already holds a verifier and
+ * signs in is locked in slapd with ldapmodify, then signs in again and again until refused. Each
+ * sample counts only if the password sync was still running when the refusal came.
+ */
+async function disableDuringFirstPasswordSync(slapd: Slapd, workDir: string, options: Options, pairs: Pair[], n: number): Promise<void> {
+  const kind = options.stores[0]!;
+  const pair = await startPair(kind, slapd, workDir, { passwordSync: true });
+  pairs.push(pair);
+  try {
+    const objects = await pair.agent.call<CycleResult>('sync', { mode: 'full' });
+    expectEqual('disable during the first password sync: directory sync outcome', objects.outcome, 'success');
+    await pair.agent.call('start');
+    // The loops start the first password sync themselves; this request joins it (the pipeline
+    // coalesces), so it settles when the first password sync is over.
+    let syncing = true;
+    let firstSync: CycleResult | null = null;
+    void pair.agent.call<CycleResult>('passwords', { mode: 'delta' }).then((r) => { firstSync = r; }, () => undefined).finally(() => { syncing = false; });
+    const running = async (): Promise<{ processed: number; total: number } | null> => (syncing ? (await pair.agent.call('passwordProgress')) ?? { processed: 0, total: n } : null);
+    const latencies: number[] = [];
+    const tried = new Set<number>();
+    let progressAtEnd = '';
+    // The upper half: steps 5 and 6 changed the passwords of the first users.
+    const random = (): number => Math.floor(n / 2 + Math.random() * (n - Math.floor(n / 2)));
+    while (latencies.length < options.disableSamples) {
+      if ((await running()) === null) break;
+      // A victim that holds a verifier already and signs in with it.
+      let victim = -1;
+      for (let c = 0; c < 200 && victim < 0; c++) {
+        const i = random();
+        if (tried.has(i)) continue;
+        tried.add(i);
+        if ((await pair.tenant.call<{ stamp: string | null }>('verifierStamp', { username: mailOf(i, slapd.suffix) })).stamp !== null) victim = i;
+      }
+      if (victim < 0) { tried.clear(); await sleep(200); continue; }
+      const username = mailOf(victim, slapd.suffix);
+      if ((await signIn(pair.url, username, benchPassword(victim, 1))) !== 200) continue;
+      const started = performance.now();
+      ldapTool('ldapmodify', slapd, [], lockLdif(victim, slapd.suffix));
+      let refused = false;
+      while (!refused && performance.now() - started < 15_000) {
+        const status = await signIn(pair.url, username, benchPassword(victim, 1));
+        // 401 is the refusal; 503 (busy) and 429 (locked out) are not the disable arriving.
+        if (status === 401) refused = true;
+        else if (status !== 200) await sleep(20);
+      }
+      const latency = performance.now() - started;
+      const progress = await running();
+      if (!refused) { problems.push(`disable during the first password sync: ${uidOf(victim)} could still sign in 15 s after being disabled`); continue; }
+      if (progress === null) break;
+      progressAtEnd = `${progress.processed.toLocaleString('en-US')} of ${progress.total.toLocaleString('en-US')}`;
+      latencies.push(latency);
+      say(`  disable sample ${latencies.length}: ${latency.toFixed(0)} ms, password sync at ${progressAtEnd}`);
+      await sleep(200);
+    }
+    const summary = summarize(latencies);
+    say(`disable during the first password sync: ${latencies.length} samples; the first password sync ${syncing ? 'still runs' : `ended (${JSON.stringify((firstSync as CycleResult | null)?.counts ?? {})})`}`);
+    // On many cores the first password sync of a small directory ends within seconds: fewer samples
+    // are then said in the detail; none at all is a failed step.
+    if (latencies.length === 0) problems.push(`disable during the first password sync: no sample before the password sync of ${n} users ended (raise --users)`);
+    const fewer = latencies.length < options.disableSamples ? ` (the sync ended before ${options.disableSamples}; raise --users for more)` : '';
+    add({ id: 'disable_during_first_sync_p50', label: `9. disable during the first password sync of ${n.toLocaleString('en-US')} users, refused sign-in, p50`, value: summary.p50, unit: 'ms', detail: `${summary.samples} samples${fewer}, ${kind}` });
+    add({
+      id: 'disable_during_first_sync_p95', label: `9. disable during the first password sync of ${n.toLocaleString('en-US')} users, refused sign-in, p95`, value: summary.p95, unit: 'ms', target: { max: 2000 },
+      detail: `max ${summary.max.toFixed(0)} ms; ldapmodify to the first 401; the sync had processed ${progressAtEnd} when the last sample ended`,
+    });
+    say(`disable during the first password sync: p50 ${summary.p50.toFixed(0)} ms, p95 ${summary.p95.toFixed(0)} ms (${summary.samples} samples, at ${progressAtEnd})`);
+  } finally {
+    // Stopping cancels the rest of the first password sync: only its first part was needed.
+    await pair.agent.call('stopLoops').catch(() => undefined);
+    pairs.splice(pairs.indexOf(pair), 1);
+    await pair.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** `--sign-in-schemes`: derivation and sign-in per scheme at 1 worker and at every core, beside the raw KDF. */
+async function signInSchemesOnly(seconds: number): Promise<void> {
+  const cores = availableParallelism();
+  say(`derivation and sign-in per scheme at 1 and ${cores} workers, ${seconds} s per figure`);
+  const rows = await measureSchemes([1, cores], seconds, (r) => say(`  ${r.scheme}, ${r.workers} workers: derive ${r.derivationsPerSecond.toFixed(1)}/s, sign-in ${r.signInsPerSecond.toFixed(1)}/s, raw KDF ${r.rawKdfPerSecond.toFixed(1)}/s`));
+  process.stdout.write(`\ndirbridge derivation and sign-in per scheme: ${cores} cores (${cpus()[0]?.model ?? 'unknown'}), ${seconds} s per figure, KDF scrypt 2^14,8,1\n\n${formatSchemeTable(rows)}\n`);
+}
+
+/** Thrown to leave out the slapd part (`--skip ldap`) through main's one clean-up path. */
+class SkipLdap extends Error {}
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  if (options.signInSchemes !== null) return signInSchemesOnly(options.signInSchemes);
   for (const tool of ['/usr/sbin/slapd', '/usr/sbin/slapadd']) if (!existsSync(tool)) { process.stderr.write(`${INSTALL_HINT}\n`); process.exit(1); }
   try {
     execFileSync('ldapsearch', ['-VV'], { stdio: 'ignore' });
@@ -719,18 +848,22 @@ async function main(): Promise<void> {
     passwordUsers: options.passwordUsers, scaleUsers: options.scaleUsers, stores: options.stores,
     slapd: slapdVersion(),
   });
-  say(`${n.toLocaleString('en-US')} users, ${groups.toLocaleString('en-US')} groups of ${GROUP_SIZE}; ${cores} cores; work folder ${workDir}`);
+  // Only the AD part runs: the slapd directory's sizes would describe nothing measured.
+  if (options.skip.has('ldap')) for (const key of ['users', 'groups', 'memberships', 'passwordUsers', 'scaleUsers', 'slapd']) delete info[key];
+  if (!options.skip.has('ldap')) say(`${n.toLocaleString('en-US')} users, ${groups.toLocaleString('en-US')} groups of ${GROUP_SIZE}; ${cores} cores; work folder ${workDir}`);
 
   const slapds: Slapd[] = [];
   const pairs: Pair[] = [];
   try {
+    if (options.skip.has('ldap')) throw new SkipLdap();
     // Generate and load the directory.
     let t = performance.now();
     const ldifFile = join(workDir, 'directory.ldif');
     await writeDirectoryLdif(ldifFile, { suffix: SUFFIX, users: n, passwordSample: options.passwordUsers });
     const generateSeconds = (performance.now() - t) / 1000;
     t = performance.now();
-    const slapd = await startSlapd({ suffix: SUFFIX, ldifFile });
+    // ppolicy: its pwdAccountLockedTime is how an OpenLDAP user is disabled (step 9).
+    const slapd = await startSlapd({ suffix: SUFFIX, ldifFile, ppolicy: true });
     slapds.push(slapd);
     rmSync(ldifFile);
     const loadSeconds = (performance.now() - t) / 1000;
@@ -830,7 +963,8 @@ async function main(): Promise<void> {
     const applySeconds = applyChanges(slapd, changes, workDir);
     const deltaFloor = csnBefore ? await deltaQueryFloor(slapd, csnBefore) : Number.NaN;
     add({ id: 'delta_query_floor', label: '4. delta query by entryCSN (ldapsearch)', value: deltaFloor, unit: 's', detail: `${deltaCounts.modify + deltaCounts.add} changed entries` });
-    const expectedAfter = { users: n + deltaCounts.add - deltaCounts.del, groups };
+    // What was really deleted: none of the password sample is (with --password-users N, none at all).
+    const expectedAfter = { users: n + changes.added.length - changes.deleted.length, groups };
     let deltaAtN = Number.NaN;
     for (const pair of pairs) {
       const { seconds, checkSeconds, cycle } = await deltaUntilMatch(pair, changes, expectedAfter);
@@ -838,7 +972,7 @@ async function main(): Promise<void> {
       add({
         id: `delta_${pair.kind}`, label: `4. delta, ${pair.kind}`, value: seconds, unit: 's', target: { max: 3 },
         references: [{ name: 'delta query', value: deltaFloor, unit: 's' }],
-        detail: `${deltaCounts.modify} modified, ${deltaCounts.add} added, ${deltaCounts.del} deleted (applied in slapd in ${applySeconds.toFixed(2)} s); cycle read ${cycle.counts['read']}; the check after it took ${checkSeconds.toFixed(2)} s`,
+        detail: `${deltaCounts.modify} modified, ${deltaCounts.add} added, ${changes.deleted.length} deleted (applied in slapd in ${applySeconds.toFixed(2)} s); cycle read ${cycle.counts['read']}; the check after it took ${checkSeconds.toFixed(2)} s`,
       });
       say(`delta on ${pair.kind}: ${seconds.toFixed(2)} s (then ${checkSeconds.toFixed(2)} s to check the tenant)`);
     }
@@ -874,6 +1008,7 @@ async function main(): Promise<void> {
     });
 
     if (!options.skip.has('passwords')) await passwordFigures(slapd, workDir, options, pairs, n, cores);
+    if (!options.skip.has('disable')) await step('disable during the first password sync', () => disableDuringFirstPasswordSync(slapd, workDir, options, pairs, n));
 
     // 8. The tenant at scale.
     if (options.scaleUsers !== null) {
@@ -882,17 +1017,27 @@ async function main(): Promise<void> {
     }
   } catch (error) {
     // Whatever was measured before the failure is still printed, with the failure among the problems.
-    problems.push(`the benchmark stopped early: ${error instanceof Error ? error.message : String(error)}`);
-    say(error instanceof Error ? error.stack ?? error.message : String(error));
+    if (!(error instanceof SkipLdap)) {
+      problems.push(`the benchmark stopped early: ${error instanceof Error ? error.message : String(error)}`);
+      say(error instanceof Error ? error.stack ?? error.message : String(error));
+    }
   } finally {
     for (const pair of pairs) await pair.close().catch((e: unknown) => say(`closing: ${String(e)}`));
     for (const s of slapds) await s.stop().catch(() => undefined);
     if (!options.keep) rmSync(workDir, { recursive: true, force: true });
   }
+  // The Active Directory part: its own DC, directory and tenants (scripts/bench-ad.ts).
+  if (options.ad) {
+    const ad = options.ad;
+    say(`AD: ${ad.users.toLocaleString('en-US')} users, ${ad.groups} groups on a private Samba AD DC`);
+    await step('the AD benchmark', () => adFigures({ ...ad, repeat: options.repeat, stores: options.stores }, { add, say, problems, info }));
+  }
   info['totalSeconds'] = (performance.now() - began) / 1000;
   info['loadAverageAtEnd'] = loadavg().map((l) => Number(l.toFixed(2)));
 
-  process.stdout.write(`\ndirbridge benchmark: ${n.toLocaleString('en-US')} users, ${groups.toLocaleString('en-US')} groups of ${GROUP_SIZE}, ${cores} cores, ${(info['totalSeconds'] as number).toFixed(0)} s\n\n`);
+  const scope = options.skip.has('ldap') ? 'Active Directory only' : `${n.toLocaleString('en-US')} users, ${groups.toLocaleString('en-US')} groups of ${GROUP_SIZE}`;
+  const adScope = options.ad ? `; AD: ${options.ad.users.toLocaleString('en-US')} users, ${options.ad.groups} groups` : '';
+  process.stdout.write(`\ndirbridge benchmark: ${scope}${adScope}, ${cores} cores, ${(info['totalSeconds'] as number).toFixed(0)} s\n\n`);
   process.stdout.write(`${formatTable(figures)}\n`);
   if (options.json) {
     writeFileSync(options.json, `${JSON.stringify({ info, figures, problems }, null, 2)}\n`);

@@ -1,5 +1,5 @@
 /**
- * `npm run chaos -- [--users N] [--kills K] [--stores sqlite,postgres] [--seed S]`
+ * `npm run chaos -- [--users N] [--kills K] [--stores sqlite,postgres] [--seed S] [--json FILE] [--keep DIR] [--plant KINDS]`
  *
  * Proof under crashes. A private slapd holds N generated users (each with an {SSHA} password) and
  * N/50 groups; the tenant service (`dirbridge serve`) and the agent (`dirbridge agent`) run as
@@ -9,10 +9,15 @@
  * after the last disturbance, the tenant's store is compared with the directory object by object
  * (users with UPN, display name, mail and enabled flag; groups with their name; every membership),
  * and every user signs in with their password. Prints the figures; exits 1 on any difference.
+ *
+ * The comparison is src/bench/chaos-compare.ts. `--plant missing-user,duplicated-member,...` plants
+ * those differences in the converged store before it is compared (proof that the run can fail, see
+ * test/integration/chaos.test.ts); `--keep DIR` works in DIR and leaves the stores and the
+ * directory's state (directory.json) there; `--json FILE` writes the figures.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
@@ -20,16 +25,19 @@ import pg from 'pg';
 import { startSlapd, type Slapd } from '../test/support/slapd.js';
 import { AdminApi, userSignIn } from '../test/support/admin-api.js';
 import { benchPassword, groupCount, mailOf, writeDirectoryLdif } from '../src/bench/directory-generator.js';
-import { readObjectRows, type StoreLocation } from '../src/bench/load-floor.js';
+import type { StoreLocation } from '../src/bench/load-floor.js';
+import {
+  compareWithDirectory, isClean, parseDirectoryDump, plantDifferences, PLANT_KINDS, readTenantState, type DirectoryState, type PlantKind,
+} from '../src/bench/chaos-compare.js';
 
 const SUFFIX = 'dc=chaos,dc=example,dc=test';
 const POSTGRES_URL = process.env['DATABASE_URL_BENCH'] ?? process.env['DATABASE_URL_TEST'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CLI = new URL('../bin/dirbridge.js', import.meta.url).pathname;
 
-interface Options { users: number; kills: number; stores: Array<'sqlite' | 'postgres'>; seed: number; timeoutSeconds: number }
+interface Options { users: number; kills: number; stores: Array<'sqlite' | 'postgres'>; seed: number; timeoutSeconds: number; json: string | null; keep: string | null; plant: PlantKind[] }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { users: 300, kills: 5, stores: ['sqlite', 'postgres'], seed: Date.now() % 1_000_000, timeoutSeconds: 600 };
+  const o: Options = { users: 300, kills: 5, stores: ['sqlite', 'postgres'], seed: Date.now() % 1_000_000, timeoutSeconds: 600, json: null, keep: null, plant: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const next = (): string => argv[++i] ?? usage();
@@ -38,14 +46,18 @@ function parseOptions(argv: string[]): Options {
     else if (arg === '--seed') o.seed = Number(next());
     else if (arg === '--timeout') o.timeoutSeconds = positive(next());
     else if (arg === '--stores') o.stores = next().split(',').filter(Boolean) as Options['stores'];
+    else if (arg === '--json') o.json = next();
+    else if (arg === '--keep') o.keep = next();
+    else if (arg === '--plant') o.plant = next().split(',').filter(Boolean) as PlantKind[];
     else usage();
   }
   if (o.users < 50 || !Number.isInteger(o.kills) || o.kills < 0 || o.stores.some((s) => s !== 'sqlite' && s !== 'postgres')) usage();
+  if (o.plant.some((k) => !(PLANT_KINDS as readonly string[]).includes(k))) usage();
   return o;
 }
 
 function usage(): never {
-  process.stderr.write('usage: npm run chaos -- [--users N>=50] [--kills K] [--stores sqlite,postgres] [--seed S] [--timeout SECONDS]\n');
+  process.stderr.write(`usage: npm run chaos -- [--users N>=50] [--kills K] [--stores sqlite,postgres] [--seed S] [--timeout SECONDS] [--json FILE] [--keep DIR] [--plant ${PLANT_KINDS.join(',')}]\n`);
   process.exit(2);
 }
 
@@ -145,87 +157,18 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
   }
 }
 
-interface DirectoryState {
-  users: Map<string, { upn: string; displayName: string; mail: string; password: string }>;
-  groups: Map<string, string>;
-  memberships: Set<string>;
-}
-
 /** The directory as ldapsearch reads it (entryUUID as anchor), with each user's known password. */
 function readDirectory(slapd: Slapd): DirectoryState {
   const out = execFileSync('ldapsearch', ['-x', '-LLL', '-o', 'ldif-wrap=no', '-H', slapd.url, '-D', slapd.rootDn, '-w', slapd.rootPw, '-b', slapd.suffix, '-E', 'pr=1000/noprompt',
-    '(|(objectClass=inetOrgPerson)(objectClass=groupOfNames))', 'entryUUID', 'uid', 'mail', 'displayName', 'cn', 'member', 'objectClass'], { encoding: 'utf8', maxBuffer: 1 << 30 });
-  const entries = out.split(/\n\n+/).map((block) => {
-    const attrs = new Map<string, string[]>();
-    let dn = '';
-    for (const line of block.split('\n')) {
-      const m = /^([A-Za-z]+)(::?) (.*)$/.exec(line);
-      if (!m) continue;
-      const value = m[2] === '::' ? Buffer.from(m[3]!, 'base64').toString('utf8') : m[3]!;
-      if (m[1]!.toLowerCase() === 'dn') dn = value;
-      else attrs.set(m[1]!.toLowerCase(), [...(attrs.get(m[1]!.toLowerCase()) ?? []), value]);
-    }
-    return { dn, attrs };
-  }).filter((e) => e.dn);
-  const anchorOfDn = new Map(entries.map((e) => [e.dn.toLowerCase(), e.attrs.get('entryuuid')?.[0] ?? '']));
-  const state: DirectoryState = { users: new Map(), groups: new Map(), memberships: new Set() };
-  for (const e of entries) {
-    const anchor = e.attrs.get('entryuuid')?.[0] ?? '';
-    const classes = (e.attrs.get('objectclass') ?? []).map((c) => c.toLowerCase());
-    if (classes.includes('inetorgperson')) {
-      const uid = e.attrs.get('uid')?.[0] ?? '';
-      const i = Number(uid.replace(/\D/g, ''));
-      const mail = e.attrs.get('mail')?.[0] ?? '';
-      state.users.set(anchor, { upn: mail.toLowerCase(), displayName: e.attrs.get('displayname')?.[0] ?? '', mail: mail.toLowerCase(), password: benchPassword(i, 1) });
-    } else {
-      state.groups.set(anchor, e.attrs.get('cn')?.[0] ?? '');
-      for (const member of e.attrs.get('member') ?? []) state.memberships.add(`${anchor}>${anchorOfDn.get(member.toLowerCase()) ?? `?${member}`}`);
-    }
-  }
-  return state;
+    '(|(objectClass=inetOrgPerson)(objectClass=groupOfNames))', 'entryUUID', 'uid', 'mail', 'displayName', 'cn', 'member', 'objectClass', 'pwdAccountLockedTime'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  return parseDirectoryDump(out, (uid) => benchPassword(Number(uid.replace(/\D/g, '')), 1));
 }
 
-interface Figures { store: string; kills: number; slapdRestarts: number; objectsCompared: number; missing: number; duplicated: number; different: number; extra: number; signInsFailed: number; seconds: number; examples: string[] }
-
-function compare(dir: DirectoryState, rows: Awaited<ReturnType<typeof readObjectRows>>, figures: Figures): void {
-  const note = (m: string) => { if (figures.examples.length < 10) figures.examples.push(m); };
-  const seen = new Map<string, number>();
-  for (const u of rows.tables.users) seen.set(String(u['anchor']), (seen.get(String(u['anchor'])) ?? 0) + 1);
-  for (const g of rows.tables.groups) seen.set(String(g['anchor']), (seen.get(String(g['anchor'])) ?? 0) + 1);
-  const usersByAnchor = new Map(rows.tables.users.map((u) => [String(u['anchor']), u]));
-  const groupsByAnchor = new Map(rows.tables.groups.map((g) => [String(g['anchor']), g]));
-  for (const [anchor, want] of dir.users) {
-    figures.objectsCompared++;
-    const got = usersByAnchor.get(anchor);
-    if (!got) { figures.missing++; note(`user ${want.upn} missing`); continue; }
-    if ((seen.get(anchor) ?? 0) > 1) { figures.duplicated++; note(`user ${want.upn} stored twice`); }
-    const diffs = [
-      String(got['upn_lower']) !== want.upn ? 'upn' : '',
-      String(got['display_name'] ?? '') !== want.displayName ? 'displayName' : '',
-      String(got['mail_lower'] ?? '') !== want.mail ? 'mail' : '',
-      Number(got['enabled']) !== 1 ? 'enabled' : '',
-    ].filter(Boolean);
-    if (diffs.length > 0) { figures.different++; note(`user ${want.upn} differs in ${diffs.join(', ')}`); }
-  }
-  for (const [anchor, name] of dir.groups) {
-    figures.objectsCompared++;
-    const got = groupsByAnchor.get(anchor);
-    if (!got) { figures.missing++; note(`group ${name} missing`); continue; }
-    if (String(got['name']) !== name) { figures.different++; note(`group ${name} has name ${String(got['name'])}`); }
-  }
-  const stored = new Set(rows.tables.memberships.map((m) => `${String(m['group_anchor'])}>${String(m['member_anchor'])}`));
-  for (const m of dir.memberships) {
-    figures.objectsCompared++;
-    if (!stored.has(m)) { figures.missing++; note(`membership ${m} missing`); }
-  }
-  for (const m of stored) if (!dir.memberships.has(m)) { figures.extra++; note(`membership ${m} not in the directory`); }
-  for (const anchor of usersByAnchor.keys()) if (!dir.users.has(anchor)) { figures.extra++; note(`user ${anchor} not in the directory`); }
-  for (const anchor of groupsByAnchor.keys()) if (!dir.groups.has(anchor)) { figures.extra++; note(`group ${anchor} not in the directory`); }
-}
+interface Figures { store: string; kills: number; slapdRestarts: number; objectsCompared: number; missing: number; duplicated: number; different: number; extra: number; signInsFailed: number; seconds: number; examples: string[]; planted: string[] }
 
 async function runOnStore(kind: 'sqlite' | 'postgres', slapd: Slapd, o: Options, workDir: string, rnd: () => number): Promise<Figures> {
   const started = Date.now();
-  const figures: Figures = { store: kind, kills: 0, slapdRestarts: 0, objectsCompared: 0, missing: 0, duplicated: 0, different: 0, extra: 0, signInsFailed: 0, seconds: 0, examples: [] };
+  const figures: Figures = { store: kind, kills: 0, slapdRestarts: 0, objectsCompared: 0, missing: 0, duplicated: 0, different: 0, extra: 0, signInsFailed: 0, seconds: 0, examples: [], planted: [] };
   const dataDir = mkdtempSync(join(workDir, `tenant-${kind}-`));
   let location: StoreLocation = { kind: 'sqlite', dataDir };
   let dropDatabase = async (): Promise<void> => {};
@@ -309,13 +252,20 @@ async function runOnStore(kind: 'sqlite' | 'postgres', slapd: Slapd, o: Options,
     }, o.timeoutSeconds * 1000, [tenant, agent]);
 
     const dir = readDirectory(slapd);
-    compare(dir, await readObjectRows(location), figures);
+    if (o.keep) writeFileSync(join(workDir, `directory-${kind}.json`), JSON.stringify({ ...dir, users: [...dir.users], groups: [...dir.groups], memberships: [...dir.memberships], location }));
+    if (o.plant.length > 0) {
+      figures.planted = await plantDifferences(location, o.plant);
+      say(`${kind}: planted ${figures.planted.join('; ')}`);
+    }
+    const differences = compareWithDirectory(dir, await readTenantState(location));
+    Object.assign(figures, { objectsCompared: differences.objectsCompared, missing: differences.missing, duplicated: differences.duplicated, different: differences.different, extra: differences.extra });
+    figures.examples.push(...differences.examples);
     let next = 0;
-    const users = [...dir.users.values()];
+    const users = [...dir.users.values()].filter((u) => u.password !== null);
     await Promise.all(Array.from({ length: 4 }, async () => {
       for (let j = next++; j < users.length; j = next++) {
         const u = users[j]!;
-        const { status } = await userSignIn(tenantUrl, u.mail, u.password);
+        const { status } = await userSignIn(tenantUrl, u.mail, u.password!);
         if (status !== 200) {
           figures.signInsFailed++;
           if (figures.examples.length < 10) figures.examples.push(`sign-in of ${u.mail}: ${status}`);
@@ -330,7 +280,7 @@ async function runOnStore(kind: 'sqlite' | 'postgres', slapd: Slapd, o: Options,
   } finally {
     await agent?.stop();
     await tenant.stop();
-    await dropDatabase().catch(() => undefined);
+    if (!o.keep) await dropDatabase().catch(() => undefined);
   }
   figures.seconds = (Date.now() - started) / 1000;
   return figures;
@@ -339,7 +289,8 @@ async function runOnStore(kind: 'sqlite' | 'postgres', slapd: Slapd, o: Options,
 async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
   const rnd = random(o.seed);
-  const workDir = mkdtempSync(join(tmpdir(), 'dirbridge-chaos-'));
+  if (o.keep) mkdirSync(o.keep, { recursive: true });
+  const workDir = o.keep ?? mkdtempSync(join(tmpdir(), 'dirbridge-chaos-'));
   say(`${o.users} users, ${groupCount(o.users)} groups, ${o.kills} kills per store, seed ${o.seed}`);
   const ldif = join(workDir, 'directory.ldif');
   await writeDirectoryLdif(ldif, { suffix: SUFFIX, users: o.users, passwordSample: o.users });
@@ -352,13 +303,14 @@ async function main(): Promise<void> {
     }
   } finally {
     await slapd.stop();
-    rmSync(workDir, { recursive: true, force: true });
+    if (!o.keep) rmSync(workDir, { recursive: true, force: true });
   }
   const header = ['store', 'kills', 'slapd restarts', 'objects compared', 'missing', 'duplicated', 'different', 'extra', 'sign-ins failed', 'seconds'];
   const lines = [header.join(' | '), header.map(() => '---').join(' | ')];
   for (const f of results) lines.push([f.store, f.kills, f.slapdRestarts, f.objectsCompared, f.missing, f.duplicated, f.different, f.extra, f.signInsFailed, f.seconds.toFixed(0)].join(' | '));
   process.stdout.write(`\ndirbridge chaos: ${o.users} users (${mailOf(0, SUFFIX)} ...), seed ${o.seed}\n\n${lines.join('\n')}\n`);
-  const bad = results.filter((f) => !(f.missing === 0 && f.duplicated === 0 && f.different === 0 && f.extra === 0 && f.signInsFailed === 0));
+  if (o.json) writeFileSync(o.json, `${JSON.stringify({ users: o.users, seed: o.seed, results }, null, 2)}\n`);
+  const bad = results.filter((f) => !(isClean(f) && f.signInsFailed === 0));
   for (const f of bad) process.stdout.write(`\n${f.store}: ${f.examples.join('\n  ')}\n`);
   if (bad.length > 0) process.exitCode = 1;
 }

@@ -18,6 +18,7 @@ const TroubleshooterPage = lazy(() => import('./features/troubleshooter/troubles
 const AgentsPage = lazy(() => import('./features/agents/agents-page.js').then((m) => ({ default: m.AgentsPage })));
 const OidcClientsPage = lazy(() => import('./features/oidc-clients/oidc-clients-page.js').then((m) => ({ default: m.OidcClientsPage })));
 const AlertsPage = lazy(() => import('./features/alerts/alerts-page.js').then((m) => ({ default: m.AlertsPage })));
+const AdminsPage = lazy(() => import('./features/admins/admins-page.js').then((m) => ({ default: m.AdminsPage })));
 const AuditPage = lazy(() => import('./features/audit/audit-page.js').then((m) => ({ default: m.AuditPage })));
 const UserDetailPage = lazy(() => import('./features/users/user-detail-page.js').then((m) => ({ default: m.UserDetailPage })));
 const GroupDetailPage = lazy(() => import('./features/groups/group-detail-page.js').then((m) => ({ default: m.GroupDetailPage })));
@@ -39,6 +40,7 @@ const router = createBrowserRouter([
       { path: 'oidc-clients', element: <OidcClientsPage /> },
       { path: 'alerts', element: <AlertsPage /> },
       { path: 'audit', element: <AuditPage /> },
+      { path: 'admins', element: <AdminsPage /> },
       { path: 'users/:id', element: <UserDetailPage /> },
       { path: 'groups/:id', element: <GroupDetailPage /> },
       { path: 'sync-history', element: <SyncHistoryPage /> },

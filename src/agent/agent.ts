@@ -12,6 +12,7 @@ import type { MappingOptions } from '../directory/mapping.js';
 import { runDirectoryCycle, type DirectoryCycleResult, type CycleProgress } from '../sync/directory-cycle.js';
 import { runPasswordCycle, type PasswordCycleResult, type PasswordProgress, type VerifierDeriver } from '../sync/password-cycle.js';
 import type { DirectorySource } from '../sync/ports.js';
+import type { AgentSchedule } from '../tenant/api/dirsync-manage-contract.js';
 import type { AgentSettings, DirectoryProgressView, PasswordProgressView } from '../tenant/api/contract.js';
 import { Pipeline } from './pipeline.js';
 import type { LocalState } from './local-state.js';
@@ -45,6 +46,8 @@ interface DirectoryRequest { mode: 'full' | 'delta'; allowDeletes?: boolean; onP
 
 /** Meta key of the last password reconciliation request this agent answered. */
 const RECONCILE_ANSWERED = 'password_reconcile_answered';
+/** Meta key of the last "Sync now" request this agent took (so a restart does not run it twice). */
+const SYNC_REQUEST_TAKEN = 'sync_request_taken';
 
 export interface AgentOptions {
   client: TenantClient;
@@ -83,6 +86,9 @@ export class Agent {
   private started = false;
   private lastFull = 0;
   private answeredPreview: string | null = null;
+  /** When each periodic timer started, to tell the tenant when it fires next. */
+  private readonly timerStarts = new Map<'delta' | 'password' | 'reconcile', number>();
+  private heartbeating: Promise<void> | null = null;
 
   constructor(private readonly options: AgentOptions) {
     this.intervals = { ...DEFAULT_INTERVALS, ...options.intervals };
@@ -110,6 +116,8 @@ export class Agent {
   async start(): Promise<void> {
     this.started = true;
     await this.heartbeat();
+    const now = Date.now();
+    for (const name of ['delta', 'password', 'reconcile'] as const) this.timerStarts.set(name, now);
     this.every(this.intervals.heartbeatMs, () => this.heartbeat());
     this.every(this.intervals.deltaMs, () => this.syncDirectory(Date.now() - this.lastFull >= this.intervals.fullMs ? 'full' : 'delta'));
     this.every(this.intervals.passwordMs, () => this.syncPasswords('delta'));
@@ -132,6 +140,44 @@ export class Agent {
     if (this.pushTimer) clearTimeout(this.pushTimer);
     for (const stop of this.stopWatching) stop();
     await Promise.all([this.directory.stop(), this.passwords.stop(), this.previews.stop()]);
+    // Signed off last: a heartbeat or batch after it would make the agent look alive (or take the lease) again.
+    await this.heartbeating;
+    if (this.started) {
+      try {
+        await this.options.client.signOff();
+      } catch (error) {
+        // The tenant then sees the agent offline once its heartbeats are missed.
+        this.options.logger.warn({ code: isAppError(error) ? error.code : undefined, err: describe(error) }, 'signing off at the tenant failed');
+      }
+    }
+  }
+
+  /** The intervals and when each periodic cycle runs next (reported with every heartbeat). */
+  schedule(now = Date.now()): AgentSchedule {
+    const next = (name: 'delta' | 'password' | 'reconcile', ms: number): number | null => {
+      const start = this.timerStarts.get(name);
+      if (start === undefined || ms <= 0) return null;
+      return start + Math.max(1, Math.ceil((now - start) / ms)) * ms;
+    };
+    const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+    const nextDelta = next('delta', this.intervals.deltaMs);
+    // The delta timer runs a full cycle once fullMs has passed since the last full one.
+    let nextFull: number | null = null;
+    if (nextDelta !== null) {
+      const due = this.lastFull + this.intervals.fullMs;
+      nextFull = nextDelta >= due ? nextDelta : nextDelta + Math.ceil((due - nextDelta) / this.intervals.deltaMs) * this.intervals.deltaMs;
+    }
+    return {
+      heartbeatMs: this.intervals.heartbeatMs,
+      deltaMs: this.intervals.deltaMs,
+      fullMs: this.intervals.fullMs,
+      passwordMs: this.intervals.passwordMs,
+      passwordReconcileMs: this.intervals.passwordReconcileMs,
+      nextDeltaAt: iso(nextDelta),
+      nextFullAt: iso(nextFull),
+      nextPasswordAt: iso(next('password', this.intervals.passwordMs)),
+      nextPasswordReconcileAt: iso(next('reconcile', this.intervals.passwordReconcileMs)),
+    };
   }
 
   /** Asks for a directory cycle; joins the pending one if there is one (a full covers a delta). */
@@ -240,7 +286,13 @@ export class Agent {
     };
   }
 
-  private async heartbeat(): Promise<void> {
+  private heartbeat(): Promise<void> {
+    if (this.stopped && this.started) return Promise.resolve();
+    this.heartbeating ??= this.beat().finally(() => { this.heartbeating = null; });
+    return this.heartbeating;
+  }
+
+  private async beat(): Promise<void> {
     try {
       const previous = this.settings;
       const progress = this.passwordProgress;
@@ -256,6 +308,7 @@ export class Agent {
         ...(sendProgress ? { passwordProgress: progress } : {}),
         ...(sendDirectoryProgress ? { directoryProgress } : {}),
         ...(this.options.cleartextLinks?.length ? { cleartextLinks: [...this.options.cleartextLinks] } : {}),
+        ...(this.started ? { schedule: this.schedule() } : {}),
       });
       if (sendProgress && progress === this.passwordProgress) this.progressSent = true;
       if (sendDirectoryProgress && directoryProgress === this.directoryProgress) this.directoryProgressSent = true;
@@ -288,6 +341,11 @@ export class Agent {
         this.options.state.setMeta(RECONCILE_ANSWERED, reconcile);
         if (this.settings.passwordSyncEnabled) void this.syncPasswords('full');
       }
+      const syncRequest = this.settings.syncRequest;
+      if (syncRequest && this.settings.active && this.started && syncRequest.requestedAt !== this.options.state.getMeta(SYNC_REQUEST_TAKEN)) {
+        this.options.state.setMeta(SYNC_REQUEST_TAKEN, syncRequest.requestedAt);
+        void this.answerSyncRequest(syncRequest.requestedAt, syncRequest.mode);
+      }
       const preview = this.settings.previewRequestedAt;
       if (preview && preview !== this.answeredPreview && this.settings.active) {
         this.answeredPreview = preview;
@@ -296,6 +354,23 @@ export class Agent {
     } catch (error) {
       this.options.logger.warn({ code: isAppError(error) ? error.code : undefined, err: describe(error) }, 'heartbeat to the tenant failed');
     }
+  }
+
+  /** An admin chose "Sync now": a directory cycle of the mode asked for, then a password cycle, reported running, then done. */
+  private async answerSyncRequest(requestedAt: string, mode: 'full' | 'delta'): Promise<void> {
+    const tell = async (report: Parameters<TenantClient['reportSyncRequest']>[0]) => {
+      try {
+        await this.options.client.reportSyncRequest(report);
+      } catch (error) {
+        this.options.logger.warn({ code: isAppError(error) ? error.code : undefined, err: describe(error) }, 'reporting the requested sync to the tenant failed');
+      }
+    };
+    this.options.logger.info({ mode }, 'an admin asked for a sync now');
+    await tell({ state: 'running', requestedAt });
+    const result = await this.syncDirectory(mode);
+    if (result && !result.failure && this.settings?.passwordSyncEnabled) await this.syncPasswords('delta');
+    if (this.stopped && !result) return;
+    await tell({ state: 'done', requestedAt, runId: result?.runId ?? null, outcome: result?.outcome ?? 'skipped' });
   }
 
   /** An admin asked in the admin center what the next cycle would do: a dry run, reported, not exported. */
@@ -347,6 +422,7 @@ export class Agent {
         errorMessage: result.failure ? `${result.failure.message} ${result.failure.hint}` : null,
         objectErrors: result.errors,
         ...(pendingDeletes ? { pendingDeletes } : {}),
+        ...('heldDeletes' in result && result.heldDeletes.length > 0 ? { heldDeletes: result.heldDeletes } : {}),
       });
     } catch (error) {
       this.options.logger.warn({ code: isAppError(error) ? error.code : undefined, err: describe(error) }, `reporting the ${kind} run to the tenant failed`);

@@ -8,7 +8,15 @@ import { join } from 'node:path';
 import { AppError } from '../shared/errors.js';
 import { ensurePrivateDir } from '../shared/private-files.js';
 
-export interface StoredCredential { tenantUrl: string; agentId: string; credential: string }
+export interface StoredCredential {
+  tenantUrl: string;
+  agentId: string;
+  credential: string;
+  /** sha256 of the registration token it was registered with: the same token given again is no new registration. */
+  registrationTokenHash?: string;
+  /** Saved before the registration request: true until the tenant confirmed it (a crash in between is retried with the same identity). */
+  pending?: boolean;
+}
 
 export const CREDENTIAL_FILE = 'credential.json';
 

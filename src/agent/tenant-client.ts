@@ -4,6 +4,7 @@
  */
 import { AppError, ERRORS, type ErrorCode } from '../shared/errors.js';
 import type { AgentCredentialRenewed } from '../tenant/api/credentials-contract.js';
+import { HELD_DELETES_LISTED, type AgentSyncRequestReport } from '../tenant/api/dirsync-manage-contract.js';
 import type { AgentHeartbeatRequest, AgentRegisterResponse, AgentSettings, BatchResult, CyclePreviewReport, SyncedObjectsPage, SyncedVerifiersPage, SyncRunReport } from '../tenant/api/contract.js';
 import type { BatchOutcome, PasswordItem, TenantObjectRef, TenantSink } from '../sync/ports.js';
 import type { ObjectChange } from '../sync/model.js';
@@ -31,8 +32,9 @@ export class TenantClient implements TenantSink {
     this.credential = options.credential;
   }
 
-  register(registrationToken: string, host: string, version: string): Promise<AgentRegisterResponse> {
-    return this.request('POST', '/api/v1/agent/register', { registrationToken, host, version }, false);
+  /** `identity`: the id and secret hash the agent generated (and saved) itself, so a retry is recognised. */
+  register(registrationToken: string, host: string, version: string, identity?: { agentId: string; credentialHash: string }): Promise<AgentRegisterResponse> {
+    return this.request('POST', '/api/v1/agent/register', { registrationToken, host, version, ...identity }, false);
   }
 
   async heartbeat(info: AgentHeartbeatRequest): Promise<AgentSettings> {
@@ -87,6 +89,16 @@ export class TenantClient implements TenantSink {
     await this.request('POST', '/api/v1/agent/preview', report);
   }
 
+  /** Tells the tenant how far an admin's "Sync now" got (running, then done). */
+  async reportSyncRequest(report: AgentSyncRequestReport): Promise<void> {
+    await this.request('POST', '/api/v1/agent/sync-request', report);
+  }
+
+  /** A graceful stop: the tenant shows this agent as offline at once. One short try: a stop must not hang on it. */
+  async signOff(timeoutMs = 3000): Promise<void> {
+    await this.request('POST', '/api/v1/agent/sign-off', undefined, true, { retries: 0, timeoutMs });
+  }
+
   async reportRun(report: Parameters<TenantSink['reportRun']>[0]): Promise<void> {
     const body: SyncRunReport = {
       runId: report.runId,
@@ -100,12 +112,13 @@ export class TenantClient implements TenantSink {
       errorMessage: report.errorMessage,
       objectErrors: report.objectErrors,
       ...(report.pendingDeletes !== undefined ? { pendingDeletes: report.pendingDeletes } : {}),
+      ...(report.heldDeletes?.length ? { heldDeletes: report.heldDeletes.slice(0, HELD_DELETES_LISTED) } : {}),
     };
     await this.request('POST', '/api/v1/agent/runs', body);
   }
 
-  private async request<T>(method: string, path: string, body: unknown, authenticated = true): Promise<T> {
-    const retries = this.options.retries ?? 4;
+  private async request<T>(method: string, path: string, body: unknown, authenticated = true, override: { retries?: number; timeoutMs?: number } = {}): Promise<T> {
+    const retries = override.retries ?? this.options.retries ?? 4;
     const payload = body === undefined ? undefined : JSON.stringify(body);
     let lastError: unknown;
     for (let attempt = 0; attempt <= retries; attempt++) {
@@ -119,7 +132,7 @@ export class TenantClient implements TenantSink {
             ...(authenticated && this.credential ? { authorization: `Bearer ${this.credential}` } : {}),
           },
           ...(payload === undefined ? {} : { body: payload }),
-          signal: AbortSignal.timeout(this.options.timeoutMs ?? 60_000),
+          signal: AbortSignal.timeout(override.timeoutMs ?? this.options.timeoutMs ?? 60_000),
         });
       } catch (cause) {
         lastError = cause;

@@ -204,6 +204,10 @@ async function agentRole(): Promise<void> {
       await need().agent.start();
       return null;
     },
+    /** The running password cycle's progress (null when none runs). */
+    async passwordProgress() {
+      return need().agent.currentPasswordProgress;
+    },
     /** Stops the agent's loops (its cycles and heartbeats), so they do not compete with a measurement. */
     async stopLoops() {
       await need().agent.stop();

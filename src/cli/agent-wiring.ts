@@ -12,6 +12,7 @@ import { createLdifSource } from '../directory/ldif/ldif-source.js';
 import { createLdapSource } from '../directory/ldap/ldap-source.js';
 import { DrsrPasswordSource } from '../directory/ldap/ad/replication/drsr-password-source.js';
 import { ntHash } from '../directory/ldap/ad/replication/ntlm.js';
+import { changePosition } from '../directory/ldap/ad/usn-cursor.js';
 import { attributesRead, type MappingOptions } from '../directory/mapping.js';
 import type { DirectorySource } from '../sync/ports.js';
 import type { VerifierDeriver } from '../sync/password-cycle.js';
@@ -19,7 +20,8 @@ import { createDerivationPool, parseStoredPassword } from '../passwords/index.js
 import { Agent } from '../agent/agent.js';
 import { LocalState } from '../agent/local-state.js';
 import { TenantClient } from '../agent/tenant-client.js';
-import { readCredential, writeCredential, type StoredCredential } from '../agent/credential-file.js';
+import { CREDENTIAL_FILE, readCredential, writeCredential, type StoredCredential } from '../agent/credential-file.js';
+import { newId, newSecret, sha256Hex } from '../shared/ids.js';
 import { checkTransport, type CleartextLink } from '../agent/transport-policy.js';
 import { sampleLdifPath, version } from './runtime.js';
 import { bindSource } from '../config/source-binding.js';
@@ -58,6 +60,7 @@ export function buildSource(source: SourceConfig, logger: Logger, attributes?: s
     pageSize: source.pageSize,
     timeouts: source.timeouts,
     maxMessageBytes: source.maxMessageBytes,
+    changePollMs: source.changePollSeconds * 1000,
     ...(attributes ? { attributes } : {}),
   }, { warn: (message: string, meta?: object) => logger.warn(meta ?? {}, message) });
 }
@@ -90,7 +93,7 @@ export async function buildPasswordSource(sourceConfig: SourceConfig, source: Di
     ...(replication.rpcPort ? { rpcPort: replication.rpcPort } : {}),
     namingContext,
     pageSize: replication.pageSize,
-    probeChanges: () => source.currentCursor(),
+    probeChanges: () => source.currentCursor().then(changePosition),
     // Same account as the LDAP bind: a refused NTLM sign-in with a password LDAP accepts means NTLM is off.
     ...(replication.passwordFile === undefined ? { passwordCheck: () => source.currentCursor().then(() => true) } : {}),
     pollIntervalMs: replication.pollSeconds * 1000,
@@ -132,27 +135,55 @@ export function transportLinks(config: DirbridgeConfig, tenantUrl: string): Clea
 /**
  * The agent's credential, kept in its state folder (mode 600). On first start it is obtained with
  * a one-time registration token; the tenant keeps only a hash of it.
+ *
+ * Crash-safe: the agent generates its id and secret and saves them (marked pending) before it
+ * asks; if the answer is lost (killed, network), the next start sends the same token, id and hash
+ * and the tenant answers with the registration it already committed. A saved credential wins over
+ * the token it was registered with, so restarting with the same command line just works.
  */
 export async function ensureCredential(options: {
   stateDir: string; tenantUrl: string; registrationToken?: string | undefined; host: string; logger: Logger; state: LocalState;
   /** Called when no credential exists and no token was given: the all-in-one creates a token itself. */
   createToken?: () => Promise<string>;
 }): Promise<StoredCredential> {
-  const existing = options.registrationToken ? null : readCredential(options.stateDir);
-  if (existing && (existing.tenantUrl === options.tenantUrl || options.createToken)) return { ...existing, tenantUrl: options.tenantUrl };
+  const existing = readCredential(options.stateDir);
+  const givenHash = options.registrationToken ? sha256Hex(options.registrationToken) : null;
+  const sameTenant = existing !== null && (existing.tenantUrl === options.tenantUrl || options.createToken !== undefined);
+  if (existing && sameTenant && !existing.pending) {
+    if (!givenHash) return { ...existing, tenantUrl: options.tenantUrl };
+    if (!existing.registrationTokenHash || existing.registrationTokenHash === givenHash) {
+      options.logger.info({ agentId: existing.agentId, file: join(options.stateDir, CREDENTIAL_FILE) },
+        'this agent is registered already: the saved credential is used and the registration token is not used again (to register anew, give a new token)');
+      return { ...existing, tenantUrl: options.tenantUrl };
+    }
+    options.logger.info({ agentId: existing.agentId }, 'a new registration token was given: registering anew, the saved credential is replaced');
+  }
+  // An interrupted registration is finished with the identity saved for it, when its token is given again.
+  const resume = existing?.pending && sameTenant && givenHash && existing.registrationTokenHash === givenHash ? existing : null;
   const token = options.registrationToken ?? (await options.createToken?.());
   if (!token) {
-    throw new AppError('REGISTRATION_TOKEN_INVALID', {
+    throw new AppError('REGISTRATION_TOKEN_INVALID', existing?.pending ? {
+      message: 'The registration of this agent was interrupted before the tenant confirmed it, and no registration token was given.',
+      hint: 'Run the agent again with the same --token to finish the registration (or a new token from `dirbridge token create`).',
+    } : {
       message: 'This agent is not registered with the tenant yet and no registration token was given.',
       hint: 'Create a registration token in the admin center (Agents) or with `dirbridge token create`, then run `dirbridge agent --tenant-url URL --token TOKEN`.',
     });
   }
-  const registered = await new TenantClient({ tenantUrl: options.tenantUrl }).register(token, options.host, version);
-  const stored: StoredCredential = { tenantUrl: options.tenantUrl, agentId: registered.agentId, credential: registered.credential };
-  writeCredential(options.stateDir, stored);
-  // A new registration is a new relationship: what the agent exported to another tenant does not count.
+  const agentId = resume?.agentId ?? newId();
+  const credential = resume?.credential ?? `${agentId}.${newSecret(32)}`;
+  const pending: StoredCredential = { tenantUrl: options.tenantUrl, agentId, credential, registrationTokenHash: sha256Hex(token), pending: true };
+  // Saved (owner-only, atomically) before the request, so a lost answer loses nothing.
+  writeCredential(options.stateDir, pending);
+  const secret = credential.slice(agentId.length + 1);
+  const registered = await new TenantClient({ tenantUrl: options.tenantUrl }).register(token, options.host, version, { agentId, credentialHash: sha256Hex(secret) });
+  // A new registration is a new relationship: what the agent exported to another tenant does not
+  // count. Reset before the credential is marked done, so a crash in between resets again.
   options.state.resetAll();
-  options.logger.info({ agentId: registered.agentId }, 'agent registered with the tenant');
+  // A tenant of an older version ignores the agent's own identity and makes one.
+  const stored: StoredCredential = { ...pending, agentId: registered.agentId, credential: registered.credential ?? credential, pending: false };
+  writeCredential(options.stateDir, stored);
+  options.logger.info({ agentId: stored.agentId }, resume ? 'agent registration finished (it had been interrupted before the answer arrived)' : 'agent registered with the tenant');
   return stored;
 }
 

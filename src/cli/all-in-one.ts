@@ -11,20 +11,31 @@ import type { TenantStore } from '../tenant/store/ports.js';
 import { bootstrapTenant, startTenantService } from '../tenant/service.js';
 import { startAgent, type RunningAgent } from './agent-wiring.js';
 import { adminUiDir, version } from './runtime.js';
+import { initialAdminNote, writeInitialAdminPassword } from './initial-admin.js';
+import { portError } from './preflight.js';
 
 export interface TenantRuntime {
   store: TenantStore;
   url: string;
-  /** Present on the first start only: the initial admin; `password` only when it was generated (never echo one the admin chose). */
-  initialAdmin: { username: string; password: string | null } | null;
+  /**
+   * Present on the first start only: the initial admin; `password` only when it was generated
+   * (never echo one the admin chose), then also saved in `passwordFile` (owner-only, data folder).
+   */
+  initialAdmin: { username: string; password: string | null; passwordFile: string | null } | null;
   close(): Promise<void>;
 }
 
 export async function startTenant(config: DirbridgeConfig, logger: Logger): Promise<TenantRuntime> {
   const store = await openStore({ databaseUrl: config.tenant.databaseUrl, dataDir: config.tenant.dataDir });
+  let passwordFile: string | null = null;
+  let createdAdmin: string | null = null;
   try {
     await store.migrate();
     const boot = await bootstrapTenant(store, config.tenant.tenantId, { initialAdminPassword: config.tenant.initialAdminPassword });
+    const generated = boot.created && !config.tenant.initialAdminPassword ? boot.password : null;
+    // Saved before anything else can fail: a first start that fails later must not lose it.
+    passwordFile = generated ? writeInitialAdminPassword(config.tenant.dataDir, generated) : null;
+    if (boot.created) createdAdmin = boot.username;
     const service = await startTenantService({
       store, tenantId: config.tenant.tenantId, port: config.tenant.port, host: config.tenant.host, logger, uiDir: adminUiDir, version,
       publicUrl: config.tenant.publicUrl, trustProxy: config.tenant.trustProxy, tls: config.tenant.tls,
@@ -39,7 +50,7 @@ export async function startTenant(config: DirbridgeConfig, logger: Logger): Prom
     return {
       store,
       url: service.url,
-      initialAdmin: boot.created ? { username: boot.username, password: config.tenant.initialAdminPassword ? null : boot.password } : null,
+      initialAdmin: boot.created ? { username: boot.username, password: generated, passwordFile } : null,
       async close() {
         await service.close();
         await store.close();
@@ -47,7 +58,9 @@ export async function startTenant(config: DirbridgeConfig, logger: Logger): Prom
     };
   } catch (error) {
     await store.close();
-    throw error;
+    if (createdAdmin && passwordFile) process.stderr.write(initialAdminNote(createdAdmin, passwordFile));
+    // The port can be taken between the start-up check and the listen.
+    throw error instanceof Error && 'code' in error ? portError(error as NodeJS.ErrnoException, config.tenant.host, config.tenant.port) : error;
   }
 }
 
@@ -85,6 +98,8 @@ export async function startAllInOne(config: DirbridgeConfig, logger: Logger, opt
     };
   } catch (error) {
     await tenant.close();
+    const admin = tenant.initialAdmin;
+    if (admin?.passwordFile) process.stderr.write(initialAdminNote(admin.username, admin.passwordFile));
     throw error;
   }
 }

@@ -2,6 +2,7 @@
  * The credential lifecycle from the command line, directly in the store (like `admin create`),
  * audited with actor `cli`: `admin list|disable|enable|remove|reset-password`,
  * `agents list|revoke`, `token list|revoke`. The rules are those of the admin API (admin-accounts.ts).
+ * They work on an existing store only (STORE_NOT_FOUND otherwise: a typo in --data-dir creates nothing).
  */
 import type { Command } from 'commander';
 import type { DirbridgeConfig } from '../config/schema.js';
@@ -9,7 +10,8 @@ import { AppError } from '../shared/errors.js';
 import {
   findAdminByIdOrName, removeAdminAccount, resetAdminPassword, setAdminDisabled, toAdminAccountView,
 } from '../tenant/admin-accounts.js';
-import { withTenant } from './tenant-commands.js';
+import { withExistingTenant as withTenant } from './tenant-commands.js';
+import { localTime } from './time-format.js';
 
 type Flags = Record<string, unknown>;
 
@@ -36,7 +38,7 @@ export function registerLifecycleCommands(program: Command, admin: Command, toke
     .action(action(async (flags) => {
       const admins = (await withTenant(configFrom(flags), (repo) => repo.listAdmins())).map(toAdminAccountView);
       print(Boolean(flags.json), admins, () => table(['User name', 'Role', 'Created', 'State'], admins.map((a) => [
-        a.username, a.role, a.createdAt, a.disabledAt ? `disabled ${a.disabledAt}` : a.mustChangePassword ? 'enabled (must change password)' : 'enabled',
+        a.username, a.role, localTime(a.createdAt), a.disabledAt ? `disabled ${localTime(a.disabledAt)}` : a.mustChangePassword ? 'enabled (must change password)' : 'enabled',
       ])));
     }));
 
@@ -76,7 +78,7 @@ export function registerLifecycleCommands(program: Command, admin: Command, toke
     .action(action(async (flags) => {
       const list = await withTenant(configFrom(flags), (repo) => repo.listAgents());
       print(Boolean(flags.json), list, () => table(['Id', 'Host', 'Version', 'Last heartbeat', 'State'], list.map((a) => [
-        a.id, a.host, a.version, a.lastHeartbeat ?? 'never', a.revokedAt ? `revoked ${a.revokedAt}` : a.active ? 'active' : 'standby',
+        a.id, a.host, a.version, localTime(a.lastHeartbeat), a.revokedAt ? `revoked ${localTime(a.revokedAt)}` : a.active ? 'active' : 'standby',
       ])));
     }));
   storeOptions(agents.command('revoke'))
@@ -100,7 +102,7 @@ export function registerLifecycleCommands(program: Command, admin: Command, toke
       const tokens = await withTenant(configFrom(flags), (repo) => repo.listRegistrationTokens());
       const views = tokens.map((t) => ({ id: t.id, createdBy: t.createdBy, expiresAt: t.expiresAt.toISOString(), usedAt: t.usedAt?.toISOString() ?? null, revokedAt: t.revokedAt?.toISOString() ?? null }));
       print(Boolean(flags.json), views, () => table(['Id', 'Created by', 'Expires', 'State'], views.map((t) => [
-        t.id, t.createdBy, t.expiresAt, t.revokedAt ? 'revoked' : t.usedAt ? 'used' : Date.parse(t.expiresAt) <= Date.now() ? 'expired' : 'unused',
+        t.id, t.createdBy, localTime(t.expiresAt), t.revokedAt ? 'revoked' : t.usedAt ? 'used' : Date.parse(t.expiresAt) <= Date.now() ? 'expired' : 'unused',
       ])));
     }));
   storeOptions(token.command('revoke'))

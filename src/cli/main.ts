@@ -3,9 +3,7 @@
  * nothing else in the code base wires adapters together.
  */
 import { Command, Option } from 'commander';
-import { closeSync, fchmodSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { ensurePrivateDir } from '../shared/private-files.js';
+import { readFileSync } from 'node:fs';
 import { loadConfig, deepMerge } from '../config/load.js';
 import type { DirbridgeConfig } from '../config/schema.js';
 import { AppError } from '../shared/errors.js';
@@ -15,6 +13,9 @@ import { buildAgent, startAgent, storedTenantUrl } from './agent-wiring.js';
 import { printStatus, printUsers, createAdmin, printTroubleshooter } from './tenant-commands.js';
 import { registerLifecycleCommands } from './lifecycle-commands.js';
 import { runSyncCommand } from './sync-command.js';
+import { registerSyncErrorsCommands } from './sync-errors-command.js';
+import { checkSourceFiles, checkWritableDir, preflightTenant } from './preflight.js';
+import { statusExitCode, STATUS_EXIT_HELP } from './status-exit.js';
 import { registerOidcClientCommands } from './oidc-commands.js';
 
 type Flags = Record<string, unknown>;
@@ -60,7 +61,10 @@ function sourceOptions(command: Command): Command {
 
 function parsePort(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new AppError('CONFIG_INVALID', { message: `--port must be a number from 0 to 65535, not "${value}".` });
+  // Said as a coded error and the process ends here: commander would print a thrown error's stack.
+  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(port) || port < 0 || port > 65535) {
+    failWith(new AppError('CONFIG_INVALID', { message: `--port must be a number from 0 to 65535, not "${value}".`, hint: 'Give a port number, e.g. --port 8080 (0 picks any free port).' }));
+  }
   return port;
 }
 
@@ -124,7 +128,7 @@ function onShutdown(stop: () => Promise<void>): void {
   process.on('SIGTERM', handler);
 }
 
-function announce(url: string, initialAdmin: { username: string; password: string | null } | null, dataDir: string): void {
+function announce(url: string, initialAdmin: { username: string; password: string | null; passwordFile: string | null } | null): void {
   const lines = [``, `  dirbridge ${version} is running.`, `  Admin center: ${url}/`];
   if (initialAdmin && !initialAdmin.password) {
     lines.push('', `  First start: the initial global admin "${initialAdmin.username}" was created with the configured password.`);
@@ -134,15 +138,15 @@ function announce(url: string, initialAdmin: { username: string; password: strin
       `  First start: an initial global admin was created. Sign in with`,
       `    user name: ${initialAdmin.username}`,
       `    password:  ${initialAdmin.password}`,
-      `  This password is shown only now and must be changed at the first sign-in.`,
+      `  It must be changed at the first sign-in. It is also in ${initialAdmin.passwordFile} (readable by this user only);`,
+      `  delete that file once you have signed in.`,
     );
   } else if (initialAdmin?.password) {
     // Not a terminal: stdout goes to a service log, which is no place for a password.
-    const file = writeInitialAdminPassword(dataDir, initialAdmin.password);
     lines.push(
       ``,
       `  First start: an initial global admin "${initialAdmin.username}" was created.`,
-      `  Its password is in ${file} (readable by this user only); it must be changed at the first sign-in.`,
+      `  Its password is in ${initialAdmin.passwordFile} (readable by this user only); it must be changed at the first sign-in.`,
       `  Delete the file once you have signed in.`,
     );
   }
@@ -150,27 +154,16 @@ function announce(url: string, initialAdmin: { username: string; password: strin
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-/** Writes the generated initial password to an owner-only file in the data folder; returns its path. */
-function writeInitialAdminPassword(dataDir: string, password: string): string {
-  ensurePrivateDir(dataDir);
-  const file = resolve(join(dataDir, 'initial-admin-password'));
-  const fd = openSync(file, 'w', 0o600);
-  try {
-    fchmodSync(fd, 0o600);
-    writeSync(fd, `${password}\n`);
-  } finally {
-    closeSync(fd);
-  }
-  return file;
-}
-
 sourceOptions(serverOptions(program.command('start')))
   .description('start the all-in-one: tenant service, admin center and an agent (bundled sample directory unless a source is given)')
   .action(action(async (flags) => {
     const config = configFrom(flags);
+    // Checked before anything is created, so a failed first start leaves nothing behind.
+    await preflightTenant(config);
+    checkSourceFiles(config.agent.source);
     const logger = createCliLogger();
     const running = await startAllInOne(config, logger, { replaceSource: Boolean(flags.replaceSource) });
-    announce(running.tenant.url, running.tenant.initialAdmin, config.tenant.dataDir);
+    announce(running.tenant.url, running.tenant.initialAdmin);
     onShutdown(() => running.stop());
   }));
 
@@ -178,9 +171,10 @@ serverOptions(program.command('serve'))
   .description('start the tenant service and admin center only (agents connect to it)')
   .action(action(async (flags) => {
     const config = configFrom(flags);
+    await preflightTenant(config);
     const logger = createCliLogger();
     const tenant = await startTenant(config, logger);
-    announce(tenant.url, tenant.initialAdmin, config.tenant.dataDir);
+    announce(tenant.url, tenant.initialAdmin);
     onShutdown(() => tenant.close());
   }));
 
@@ -192,6 +186,8 @@ sourceOptions(storeOptions(program.command('agent')))
   .action(action(async (flags) => {
     const config = configFrom(flags);
     const tenantUrl = requireTenantUrl(config);
+    checkWritableDir(config.agent.stateDir ?? config.tenant.dataDir, 'The agent state folder');
+    checkSourceFiles(config.agent.source);
     const logger = createCliLogger();
     const running = await startAgent(config, logger, { tenantUrl, replaceSource: Boolean(flags.replaceSource) });
     process.stdout.write(`dirbridge agent ${version}: synchronizing ${running.source.description} into ${tenantUrl}\n`);
@@ -226,9 +222,17 @@ sourceOptions(storeOptions(program.command('sync')))
   }));
 
 storeOptions(program.command('status'))
-  .description('print the DirSync status of the tenant in the configured store')
+  .description('print the DirSync status of the tenant in the configured store; the exit code says how it is (for monitoring)')
   .option('--json', 'print the same JSON as GET /api/v1/dirsync/status')
-  .action(action(async (flags) => printStatus(configFrom(flags), Boolean(flags.json))));
+  .addHelpText('after', STATUS_EXIT_HELP)
+  .action(async (...args: unknown[]) => {
+    const flags = (args[args.length - 1] as Command).opts();
+    try {
+      process.exitCode = statusExitCode(await printStatus(configFrom(flags), Boolean(flags.json)));
+    } catch (error) {
+      failWith(error, Boolean(flags.json), 3);
+    }
+  });
 
 storeOptions(program.command('troubleshoot'))
   .description('run the troubleshooter checks and print what is wrong and what to do')
@@ -276,6 +280,7 @@ storeOptions(token.command('create'))
 
 registerOidcClientCommands(program, { storeOptions, configFrom, action });
 registerLifecycleCommands(program, admin, token, { storeOptions, configFrom, action });
+registerSyncErrorsCommands(program, { storeOptions, configFrom, action });
 
 function requireTenantUrl(config: DirbridgeConfig): string {
   const url = config.agent.tenantUrl ?? storedTenantUrl(config);

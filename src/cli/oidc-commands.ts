@@ -12,6 +12,7 @@ import { summarizeKeyRing } from '../tenant/oidc/key-ring.js';
 import { keyRingPolicy, rotateKeys } from '../tenant/oidc/keys.js';
 import type { OidcRepository } from '../tenant/store/oidc-repository.js';
 import { openStore } from '../tenant/store/open-store.js';
+import { localTime } from './time-format.js';
 import type { TenantRepository } from '../tenant/store/ports.js';
 
 type Flags = Record<string, unknown>;
@@ -88,7 +89,7 @@ export function registerOidcClientCommands(program: Command, wiring: OidcCommand
         return;
       }
       for (const c of clients) {
-        process.stdout.write(`${c.clientId}  ${c.name}  (${c.public ? 'public, PKCE only' : 'confidential'})  created ${c.createdAt} by ${c.createdBy}\n    ${c.redirectUris.join('\n    ')}\n`);
+        process.stdout.write(`${c.clientId}  ${c.name}  (${c.public ? 'public, PKCE only' : 'confidential'})  created ${localTime(c.createdAt)} by ${c.createdBy}\n    ${c.redirectUris.join('\n    ')}\n`);
       }
     }));
 

@@ -1,5 +1,7 @@
 /** Commands that read or change the tenant directly in its store (run them where the store is reachable). */
-import { openStore } from '../tenant/store/open-store.js';
+import { openStore, redactUrl, storeExists, isPostgresUrl } from '../tenant/store/open-store.js';
+import { resolve } from 'node:path';
+import { localTime, localTimeWithAge, localTimesIn } from './time-format.js';
 import type { TenantRepository, TenantStore } from '../tenant/store/ports.js';
 import { computeDirSyncStatus, DEFAULT_AGENT_SILENT_AFTER_MINUTES } from '../tenant/domain/status.js';
 import { runTroubleshooter } from '../tenant/domain/troubleshooter.js';
@@ -20,12 +22,20 @@ export async function withTenant<T>(config: DirbridgeConfig, work: (repo: Tenant
   }
 }
 
-const when = (iso: string | null): string => {
-  if (!iso) return 'never';
-  const hours = (Date.now() - new Date(iso).getTime()) / 3_600_000;
-  const ago = hours < 1 ? `${Math.max(0, Math.round(hours * 60))} minutes ago` : hours < 48 ? `${Math.round(hours)} hours ago` : `${Math.round(hours / 24)} days ago`;
-  return `${new Date(iso).toISOString()} (${ago})`;
-};
+const when = (iso: string | null): string => localTimeWithAge(iso);
+
+/**
+ * Like withTenant, for commands that work on an existing store only: where there is none (a typo
+ * in --data-dir, a database without dirbridge's tables) they say so and create nothing.
+ */
+export async function withExistingTenant<T>(config: DirbridgeConfig, work: (repo: TenantRepository, store: TenantStore) => Promise<T>): Promise<T> {
+  const { databaseUrl, dataDir } = config.tenant;
+  if (!(await storeExists({ databaseUrl, dataDir }))) {
+    const where = isPostgresUrl(databaseUrl) ? `the PostgreSQL database ${redactUrl(databaseUrl.trim())} (it has no dirbridge tables)` : `the data folder ${resolve(dataDir)}`;
+    throw new AppError('STORE_NOT_FOUND', { message: `There is no dirbridge store in ${where}; nothing was created.`, details: { where } });
+  }
+  return withTenant(config, work);
+}
 
 /** "45,000 of 100,000 users (12,000 derived), about 3 min left" */
 export function describePasswordProgress(p: PasswordProgressView): string {
@@ -50,42 +60,44 @@ export function formatStatus(status: DirSyncStatus): string {
   ];
   if (status.warnings.length > 0) {
     lines.push('Warnings:');
-    for (const w of status.warnings) lines.push(`  ${w.code}: ${w.message} See the troubleshooter: ${w.troubleshooterUrl} or run dirbridge troubleshoot.`);
+    for (const w of status.warnings) lines.push(`  ${w.code}: ${localTimesIn(w.message)} See the troubleshooter: ${w.troubleshooterUrl} or run dirbridge troubleshoot.`);
   }
   return lines.join('\n');
 }
 
-export async function printStatus(config: DirbridgeConfig, json: boolean): Promise<void> {
-  const status = await withTenant(config, async (repo) => computeDirSyncStatus(await loadStatusInput(repo, DEFAULT_AGENT_SILENT_AFTER_MINUTES), new Date()));
+/** Prints the status and returns it (the caller turns it into the exit code). */
+export async function printStatus(config: DirbridgeConfig, json: boolean): Promise<DirSyncStatus> {
+  const status = await withExistingTenant(config, async (repo) => computeDirSyncStatus(await loadStatusInput(repo, DEFAULT_AGENT_SILENT_AFTER_MINUTES), new Date()));
   process.stdout.write(json ? `${JSON.stringify(status, null, 2)}\n` : `${formatStatus(status)}\n`);
+  return status;
 }
 
 const mark = { ok: 'OK     ', warning: 'WARNING', error: 'ERROR  ' } as const;
 
 export async function printTroubleshooter(config: DirbridgeConfig, json: boolean, user?: string): Promise<void> {
   if (user) {
-    const trace = await withTenant(config, async (repo) => tracePasswordSync(await loadPasswordTraceInput(repo, user), new Date()));
+    const trace = await withExistingTenant(config, async (repo) => tracePasswordSync(await loadPasswordTraceInput(repo, user), new Date()));
     if (json) {
       process.stdout.write(`${JSON.stringify(trace, null, 2)}\n`);
       return;
     }
-    const lines = [`Password sync trace for ${trace.user} (${trace.ranAt})`];
+    const lines = [`Password sync trace for ${trace.user} (${localTime(trace.ranAt)})`];
     for (const s of trace.steps) {
-      lines.push(`  [${mark[s.verdict]}] ${s.found}`);
-      if (s.action) lines.push(`            What to do: ${s.action}`);
+      lines.push(`  [${mark[s.verdict]}] ${localTimesIn(s.found)}`);
+      if (s.action) lines.push(`            What to do: ${localTimesIn(s.action)}`);
     }
     process.stdout.write(`${lines.join('\n')}\n`);
     return;
   }
-  const report = await withTenant(config, async (repo) => runTroubleshooter(await loadStatusInput(repo, DEFAULT_AGENT_SILENT_AFTER_MINUTES), new Date()));
+  const report = await withExistingTenant(config, async (repo) => runTroubleshooter(await loadStatusInput(repo, DEFAULT_AGENT_SILENT_AFTER_MINUTES), new Date()));
   if (json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return;
   }
-  const lines = [`Troubleshooter (${report.ranAt})`];
+  const lines = [`Troubleshooter (${localTime(report.ranAt)})`];
   for (const check of report.checks) {
-    lines.push(`  [${mark[check.verdict]}] ${check.found}`);
-    if (check.action) lines.push(`            What to do: ${check.action}`);
+    lines.push(`  [${mark[check.verdict]}] ${localTimesIn(check.found)}`);
+    if (check.action) lines.push(`            What to do: ${localTimesIn(check.action)}`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 }
@@ -94,7 +106,7 @@ export async function printUsers(config: DirbridgeConfig, query: { search?: stri
   if (!Number.isInteger(query.page) || query.page < 1 || !Number.isInteger(query.pageSize) || query.pageSize < 1 || query.pageSize > 200) {
     throw new AppError('REQUEST_INVALID', { message: '--page must be 1 or more and --page-size from 1 to 200.' });
   }
-  const page = await withTenant(config, (repo) => repo.listUsers({ search: query.search, page: query.page, pageSize: query.pageSize }));
+  const page = await withExistingTenant(config, (repo) => repo.listUsers({ search: query.search, page: query.page, pageSize: query.pageSize }));
   if (query.json) {
     process.stdout.write(`${JSON.stringify(page, null, 2)}\n`);
     return;

@@ -9,7 +9,7 @@ import type { SourceConfig } from './schema.js';
 const sample: SourceConfig = { type: 'ldif', path: '/opt/dirbridge/sample/directory.ldif', settleMs: 500 };
 const ldap = (url = 'ldaps://ldap.example.org:636', baseDns = ['ou=People,dc=example,dc=org']): SourceConfig => ({
   type: 'ldap', url, flavor: 'openldap', bindDn: 'cn=sync,dc=example,dc=org', bindPasswordFile: '/etc/dirbridge/bind-password', baseDns, excludeDns: [],
-  startTls: false, tlsInsecureSkipVerify: false, pageSize: 1000, timeouts: { connectMs: 1, requestMs: 1, operationMs: 1, watchProbeMs: 1 }, maxMessageBytes: 65536,
+  startTls: false, tlsInsecureSkipVerify: false, pageSize: 1000, timeouts: { connectMs: 1, requestMs: 1, operationMs: 1, watchProbeMs: 1 }, maxMessageBytes: 65536, changePollSeconds: 2,
 });
 const folder = () => mkdtempSync(join(tmpdir(), 'dirbridge-binding-'));
 const codeOf = (run: () => unknown): string | null => {

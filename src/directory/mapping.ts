@@ -7,6 +7,7 @@ import type { ObjectSyncError, SyncedGroup, SyncedUser } from '../sync/model.js'
 import type { DirectoryEntry } from './entry.js';
 import { normalizeDn } from './dn.js';
 import { isDisabled } from './ldap/ad/user-account-control.js';
+import { isExpired } from './ldap/ad/account-expires.js';
 import { smtpAddresses } from './ldap/ad/proxy-addresses.js';
 
 export type Flavor = 'openldap' | '389ds' | 'ad' | 'ldif';
@@ -175,7 +176,7 @@ export function attributesRead(options: MappingOptions): string[] {
   const byFlavor: Record<Flavor, string[]> = {
     openldap: ['pwdAccountLockedTime'],
     '389ds': ['nsAccountLock'],
-    ad: ['userAccountControl', 'proxyAddresses'],
+    ad: ['userAccountControl', 'accountExpires', 'proxyAddresses'],
     ldif: ['pwdAccountLockedTime'],
   };
   const names = [
@@ -189,7 +190,8 @@ export function attributesRead(options: MappingOptions): string[] {
 }
 
 function isEnabled(entry: DirectoryEntry, flavor: Flavor): boolean {
-  if (flavor === 'ad') return !isDisabled(first(entry, 'useraccountcontrol'));
+  // AD: the ACCOUNTDISABLE flag, or an accountExpires in the past (the DC refuses such an account too).
+  if (flavor === 'ad') return !isDisabled(first(entry, 'useraccountcontrol')) && !isExpired(first(entry, 'accountexpires'));
   // 389-DS and FreeIPA: nsAccountLock TRUE (dsidm account lock, ipa user-disable).
   if (flavor === '389ds') return first(entry, 'nsaccountlock')?.toLowerCase() !== 'true';
   // OpenLDAP ppolicy: an administratively locked account carries pwdAccountLockedTime (draft-behera-ldap-password-policy).

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { pbkdf2, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { isAppError } from '../shared/errors.js';
 import { createDerivationPool, createPasswordPool, type DerivationPool } from './derive-pool.js';
 import { parseStoredPassword } from './schemes.js';
@@ -57,6 +58,33 @@ describe('createPasswordPool', () => {
       expect(outcomes.filter((o) => isAppError(o, 'SIGN_IN_BUSY'))).toHaveLength(2);
       expect(await pool.check('wrong', [slow])).toBe(false);
       expect(await pool.verifyAdmin('x', 'not a hash')).toBe(false);
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
+});
+
+describe('the pool and libuv threadpool', () => {
+  it('computes in its own threads, never queued behind libuv threadpool work (a pool sized to the cores is not capped at 4)', async () => {
+    const pool = createPasswordPool({ size: 2 });
+    try {
+      const pbkdf2Source = (password: string) => {
+        const salt = randomBytes(16);
+        return parseStoredPassword(`{PBKDF2-SHA512}10000$${salt.toString('base64')}$${pbkdf2Sync(password, salt, 10_000, 64, 'sha512').toString('base64')}`);
+      };
+      // Warm: the workers start and load their modules (file reads use the threadpool too).
+      const verifier = await pool.derive(pbkdf2Source('warm'), FAST_KDF);
+      // Every libuv thread busy for seconds with work of the main thread.
+      const threads = Number(process.env['UV_THREADPOOL_SIZE'] ?? 4);
+      let blockersDone = 0;
+      const blockers = Array.from({ length: threads }, () => new Promise<void>((resolve, reject) => {
+        pbkdf2('blocker', 'salt', 1_500_000, 64, 'sha512', (error) => { blockersDone++; if (error) reject(error); else resolve(); });
+      }));
+      // A derivation (scrypt) and a check (PBKDF2 source digest, then scrypt) finish meanwhile.
+      await pool.derive(parseStoredPassword('derived while the threadpool is busy'), FAST_KDF);
+      expect(await pool.check('warm', [verifier])).toBe(true);
+      expect(blockersDone).toBe(0);
+      await Promise.all(blockers);
     } finally {
       await pool.close();
     }

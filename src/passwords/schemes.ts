@@ -18,15 +18,19 @@
  * - OpenLDAP argon2 module: `{ARGON2}` + a PHC string `$argon2id$v=19$m=..,t=..,p=..$salt$hash`.
  * - Samba `sambaNTPassword`: 32 hex digits of MD4(UTF-16LE(password)).
  */
-import { createHash, pbkdf2 } from 'node:crypto';
+import { createHash, pbkdf2, pbkdf2Sync } from 'node:crypto';
 import { promisify } from 'node:util';
+import { isMainThread } from 'node:worker_threads';
 import { argon2d, argon2i, argon2id, bcrypt, md4 } from 'hash-wasm';
 import { AppError } from '../shared/errors.js';
 import { assertWithinCostBounds } from './cost-bounds.js';
 import { md5CryptChecksum, SHA_CRYPT_DEFAULT_ROUNDS, SHA_CRYPT_MAX_ROUNDS, SHA_CRYPT_MIN_ROUNDS, shaCryptChecksum } from './crypt.js';
 import { decodeAdaptedBase64, decodeBase64, decodeBcryptBase64, decodeHex } from './encoding.js';
 
-const pbkdf2Async = promisify(pbkdf2);
+const pbkdf2Promise = promisify(pbkdf2);
+/** On the pool worker's own thread, not libuv's shared 4-thread pool (see scryptAsync in verifier.ts). */
+const pbkdf2Async = async (password: Buffer | string, salt: Buffer, iterations: number, keyLength: number, digest: string): Promise<Buffer> =>
+  isMainThread ? pbkdf2Promise(password, salt, iterations, keyLength, digest) : pbkdf2Sync(password, salt, iterations, keyLength, digest);
 
 export interface SourceHash {
   /** Upper-case scheme without braces: SSHA, CRYPT-SHA512, PBKDF2-SHA256, ARGON2, NT, CLEARTEXT... */

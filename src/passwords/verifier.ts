@@ -2,7 +2,8 @@
  * Source digest -> cloud verifier (scrypt or Argon2id with a per-user random salt), and the
  * sign-in check.
  */
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { randomBytes, scrypt, scryptSync, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { isMainThread } from 'node:worker_threads';
 import { argon2id } from 'hash-wasm';
 import { AppError } from '../shared/errors.js';
 import { assertWithinCostBounds } from './cost-bounds.js';
@@ -13,6 +14,16 @@ import { isArgon2id, sameKdfParams, type KdfParams, type PasswordVerifier, type 
 const SALT_BYTES = 16;
 
 function scryptAsync(secret: Buffer, salt: Buffer, keyLength: number, options: ScryptOptions): Promise<Buffer> {
+  // In a pool worker (derive-pool.ts) the KDF runs on the worker's own thread: the async form
+  // queues on libuv's threadpool, 4 threads per process by default and shared by every worker,
+  // which held a pool sized to a 16-core machine to 4 KDFs at a time (issue 14).
+  if (!isMainThread) {
+    try {
+      return Promise.resolve(scryptSync(secret, salt, keyLength, options));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
   return new Promise((resolve, reject) => {
     scrypt(secret, salt, keyLength, options, (error, key) => (error ? reject(error) : resolve(key)));
   });

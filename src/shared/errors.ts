@@ -29,6 +29,9 @@ export const ERRORS = {
   TENANT_NOT_FOUND: def(404, 'No tenant exists in this store.', 'Start the tenant service once (dirbridge serve or start) to create it.'),
   SOURCE_MISSING: def(400, 'No directory source was given; the bundled sample directory is only used by dirbridge start on a new data folder.', 'Give the source (--source-url or --source-ldif, or agent.source in the config file); a data folder that synced a directory needs that directory again.'),
   SOURCE_CHANGED: def(409, 'The source given is not the one this data folder synchronizes; nothing was synced.', 'Give the original source again; to replace it on purpose, start once with --replace-source (the old source\'s objects then leave the tenant, held by the delete threshold).'),
+  PORT_IN_USE: def(500, 'The port dirbridge should listen on is already in use.', 'Stop the program using the port, or choose another port with --port or DIRBRIDGE_PORT.'),
+  FILE_UNREADABLE: def(400, 'A file named in the configuration does not exist or cannot be read.', 'Fix the path in the named setting or flag, or give the dirbridge user read access to the file.'),
+  STORE_NOT_FOUND: def(404, 'There is no dirbridge store at the given place.', 'Check --data-dir (or DIRBRIDGE_DATA_DIR) or --database-url: point it at the folder or database the service uses. A store is created only by dirbridge start or serve.'),
 
   // request validation and generic
   REQUEST_INVALID: def(400, 'The request body or parameters are invalid.', 'Correct the named field and send the request again.'),
@@ -57,6 +60,7 @@ export const ERRORS = {
   BATCH_INVALID: def(400, 'A sync batch is malformed.', 'Upgrade the agent to a version that matches the tenant service.'),
   PASSWORD_SYNC_DISABLED: def(409, 'Password sync is switched off for this tenant; password hashes are not accepted.', 'Switch password sync on in DirSync management (global admin); the agent stops sending hashes once it sees the setting.'),
   NO_BLOCKED_DELETES: def(409, 'No sync cycle is waiting for permission to delete.', 'Nothing to allow: the last directory sync cycle was not stopped by the delete threshold.'),
+  SYNC_NOW_UNAVAILABLE: def(409, 'A sync cannot be started now.', 'Switch directory sync on in DirSync management first, then choose Sync now again.'),
   USER_NOT_FOUND: def(404, 'No user with this id exists in the tenant.', 'The user may have been deleted or moved out of the sync scope; open Users › Active users and search for them.'),
   GROUP_NOT_FOUND: def(404, 'No group with this id exists in the tenant.', 'The group may have been deleted or moved out of the sync scope; open Groups and search for it.'),
 

@@ -59,6 +59,8 @@ export interface DirectoryCycleResult {
   rejected: ObjectSyncError[];
   /** Set when the delete guard held deletes back. */
   pendingDeletes: number;
+  /** The deletes the guard held back (empty otherwise), so the admin sees them by name. */
+  heldDeletes: Array<{ kind: 'user' | 'group'; anchor: string; dn: string }>;
   failure: AppError | null;
   /** The plan, for dry runs (adds/updates/deletes by DN). */
   plan: SyncPlan | null;
@@ -89,6 +91,7 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
   let mode = options.mode;
   let failure: AppError | null = null;
   let pendingDeletes = 0;
+  let heldDeletes: DirectoryCycleResult['heldDeletes'] = [];
 
   const exportPlan = async (plan: SyncPlan) => {
     if (dryPlan) {
@@ -253,6 +256,7 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
       if (options.dryRun) await exportPlan(deletePlan);
     } else if (verdict.exceeded && deleteCount > options.allowedDeletes) {
       pendingDeletes = deleteCount;
+      heldDeletes = deletePlan.deletes.map((d) => ({ kind: d.kind, anchor: d.anchor, dn: d.dn }));
       failure = new AppError('DELETE_THRESHOLD_EXCEEDED', {
         message: `This cycle would delete ${describeDeleteVerdict(deleteCount, counts.synced, deleteLimits, verdict)}; no deletes were exported.`,
         details: { pendingDeletes: deleteCount, synced: counts.synced, threshold: options.deleteThreshold, thresholdPercent: deleteLimits.percent },
@@ -275,7 +279,7 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
   progress('done');
   counts.errors = errors.length + rejected.length;
   const outcome = failure ? (HOLDS_DELETES.has(failure.code) ? 'blocked' : 'failed') : counts.errors > 0 ? 'partial' : 'success';
-  return { runId, mode, outcome, startedAt, finishedAt: new Date(), counts, errors, rejected, pendingDeletes, failure, plan: dryPlan };
+  return { runId, mode, outcome, startedAt, finishedAt: new Date(), counts, errors, rejected, pendingDeletes, heldDeletes, failure, plan: dryPlan };
 }
 
 async function readTenantObjects(sink: TenantSink): Promise<Map<string, ExportedRecord>> {

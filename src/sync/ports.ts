@@ -161,5 +161,7 @@ export interface TenantSink {
     errorMessage: string | null;
     objectErrors: Array<{ anchor: string; kind: 'user' | 'group'; dn: string; attribute: string | null; code: string; message: string; hint: string }>;
     pendingDeletes?: number;
+    /** The held-back deletes by name (the tenant lists them for the admin). */
+    heldDeletes?: Array<{ kind: 'user' | 'group'; anchor: string; dn: string }>;
   }): Promise<void>;
 }

@@ -6,6 +6,7 @@ import type { DirSyncStatusInput } from './domain/status.js';
 import { PASSWORD_PROBLEM_CODES } from './domain/password-flow.js';
 import type { PasswordTraceInput } from './domain/password-trace.js';
 import type { TenantRepository } from './store/ports.js';
+import type { AgentView } from './api/contract.js';
 
 export async function loadStatusInput(repo: TenantRepository, agentSilentAfterMinutes: number): Promise<DirSyncStatusInput> {
   const [settings, agents, lastSuccessfulDirectoryRun, lastSuccessfulPasswordRun, lastDirectoryRun, lastPasswordRun, syncErrorCount] = await Promise.all([
@@ -33,7 +34,7 @@ export async function loadStatusInput(repo: TenantRepository, agentSilentAfterMi
 
 /** Reads what the per-user password trace judges. */
 export async function loadPasswordTraceInput(repo: TenantRepository, username: string): Promise<PasswordTraceInput> {
-  const [signIn, settings, lastPasswordRun] = await Promise.all([repo.findUserForSignIn(username), repo.getSettings(), repo.lastRun('password')]);
+  const [signIn, settings, lastPasswordRun, agents] = await Promise.all([repo.findUserForSignIn(username), repo.getSettings(), repo.lastRun('password'), repo.listAgents()]);
   const user = signIn ? (await repo.listUsers({ search: signIn.userPrincipalName, page: 1, pageSize: 20 })).items.find((u) => u.anchor === signIn.anchor) ?? null : null;
   const [state, errors] = await Promise.all([
     signIn ? repo.getPasswordState(signIn.anchor) : Promise.resolve(null),
@@ -47,5 +48,13 @@ export async function loadPasswordTraceInput(repo: TenantRepository, username: s
     verifierSchemes: signIn?.verifiers.map((v) => v.scheme) ?? [],
     errors: errors.items.filter((e) => !signIn || e.anchor === signIn.anchor),
     lastPasswordRunAt: lastPasswordRun?.finishedAt ?? null,
+    passwordPath: passwordPathOf(agents),
   };
+}
+
+/** From the source the agent last described in its heartbeat, e.g. "ldaps://dc1:636 (ad)" or "(ad, StartTLS)". */
+function passwordPathOf(agents: AgentView[]): 'ms-drsr' | 'ldap' | null {
+  const latest = agents.filter((a) => a.source && !a.revokedAt).sort((a, b) => (b.lastHeartbeat ?? '').localeCompare(a.lastHeartbeat ?? ''))[0];
+  if (!latest?.source) return null;
+  return /\(ad[,)]/.test(latest.source) ? 'ms-drsr' : 'ldap';
 }

@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { Attribute, Change, Client } from 'ldapts';
 
 import { objectSidToString } from '../../src/directory/ldap/ad/object-guid.js';
+import { ntHash } from '../../src/directory/ldap/ad/replication/ntlm.js';
 import { makeTestCertificates } from './tls.js';
 
 const SAMBA = '/usr/sbin/samba';
@@ -53,8 +54,8 @@ export interface NewUser {
   givenName?: string;
   sn?: string;
   mail?: string;
-  /** Default name@ad.test. */
-  userPrincipalName?: string;
+  /** Default name@ad.test; null for none (bulk loads: Samba checks a UPN's uniqueness by a scan per add). */
+  userPrincipalName?: string | null;
   proxyAddresses?: string[];
   disabled?: boolean;
   /** accountExpires as a Windows FILETIME (100 ns since 1601); see `fileTime`. */
@@ -97,12 +98,28 @@ export interface SambaDc {
   samLdb: string;
   /** One Python process: every record added, passwords set, in one transaction. Returns the DNs. */
   createUsers(users: NewUser[]): string[];
+  /**
+   * Bulk load for the benchmark: each user's NT hash (MD4 of UTF-16LE) is computed here and stored
+   * as the DC stores a replicated one, bypassing Samba's password_hash module (which derives
+   * Kerberos keys at 30-40 ms a user); no Kerberos keys, so only NTLM and DRSR see these passwords.
+   */
+  loadUsers(users: Array<NewUser & { password: string }>): Promise<string[]>;
   createGroups(groups: NewGroup[]): string[];
   createOu(name: string, parentDn?: string): string;
   /** A plain domain user with no extra rights: what README's least-privilege sync account is. */
   createSyncAccount(name?: string): SyncAccount;
   /** Grants Replicating Directory Changes (and, with `all`, … All) on the domain root to an account. */
   grantReplicationRights(accountDn: string, options?: { all?: boolean }): Promise<void>;
+  /**
+   * Grants List Contents and Read Property on CN=Deleted Objects (what reading tombstones needs).
+   * samba-tool dsacl cannot find that container (it searches without the show-deleted control), so
+   * this is the same change made through Samba's samdb module with show_deleted set.
+   */
+  grantDeletedObjectsRead(accountDn: string): Promise<void>;
+  /** Adds ACEs (SDDL) to an object's DACL, `(A;;LCRP;;;{SID})`, or replaces its DACL with a whole descriptor (`O:DAG:DAD:P...`); {SID} is the account's SID. */
+  addAces(objectDn: string, accountDn: string, sddl: string): Promise<void>;
+  /** The account's objectSid as S-1-5-21-... */
+  sidOf(dn: string): Promise<string>;
   /** A samba-tool command against this DC's database, e.g. ['user', 'disable', 'alice']. */
   sambaTool(args: string[]): string;
   /** An LDAP client bound as Administrator over LDAPS (one per DC, kept open until stop). */
@@ -306,12 +323,13 @@ function writeConf(dir: string, templateDir: string, address: string, certs: { c
 
 // Applies a JSON list of operations to the DC's database in one transaction (samba.samdb).
 const BULK_SCRIPT = String.raw`
-import json, sys
+import json, sys, binascii
 from samba.samdb import SamDB
 from samba.auth import system_session
 from samba.param import LoadParm
 import ldb
 conf, url = sys.argv[1], sys.argv[2]
+BYPASS_PASSWORD_HASH = '1.3.6.1.4.1.7165.4.3.12'  # DSDB_CONTROL_BYPASS_PASSWORD_HASH_OID
 lp = LoadParm(); lp.load(conf)
 db = SamDB(url=url, session_info=system_session(), lp=lp)
 ops = json.load(sys.stdin)
@@ -320,6 +338,12 @@ try:
     for op in ops:
         if op['op'] == 'add':
             db.add(op['record'])
+        elif op['op'] == 'add-with-nt-hash':
+            # The NT hash stored as given: Samba's password_hash module is bypassed (its Kerberos
+            # key derivation is 30-40 ms a user), as DRS replication into a DC stores it.
+            record = dict(op['record'])
+            record['unicodePwd'] = binascii.unhexlify(op['ntHash'])
+            db.add(record, controls=['local_oid:%s:0' % BYPASS_PASSWORD_HASH])
         elif op['op'] == 'members':
             m = ldb.Message(ldb.Dn(db, op['dn']))
             m['member'] = ldb.MessageElement(op['members'], ldb.FLAG_MOD_ADD, 'member')
@@ -328,15 +352,63 @@ try:
 except Exception:
     db.transaction_cancel()
     raise
-# Passwords after the commit: setpassword runs its own transaction per account.
+# Passwords after the commit, each in its own transaction (as a password change on a DC), by a
+# unicodePwd replace: SamDB.setpassword would also clear ACCOUNTDISABLE (it enables the account).
 for op in ops:
     if op['op'] == 'password':
-        db.setpassword('(distinguishedName=%s)' % ldb.binary_encode(op['dn']), op['password'])
+        m = ldb.Message(ldb.Dn(db, op['dn']))
+        m['unicodePwd'] = ldb.MessageElement(('"%s"' % op['password']).encode('utf-16-le'), ldb.FLAG_MOD_REPLACE, 'unicodePwd')
+        db.modify(m)
+`;
+
+// Adds one ACE to the DACL of CN=Deleted Objects (a tombstone container: show_deleted is needed to find it).
+const DELETED_OBJECTS_ACE_SCRIPT = String.raw`
+import sys
+from samba.samdb import SamDB
+from samba.auth import system_session
+from samba.param import LoadParm
+from samba.ndr import ndr_unpack, ndr_pack
+from samba.dcerpc import security
+import ldb
+conf, url, dn, sddl = sys.argv[1:5]
+lp = LoadParm(); lp.load(conf)
+db = SamDB(url=url, session_info=system_session(), lp=lp)
+controls = ['show_deleted:1', 'sd_flags:1:4']
+res = db.search(base=dn, scope=ldb.SCOPE_BASE, attrs=['nTSecurityDescriptor'], controls=controls)
+desc = ndr_unpack(security.descriptor, res[0]['nTSecurityDescriptor'][0])
+domsid = security.dom_sid(db.get_domain_sid())
+if sddl.startswith('O:'):
+    desc = security.descriptor.from_sddl(sddl, domsid)
+else:
+    for ace in security.descriptor.from_sddl('D:' + sddl, domsid).dacl.aces:
+        desc.dacl_add(ace)
+m = ldb.Message(); m.dn = ldb.Dn(db, dn)
+m['nTSecurityDescriptor'] = ldb.MessageElement(ndr_pack(desc), ldb.FLAG_MOD_REPLACE, 'nTSecurityDescriptor')
+db.modify(m, controls=controls)
 `;
 
 const UF_ACCOUNTDISABLE = 0x2;
 const UF_PASSWD_NOTREQD = 0x20;
 const UF_NORMAL_ACCOUNT = 0x200;
+
+function userRecord(u: NewUser, extraFlags: number): { dn: string; record: Record<string, string | string[]> } {
+  const dn = `CN=${u.name},${u.parentDn ?? USERS_DN}`;
+  const flags = UF_NORMAL_ACCOUNT | extraFlags | (u.disabled ? UF_ACCOUNTDISABLE : 0);
+  const record: Record<string, string | string[]> = {
+    dn,
+    objectClass: 'user',
+    sAMAccountName: u.name,
+    ...(u.userPrincipalName === null ? {} : { userPrincipalName: u.userPrincipalName ?? `${u.name}@${REALM.toLowerCase()}` }),
+    userAccountControl: String(flags),
+    ...(u.givenName ? { givenName: u.givenName } : {}),
+    ...(u.sn ? { sn: u.sn } : {}),
+    ...(u.mail ? { mail: u.mail } : {}),
+    ...(u.proxyAddresses ? { proxyAddresses: u.proxyAddresses } : {}),
+    ...(u.accountExpires !== undefined ? { accountExpires: u.accountExpires.toString() } : {}),
+    ...(u.attributes ?? {}),
+  };
+  return { dn, record };
+}
 
 /** Starts a fresh DC from the template on its own loopback address, ready to answer. */
 export async function startSambaDc(): Promise<SambaDc> {
@@ -447,24 +519,22 @@ export async function startSambaDc(): Promise<SambaDc> {
       const ops: unknown[] = [];
       const dns: string[] = [];
       for (const u of users) {
-        const dn = `CN=${u.name},${u.parentDn ?? USERS_DN}`;
+        const { dn, record } = userRecord(u, u.password ? 0 : UF_PASSWD_NOTREQD);
         dns.push(dn);
-        const flags = UF_NORMAL_ACCOUNT | (u.password ? 0 : UF_PASSWD_NOTREQD) | (u.disabled ? UF_ACCOUNTDISABLE : 0);
-        const record: Record<string, string | string[]> = {
-          dn,
-          objectClass: 'user',
-          sAMAccountName: u.name,
-          userPrincipalName: u.userPrincipalName ?? `${u.name}@${REALM.toLowerCase()}`,
-          userAccountControl: String(flags),
-          ...(u.givenName ? { givenName: u.givenName } : {}),
-          ...(u.sn ? { sn: u.sn } : {}),
-          ...(u.mail ? { mail: u.mail } : {}),
-          ...(u.proxyAddresses ? { proxyAddresses: u.proxyAddresses } : {}),
-          ...(u.accountExpires !== undefined ? { accountExpires: u.accountExpires.toString() } : {}),
-          ...(u.attributes ?? {}),
-        };
         ops.push({ op: 'add', record });
         if (u.password) ops.push({ op: 'password', dn, password: u.password });
+      }
+      bulk(ops);
+      return dns;
+    },
+    async loadUsers(users) {
+      const ops: unknown[] = [];
+      const dns: string[] = [];
+      for (const u of users) {
+        // pwdLastSet now (the bypassed module would set it), else the account must change its password at next logon.
+        const { dn, record } = userRecord({ ...u, attributes: { pwdLastSet: [fileTime(new Date()).toString()], ...u.attributes } }, 0);
+        dns.push(dn);
+        ops.push({ op: 'add-with-nt-hash', record, ntHash: (await ntHash(u.password)).toString('hex') });
       }
       bulk(ops);
       return dns;
@@ -496,6 +566,18 @@ export async function startSambaDc(): Promise<SambaDc> {
       const sid = objectSidToString(searchEntries[0]?.['objectSid'] as Buffer);
       const aces = [DS_REPLICATION_GET_CHANGES, ...(options.all ? [DS_REPLICATION_GET_CHANGES_ALL] : [])].map((right) => `(OA;;CR;${right};;${sid})`).join('');
       runTool(SAMBA_TOOL, ['dsacl', 'set', '-s', confFile, '-H', samLdb, `--objectdn=${BASE_DN}`, `--sddl=${aces}`]);
+    },
+    async sidOf(dn) {
+      const { searchEntries } = await (await admin()).search(dn, { scope: 'base', attributes: ['objectSid'], explicitBufferAttributes: ['objectSid'] });
+      return objectSidToString(searchEntries[0]?.['objectSid'] as Buffer);
+    },
+    async grantDeletedObjectsRead(accountDn) {
+      const sid = await dc.sidOf(accountDn);
+      runTool(PYTHON, ['-c', DELETED_OBJECTS_ACE_SCRIPT, confFile, samLdb, `CN=Deleted Objects,${BASE_DN}`, `(A;;LCRP;;;${sid})`]);
+    },
+    async addAces(objectDn, accountDn, sddl) {
+      const sid = await dc.sidOf(accountDn);
+      runTool(PYTHON, ['-c', DELETED_OBJECTS_ACE_SCRIPT, confFile, samLdb, objectDn, sddl.split('{SID}').join(sid)]);
     },
     sambaTool(args) {
       return runTool(SAMBA_TOOL, [...args, '-s', confFile, '-H', samLdb]);

@@ -2,6 +2,12 @@ import {
   Badge,
   Button,
   Caption1,
+  Dialog,
+  DialogActions,
+  DialogBody,
+  DialogContent,
+  DialogSurface,
+  DialogTitle,
   NavCategory,
   NavCategoryItem,
   NavDrawer,
@@ -27,12 +33,14 @@ import {
   WrenchRegular,
   KeyRegular,
   NavigationRegular,
+  PeopleSettingsRegular,
 } from '@fluentui/react-icons';
 import { Suspense, useEffect, useState, type KeyboardEvent, type MouseEvent, type ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
+import { adminApi } from '../api/endpoints.js';
 import { useSession } from '../shared/session.js';
-import { Loading } from '../shared/ui.js';
+import { ErrorBar, Loading } from '../shared/ui.js';
 import { LanguagePicker } from './language-picker.js';
 
 const useStyles = makeStyles({
@@ -84,7 +92,20 @@ interface NavEntry {
 export function Shell() {
   const styles = useStyles();
   const { t } = useTranslation();
-  const { session, signOut } = useSession();
+  const { session, signOut, isGlobalAdmin } = useSession();
+  const [confirmEverywhere, setConfirmEverywhere] = useState(false);
+  const [everywhereError, setEverywhereError] = useState<unknown>(undefined);
+  const signOutEverywhere = async () => {
+    setEverywhereError(undefined);
+    try {
+      await adminApi.signOutEverywhere();
+      setConfirmEverywhere(false);
+      // This session ended too: the sign-in page follows.
+      await signOut().catch(() => undefined);
+    } catch (error) {
+      setEverywhereError(error);
+    }
+  };
   const navigate = useNavigate();
   const location = useLocation();
   const narrow = useNarrow();
@@ -114,6 +135,7 @@ export function Shell() {
     { value: 'oidc-clients', path: '/oidc-clients', label: t('nav.oidcClients'), icon: <KeyRegular /> },
     { value: 'alerts', path: '/alerts', label: t('nav.alerts'), icon: <AlertRegular /> },
     { value: 'audit', path: '/audit', label: t('nav.audit'), icon: <DocumentBulletListRegular /> },
+    ...(isGlobalAdmin ? [{ value: 'admins', path: '/admins', label: t('nav.admins'), icon: <PeopleSettingsRegular /> }] : []),
   ];
   const selected = location.pathname === '/' ? 'home' : location.pathname === '/users' || location.pathname.startsWith('/users/') ? 'users-active' : location.pathname.split('/')[1] ?? 'home';
 
@@ -145,9 +167,27 @@ export function Shell() {
             </Badge>
           </Caption1>
         </div>
+        <Button appearance="subtle" className={styles.languageLabel} onClick={() => { setEverywhereError(undefined); setConfirmEverywhere(true); }} data-testid="sign-out-everywhere">
+          {t('signOutEverywhere.button')}
+        </Button>
         <Button appearance="primary" icon={<SignOutRegular />} onClick={() => void signOut()} data-testid="sign-out">
           {t('app.signOut')}
         </Button>
+        <Dialog open={confirmEverywhere} onOpenChange={(_e, data) => { if (!data.open) setConfirmEverywhere(false); }}>
+          <DialogSurface data-testid="sign-out-everywhere-dialog">
+            <DialogBody>
+              <DialogTitle>{t('signOutEverywhere.title')}</DialogTitle>
+              <DialogContent>
+                {t('signOutEverywhere.body', { username: session.username })}
+                <ErrorBar error={everywhereError} />
+              </DialogContent>
+              <DialogActions>
+                <Button appearance="secondary" onClick={() => setConfirmEverywhere(false)}>{t('signOutEverywhere.cancel')}</Button>
+                <Button appearance="primary" onClick={() => void signOutEverywhere()} data-testid="sign-out-everywhere-confirm">{t('signOutEverywhere.confirm')}</Button>
+              </DialogActions>
+            </DialogBody>
+          </DialogSurface>
+        </Dialog>
       </header>
       <div className={styles.body} onKeyDown={closeOnEscape}>
         <NavDrawer

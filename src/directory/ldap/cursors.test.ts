@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import { decodeDsCursor, encodeDsCursor, maxTimestamp } from './389ds/timestamp-cursor.js';
-import { decodeUsnCursor, encodeUsnCursor } from './ad/usn-cursor.js';
+import { changePosition, decodeUsnCursor, encodeUsnCursor } from './ad/usn-cursor.js';
 import { csnVector, decodeCsnCursor, encodeCsnCursor, isAheadOf, isNewerThan, lowestCsn, maxCsn } from './openldap/csn-cursor.js';
 
 describe('CSN cursor (one CSN per server id)', () => {
@@ -53,6 +53,13 @@ describe('USN cursor', () => {
   });
   it('rejects an OpenLDAP cursor', () => {
     expect(decodeUsnCursor('openldap:csn:')).toBeNull();
+  });
+  it('round-trips the time of the read, reads a cursor without one, and compares without it', () => {
+    const at = Date.UTC(2026, 11, 2);
+    expect(decodeUsnCursor(encodeUsnCursor({ usn: 42n, dsServiceName: 'CN=NTDS Settings,CN=DC1', at }))).toEqual({ usn: 42n, dsServiceName: 'CN=NTDS Settings,CN=DC1', at });
+    expect(decodeUsnCursor(encodeUsnCursor({ usn: 42n, dsServiceName: 'x' }))).toEqual({ usn: 42n, dsServiceName: 'x' });
+    expect(changePosition(encodeUsnCursor({ usn: 42n, dsServiceName: 'x', at }))).toBe(changePosition(encodeUsnCursor({ usn: 42n, dsServiceName: 'x', at: at + 5 })));
+    expect(changePosition(encodeUsnCursor({ usn: 42n, dsServiceName: 'x', at }))).not.toBe(changePosition(encodeUsnCursor({ usn: 43n, dsServiceName: 'x', at })));
   });
 });
 

@@ -44,6 +44,8 @@ export interface LdapSourceConfig {
   };
   /** Largest LDAP message accepted from the server, in bytes; a larger one fails the cycle (DIR_PROTOCOL_ERROR). Default 64 MiB. */
   maxMessageBytes?: number;
+  /** Active Directory: how often the change watch reads highestCommittedUSN, milliseconds. Default 2 000. */
+  changePollMs?: number;
   /** Attributes an objects read asks for (the agent passes what its mapping reads). Default every user attribute ('*'). */
   attributes?: string[];
 }

@@ -7,7 +7,7 @@
  * through their converter, and a value that is not valid UTF-8 comes out as base64 (as ldapts
  * hands such a value over as a Buffer, which toDirectoryEntry turns into base64).
  */
-import { FilterParser, PagedResultsControl, SearchRequest, StatusCodeParser } from 'ldapts';
+import { FilterParser, PagedResultsControl, SearchRequest, StatusCodeParser, type Control } from 'ldapts';
 
 import type { DirectoryEntry } from '../entry.js';
 import { BerCursor, BerError, TAG } from './ber.js';
@@ -33,6 +33,8 @@ export interface PagedSearch {
   binary?: Readonly<Record<string, BinaryConverter>>;
   /** No message for this long fails the search (a server that stopped answering). */
   idleTimeoutMs: number;
+  /** Further request controls (AD's show-deleted control), sent beside the paged results control. */
+  controls?: Control[];
 }
 
 /** Yields the entries page by page; a failed result throws ldapts' error for its result code. */
@@ -57,7 +59,7 @@ function searchPage(connection: StreamConnection, search: PagedSearch, filter: R
     attributes: search.attributes,
     // No server time limit: large reads take long (ldapts would send 10 s).
     timeLimit: 0,
-    controls: [new PagedResultsControl({ value: { size: search.pageSize, ...(cookie ? { cookie } : {}) } })],
+    controls: [new PagedResultsControl({ value: { size: search.pageSize, ...(cookie ? { cookie } : {}) } }), ...(search.controls ?? [])],
   });
   return new Promise((resolve, reject) => {
     const entries: DirectoryEntry[] = [];

@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { KDF_PRESET_NAMES, type KdfParams, type KdfPreset } from '../../passwords/verifier-model.js';
+import { agentScheduleSchema, heldDeleteSchema, HELD_DELETES_LISTED, type AgentSchedule, type AgentState, type SyncMode } from './dirsync-manage-contract.js';
 
 const anchor = z.string().min(1).max(512);
 const dn = z.string().max(4096);
@@ -51,11 +52,18 @@ export const agentRegisterRequest = z.object({
   registrationToken: z.string().min(16).max(512),
   host: z.string().min(1).max(255),
   version: z.string().min(1).max(64),
+  /**
+   * The identity the agent generated and saved before asking (both or neither): its id and the
+   * sha256 (hex) of its secret. The secret never travels, and a retry after a lost answer, with
+   * the same token, id and hash, is answered with the same registration instead of a refusal.
+   */
+  agentId: z.string().regex(/^[A-Za-z0-9-]{8,64}$/).optional(),
+  credentialHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
 });
 export interface AgentRegisterResponse {
   agentId: string;
-  /** Shown once; the tenant keeps only a hash. */
-  credential: string;
+  /** Shown once; the tenant keeps only a hash. Absent when the agent sent its own (credentialHash). */
+  credential?: string;
 }
 
 /** POST /api/v1/agent/heartbeat */
@@ -103,6 +111,8 @@ export const agentHeartbeatRequest = z.object({
   directoryProgress: directoryProgressSchema.nullable().optional(),
   /** Links the agent was allowed to run in clear (agent.allowCleartext): shown as a warning. */
   cleartextLinks: z.array(z.enum(['tenant', 'directory'])).max(2).optional(),
+  /** The agent's intervals and next runs, for the schedule in DirSync management. */
+  schedule: agentScheduleSchema.optional(),
 });
 
 
@@ -128,6 +138,8 @@ export interface AgentSettings {
   passwordEpoch: number;
   /** When an admin last asked for a password reconciliation (null: never); the agent runs one when it moves. */
   passwordReconcileRequestedAt: string | null;
+  /** An admin's "Sync now" not yet done; the agent marks it running (POST /agent/sync-request), runs it, then marks it done. */
+  syncRequest?: { requestedAt: string; mode: SyncMode } | null;
 }
 
 /** POST /api/v1/agent/batches/objects */
@@ -240,6 +252,8 @@ export const syncRunReport = z.object({
   })).max(100_000),
   /** Set when a full cycle produced the complete plan; anchors not present were deleted. */
   pendingDeletes: z.number().int().min(0).optional(),
+  /** The deletes the guard held back, by name (up to HELD_DELETES_LISTED), so an admin sees what they allow. */
+  heldDeletes: z.array(heldDeleteSchema).max(HELD_DELETES_LISTED).optional(),
 });
 
 // ---------- admin API ----------
@@ -297,6 +311,12 @@ export interface AgentView {
   revokedAt?: string | null;
   credentialExpiresAt?: string | null;
   passwordProgress?: PasswordProgressView | null;
+  /** Active, standby, offline (signed off, or heartbeats missed) or revoked. */
+  state?: AgentState;
+  /** When the agent last signed off (a graceful stop); null once it heartbeats again. */
+  signedOffAt?: string | null;
+  /** The schedule it last reported. */
+  schedule?: AgentSchedule | null;
   /** The agent's running directory cycle, when one runs. */
   directoryProgress?: DirectoryProgressView | null;
 }
@@ -447,6 +467,8 @@ export interface PasswordTrace {
 export interface RegistrationTokenView {
   id: string;
   createdBy: string;
+  /** Null for tokens created before this was recorded. */
+  createdAt?: string | null;
   expiresAt: string;
   usedAt: string | null;
   revokedAt: string | null;

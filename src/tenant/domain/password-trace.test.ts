@@ -35,6 +35,25 @@ describe('tracePasswordSync', () => {
     expect(verdicts({ ...base, ...change } as PasswordTraceInput)[id]).toBe(verdict);
   });
 
+  it('names the AD path: replicated over MS-DRSR as the NT hash, and when', () => {
+    const ad: PasswordTraceInput = { ...base, passwordPath: 'ms-drsr', state: { ...base.state!, scheme: 'NT' }, verifierSchemes: ['NT'] };
+    const trace = tracePasswordSync(ad, now);
+    expect(trace.verdict).toBe('ok');
+    const scheme = trace.steps.find((s) => s.id === 'scheme')!;
+    expect(scheme.found).toMatch(/MS-DRSR/);
+    expect(scheme.found).toContain('{NT}');
+    expect(scheme.params).toMatchObject({ scheme: 'NT', path: 'ms-drsr' });
+    const exported = trace.steps.find((s) => s.id === 'exported')!;
+    expect(exported.found).toMatch(/replicated the NT hash over MS-DRSR/);
+    expect(exported.params).toMatchObject({ at: '2026-11-25T11:00:01.000Z', path: 'ms-drsr' });
+    // Nothing replicated yet: the hint names the replication rights, not userPassword.
+    const none = tracePasswordSync({ ...ad, state: null, verifierSchemes: [] }, now).steps.find((s) => s.id === 'scheme')!;
+    expect(none.action).toMatch(/Replicating Directory Changes All/);
+    expect(none.action).not.toMatch(/userPassword/);
+    // An LDAP source keeps its own wording.
+    expect(tracePasswordSync({ ...base, passwordPath: 'ldap' }, now).steps.find((s) => s.id === 'scheme')!.found).not.toMatch(/MS-DRSR/);
+  });
+
   it('explains a user who is not in the tenant, with the entry error when there is one', () => {
     const missing = tracePasswordSync({ ...base, user: null, state: null, verifierSchemes: [] }, now);
     expect(missing.verdict).toBe('error');

@@ -16,6 +16,11 @@ export interface PasswordTraceInput {
   /** The user's sync errors (object and password). */
   errors: SyncErrorView[];
   lastPasswordRunAt: Date | null;
+  /**
+   * How hashes reach the agent: `ms-drsr` when the source is Active Directory (LDAP never returns
+   * unicodePwd, so its NT hashes come by directory replication), `ldap` otherwise; absent: unknown.
+   */
+  passwordPath?: 'ms-drsr' | 'ldap' | null;
 }
 
 const step = (id: PasswordTraceStep['id'], verdict: Verdict, found: string, action = '', params: PasswordTraceStep['params'] = {}): PasswordTraceStep => ({ id, verdict, found, action, params });
@@ -50,12 +55,18 @@ export function tracePasswordSync(input: PasswordTraceInput, now: Date): Passwor
 
   const scheme = state?.scheme ?? input.verifierSchemes[0] ?? null;
   const problem = passwordErrors[0];
+  const drsr = input.passwordPath === 'ms-drsr';
   if (problem) {
     steps.push(step('scheme', 'error', `The directory stores this password ${scheme ? `with the scheme {${scheme}}` : 'in a form'} that cannot be synchronized: ${problem.message}`, problem.hint, { scheme, code: problem.code }));
   } else if (scheme === 'CLEARTEXT') {
     steps.push(step('scheme', 'warning', 'The directory stores this password in cleartext.', 'Configure the directory to hash passwords and have the user change it.', { scheme }));
+  } else if (scheme && drsr) {
+    steps.push(step('scheme', 'ok', `The agent replicates this password from the domain controller over MS-DRSR (directory replication, as Entra Connect does) as its NT hash (scheme {${scheme}}), which dirbridge synchronizes.`, '', { scheme, path: 'ms-drsr' }));
   } else if (scheme) {
     steps.push(step('scheme', 'ok', `The directory stores the password as {${scheme}}, which dirbridge synchronizes.`, '', { scheme }));
+  } else if (drsr) {
+    steps.push(step('scheme', 'warning', 'No password hash of this user has been replicated from the domain controller (MS-DRSR) yet.',
+      'Check that agent.source.passwordReplication is configured and that the sync account has Replicating Directory Changes and Replicating Directory Changes All on the domain, then run a password sync.', { scheme: null, path: 'ms-drsr' }));
   } else {
     steps.push(step('scheme', 'warning', 'No password hash of this user has reached the tenant.', 'Check that the user has a password in the directory and that the sync account may read userPassword.', { scheme: null }));
   }
@@ -63,7 +74,7 @@ export function tracePasswordSync(input: PasswordTraceInput, now: Date): Passwor
     ? step('source_changed', 'ok', `The password last changed in the directory at ${state.sourceChangedAt.toISOString()} (as the agent saw it).`, '', { at: iso(state.sourceChangedAt) })
     : step('source_changed', 'ok', 'The directory did not say when the password last changed.', '', { at: null }));
   steps.push(state?.lastSuccessAt
-    ? step('exported', 'ok', `The agent derived the verifier and the tenant acknowledged it at ${state.lastSuccessAt.toISOString()}.`, '', { at: iso(state.lastSuccessAt), attempt: iso(state.lastAttemptAt) })
+    ? step('exported', 'ok', `${drsr ? 'The agent replicated the NT hash over MS-DRSR, derived the verifier' : 'The agent derived the verifier'} and the tenant acknowledged it at ${state.lastSuccessAt.toISOString()}.`, '', { at: iso(state.lastSuccessAt), attempt: iso(state.lastAttemptAt), ...(drsr ? { path: 'ms-drsr' } : {}) })
     : step('exported', state?.lastAttemptAt ? 'error' : 'warning', state?.lastAttemptAt ? `The last attempt at ${state.lastAttemptAt.toISOString()} did not store a verifier.` : 'No password sync attempt for this user yet.',
       'Run a password sync (dirbridge sync) and look at the result below.', { at: null, attempt: iso(state?.lastAttemptAt) }));
   const signsIn = user.enabled && input.verifierSchemes.length > 0;

@@ -115,7 +115,7 @@ export function adminRoutes(ctx: TenantAppContext): RouteSpec[] {
       method: 'GET', url: '/api/v1/registration-tokens', tag: 'agents', auth: 'admin',
       summary: 'Registration tokens (never the token itself): who created them, expiry, use.',
       handler: async (): Promise<RegistrationTokenView[]> => (await repo.listRegistrationTokens()).map((token) => ({
-        id: token.id, createdBy: token.createdBy, expiresAt: token.expiresAt.toISOString(), usedAt: token.usedAt?.toISOString() ?? null,
+        id: token.id, createdBy: token.createdBy, createdAt: token.createdAt?.toISOString() ?? null, expiresAt: token.expiresAt.toISOString(), usedAt: token.usedAt?.toISOString() ?? null,
         revokedAt: token.revokedAt?.toISOString() ?? null,
       })),
     }),
@@ -128,7 +128,7 @@ export function adminRoutes(ctx: TenantAppContext): RouteSpec[] {
         const id = newId();
         const token = newSecret(32);
         const expiresAt = new Date(now.getTime() + REGISTRATION_TOKEN_TTL_MS);
-        await repo.createRegistrationToken({ id, tokenHash: sha256Hex(token), createdBy: admin.username, expiresAt, usedAt: null });
+        await repo.createRegistrationToken({ id, tokenHash: sha256Hex(token), createdBy: admin.username, expiresAt, usedAt: null, createdAt: now });
         await repo.audit({ actor: admin.username, action: 'registration_token.created', details: { id, expiresAt: expiresAt.toISOString() }, at: now });
         return { id, token, expiresAt: expiresAt.toISOString() };
       },

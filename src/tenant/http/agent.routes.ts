@@ -28,7 +28,7 @@ function renewAtOf(agent: AgentRecord, ttlMs: number): string | null {
 }
 
 export async function agentSettings(repo: TenantRepository, agent: AgentRecord, now: Date, leaseTtlSeconds = LEASE_TTL_SECONDS, credentialTtlMs = AGENT_CREDENTIAL_TTL_MS): Promise<AgentSettings> {
-  const [settings, active, preview] = await Promise.all([repo.getSettings(), repo.acquireLease(agent.id, now, leaseTtlSeconds), repo.getPreview()]);
+  const [settings, active, preview, syncRequest] = await Promise.all([repo.getSettings(), repo.acquireLease(agent.id, now, leaseTtlSeconds), repo.getPreview(), repo.getSyncRequest()]);
   return {
     directorySyncEnabled: settings.directorySyncEnabled,
     passwordSyncEnabled: settings.passwordSyncEnabled,
@@ -42,6 +42,7 @@ export async function agentSettings(repo: TenantRepository, agent: AgentRecord, 
     passwordReconcileRequestedAt: settings.passwordReconcileRequestedAt?.toISOString() ?? null,
     credentialExpiresAt: agent.credentialExpiresAt?.toISOString() ?? null,
     credentialRenewAt: renewAtOf(agent, credentialTtlMs),
+    syncRequest: syncRequest && !syncRequest.finishedAt ? { requestedAt: syncRequest.requestedAt.toISOString(), mode: syncRequest.mode } : null,
   };
 }
 
@@ -58,17 +59,26 @@ export function agentRoutes(ctx: TenantAppContext): RouteSpec[] {
       method: 'POST', url: '/api/v1/agent/register', tag: 'agent', auth: 'none', body: agentRegisterRequest, status: 201,
       summary: 'Register an agent with a one-time registration token; returns its credential once.',
       handler: async ({ body, req }): Promise<AgentRegisterResponse> => {
+        if ((body.agentId === undefined) !== (body.credentialHash === undefined)) {
+          throw new AppError('REQUEST_INVALID', { message: 'agentId and credentialHash come together: send both or neither.' });
+        }
         const now = clock.now();
-        const agentId = newId();
-        const secret = newSecret(32);
-        const agent = await repo.redeemRegistrationToken(sha256Hex(body.registrationToken), now, {
-          id: agentId, host: body.host, version: body.version, credentialHash: sha256Hex(secret), createdAt: now,
+        // An agent that generated its own identity keeps its secret; otherwise the tenant makes one.
+        const agentId = body.agentId ?? newId();
+        const secret = body.credentialHash ? null : newSecret(32);
+        const redeemed = await repo.redeemRegistrationToken(sha256Hex(body.registrationToken), now, {
+          id: agentId, host: body.host, version: body.version, credentialHash: body.credentialHash ?? sha256Hex(secret!), createdAt: now,
           credentialExpiresAt: new Date(now.getTime() + ctx.agentCredentialTtlMs),
         });
-        if (!agent) throw new AppError('REGISTRATION_TOKEN_INVALID');
-        await repo.audit({ actor: `agent:${agent.id}`, action: 'agent.registered', details: { agentId: agent.id, host: agent.host, version: agent.version }, at: now });
-        req.log.info({ agentId: agent.id, host: agent.host }, 'agent registered');
-        return { agentId: agent.id, credential: `${agent.id}.${secret}` };
+        if (!redeemed) throw new AppError('REGISTRATION_TOKEN_INVALID');
+        const { agent, replayed } = redeemed;
+        if (replayed) {
+          req.log.info({ agentId: agent.id, host: agent.host }, 'agent registration repeated (its first answer was lost); nothing new created');
+        } else {
+          await repo.audit({ actor: `agent:${agent.id}`, action: 'agent.registered', details: { agentId: agent.id, host: agent.host, version: agent.version }, at: now });
+          req.log.info({ agentId: agent.id, host: agent.host }, 'agent registered');
+        }
+        return secret === null ? { agentId: agent.id } : { agentId: agent.id, credential: `${agent.id}.${secret}` };
       },
     }),
     route({
@@ -163,6 +173,8 @@ export function agentRoutes(ctx: TenantAppContext): RouteSpec[] {
           startedAt: new Date(body.startedAt), finishedAt: new Date(body.finishedAt), outcome: body.outcome,
           counts, errorCode: body.errorCode, errorMessage: body.errorMessage,
         }, agentErrors);
+        // The deletes held back, by name: a blocked cycle names them, one that ran through leaves none.
+        if (body.kind === 'directory' && body.outcome !== 'failed') await repo.replacePendingDeletes(body.runId, body.outcome === 'blocked' ? (body.heldDeletes ?? []) : []);
         // A directory cycle that ran through has used the deletes an admin allowed once.
         if (body.kind === 'directory' && (body.outcome === 'success' || body.outcome === 'partial')) {
           const settings = await repo.getSettings();

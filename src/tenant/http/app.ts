@@ -24,6 +24,7 @@ import { createDeployment } from './deployment.js';
 import type { TenantAppContext } from './context.js';
 import { detailRoutes } from './detail.routes.js';
 import { dirsyncRoutes } from './dirsync.routes.js';
+import { dirsyncManageRoutes } from './dirsync-manage.routes.js';
 import { installErrorHandler, sendError } from './error-handler.js';
 import { AGENT_CREDENTIAL_TTL_MS, lifecycleRoutes } from './lifecycle.routes.js';
 import { metricsRoutes, RunCounters } from './metrics.routes.js';
@@ -184,6 +185,7 @@ export async function buildTenantApp(options: TenantAppOptions): Promise<Fastify
     ...adminRoutes(ctx),
     ...lifecycleRoutes(ctx),
     ...dirsyncRoutes(ctx),
+    ...dirsyncManageRoutes(ctx),
     ...detailRoutes(ctx),
     ...signInRoutes(ctx),
     ...metricsRoutes(ctx),

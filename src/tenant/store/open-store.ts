@@ -21,7 +21,7 @@
  * Errors: AppError DATA_DIR_UNWRITABLE (SQLite folder), STORE_UNAVAILABLE (cannot connect;
  * the cause is attached, the URL's password never appears in the message).
  */
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
@@ -51,6 +51,26 @@ export async function openStore(options: OpenStoreOptions): Promise<TenantStore>
   return isPostgresUrl(options.databaseUrl)
     ? openPostgres(options.databaseUrl.trim(), options.poolSize ?? 10)
     : openSqlite(options.dataDir);
+}
+
+/**
+ * Whether a dirbridge store exists there, creating nothing: the SQLite file in the data folder,
+ * or the migration table in the PostgreSQL database. Commands that only read use it to say "no
+ * store here" instead of creating an empty one. STORE_UNAVAILABLE when PostgreSQL cannot be reached.
+ */
+export async function storeExists(options: Pick<OpenStoreOptions, 'databaseUrl' | 'dataDir'>): Promise<boolean> {
+  if (!isPostgresUrl(options.databaseUrl)) return existsSync(join(resolve(options.dataDir), SQLITE_FILE_NAME));
+  const url = options.databaseUrl.trim();
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  try {
+    await client.connect();
+    const result = await client.query<{ present: boolean }>("select to_regclass('kysely_migration') is not null as present");
+    return result.rows[0]?.present === true;
+  } catch (cause) {
+    throw new AppError('STORE_UNAVAILABLE', { message: `The PostgreSQL store at ${redactUrl(url)} cannot be reached: ${describeCause(cause)}`, details: { database: redactUrl(url) }, cause });
+  } finally {
+    await client.end().catch(() => {});
+  }
 }
 
 function openSqlite(dataDir: string): TenantStore {

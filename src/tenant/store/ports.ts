@@ -10,6 +10,7 @@ import type { LockoutReservation } from '../domain/lockout.js';
 import type { AgentView, AuditEntry, DirectoryProgressView, PasswordProgressView, CyclePreviewResult, GroupView, Page, Role, SyncErrorView, UserView } from '../api/contract.js';
 import type { OidcRepository } from './oidc-repository.js';
 import type { AlertRepository } from './alert-repository.js';
+import type { AgentSchedule, PendingDeleteView, SyncMode, SyncNowOutcome } from '../api/dirsync-manage-contract.js';
 import type { GroupDetail, GroupMemberView, UserDetail } from '../api/detail-contract.js';
 
 export interface TenantSettings {
@@ -66,6 +67,8 @@ export interface AgentRecord {
   tlsVerificationDisabled: boolean;
   createdAt: Date;
   revokedAt: Date | null;
+  /** When the agent signed off (a graceful stop); null once it heartbeats again. */
+  signedOffAt?: Date | null;
   /** When the current credential stops being accepted (null: a credential from before expiry existed). */
   credentialExpiresAt: Date | null;
   /** The credential before the last rotation, accepted until its (short) overlap ends. */
@@ -88,6 +91,8 @@ export interface RegistrationTokenRecord {
   expiresAt: Date;
   usedAt: Date | null;
   revokedAt: Date | null;
+  /** Null for tokens created before this was recorded. */
+  createdAt?: Date | null;
 }
 
 export interface SyncRunRecord {
@@ -145,6 +150,20 @@ export interface LockoutReserveInput {
   now: Date;
   forgetAfterMs: number;
 }
+
+/** "Sync now": the last request and how far the agent got with it. */
+export interface SyncRequestRecord {
+  mode: SyncMode;
+  requestedAt: Date;
+  requestedBy: string;
+  agentId: string | null;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  runId: string | null;
+  outcome: SyncNowOutcome | null;
+}
+
+export type PendingDeleteRecord = PendingDeleteView;
 
 export interface PreviewRecord {
   requestedAt: Date;
@@ -208,8 +227,13 @@ export interface TenantRepository {
   // agents
   createRegistrationToken(token: Omit<RegistrationTokenRecord, 'revokedAt'>): Promise<void>;
   listRegistrationTokens(): Promise<RegistrationTokenRecord[]>;
-  /** Marks the token used and creates the agent atomically; null when the token is unknown, used or expired. */
-  redeemRegistrationToken(tokenHash: string, now: Date, agent: NewAgent): Promise<AgentRecord | null>;
+  /**
+   * Marks the token used and creates the agent atomically; null when the token is unknown, used or
+   * expired. The same registration again (the token used by this very agent id, whose credential
+   * hash is unchanged and which is not revoked) returns that agent with `replayed`, creating nothing:
+   * an agent whose answer was lost retries safely.
+   */
+  redeemRegistrationToken(tokenHash: string, now: Date, agent: NewAgent): Promise<{ agent: AgentRecord; replayed: boolean } | null>;
   /** Marks an unused token revoked; false when unknown, used or already revoked. */
   revokeRegistrationToken(id: string, at: Date): Promise<boolean>;
   /** Revokes the agent (its next call is refused) and frees its lease; false when unknown or already revoked. */
@@ -221,6 +245,9 @@ export interface TenantRepository {
   rotateAgentCredential(id: string, expectedHash: string, next: { credentialHash: string; expiresAt: Date; previousExpiresAt: Date }): Promise<boolean>;
   findAgent(id: string): Promise<AgentRecord | null>;
   listAgents(): Promise<AgentView[]>;
+  recordHeartbeat(id: string, at: Date, info: { host: string; version: string; source?: string | undefined; syncAccount?: string | undefined; tlsVerificationDisabled?: boolean | undefined; passwordProgress?: PasswordProgressView | null | undefined; cleartextLinks?: CleartextLinkName[] | undefined; schedule?: AgentSchedule | undefined }): Promise<void>;
+  /** A graceful stop: the agent shows as offline at once and frees the active lease. */
+  signOffAgent(id: string, at: Date): Promise<void>;
   recordHeartbeat(id: string, at: Date, info: { host: string; version: string; source?: string | undefined; syncAccount?: string | undefined; tlsVerificationDisabled?: boolean | undefined; passwordProgress?: PasswordProgressView | null | undefined; directoryProgress?: DirectoryProgressView | null | undefined; cleartextLinks?: CleartextLinkName[] | undefined }): Promise<void>;
   /** Lease for the active agent: granted when free, held by `agentId`, or expired. Returns whether `agentId` holds it after the call. */
   acquireLease(agentId: string, now: Date, ttlSeconds: number): Promise<boolean>;
@@ -288,6 +315,16 @@ export interface TenantRepository {
   requestPreview(by: string, at: Date): Promise<void>;
   getPreview(): Promise<PreviewRecord | null>;
   savePreview(requestedAt: Date, result: CyclePreviewResult, at: Date): Promise<boolean>;
+
+  // "Sync now" (the agent picks the request up at its next heartbeat)
+  requestSync(mode: SyncMode, by: string, at: Date): Promise<void>;
+  getSyncRequest(): Promise<SyncRequestRecord | null>;
+  /** Records progress on the request made at `requestedAt` unless a newer one replaced it or it is done; returns whether it did. */
+  markSyncRequest(requestedAt: Date, agentId: string, update: { state: 'running'; at: Date } | { state: 'done'; at: Date; runId: string | null; outcome: SyncNowOutcome }): Promise<boolean>;
+
+  // deletes held back by the delete guard, by name
+  replacePendingDeletes(runId: string, items: Array<{ kind: 'user' | 'group'; anchor: string; dn: string }>): Promise<void>;
+  listPendingDeletes(): Promise<PendingDeleteRecord[]>;
 
   // audit
   audit(entry: { actor: string; action: string; details: Record<string, unknown>; at: Date }): Promise<void>;

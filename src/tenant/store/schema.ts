@@ -72,6 +72,10 @@ export interface AgentsTable {
   previous_credential_expires_at: Big | null;
   /** Comma-separated CleartextLink values the agent reported (allowCleartext), or null. */
   cleartext_links: string | null;
+  /** When the agent signed off (a graceful stop; migration 0026); cleared by its next heartbeat. */
+  signed_off_at: Big | null;
+  /** The schedule the agent reported, as JSON (AgentSchedule). */
+  schedule: string | null;
 }
 
 export interface RegistrationTokensTable {
@@ -82,6 +86,10 @@ export interface RegistrationTokensTable {
   expires_at: Big;
   used_at: Big | null;
   revoked_at: Big | null;
+  /** The agent the token registered (0028); null before it is used and for tokens used before 0028. */
+  agent_id?: string | null;
+  /** Migration 0026; null for tokens created before. */
+  created_at: Big | null;
 }
 
 export interface AgentLeaseTable { tenant_id: string; agent_id: string; expires_at: Big }
@@ -180,6 +188,15 @@ export interface SignInFamiliarTable { tenant_id: string; subject: string; kind:
 
 export interface CyclePreviewsTable { tenant_id: string; requested_at: Big; requested_by: string; completed_at: Big | null; result: string | null }
 
+/** "Sync now": one row per tenant, replaced by each request (migration 0026). */
+export interface SyncRequestsTable {
+  tenant_id: string; mode: string; requested_at: Big; requested_by: string;
+  agent_id: string | null; started_at: Big | null; finished_at: Big | null; run_id: string | null; outcome: string | null;
+}
+
+/** The objects the last blocked directory cycle held back (migration 0026). */
+export interface PendingDeletesTable { tenant_id: string; anchor: string; kind: string; dn: string; run_id: string }
+
 export interface StoreDatabase {
   tenants: TenantsTable;
   settings: SettingsTable;
@@ -201,6 +218,8 @@ export interface StoreDatabase {
   lockouts: LockoutsTable;
   sign_in_familiar: SignInFamiliarTable;
   cycle_previews: CyclePreviewsTable;
+  sync_requests: SyncRequestsTable;
+  pending_deletes: PendingDeletesTable;
   alert_channels: AlertChannelsTable;
   alert_state: AlertStateTable;
   alert_deliveries: AlertDeliveriesTable;

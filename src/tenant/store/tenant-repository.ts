@@ -21,9 +21,12 @@ import { applyPasswordBatch, type PasswordBatchItem } from './password-batch.js'
 import type {
   AdminRecord, AgentRecord, ApplyObjectsResult, CleartextLinkName, LockoutReserveInput, NewAgent, NewSession, NewSyncError, PasswordCoverage, PasswordState, PruneResult, RegistrationTokenRecord, RetentionPolicy,
   SessionRecord, StoredUserForSignIn, SyncRunRecord, TenantRepository, TenantSettings,
-  PreviewRecord,
+  PreviewRecord, PendingDeleteRecord, SyncRequestRecord,
 } from './ports.js';
 import * as lifecycle from './credential-lifecycle.js';
+import * as management from './dirsync-management.js';
+import type { AgentSchedule, SyncMode, SyncNowOutcome } from '../api/dirsync-manage-contract.js';
+import { agentStateOf } from '../domain/agent-state.js';
 import type { RepoContext } from './repo-context.js';
 import type { PasswordVerifier } from '../../passwords/verifier-model.js';
 import type { LockoutReservation } from '../domain/lockout.js';
@@ -197,6 +200,7 @@ export class KyselyTenantRepository implements TenantRepository {
       expires_at: token.expiresAt.getTime(),
       used_at: token.usedAt?.getTime() ?? null,
       revoked_at: null,
+      created_at: (token.createdAt ?? new Date()).getTime(),
     }).execute();
   }
 
@@ -210,15 +214,26 @@ export class KyselyTenantRepository implements TenantRepository {
     tokenHash: string,
     now: Date,
     agent: NewAgent,
-  ): Promise<AgentRecord | null> {
+  ): Promise<{ agent: AgentRecord; replayed: boolean } | null> {
     return this.db.transaction().execute(async (trx) => {
       // The conditional UPDATE is the compare-and-set: of two concurrent callers only one
       // changes the row (PostgreSQL re-checks the WHERE after waiting on the row lock).
-      const claimed = await trx.updateTable('registration_tokens').set({ used_at: now.getTime() })
+      const claimed = await trx.updateTable('registration_tokens').set({ used_at: now.getTime(), agent_id: agent.id })
         .where('tenant_id', '=', this.tenantId).where('token_hash', '=', tokenHash)
         .where('used_at', 'is', null).where('revoked_at', 'is', null).where('expires_at', '>', now.getTime())
         .returning('id').executeTakeFirst();
-      if (!claimed) return null;
+      if (!claimed) {
+        // The same agent again (its answer was lost): it proves nothing new and gets nothing new,
+        // since it already holds the secret behind the unchanged hash.
+        const used = await trx.selectFrom('registration_tokens').select('agent_id')
+          .where('tenant_id', '=', this.tenantId).where('token_hash', '=', tokenHash).where('agent_id', '=', agent.id)
+          .where('revoked_at', 'is', null).executeTakeFirst();
+        if (!used) return null;
+        const row = await trx.selectFrom('agents').selectAll()
+          .where('tenant_id', '=', this.tenantId).where('id', '=', agent.id).where('credential_hash', '=', agent.credentialHash)
+          .where('revoked_at', 'is', null).executeTakeFirst();
+        return row ? { agent: toAgent(row), replayed: true } : null;
+      }
       const record: AgentRecord = {
         ...agent, credentialExpiresAt: agent.credentialExpiresAt ?? null, lastHeartbeat: null, source: null, syncAccount: null, tlsVerificationDisabled: false,
         revokedAt: null, previousCredentialHash: null, previousCredentialExpiresAt: null, cleartextLinks: [],
@@ -240,7 +255,7 @@ export class KyselyTenantRepository implements TenantRepository {
         previous_credential_expires_at: null,
         cleartext_links: null,
       }).execute();
-      return record;
+      return { agent: record, replayed: false };
     });
   }
 
@@ -257,24 +272,62 @@ export class KyselyTenantRepository implements TenantRepository {
     ]);
     const now = Date.now();
     const activeId = lease && toNumber(lease.expires_at) > now ? lease.agent_id : null;
-    return rows.map((row) => ({
+    return rows.map((row) => {
+      const schedule = row.schedule ? (JSON.parse(row.schedule) as AgentSchedule) : null;
+      const state = agentStateOf({
+        revokedAt: toDate(row.revoked_at), signedOffAt: toDate(row.signed_off_at), lastHeartbeat: toDate(row.last_heartbeat),
+        heartbeatMs: schedule?.heartbeatMs ?? null, holdsLease: row.id === activeId,
+      }, new Date(now));
+      return {
       id: row.id,
       host: row.host,
       version: row.version,
       lastHeartbeat: row.last_heartbeat === null ? null : toDate(row.last_heartbeat).toISOString(),
-      active: row.id === activeId,
       source: row.source,
       syncAccount: row.sync_account,
       passwordProgress: row.password_progress ? (JSON.parse(row.password_progress) as PasswordProgressView) : null,
       directoryProgress: row.directory_progress ? (JSON.parse(row.directory_progress) as DirectoryProgressView) : null,
       revokedAt: row.revoked_at === null ? null : toDate(row.revoked_at).toISOString(),
       credentialExpiresAt: row.credential_expires_at === null ? null : toDate(row.credential_expires_at).toISOString(),
-    }));
+      /** Holds the lease; `state` says whether it is also alive (a silent agent keeps the lease up to its end). */
+      active: row.id === activeId,
+      state,
+      signedOffAt: row.signed_off_at === null ? null : toDate(row.signed_off_at).toISOString(),
+      schedule,
+      };
+    });
   }
 
-  async recordHeartbeat(id: string, at: Date, info: { host: string; version: string; source?: string | undefined; syncAccount?: string | undefined; tlsVerificationDisabled?: boolean | undefined; passwordProgress?: PasswordProgressView | null | undefined; directoryProgress?: DirectoryProgressView | null | undefined; cleartextLinks?: CleartextLinkName[] | undefined }): Promise<void> {
+  signOffAgent(id: string, at: Date): Promise<void> {
+    return management.signOffAgent(this.ctx, id, at);
+  }
+
+  requestSync(mode: SyncMode, by: string, at: Date): Promise<void> {
+    return management.requestSync(this.ctx, mode, by, at);
+  }
+
+  getSyncRequest(): Promise<SyncRequestRecord | null> {
+    return management.getSyncRequest(this.ctx);
+  }
+
+  markSyncRequest(requestedAt: Date, agentId: string, update: { state: 'running'; at: Date } | { state: 'done'; at: Date; runId: string | null; outcome: SyncNowOutcome }): Promise<boolean> {
+    return management.markSyncRequest(this.ctx, requestedAt, agentId, update);
+  }
+
+  replacePendingDeletes(runId: string, items: Array<{ kind: 'user' | 'group'; anchor: string; dn: string }>): Promise<void> {
+    return management.replacePendingDeletes(this.ctx, runId, items);
+  }
+
+  listPendingDeletes(): Promise<PendingDeleteRecord[]> {
+    return management.listPendingDeletes(this.ctx);
+  }
+
+  async recordHeartbeat(id: string, at: Date, info: { host: string; version: string; source?: string | undefined; syncAccount?: string | undefined; tlsVerificationDisabled?: boolean | undefined; passwordProgress?: PasswordProgressView | null | undefined; directoryProgress?: DirectoryProgressView | null | undefined; cleartextLinks?: CleartextLinkName[] | undefined; schedule?: AgentSchedule | undefined }): Promise<void> {
     await this.db.updateTable('agents').set({
       last_heartbeat: at.getTime(),
+      // A heartbeat after a sign-off: the agent is back.
+      signed_off_at: null,
+      ...(info.schedule !== undefined ? { schedule: JSON.stringify(info.schedule) } : {}),
       host: info.host,
       version: info.version,
       ...(info.source !== undefined ? { source: info.source } : {}),
@@ -625,7 +678,7 @@ export function toAdmin(row: Selectable<AdminsTable>): AdminRecord {
 }
 
 function toToken(row: RegistrationTokensTable): RegistrationTokenRecord {
-  return { id: row.id, tokenHash: row.token_hash, createdBy: row.created_by, expiresAt: toDate(row.expires_at), usedAt: toDate(row.used_at), revokedAt: toDate(row.revoked_at) };
+  return { id: row.id, tokenHash: row.token_hash, createdBy: row.created_by, expiresAt: toDate(row.expires_at), usedAt: toDate(row.used_at), revokedAt: toDate(row.revoked_at), createdAt: toDate(row.created_at) };
 }
 
 function toAgent(row: AgentsTable): AgentRecord {
@@ -644,6 +697,7 @@ function toAgent(row: AgentsTable): AgentRecord {
     previousCredentialHash: row.previous_credential_hash,
     previousCredentialExpiresAt: toDate(row.previous_credential_expires_at),
     cleartextLinks: row.cleartext_links ? (row.cleartext_links.split(',') as CleartextLinkName[]) : [],
+    signedOffAt: toDate(row.signed_off_at),
   };
 }
 

@@ -95,7 +95,7 @@ describe('errors, operations and the OpenAPI document (sqlite)', () => {
     ]) expect(keys).toContain(expected);
     for (const { key, op } of operations) expect(op.summary.length, key).toBeGreaterThan(5);
     const register = operations.find((o) => o.key === 'POST /api/v1/agent/register')?.op;
-    expect(Object.keys(register?.requestBody?.content['application/json'].schema.properties ?? {})).toEqual(['registrationToken', 'host', 'version']);
+    expect(Object.keys(register?.requestBody?.content['application/json'].schema.properties ?? {})).toEqual(['registrationToken', 'host', 'version', 'agentId', 'credentialHash']);
     // every route the app serves is in the document (the table registers both)
     for (const { key } of operations) {
       const [method, url] = key.split(' ') as ['GET', string];

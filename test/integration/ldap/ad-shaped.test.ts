@@ -105,7 +105,15 @@ describe('LDAP source, AD flavor (AD-shaped schema on slapd)', () => {
     await source.close();
   });
 
-  it('has no watch (AD offers no RFC 4533)', () => {
-    expect(createLdapSource(config()).watch).toBeUndefined();
+  it('watches by polling highestCommittedUSN (AD offers no RFC 4533), quietly against a server without one', async () => {
+    const source = createLdapSource({ ...config(), changePollMs: 200 });
+    const changes: number[] = [];
+    const errors: unknown[] = [];
+    const stop = source.watch!(() => changes.push(Date.now()), (e) => errors.push(e));
+    await new Promise((r) => setTimeout(r, 1_000));
+    stop();
+    await source.close();
+    expect(errors).toEqual([]);
+    expect(changes).toEqual([]);
   });
 });

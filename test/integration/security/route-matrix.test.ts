@@ -79,6 +79,12 @@ describe('every route × every kind of caller', () => {
   it('gives every caller the status the route declares, and never a 5xx', async () => {
     await h.rootSession();
     expect(operations.length).toBeGreaterThan(30);
+    // The DirSync management routes (issue 15) are in the document, so the matrix checks them too.
+    const listed = operations.map((op) => `${op.method} ${op.path}`);
+    expect(listed).toEqual(expect.arrayContaining([
+      'POST /api/v1/dirsync/sync-now', 'GET /api/v1/dirsync/sync-now', 'GET /api/v1/dirsync/pending-deletes',
+      'POST /api/v1/agent/sync-request', 'POST /api/v1/agent/sign-off',
+    ]));
     let checked = 0;
     const failures: string[] = [];
     for (const op of operations) {

@@ -253,7 +253,21 @@ export function defineStoreSuite(kind: StoreKind): void {
         expect(winners).toHaveLength(1);
         expect(await repo.listAgents()).toHaveLength(1);
         expect((await repo.listRegistrationTokens())[0]?.usedAt).toEqual(at(1));
-        expect(await repo.findAgent(winners[0]!.id)).toMatchObject({ host: 'dc1.example.test', credentialHash: `cred-${winners[0]!.id}`, lastHeartbeat: null, tlsVerificationDisabled: false });
+        expect(winners[0]!.replayed).toBe(false);
+        expect(await repo.findAgent(winners[0]!.agent.id)).toMatchObject({ host: 'dc1.example.test', credentialHash: `cred-${winners[0]!.agent.id}`, lastHeartbeat: null, tlsVerificationDisabled: false });
+      });
+
+      it('answers the same registration again (same token, agent id and key) without a second agent; refuses any other reuse', async () => {
+        const repo = await tenant();
+        await repo.createRegistrationToken({ id: 'tok3', tokenHash: 'th3', createdBy: 'admin', expiresAt: at(60), usedAt: null });
+        expect(await repo.redeemRegistrationToken('th3', at(1), newAgent('again'))).toMatchObject({ replayed: false });
+        // The answer was lost; the agent retries, even after the token's expiry.
+        expect(await repo.redeemRegistrationToken('th3', at(90), newAgent('again'))).toMatchObject({ replayed: true, agent: { id: 'again' } });
+        expect(await repo.redeemRegistrationToken('th3', at(2), newAgent('other'))).toBeNull();
+        expect(await repo.redeemRegistrationToken('th3', at(2), { ...newAgent('again'), credentialHash: 'cred-guess' })).toBeNull();
+        await repo.revokeAgent('again', at(3));
+        expect(await repo.redeemRegistrationToken('th3', at(4), newAgent('again'))).toBeNull();
+        expect(await repo.listAgents()).toHaveLength(1);
       });
 
       it('refuses an expired or unknown token', async () => {
@@ -275,8 +289,8 @@ export function defineStoreSuite(kind: StoreKind): void {
         expect(await repo.acquireLease('agent-a', now, 60)).toBe(true);
         const agents = await repo.listAgents();
         expect(agents).toEqual([
-          { id: 'agent-a', host: 'dc2', version: '0.2.0', lastHeartbeat: now.toISOString(), active: true, source: 'ldap://dc2:389 (openldap)', syncAccount: 'cn=sync', passwordProgress: null, revokedAt: null, credentialExpiresAt: null },
-          { id: 'agent-b', host: 'dc1.example.test', version: '0.1.0', lastHeartbeat: null, active: false, source: null, syncAccount: null, passwordProgress: null, revokedAt: null, credentialExpiresAt: null },
+          { id: 'agent-a', host: 'dc2', version: '0.2.0', lastHeartbeat: now.toISOString(), active: true, source: 'ldap://dc2:389 (openldap)', syncAccount: 'cn=sync', passwordProgress: null, directoryProgress: null, revokedAt: null, credentialExpiresAt: null },
+          { id: 'agent-b', host: 'dc1.example.test', version: '0.1.0', lastHeartbeat: null, active: false, source: null, syncAccount: null, passwordProgress: null, directoryProgress: null, revokedAt: null, credentialExpiresAt: null },
         ]);
         // The running password cycle's progress, from the heartbeat, until the agent says it ended.
         const progress = { mode: 'full' as const, startedAt: now.toISOString(), processed: 40_000, total: 100_000, derived: 39_000, etaSeconds: 900 };

@@ -1,5 +1,4 @@
 import {
-  Button,
   Field,
   MessageBar,
   MessageBarBody,
@@ -9,7 +8,7 @@ import {
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
-import { useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { DirSyncStatus } from '../../../tenant/api/contract.js';
 import { adminApi } from '../../api/endpoints.js';
@@ -23,6 +22,13 @@ import { StatusWarnings } from '../../shared/status-warnings.js';
 import { BoolText, DateTime, ErrorBar, Loading, PageHeader } from '../../shared/ui.js';
 import { useApi } from '../../shared/use-api.js';
 import { AgentsTable } from '../agents/agents-table.js';
+import { addDirsyncManageTexts } from './dirsync-manage-i18n.js';
+import { PendingDeletesSection } from './pending-deletes-section.js';
+import { ScheduleSection } from './schedule-section.js';
+import { SettingsSection } from './settings-section.js';
+import { SyncNowSection } from './sync-now-section.js';
+
+addDirsyncManageTexts();
 
 const useStyles = makeStyles({
   section: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM, marginBottom: tokens.spacingVerticalXXL, maxWidth: '980px' },
@@ -62,21 +68,22 @@ export function DirSyncPage() {
     }
   };
 
-  const allowDeletes = async () => {
-    setChangeError(undefined);
-    setSaved(null);
-    try {
-      await adminApi.allowDeletes();
-      setSaved(t('dirsync.deletesAllowed'));
-      status.reload();
-    } catch (error) {
-      setChangeError(error);
-    }
-  };
-
+  const pending = useApi((signal) => adminApi.pendingDeletes(signal), 'pending-deletes');
+  // Every action on the page ends here: the status, the agents and the held deletes are read again.
+  const refresh = useCallback(() => {
+    status.reload();
+    pending.reload();
+  }, [status.reload, pending.reload]);
+  // After deletes were allowed the agent runs a full cycle: follow it until the list empties.
+  const [following, setFollowing] = useState(false);
+  const pendingTotal = pending.data?.total;
+  useEffect(() => {
+    if (!following) return undefined;
+    if (pendingTotal === 0) { setFollowing(false); return undefined; }
+    const timer = setTimeout(refresh, 1500);
+    return () => clearTimeout(timer);
+  }, [following, pendingTotal, pending.data, refresh]);
   const data = status.data;
-  const pendingDeletes = data ? (data.pendingDeletes ?? 0) : 0;
-  const thresholdExceeded = data?.warnings.some((w) => w.code === 'DELETE_THRESHOLD_EXCEEDED') ?? false;
 
   return (
     <div className={styles.page}>
@@ -190,24 +197,16 @@ export function DirSyncPage() {
               <dd className={styles.value} data-testid="delete-threshold">
                 {t('dirsync.deleteThresholdText', { threshold: data.deleteThreshold, percent: data.deleteThresholdPercent })}
               </dd>
-              {pendingDeletes > 0 || thresholdExceeded ? (
-                <>
-                  <dt className={styles.term}>{t('dirsync.pendingDeletes')}</dt>
-                  <dd className={styles.value}>
-                    <Text data-testid="pending-deletes">{t('dirsync.pendingDeletesText', { count: pendingDeletes })}</Text>
-                    <ReaderTooltip reader={!isGlobalAdmin}>
-                      <Button appearance="primary" disabled={!isGlobalAdmin} onClick={() => void allowDeletes()} data-testid="allow-deletes">
-                        {t('dirsync.allowDeletes')}
-                      </Button>
-                    </ReaderTooltip>
-                  </dd>
-                </>
-              ) : null}
             </dl>
             <Text size={200} className={styles.description}>
               {t('dirsync.staleAfter', { hours: data.staleAfterHours })}
             </Text>
           </section>
+          {pending.data ? <PendingDeletesSection pending={pending.data} onChanged={() => { refresh(); setFollowing(true); }} /> : null}
+          <ErrorBar error={pending.error} onRetry={pending.reload} />
+          <SyncNowSection agentOnline={data.agents.some((a) => a.state === 'active' || a.state === 'standby')} onDone={refresh} />
+          <ScheduleSection agents={data.agents} />
+          <SettingsSection status={data} onSaved={refresh} />
           <section className={styles.section} aria-labelledby="agents-heading">
             <Subtitle2 as="h2" id="agents-heading">
               {t('dirsync.agents')}

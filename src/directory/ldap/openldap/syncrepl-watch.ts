@@ -194,3 +194,23 @@ class SyncreplSession {
     }
   }
 }
+
+/**
+ * The watch of a source that pushes through RFC 4533 refreshAndPersist (OpenLDAP's syncprov,
+ * 389-DS's contentsync): each started watch is kept in `watchers` so the source's close() stops it.
+ */
+export function syncreplWatch(
+  core: { config: LdapSourceConfig; logger: LdapLogger; inScopeFilter: string; inScope(dn: string): boolean },
+  watchers: Set<() => void>,
+  initialCookies: (bases: string[]) => Promise<Record<string, Buffer> | null>,
+): (onChange: () => void, onError: (error: unknown) => void) => () => void {
+  return (onChange, onError) => {
+    const stop = startSyncreplWatch({ config: core.config, logger: core.logger, filter: core.inScopeFilter, inScope: (dn) => core.inScope(dn), onChange, onError, initialCookies });
+    const stopAndForget = (): void => {
+      watchers.delete(stopAndForget);
+      stop();
+    };
+    watchers.add(stopAndForget);
+    return stopAndForget;
+  };
+}

@@ -22,6 +22,8 @@ import { smartLockout } from './0018-smart-lockout.js';
 import { credentialLifecycle } from './0020-credential-lifecycle.js';
 import { alertsSchema } from './0023-alerts.js';
 import { directoryProgressSchema } from './0025-directory-progress.js';
+import { dirsyncManagement } from './0026-dirsync-management.js';
+import { registrationAgent } from './0028-registration-agent.js';
 
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
@@ -45,6 +47,8 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0020-credential-lifecycle': credentialLifecycle(),
         '0023-alerts': alertsSchema(),
         '0025-directory-progress': directoryProgressSchema(),
+        '0026-dirsync-management': dirsyncManagement(),
+        '0028-registration-agent': registrationAgent(),
       };
     },
   };

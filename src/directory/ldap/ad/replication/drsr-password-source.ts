@@ -16,6 +16,9 @@ import { ATTRIBUTE_OIDS, ridOf, type ReplicatedObject } from './drsuapi.js';
 import { DrsrSession, type DrsrSessionOptions, type Watermark } from './drsr-session.js';
 import { ntHashFromUnicodePwd } from './secrets.js';
 import { replicationError } from './replication-errors.js';
+import { pollForChanges } from '../usn-poll.js';
+
+export { pollForChanges } from '../usn-poll.js';
 
 export interface DrsrPasswordSourceOptions extends DrsrSessionOptions {
   /** DN of the domain naming context, e.g. DC=ad,DC=test. */
@@ -147,26 +150,4 @@ function toEntry(object: ReplicatedObject, sessionKey: Buffer): DirectoryEntry |
   const changedAt = pwdLastSet ? fileTimeToIso(pwdLastSet) : null;
   if (changedAt) attributes.pwdlastset = [changedAt];
   return { dn: object.name.dn, attributes };
-}
-
-/** Polls `probe` and calls `onChange` when its answer moves (never for the first answer). */
-export function pollForChanges(probe: () => Promise<string | null>, intervalMs: number, onChange: () => void, onError: (error: unknown) => void): () => void {
-  let last: string | null | undefined;
-  let stopped = false;
-  let timer: NodeJS.Timeout | null = null;
-  const tick = async (): Promise<void> => {
-    try {
-      const now = await probe();
-      if (last !== undefined && now !== last) onChange();
-      last = now;
-    } catch (error) {
-      onError(error);
-    }
-    if (!stopped) timer = setTimeout(() => void tick(), intervalMs);
-  };
-  void tick();
-  return () => {
-    stopped = true;
-    if (timer) clearTimeout(timer);
-  };
 }

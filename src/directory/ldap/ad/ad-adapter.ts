@@ -1,0 +1,234 @@
+/**
+ * Active Directory's rules (Windows Server AD and Samba AD DC), each citing its spec:
+ * - Cursor: the DC's highestCommittedUSN read before the read, valid for that DC only
+ *   (usn-cursor.ts); a delta reads entries with uSNChanged above it.
+ *   https://learn.microsoft.com/en-us/windows/win32/ad/polling-for-changes-using-usnchanged
+ * - Deletes: the tombstones in the Deleted Objects container since the cursor, read with the
+ *   show-deleted control (MS-ADTS 3.1.1.5.5; control 1.2.840.113556.1.4.417), plus the entries
+ *   changed anywhere in the domain that the scoped read did not return (moved out of the bases, no
+ *   longer matching a filter). An account that cannot list Deleted Objects falls back to comparing
+ *   every anchor, with a warning. https://learn.microsoft.com/en-us/windows/win32/ad/retrieving-deleted-objects
+ * - Members: ranged retrieval (ranged-members.ts), so a group above MaxValRange keeps every member.
+ * - memberOfGroup: resolved by the DC through LDAP_MATCHING_RULE_IN_CHAIN (filters.ts); a change of
+ *   group X or a nested group changes who is in scope without touching the users: a full cycle.
+ * - Disabled: userAccountControl's ACCOUNTDISABLE (user-account-control.ts) or an accountExpires in
+ *   the past (account-expires.ts); an expiry passing changes no USN, so a delta also reads the
+ *   accounts that expired since the cursor's time.
+ * - Change watch: highestCommittedUSN polled on the root DSE (usn-poll.ts).
+ * - Binary attributes and tombstones: ad-entry.ts.
+ */
+import { Control, escapeFilter } from 'ldapts';
+
+import type { ChangeSet, Departures, ReadPurpose } from '../../../sync/ports.js';
+import type { DirectoryEntry } from '../../entry.js';
+import { normalizeDn } from '../dn.js';
+import { toDirectoryEntry } from '../entry-conversion.js';
+import type { FlavorAdapter } from '../flavor-adapter.js';
+import { AD_IN_CHAIN, and } from '../filters.js';
+import type { FlavorQuirks, Kind, LdapCore, ScopeRead } from '../ldap-core.js';
+import { isStalledOrMalformed, toDirectoryError } from '../ldap-errors.js';
+import type { MemberClosure } from '../member-of.js';
+import { AppError } from '../../../shared/errors.js';
+import { toFileTime } from './account-expires.js';
+import { AD_BINARY_ATTRIBUTES } from './ad-entry.js';
+import { fetchRemainingRanges, foldRanges, rangeRequest } from './ranged-members.js';
+import { decodeUsnCursor, encodeUsnCursor, type UsnCursor } from './usn-cursor.js';
+import { pollForChanges } from './usn-poll.js';
+
+/** LDAP_SERVER_SHOW_DELETED_OID: tombstones are returned (MS-ADTS 3.1.1.3.4.1.14). */
+export const SHOW_DELETED_OID = '1.2.840.113556.1.4.417';
+const DEFAULT_CHANGE_POLL_MS = 2_000;
+
+export const AD_QUIRKS: FlavorQuirks = {
+  binary: AD_BINARY_ATTRIBUTES,
+  // Groups ask for their members by explicit range (member;range=0-1499), the same on Windows and Samba.
+  objectAttributes(attributes, kind) {
+    if (kind !== 'groups') return attributes;
+    const wantsMembers = attributes.some((a) => a === '*' || a.toLowerCase() === 'member');
+    return wantsMembers ? [...attributes.filter((a) => a.toLowerCase() !== 'member'), rangeRequest('member', 0)] : attributes;
+  },
+  async completePage(core, entries, kind) {
+    if (kind !== 'groups') return entries;
+    for (const entry of entries) {
+      const next = foldRanges(entry, 'member');
+      if (next === null) continue;
+      await core.withClient((client) =>
+        fetchRemainingRanges(entry, 'member', next, async (description) => {
+          try {
+            const result = await client.search(entry.dn, { scope: 'base', filter: '(objectClass=*)', attributes: [description], timeLimit: 0 });
+            return result.searchEntries[0] ? toDirectoryEntry(result.searchEntries[0]).attributes : {};
+          } catch (error) {
+            throw toDirectoryError(error, 'search', { url: core.config.url, baseDn: entry.dn });
+          }
+        }),
+      );
+    }
+    return entries;
+  },
+};
+
+export class AdAdapter implements FlavorAdapter {
+  readonly watch: FlavorAdapter['watch'];
+  private readonly watchers = new Set<() => void>();
+  private warnedFallback = false;
+
+  constructor(private readonly core: LdapCore) {
+    this.watch = (onChange, onError) => {
+      const stop = pollForChanges(() => this.changeMark(), core.config.changePollMs ?? DEFAULT_CHANGE_POLL_MS, onChange, onError);
+      const stopAndForget = (): void => {
+        this.watchers.delete(stopAndForget);
+        stop();
+      };
+      this.watchers.add(stopAndForget);
+      return stopAndForget;
+    };
+  }
+
+  // The DC filters by group itself (in-chain rule): nothing to resolve; but every full read and
+  // anchor listing starts here, so the bases are checked here.
+  async scopeClosure(): Promise<MemberClosure | undefined> {
+    await this.checkBases();
+    return undefined;
+  }
+
+  /** highestCommittedUSN and the DC's name: one root DSE read, what the change watch compares. */
+  private async changeMark(): Promise<string | null> {
+    const root = await this.core.withClient((client) => this.core.rootDse(client, ['highestCommittedUSN', 'dsServiceName']));
+    return `${root['highestcommittedusn']?.[0] ?? ''}:${root['dsservicename']?.[0] ?? ''}`;
+  }
+
+  async currentCursor(): Promise<string | null> {
+    const root = await this.core.withClient((client) => this.core.rootDse(client, ['highestCommittedUSN', 'dsServiceName']));
+    const usn = root['highestcommittedusn']?.[0];
+    // Not a DC after all (no USNs): no delta, full cycles only.
+    if (!usn || !/^\d+$/.test(usn)) return null;
+    return encodeUsnCursor({ usn: BigInt(usn), dsServiceName: root['dsservicename']?.[0] ?? '', at: Date.now() });
+  }
+
+  async readChanges(cursor: string, purpose: ReadPurpose): Promise<ChangeSet | null> {
+    const previous = decodeUsnCursor(cursor);
+    if (previous === null) return null;
+    await this.checkBases();
+    const client = await this.core.open();
+    let next: UsnCursor;
+    let domain: string;
+    try {
+      const at = Date.now();
+      const root = await this.core.rootDse(client, ['highestCommittedUSN', 'dsServiceName', 'defaultNamingContext']);
+      const usn = root['highestcommittedusn']?.[0];
+      if (!usn || !/^\d+$/.test(usn)) return null;
+      const highest = BigInt(usn);
+      const dsServiceName = root['dsservicename']?.[0] ?? '';
+      next = { usn: highest, dsServiceName, at };
+      // USNs are per DC: a cursor of another DC, or one ahead of this DC, is no use.
+      if (normalizeDn(previous.dsServiceName) !== normalizeDn(dsServiceName) || previous.usn > highest) return null;
+      domain = root['defaultnamingcontext']?.[0] ?? this.core.config.baseDns[0] ?? '';
+      const group = this.core.config.memberOfGroup;
+      if (group) {
+        const changedGroups = and(
+          '(objectClass=group)',
+          escapeFilter`(|(distinguishedName=${group})(memberOf:${AD_IN_CHAIN}:=${group}))`,
+          `(uSNChanged>=${(previous.usn + 1n).toString()})`,
+        );
+        for await (const page of this.core.pages(domain, changedGroups, ['1.1'])) if (page.length > 0) return null;
+      }
+    } finally {
+      await this.core.release(client);
+    }
+    const since = (previous.usn + 1n).toString();
+    // Accounts whose accountExpires passed since the last read: no USN moved for them.
+    const expired = previous.at === undefined ? undefined : and(this.core.filters.users, `(accountExpires>=${toFileTime(previous.at)})`, `(accountExpires<=${toFileTime(next.at ?? Date.now())})`);
+    const read: ScopeRead = { mode: purpose, since: { attribute: 'uSNChanged', value: since }, ...(expired ? { extra: { kind: 'users' as Kind, filter: expired } } : {}) };
+    return {
+      changed: this.core.readScope(read),
+      departures: () => (purpose === 'objects' ? this.departures(domain, since) : Promise.resolve({ kind: 'anchors', anchors: [] })),
+      nextCursor: encodeUsnCursor(next),
+    };
+  }
+
+  /**
+   * What left the scope since the cursor without listing every anchor: the tombstones, and the
+   * users and groups changed anywhere in the domain (the engine keeps those the read returned).
+   */
+  private async departures(domain: string, since: string): Promise<Departures> {
+    const deleted = await this.tombstonesSince(domain, since);
+    if (deleted === null) return { kind: 'compare' };
+    const anchors = [...deleted];
+    const changedAnywhere = and('(|(objectClass=user)(objectClass=group))', `(uSNChanged>=${since})`);
+    for await (const page of this.core.pages(domain, changedAnywhere, ['objectGUID'])) anchors.push(...anchorsOf(page));
+    return { kind: 'anchors', anchors };
+  }
+
+  /**
+   * objectGUIDs of the objects deleted since the cursor; null when Deleted Objects cannot be read
+   * (the account lacks List Contents on it: the DC then shows the container but none of its
+   * tombstones, just as when nothing was ever deleted; either way, compare).
+   */
+  private async tombstonesSince(domain: string, since: string): Promise<string[] | null> {
+    const container = `CN=Deleted Objects,${domain}`;
+    const showDeleted = [new Control(SHOW_DELETED_OID, { critical: true })];
+    try {
+      const anchors: string[] = [];
+      for await (const page of this.core.pages(container, and('(isDeleted=TRUE)', `(uSNChanged>=${since})`), ['objectGUID'], undefined, showDeleted)) {
+        anchors.push(...anchorsOf(page.filter((e) => normalizeDn(e.dn) !== normalizeDn(container))));
+      }
+      if (anchors.length > 0) return anchors;
+      for await (const page of this.core.pages(container, '(isDeleted=TRUE)', ['1.1'], undefined, showDeleted)) {
+        if (page.some((e) => normalizeDn(e.dn) !== normalizeDn(container))) return anchors;
+        break;
+      }
+      this.warnFallback(container, 'no tombstone in it is visible to the sync account');
+      return null;
+    } catch (error) {
+      if (isStalledOrMalformed(error)) throw error;
+      this.warnFallback(container, (error as Error).message);
+      return null;
+    }
+  }
+
+  private warnFallback(container: string, reason: string): void {
+    if (this.warnedFallback) return;
+    this.warnedFallback = true;
+    this.core.logger.warn(
+      `Deletes on ${this.core.config.url} are found by comparing every anchor: ${container} cannot be read (${reason}). ` +
+        'Grant the sync account List Contents and Read Property on it (README, Active Directory) so a delta reads only the tombstones.',
+      { code: 'AD_DELETED_OBJECTS_UNREADABLE' },
+    );
+  }
+
+  /**
+   * Fails the cycle when a base cannot be seen: an account without read rights on it sees nothing,
+   * and an empty read must never be taken for "every user was deleted".
+   */
+  async checkBases(): Promise<void> {
+    await this.core.withClient(async (client) => {
+      for (const base of this.core.topBases()) {
+        let visible = false;
+        try {
+          const result = await client.search(base, { scope: 'base', filter: '(objectClass=*)', attributes: ['objectClass'], timeLimit: 0 });
+          // Without read rights the DC may still name the entry, but with none of its attributes.
+          const classes = result.searchEntries[0]?.['objectClass'];
+          visible = classes !== undefined && (!Array.isArray(classes) || classes.length > 0);
+        } catch (error) {
+          const e = toDirectoryError(error, 'search', { url: this.core.config.url, baseDn: base });
+          if (e.code !== 'DIR_SEARCH_FAILED') throw e;
+        }
+        if (!visible) {
+          throw new AppError('DIR_SEARCH_FAILED', {
+            message: `The sync account cannot read the base DN ${base} on ${this.core.config.url}: it does not exist, or the account has no right to read it.`,
+            hint: 'Check the base DN, and give the sync account Read on it (README, Active Directory: the rights of the sync account).',
+            details: { stage: 'search', baseDn: base },
+          });
+        }
+      }
+    });
+  }
+
+  close(): void {
+    for (const stop of [...this.watchers]) stop();
+  }
+}
+
+function anchorsOf(page: DirectoryEntry[]): string[] {
+  return page.map((e) => e.attributes['objectguid']?.[0]).filter((a): a is string => !!a);
+}
