@@ -172,4 +172,29 @@ describe('OpenID Connect login with a just-changed on-premises password', () => 
     expect(syncedAfterMs).toBeLessThan(5_000);
     await context.close();
   });
+  it('speaks the language the application asks for with ui_locales, wrong password included, whatever the browser language', async () => {
+    const config = await oidcClient.discovery(new URL(`${harness.url}/oidc`), registered.clientId, undefined, oidcClient.ClientSecretBasic(registered.clientSecret!), {
+      execute: [oidcClient.allowInsecureRequests],
+    });
+    const authorizationUrl = oidcClient.buildAuthorizationUrl(config, {
+      redirect_uri: rp.redirectUri,
+      scope: 'openid',
+      code_challenge: await oidcClient.calculatePKCECodeChallenge(oidcClient.randomPKCECodeVerifier()),
+      code_challenge_method: 'S256',
+      state: oidcClient.randomState(),
+      ui_locales: 'nl-NL en',
+    });
+    const context = await browser.newContext({ locale: 'en-US' });
+    const page = await context.newPage();
+    await page.goto(authorizationUrl.toString());
+    await expect.poll(() => page.url()).toContain('/oidc/interaction/');
+    expect(await page.locator('h1').textContent()).toBe('Aanmelden');
+    expect(await page.locator('html').getAttribute('lang')).toMatch(/^nl/);
+    await page.fill('#username', 'n.devries@example.test');
+    await page.fill('#password', 'not-the-password');
+    await page.click('#submit');
+    expect(await page.locator('#sign-in-error').textContent()).toBe('Uw gebruikersnaam of wachtwoord is onjuist. Controleer beide en probeer het opnieuw.');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'oidc-wrong-password-ui-locales-nl.png') });
+    await context.close();
+  });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ERRORS } from '../../shared/errors.js';
 import en from './en.json' with { type: 'json' };
@@ -79,6 +80,38 @@ describe('i18n resources', () => {
       expect(english.get(`errors.${code}.message`)).toBe(registry[code]?.message);
       expect(english.get(`errors.${code}.hint`)).toBe(registry[code]?.hint);
     }
+  });
+
+  it('has an English and a Dutch message and hint, with the same placeholders, for every code of the error registry', () => {
+    const missing: string[] = [];
+    for (const code of Object.keys(ERRORS)) {
+      for (const part of ['message', 'hint']) {
+        const key = `errors.${code}.${part}`;
+        const e = english.get(key);
+        const d = dutch.get(key);
+        if (!e || !d) missing.push(`${key}: ${!e ? 'no English' : ''} ${!d ? 'no Dutch' : ''}`.trim());
+        else if (placeholders(e).join() !== placeholders(d).join()) missing.push(`${key}: placeholders differ`);
+        else if (code !== 'NETWORK' && d === e) missing.push(`${key}: Dutch is the English text`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('has a name, verdicts and an action in both languages for every troubleshooter check the tenant produces', () => {
+    // The ids the domain code produces, read from it, so a new check without texts fails here.
+    const source = readFileSync(new URL('../../tenant/domain/troubleshooter.ts', import.meta.url), 'utf8');
+    const ids = [...new Set([...source.matchAll(/\bcheck\(\s*'(\w+)'/g)].map((m) => m[1] ?? ''))];
+    expect(ids.length).toBeGreaterThan(5);
+    const missing: string[] = [];
+    for (const id of ids) {
+      for (const part of ['name', 'ok', 'problem', 'action']) {
+        const key = `troubleshooter.checks.${id}.${part}`;
+        if (!english.get(key)) missing.push(`${key} (en)`);
+        if (!dutch.get(key)) missing.push(`${key} (nl)`);
+      }
+    }
+    expect(missing).toEqual([]);
+    // Every detailed template has the same placeholders in both languages (checked above for all keys).
   });
 
   it('has a warning title for every status warning code', () => {

@@ -11,6 +11,7 @@ export function TableSearch({ value, onChange, label, placeholder, testId }: { v
       className={styles.box}
       value={value}
       aria-label={label}
+      dismiss={{ 'aria-label': t('common.clearSearch') }}
       placeholder={placeholder ?? t('common.search')}
       onChange={(_, data) => onChange(data.value)}
       data-testid={testId}

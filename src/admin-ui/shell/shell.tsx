@@ -32,9 +32,10 @@ import {
   SignOutRegular,
   WrenchRegular,
   KeyRegular,
+  NavigationRegular,
   PeopleSettingsRegular,
 } from '@fluentui/react-icons';
-import { Suspense, useState, type MouseEvent, type ReactElement } from 'react';
+import { Suspense, useEffect, useState, type KeyboardEvent, type MouseEvent, type ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { adminApi } from '../api/endpoints.js';
@@ -57,8 +58,29 @@ const useStyles = makeStyles({
   user: { display: 'flex', flexDirection: 'column', alignItems: 'flex-end' },
   body: { display: 'flex', flexGrow: 1, minHeight: 0 },
   nav: { flexShrink: 0, height: 'auto', maxHeight: 'none', alignSelf: 'stretch', minHeight: 'calc(100vh - 48px)' },
-  main: { flexGrow: 1, minWidth: 0, overflowX: 'auto', padding: `${tokens.spacingVerticalXL} ${tokens.spacingHorizontalXXL}`, backgroundColor: tokens.colorNeutralBackground1 },
+  menuButton: { color: tokens.colorNeutralForegroundOnBrand, minWidth: 'auto' },
+  main: {
+    flexGrow: 1, minWidth: 0, overflowX: 'auto', padding: `${tokens.spacingVerticalXL} ${tokens.spacingHorizontalXXL}`, backgroundColor: tokens.colorNeutralBackground1,
+    // Table columns are fixed width: a long code, attribute or DN wraps inside its cell instead of running over the next one.
+    '& td, & th': { overflowWrap: 'anywhere' },
+    // A badge in a narrow column (an outcome like "Partly succeeded") wraps too.
+    '& td .fui-Badge': { whiteSpace: 'normal', height: 'auto', minHeight: '20px', textAlign: 'center' },
+  },
 });
+
+/** Below this width the navigation folds away behind a menu button. */
+export const NARROW_QUERY = '(max-width: 899px)';
+
+function useNarrow(): boolean {
+  const [narrow, setNarrow] = useState(() => window.matchMedia(NARROW_QUERY).matches);
+  useEffect(() => {
+    const media = window.matchMedia(NARROW_QUERY);
+    const update = () => setNarrow(media.matches);
+    media.addEventListener('change', update);
+    return () => media.removeEventListener('change', update);
+  }, []);
+  return narrow;
+}
 
 interface NavEntry {
   value: string;
@@ -86,11 +108,21 @@ export function Shell() {
   };
   const navigate = useNavigate();
   const location = useLocation();
+  const narrow = useNarrow();
+  const [navOpen, setNavOpen] = useState(false);
+  const showNav = !narrow || navOpen;
 
   const go = (path: string) => (event: MouseEvent) => {
     if (event.ctrlKey || event.metaKey || event.shiftKey) return;
     event.preventDefault();
+    if (narrow) setNavOpen(false); // on a narrow screen the page needs the room
     void navigate(path);
+  };
+  const closeOnEscape = (event: KeyboardEvent) => {
+    if (narrow && event.key === 'Escape') {
+      setNavOpen(false);
+      document.getElementById('nav-toggle')?.focus();
+    }
   };
 
   const entries: NavEntry[] = [
@@ -110,6 +142,19 @@ export function Shell() {
   return (
     <div className={styles.root}>
       <header className={styles.header}>
+        {narrow ? (
+          <Button
+            id="nav-toggle"
+            appearance="transparent"
+            className={styles.menuButton}
+            icon={<NavigationRegular />}
+            aria-label={t('app.menu')}
+            aria-expanded={navOpen}
+            aria-controls="main-navigation"
+            onClick={() => setNavOpen((open) => !open)}
+            data-testid="nav-toggle"
+          />
+        ) : null}
         <Text className={styles.product} data-testid="product-name">
           {t('app.productName')}
         </Text>
@@ -144,14 +189,16 @@ export function Shell() {
           </DialogSurface>
         </Dialog>
       </header>
-      <div className={styles.body}>
+      <div className={styles.body} onKeyDown={closeOnEscape}>
         <NavDrawer
-          open
+          id="main-navigation"
+          open={showNav}
           type="inline"
           className={styles.nav}
           selectedValue={selected}
           defaultOpenCategories={['users']}
           aria-label={t('app.navigation')}
+          data-testid="main-navigation"
         >
           <NavDrawerBody>
             <NavItem value="home" href="/" icon={<HomeRegular />} onClick={go('/')} data-testid="nav-home">

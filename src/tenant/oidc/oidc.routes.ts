@@ -112,8 +112,8 @@ export async function mountOidc(app: FastifyInstance, ctx: TenantAppContext, spe
     });
     scope.get<{ Params: { uid: string }; Querystring: { lang?: string } }>(`${INTERACTION_PATH}/:uid`, async (req, reply) => {
       const { provider } = await providers.forRequest(req);
-      const language = pickSignInLanguage(req.query.lang, req.headers['accept-language']);
       const details = await interactionDetails(provider, req, reply);
+      const language = pickSignInLanguage(req.query.lang, req.headers['accept-language'], details?.params.ui_locales);
       if (!details) return sendExpired(reply, language);
       if (details.prompt.name !== 'login') {
         // First-party clients: consent is given by the admin who registered the client.
@@ -128,8 +128,8 @@ export async function mountOidc(app: FastifyInstance, ctx: TenantAppContext, spe
       const { provider } = await providers.forRequest(req);
       const parsed = interactionBody.safeParse(req.body ?? {});
       const body = parsed.success ? parsed.data : {};
-      const language = pickSignInLanguage(body.lang, req.headers['accept-language']);
       const details = await interactionDetails(provider, req, reply);
+      const language = pickSignInLanguage(body.lang, req.headers['accept-language'], details?.params.ui_locales);
       if (!details || details.prompt.name !== 'login') return sendExpired(reply, language);
       const username = (body.username ?? '').trim();
       const password = body.password ?? '';

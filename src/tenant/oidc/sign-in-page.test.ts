@@ -19,9 +19,19 @@ describe('pickSignInLanguage', () => {
     expect(pickSignInLanguage(explicit, header)).toBe(expected);
   });
 
+  it.each([
+    [undefined, 'en-US', 'nl-NL en', 'nl'],
+    [undefined, 'nl-NL', 'fr en-GB', 'en'],
+    [undefined, 'nl-NL', 'fr de', 'nl'],
+    ['en', 'nl-NL', 'nl', 'en'],
+    [undefined, 'en', 42, 'en'],
+  ] as const)('explicit %s, Accept-Language %s, ui_locales %j -> %s', (explicit, header, uiLocales, expected) => {
+    expect(pickSignInLanguage(explicit, header, uiLocales)).toBe(expected);
+  });
+
   it('never throws and always answers a language we speak, whatever the header', () => {
-    fc.assert(fc.property(fc.option(fc.string(), { nil: undefined }), fc.option(fc.string({ maxLength: 2000 }), { nil: undefined }), (explicit, header) => {
-      expect(['en', 'nl']).toContain(pickSignInLanguage(explicit, header));
+    fc.assert(fc.property(fc.option(fc.string(), { nil: undefined }), fc.option(fc.string({ maxLength: 2000 }), { nil: undefined }), fc.option(fc.string({ maxLength: 2000 }), { nil: undefined }), (explicit, header, uiLocales) => {
+      expect(['en', 'nl']).toContain(pickSignInLanguage(explicit, header, uiLocales));
     }));
   });
 });

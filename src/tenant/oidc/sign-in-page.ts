@@ -93,13 +93,20 @@ const TEXTS: Record<SignInLanguage, Texts> = {
 
 /**
  * The language of the page: an explicit choice (`?lang=`) wins, else the first language of the
- * Accept-Language header (by q-value) that we speak, else English.
+ * application's `ui_locales` (space-separated, in order of preference) that we speak, else the
+ * first of the Accept-Language header (by q-value), else English.
  */
-export function pickSignInLanguage(explicit: string | undefined, acceptLanguage: string | undefined): SignInLanguage {
+export function pickSignInLanguage(explicit: string | undefined, acceptLanguage: string | undefined, uiLocales?: unknown): SignInLanguage {
   const known = (tag: string): SignInLanguage | undefined => SIGN_IN_LANGUAGES.find((l) => l === tag.trim().toLowerCase().split('-')[0]);
   if (explicit) {
     const chosen = known(explicit);
     if (chosen) return chosen;
+  }
+  if (typeof uiLocales === 'string') {
+    for (const tag of uiLocales.slice(0, 200).split(' ')) {
+      const chosen = tag ? known(tag) : undefined;
+      if (chosen) return chosen;
+    }
   }
   const ranked = (acceptLanguage ?? '').slice(0, 1000).split(',').map((part, index) => {
     const [tag = '', ...params] = part.split(';');

@@ -47,7 +47,8 @@ export function AuditPage() {
                   </TableCell>
                   <TableCell>{entry.actor}</TableCell>
                   <TableCell className={styles.mono}>{entry.action}</TableCell>
-                  <TableCell className={styles.mono}>{describeDetails(entry.details)}</TableCell>
+                  {/* Raw recorded values (field names as stored): data, not UI text. */}
+                  <TableCell className={styles.mono} translate="no">{describeDetails(entry.details)}</TableCell>
                 </TableRow>
               ))}
             </TableBody>

@@ -16,7 +16,7 @@ const REFRESH_IDLE_MS = 10_000;
 const useStyles = makeStyles({
   running: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM, marginBottom: tokens.spacingVerticalL },
   progress: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXS, padding: `0 ${tokens.spacingHorizontalM} ${tokens.spacingVerticalM}` },
-  table: { minWidth: '900px' },
+  table: {}, // no minimum width: at 1024 px the columns wrap instead of the page scrolling sideways
   number: { textAlign: 'right', fontVariantNumeric: 'tabular-nums' },
   error: { maxWidth: '28rem', overflowWrap: 'anywhere' },
   start: { minWidth: '12rem' },

@@ -19,8 +19,16 @@ const check = (over: Partial<TroubleshooterCheck>): TroubleshooterCheck => ({
 });
 
 describe('describeCheck', () => {
-  it('shows the server words in English', () => {
-    expect(describeCheck(check({ params: { lastSync: '2026-11-21T18:30:00Z', staleAfterHours: 72 } }), instances.en, 'en-US')).toEqual({ found: 'server found', action: 'server action' });
+  it('fills the detailed English text from params, with the date written for a person', () => {
+    const described = describeCheck(check({ params: { lastSync: '2026-11-21T18:30:00Z', staleAfterHours: 72 } }), instances.en, 'en-US');
+    expect(described.found).toMatch(/11\/21\/2026, \d{1,2}:\d{2}\s?[AP]M/);
+    expect(described.found).not.toMatch(/\d{4}-\d{2}-\d{2}T/);
+    expect(described.action).toBe('server action');
+  });
+
+  it('shows the server words in English when the detailed text lacks a value, with no raw ISO time in them', () => {
+    const described = describeCheck(check({ found: 'The last sync was at 2026-11-21T18:30:00.123Z.', params: { lastSync: null } }), instances.en, 'en-US');
+    expect(described.found).toMatch(/^The last sync was at 11\/21\/2026, \d{1,2}:\d{2}\s?[AP]M .+\.$/);
   });
 
   it('fills the detailed Dutch text from params, with the date in Dutch', () => {

@@ -4,19 +4,26 @@ import { formatDateTime } from '../../shared/format-date.js';
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
 
+const ISO_IN_TEXT = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?/g;
+
+/** Server text with its ISO timestamps written for a person. */
+function withLocalTimes(text: string, locale: string): string {
+  return text.replace(ISO_IN_TEXT, (iso) => formatDateTime(iso, locale));
+}
+
 function placeholders(template: string): string[] {
   return [...template.matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((match) => match[1] ?? '');
 }
 
 /**
- * What a check found and what to do, in the admin's language. English shows the server's words
- * (they are the most specific). Other languages use the detailed translation when every value it
- * names is in `params` (dates in the admin's format), else the general one for the id + verdict,
- * else the server's English.
+ * What a check found and what to do, in the admin's language: the detailed translation when every
+ * value it names is in `params` (dates in the admin's format). Else English shows the server's words
+ * with any ISO time in them formatted, and other languages the general text for the id + verdict
+ * (a unit test keeps one for every check).
  */
 export function describeCheck(check: TroubleshooterCheck, i18next: i18n, locale: string): { found: string; action: string } {
   const t = i18next.t;
-  if (i18next.language === 'en') return { found: check.found, action: check.action };
+  const english = i18next.language === 'en';
   const base = `troubleshooter.checks.${check.id}`;
   const kind = check.verdict === 'ok' ? 'ok' : 'problem';
   // The raw template, to see which values it needs before filling it in.
@@ -29,7 +36,8 @@ export function describeCheck(check: TroubleshooterCheck, i18next: i18n, locale:
     );
     found = t(key, values); // a `count` param picks the plural form
   }
-  found ||= t(`${base}.${kind}`, { defaultValue: '' }) || check.found;
-  const action = check.verdict === 'ok' ? '' : t(`${base}.action`, { defaultValue: '' }) || check.action;
+  if (english) return { found: found || withLocalTimes(check.found, locale), action: withLocalTimes(check.action, locale) };
+  found ||= t(`${base}.${kind}`, { defaultValue: '' }) || withLocalTimes(check.found, locale);
+  const action = check.verdict === 'ok' ? '' : t(`${base}.action`, { defaultValue: '' }) || withLocalTimes(check.action, locale);
   return { found, action };
 }

@@ -32,7 +32,7 @@ const PAGE_SIZE = 25;
 
 const useStyles = makeStyles({
   toolbar: { display: 'flex', justifyContent: 'space-between', alignItems: 'center', gap: tokens.spacingHorizontalM, marginBottom: tokens.spacingVerticalM, flexWrap: 'wrap' },
-  table: { minWidth: '760px' },
+  table: {}, // no minimum width: at 1024 px the columns wrap instead of the page scrolling sideways
   muted: { color: tokens.colorNeutralForeground3 },
 });
 
