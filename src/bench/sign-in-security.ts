@@ -3,7 +3,8 @@
  * (`npm run bench -- --sign-in-security`):
  *
  * 1. Event-loop delay under a sign-in flood: for each bounded scheme at its cost bound
- *    (src/passwords/cost-bounds.ts), `clients` concurrent clients sign one user in with the right
+ *    (src/passwords/cost-bounds.ts), `clients` concurrent clients (each its own user and loopback
+ *    address, as the lockout caps attempts in flight per user and per address) sign in with the right
  *    password for `seconds`; the tenant process measures its own event-loop delay
  *    (perf_hooks.monitorEventLoopDelay, in bench-child) and a separate client times GET /healthz
  *    meanwhile. A client that gets 503 SIGN_IN_BUSY waits 50 ms and tries again (the flood stays
