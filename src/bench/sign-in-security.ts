@@ -146,13 +146,16 @@ export async function measureSignInSecurity(tenant: TenantProcess, options: Sign
     const end = performance.now() + options.seconds * 1000;
     let ok = 0;
     let busy = 0;
+    let timedOut = 0;
     const other = new Map<number, number>();
     const cheap: number[] = [];
     await Promise.all([
       ...Array.from({ length: options.clients }, async (_, c) => {
         const { upn, localAddress } = client(c);
         while (performance.now() < end) {
-          const answer = await signIn(base, upn, PASSWORD, { agent, localAddress });
+          // A check queued behind costly ones can wait longer than the client: counted, not fatal.
+          const answer = await signIn(base, upn, PASSWORD, { agent, localAddress }).catch(() => ({ status: 0, ms: REQUEST_TIMEOUT_MS }));
+          if (answer.status === 0) { timedOut++; continue; }
           if (answer.status === 200) ok++;
           else if (answer.status === 503) { busy++; await sleep(BUSY_PAUSE_MS); }
           else other.set(answer.status, (other.get(answer.status) ?? 0) + 1);
@@ -171,15 +174,15 @@ export async function measureSignInSecurity(tenant: TenantProcess, options: Sign
     if (other.size > 0) throw new Error(`sign-ins of the ${scheme} users answered neither 200 nor 503: ${[...other].map(([status, n]) => `${n} × ${status}`).join(', ')}`);
     const health = summarize(cheap);
     floods.push({ scheme, p99: delay.p99 });
-    say(`${scheme}: event-loop delay p50 ${delay.p50.toFixed(1)} ms, p99 ${delay.p99.toFixed(1)} ms, max ${delay.max.toFixed(1)} ms; ${(ok / options.seconds).toFixed(1)} sign-ins/s, ${busy} SIGN_IN_BUSY; /healthz p50 ${health.p50.toFixed(1)} ms, p99 ${health.p99.toFixed(1)} ms`);
+    say(`${scheme}: event-loop delay p50 ${delay.p50.toFixed(1)} ms, p99 ${delay.p99.toFixed(1)} ms, max ${delay.max.toFixed(1)} ms; ${(ok / options.seconds).toFixed(1)} sign-ins/s, ${busy} SIGN_IN_BUSY, ${timedOut} timed out; /healthz p50 ${health.p50.toFixed(1)} ms, p99 ${health.p99.toFixed(1)} ms`);
     const id = scheme.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
     figures.push({
       id: `sign_in_flood_loop_delay_p99_${id}`, label: `11a. event-loop delay p99, ${scheme} flooded`, value: delay.p99, unit: 'ms', target: { max: 50 },
-      detail: `${options.clients} clients (each its own user and address) for ${options.seconds} s: ${ok} sign-ins (${(ok / options.seconds).toFixed(1)}/s), ${busy} SIGN_IN_BUSY (client waits ${BUSY_PAUSE_MS} ms); loop delay p50 ${delay.p50.toFixed(1)} ms, max ${delay.max.toFixed(1)} ms`,
+      detail: `${options.clients} clients (each its own user and address) for ${options.seconds} s: ${ok} sign-ins (${(ok / options.seconds).toFixed(1)}/s), ${busy} SIGN_IN_BUSY (client waits ${BUSY_PAUSE_MS} ms), ${timedOut} without an answer in ${REQUEST_TIMEOUT_MS / 1000} s; loop delay p50 ${delay.p50.toFixed(1)} ms, max ${delay.max.toFixed(1)} ms`,
     });
     figures.push({
       id: `sign_in_flood_healthz_${id}`, label: `11a. GET /healthz during the ${scheme} flood, p99`, value: health.p99, unit: 'ms',
-      detail: `p50 ${health.p50.toFixed(1)} ms, p99 ${health.p99.toFixed(1)} ms, max ${health.max.toFixed(1)} ms over ${health.samples} requests`,
+      detail: `p50 ${health.p50.toFixed(1)} ms, p99 ${health.p99.toFixed(1)} ms, max ${health.max.toFixed(1)} ms over ${health.samples} requests (one at a time, 10 ms apart; GET /healthz pings the store)`,
     });
   }
   const worst = floods.reduce((a, b) => (b.p99 > a.p99 ? b : a));
