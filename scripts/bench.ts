@@ -26,6 +26,7 @@ import { figure, formatTable, type Figure, type FigureInput } from '../src/bench
 import { describeRepeated, repeated, summarize, type Repeated } from '../src/bench/stats.js';
 import { freshTarget, loadFloor, readObjectRows, type StoreLocation } from '../src/bench/load-floor.js';
 import { formatSchemeTable, measureSchemes } from '../src/bench/scheme-figures.js';
+import { measureSignInSecurity } from '../src/bench/sign-in-security.js';
 import { adFigures } from './bench-ad.js';
 
 const SUFFIX = 'dc=bench,dc=example,dc=test';
@@ -50,13 +51,15 @@ interface Options {
   disableSamples: number;
   /** `--sign-in-schemes [SECONDS]`: only the per-scheme, per-worker-count table (src/bench/scheme-figures.ts). */
   signInSchemes: number | null;
+  /** `--sign-in-security [SECONDS]`: only issue 11's sign-in figures (src/bench/sign-in-security.ts). */
+  signInSecurity: { seconds: number; clients: number; samples: number } | null;
   keep: boolean;
   /** The Active Directory part (a private Samba AD DC): off unless --ad. */
   ad: { users: number; groups: number; samples: number } | null;
 }
 
 function usage(): never {
-  process.stderr.write('usage: npm run bench -- [--users N] [--repeat R] [--json FILE] [--scale-users [M]] [--password-users K] [--stores sqlite,postgres] [--skip peer,passwords,disable,ldap] [--disable-samples S] [--sign-in-schemes [SECONDS]] [--keep] [--ad [--ad-users N] [--ad-groups G] [--ad-samples S]]\n');
+  process.stderr.write('usage: npm run bench -- [--users N] [--repeat R] [--json FILE] [--scale-users [M]] [--password-users K] [--stores sqlite,postgres] [--skip peer,passwords,disable,ldap] [--disable-samples S] [--sign-in-schemes [SECONDS]] [--sign-in-security [SECONDS] [--sign-in-clients C] [--timing-samples S]] [--keep] [--ad [--ad-users N] [--ad-groups G] [--ad-samples S]]\n');
   process.exit(2);
 }
 
@@ -70,6 +73,9 @@ function parseOptions(argv: string[]): Options {
   let keep = false;
   let disableSamples = 12;
   let signInSchemes: number | null = null;
+  let signInSecurity: number | null = null;
+  let signInClients = 64;
+  let timingSamples = 200;
   const skip = new Set<string>();
   let ad = false;
   let adUsers = 10_000;
@@ -102,6 +108,11 @@ function parseOptions(argv: string[]): Options {
         skip.add(part);
       }
     } else if (arg === '--disable-samples') disableSamples = count(argv[++i], '--disable-samples');
+    else if (arg === '--sign-in-security') {
+      const next = argv[i + 1];
+      signInSecurity = next !== undefined && /^\d+$/.test(next) ? count(argv[++i], '--sign-in-security') : 5;
+    } else if (arg === '--sign-in-clients') signInClients = count(argv[++i], '--sign-in-clients');
+    else if (arg === '--timing-samples') timingSamples = count(argv[++i], '--timing-samples');
     else if (arg === '--sign-in-schemes') {
       const next = argv[i + 1];
       signInSchemes = next !== undefined && /^\d+$/.test(next) ? count(argv[++i], '--sign-in-schemes') : 3;
@@ -133,6 +144,7 @@ function parseOptions(argv: string[]): Options {
     skip,
     disableSamples,
     signInSchemes,
+    signInSecurity: signInSecurity === null ? null : { seconds: signInSecurity, clients: signInClients, samples: timingSamples },
     keep,
     ad: ad ? { users: adUsers, groups: Math.min(adGroups, adUsers), samples: Math.max(20, adSamples) } : null,
   };
@@ -822,12 +834,35 @@ async function signInSchemesOnly(seconds: number): Promise<void> {
   process.stdout.write(`\ndirbridge derivation and sign-in per scheme: ${cores} cores (${cpus()[0]?.model ?? 'unknown'}), ${seconds} s per figure, KDF scrypt 2^14,8,1\n\n${formatSchemeTable(rows)}\n`);
 }
 
+/** `--sign-in-security`: issue 11's figures against a tenant process on a fresh SQLite store, no directory. */
+async function signInSecurityOnly(options: Options, settings: NonNullable<Options['signInSecurity']>): Promise<void> {
+  const cores = availableParallelism();
+  const workDir = mkdtempSync(join(tmpdir(), 'dirbridge-bench-'));
+  const began = performance.now();
+  Object.assign(info, { date: new Date().toISOString(), node: process.version, cores, cpu: cpus()[0]?.model ?? 'unknown', loadAverageAtStart: loadavg().map((l) => Number(l.toFixed(2))), ...settings });
+  say(`sign-in security: ${settings.clients} clients, ${settings.seconds} s per bounded scheme, ${settings.samples} equal-timing samples of each kind; ${cores} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const started = await startTenant('sqlite', workDir, {});
+  try {
+    for (const f of await measureSignInSecurity({ url: started.url, call: (cmd, args) => started.tenant.call(cmd, args) }, { ...settings, say })) add(f);
+  } finally {
+    await started.tenant.stop();
+    await started.drop();
+    if (!options.keep) rmSync(workDir, { recursive: true, force: true });
+  }
+  info['totalSeconds'] = (performance.now() - began) / 1000;
+  info['loadAverageAtEnd'] = loadavg().map((l) => Number(l.toFixed(2)));
+  process.stdout.write(`\ndirbridge sign-in security: ${cores} cores (${cpus()[0]?.model ?? 'unknown'}), load average ${(info['loadAverageAtStart'] as number[]).join(' ')} at the start, ${(info['loadAverageAtEnd'] as number[]).join(' ')} at the end, ${(info['totalSeconds'] as number).toFixed(0)} s\n\n`);
+  process.stdout.write(`${formatTable(figures)}\n`);
+  if (options.json) writeFileSync(options.json, `${JSON.stringify({ info, figures, problems }, null, 2)}\n`);
+}
+
 /** Thrown to leave out the slapd part (`--skip ldap`) through main's one clean-up path. */
 class SkipLdap extends Error {}
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   if (options.signInSchemes !== null) return signInSchemesOnly(options.signInSchemes);
+  if (options.signInSecurity !== null) return signInSecurityOnly(options, options.signInSecurity);
   for (const tool of ['/usr/sbin/slapd', '/usr/sbin/slapadd']) if (!existsSync(tool)) { process.stderr.write(`${INSTALL_HINT}\n`); process.exit(1); }
   try {
     execFileSync('ldapsearch', ['-VV'], { stdio: 'ignore' });

@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
 import type { TenantRepository, TenantStore, TenantSettings } from '../tenant/store/ports.js';
 import type { RunningTenantService } from '../tenant/service.js';
 import type { RunningAgent } from '../cli/agent-wiring.js';
@@ -62,6 +62,8 @@ async function tenantRole(): Promise<void> {
   let store: TenantStore | undefined;
   let service: RunningTenantService | undefined;
   let repo: TenantRepository | undefined;
+  let bulkAgentId: string | undefined;
+  let loopDelay: IntervalHistogram | undefined;
   const need = (): TenantRepository => {
     if (!repo) throw new Error('tenant not initialized');
     return repo;
@@ -110,6 +112,7 @@ async function tenantRole(): Promise<void> {
     async bulkInsert(args: { count: number; chunk: number; suffix: string }) {
       const r = need();
       const agentId = newId();
+      bulkAgentId = agentId;
       const tokenHash = sha256Hex(randomBytes(16).toString('hex'));
       await r.createRegistrationToken({ id: newId(), tokenHash, createdBy: 'bench', expiresAt: new Date(Date.now() + 3_600_000), usedAt: null });
       await r.redeemRegistrationToken(tokenHash, new Date(), { id: agentId, host: 'bench-bulk', version: 'bench', credentialHash: sha256Hex(randomBytes(16).toString('hex')), createdAt: new Date() });
@@ -132,6 +135,31 @@ async function tenantRole(): Promise<void> {
         if (process.send && from % (args.chunk * 20) === 0) process.send({ progress: Math.min(args.count, from + args.chunk) });
       }
       return { seconds: (performance.now() - started) / 1000 };
+    },
+    /** The KDF parameters new verifiers must carry (the tenant accepts no others). */
+    async kdfParams() {
+      return (await need().getSettings()).kdfParams;
+    },
+    /** Verifiers for users made by bulkInsert, as the agent would send them (one password batch). */
+    async setVerifiers(args: { items: Array<{ anchor: string; verifiers: unknown[] }> }) {
+      if (!bulkAgentId) throw new Error('setVerifiers needs bulkInsert first');
+      const result = await need().applyPasswordBatch(newId(), bulkAgentId, args.items.map((i) => ({ op: 'set' as const, anchor: i.anchor, verifiers: i.verifiers as never })), new Date());
+      if (result.errors.length > 0) throw new Error(`setVerifiers: ${result.errors.length} rejected, first: ${result.errors[0]?.code}`);
+      return null;
+    },
+    /** This process's event-loop delay (perf_hooks), between loopDelayStart and loopDelayStop, in ms. */
+    async loopDelayStart() {
+      loopDelay?.disable();
+      loopDelay = monitorEventLoopDelay({ resolution: 10 });
+      loopDelay.enable();
+      return null;
+    },
+    async loopDelayStop() {
+      if (!loopDelay) throw new Error('loopDelayStart first');
+      loopDelay.disable();
+      const h = loopDelay;
+      loopDelay = undefined;
+      return { p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6, samples: h.count };
     },
     ...processFigures,
     async stop() {

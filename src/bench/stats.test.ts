@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { median, percentile, repeated, summarize } from './stats.js';
+import { median, percentile, relativeDifference, repeated, summarize } from './stats.js';
 
 describe('percentile', () => {
   it('is the nearest rank', () => {
@@ -41,6 +41,24 @@ describe('median', () => {
       expect(r.median).toBeGreaterThanOrEqual(r.min);
       expect(r.median).toBeLessThanOrEqual(r.max);
       expect(runs.filter((x) => x <= r.median).length).toBeGreaterThanOrEqual(Math.ceil(runs.length / 2));
+    }));
+  });
+});
+
+describe('relativeDifference', () => {
+  it('is relative to the smaller value, whichever order', () => {
+    expect(relativeDifference(100, 105)).toBeCloseTo(0.05, 12);
+    expect(relativeDifference(105, 100)).toBeCloseTo(0.05, 12);
+    expect(relativeDifference(40, 40)).toBe(0);
+    expect(relativeDifference(10, 30)).toBe(2);
+  });
+  it('is NaN without two positive finite values', () => {
+    for (const [a, b] of [[0, 5], [5, 0], [-1, 5], [Number.NaN, 5], [5, Number.POSITIVE_INFINITY]] as const) expect(relativeDifference(a, b)).toBeNaN();
+  });
+  it('is symmetric, non-negative and never below the difference relative to the larger value', () => {
+    fc.assert(fc.property(fc.double({ min: 1e-6, max: 1e9, noNaN: true }), fc.double({ min: 1e-6, max: 1e9, noNaN: true }), (a, b) => {
+      const d = relativeDifference(a, b);
+      return d === relativeDifference(b, a) && d >= 0 && d >= Math.abs(a - b) / Math.max(a, b);
     }));
   });
 });

@@ -45,3 +45,12 @@ export function describeRepeated(r: Repeated, unit: string, digits = 2): string 
   if (r.runs.length === 1) return 'one run';
   return `median of ${r.runs.length}, range ${r.min.toFixed(digits)}–${r.max.toFixed(digits)} ${unit}`;
 }
+
+/**
+ * |a − b| relative to the smaller of the two (so the figure never flatters: 100 vs 105 is 5 %
+ * either way round); NaN when either is not a positive number.
+ */
+export function relativeDifference(a: number, b: number): number {
+  if (!(a > 0) || !(b > 0) || !Number.isFinite(a) || !Number.isFinite(b)) return Number.NaN;
+  return Math.abs(a - b) / Math.min(a, b);
+}
