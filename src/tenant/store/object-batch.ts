@@ -341,11 +341,14 @@ export function firstClaimants(
     for (const m of mailsOf(u)) claim(mailClaims, m, owner);
   }
   const lowest = (list: Owner[]) => list.reduce((a, b) => (b.anchor < a.anchor ? b : a));
+  // A holder upserted in this batch claims again (then it is in the list) or lets the value go.
+  const inBatch = new Set(changes.flatMap((c) => (c.op === 'upsert' ? [c.object.anchor] : [c.anchor])));
   const yielding = new Set<string>();
   const upns = new Map<string, Owner>();
   for (const [upn, list] of upnClaims) {
-    const holders = [...(upnOwners.get(upn) ?? [])].map(([anchor, dn]) => ({ anchor, dn }));
-    if (holders.length > 0 && !settling) continue;
+    const holders = [...(upnOwners.get(upn) ?? [])].map(([anchor, dn]) => ({ anchor, dn })).filter((h) => !inBatch.has(h.anchor));
+    // Once settled, whoever holds it keeps it (this batch's upserts of the holder included).
+    if ((upnOwners.get(upn)?.size ?? 0) > 0 && !settling) continue;
     const all = [...list, ...holders.filter((h) => !list.some((o) => o.anchor === h.anchor))];
     if (all.length < 2) continue;
     const winner = lowest(all);
@@ -354,8 +357,9 @@ export function firstClaimants(
   }
   const mails = new Map<string, Owner>();
   for (const [mail, list] of mailClaims) {
-    const holder = mailOwners.get(mail);
-    if (holder && !settling) continue;
+    const stored = mailOwners.get(mail);
+    const holder = stored && !inBatch.has(stored.anchor) ? stored : undefined;
+    if (stored && !settling) continue;
     const all = holder && !list.some((o) => o.anchor === holder.anchor) ? [...list, holder] : list;
     if (all.length < 2) continue;
     const winner = lowest(all);
