@@ -86,6 +86,8 @@ export class Agent {
   private started = false;
   private lastFull = 0;
   private answeredPreview: string | null = null;
+  /** The "Sync now" request this process took (or closed); one the state remembers but this process did not take was interrupted. */
+  private answeringSyncRequest: string | null = null;
   /** When each periodic timer started, to tell the tenant when it fires next. */
   private readonly timerStarts = new Map<'delta' | 'password' | 'reconcile', number>();
   private heartbeating: Promise<void> | null = null;
@@ -342,8 +344,20 @@ export class Agent {
         if (this.settings.passwordSyncEnabled) void this.syncPasswords('full');
       }
       const syncRequest = this.settings.syncRequest;
-      if (syncRequest && this.settings.active && this.started && syncRequest.requestedAt !== this.options.state.getMeta(SYNC_REQUEST_TAKEN)) {
+      if (syncRequest && this.started && syncRequest.requestedAt === this.options.state.getMeta(SYNC_REQUEST_TAKEN) && syncRequest.requestedAt !== this.answeringSyncRequest) {
+        // Taken by an earlier run of this agent that died before it finished: closed, not re-run. A cycle
+        // that killed the agent would kill it again in a loop; the admin sees "interrupted" and can ask again,
+        // and the cycles this agent runs at start-up already catch up on what the killed one left.
+        this.options.logger.warn({ requestedAt: syncRequest.requestedAt }, 'a requested sync was interrupted by a restart of this agent; closing it');
+        this.answeringSyncRequest = syncRequest.requestedAt;
+        void this.options.client.reportSyncRequest({ state: 'done', requestedAt: syncRequest.requestedAt, runId: null, outcome: 'interrupted' })
+          .catch((error: unknown) => {
+            this.answeringSyncRequest = null;
+            this.options.logger.warn({ code: isAppError(error) ? error.code : undefined, err: describe(error) }, 'reporting the interrupted sync to the tenant failed');
+          });
+      } else if (syncRequest && this.settings.active && this.started && syncRequest.requestedAt !== this.options.state.getMeta(SYNC_REQUEST_TAKEN)) {
         this.options.state.setMeta(SYNC_REQUEST_TAKEN, syncRequest.requestedAt);
+        this.answeringSyncRequest = syncRequest.requestedAt;
         void this.answerSyncRequest(syncRequest.requestedAt, syncRequest.mode);
       }
       const preview = this.settings.previewRequestedAt;

@@ -73,12 +73,12 @@ export function registerLifecycleCommands(program: Command, admin: Command, toke
 
   const agents = program.command('agents').description('registered agents');
   storeOptions(agents.command('list'))
-    .description('list agents: host, version, last heartbeat, revoked, credential expiry')
+    .description('list agents: host, version, last heartbeat (local time), state as the admin center shows it (active, standby, offline, revoked)')
     .option('--json', 'print JSON (the shape of GET /api/v1/agents)')
     .action(action(async (flags) => {
       const list = await withTenant(configFrom(flags), (repo) => repo.listAgents());
       print(Boolean(flags.json), list, () => table(['Id', 'Host', 'Version', 'Last heartbeat', 'State'], list.map((a) => [
-        a.id, a.host, a.version, localTime(a.lastHeartbeat), a.revokedAt ? `revoked ${localTime(a.revokedAt)}` : a.active ? 'active' : 'standby',
+        a.id, a.host, a.version, localTime(a.lastHeartbeat), a.revokedAt ? `revoked ${localTime(a.revokedAt)}` : (a.state ?? (a.active ? 'active' : 'standby')),
       ])));
     }));
   storeOptions(agents.command('revoke'))

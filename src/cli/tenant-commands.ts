@@ -54,7 +54,7 @@ export function formatStatus(status: DirSyncStatus): string {
     `  Objects in error:        ${status.syncErrorCount}`,
     `  Agents:                  ${status.agents.length === 0 ? 'none registered' : ''}`,
     ...status.agents.flatMap((a) => [
-      `    ${a.host} (version ${a.version}, ${a.active ? 'active' : 'standby'}), last heartbeat ${when(a.lastHeartbeat)}`,
+      `    ${a.host} (version ${a.version}, ${a.state ?? (a.active ? 'active' : 'standby')}), last heartbeat ${when(a.lastHeartbeat)}`,
       ...(a.passwordProgress ? [`      Password sync running: ${describePasswordProgress(a.passwordProgress)}`] : []),
     ]),
   ];

@@ -102,8 +102,9 @@ export interface SambaDc {
    * Bulk load for the benchmark: each user's NT hash (MD4 of UTF-16LE) is computed here and stored
    * as the DC stores a replicated one, bypassing Samba's password_hash module (which derives
    * Kerberos keys at 30-40 ms a user); no Kerberos keys, so only NTLM and DRSR see these passwords.
+   * A user without a password gets none (PASSWD_NOTREQD): bulk group members for tests.
    */
-  loadUsers(users: Array<NewUser & { password: string }>): Promise<string[]>;
+  loadUsers(users: NewUser[]): Promise<string[]>;
   createGroups(groups: NewGroup[]): string[];
   createOu(name: string, parentDn?: string): string;
   /** A plain domain user with no extra rights: what README's least-privilege sync account is. */
@@ -342,7 +343,8 @@ try:
             # The NT hash stored as given: Samba's password_hash module is bypassed (its Kerberos
             # key derivation is 30-40 ms a user), as DRS replication into a DC stores it.
             record = dict(op['record'])
-            record['unicodePwd'] = binascii.unhexlify(op['ntHash'])
+            if op.get('ntHash'):
+                record['unicodePwd'] = binascii.unhexlify(op['ntHash'])
             db.add(record, controls=['local_oid:%s:0' % BYPASS_PASSWORD_HASH])
         elif op['op'] == 'members':
             m = ldb.Message(ldb.Dn(db, op['dn']))
@@ -387,6 +389,7 @@ m['nTSecurityDescriptor'] = ldb.MessageElement(ndr_pack(desc), ldb.FLAG_MOD_REPL
 db.modify(m, controls=controls)
 `;
 
+const MEMBERS_PER_MODIFY = 1_000;
 const UF_ACCOUNTDISABLE = 0x2;
 const UF_PASSWD_NOTREQD = 0x20;
 const UF_NORMAL_ACCOUNT = 0x200;
@@ -532,9 +535,9 @@ export async function startSambaDc(): Promise<SambaDc> {
       const dns: string[] = [];
       for (const u of users) {
         // pwdLastSet now (the bypassed module would set it), else the account must change its password at next logon.
-        const { dn, record } = userRecord({ ...u, attributes: { pwdLastSet: [fileTime(new Date()).toString()], ...u.attributes } }, 0);
+        const { dn, record } = userRecord({ ...u, attributes: { pwdLastSet: [fileTime(new Date()).toString()], ...u.attributes } }, u.password ? 0 : UF_PASSWD_NOTREQD);
         dns.push(dn);
-        ops.push({ op: 'add-with-nt-hash', record, ntHash: (await ntHash(u.password)).toString('hex') });
+        ops.push({ op: 'add-with-nt-hash', record, ...(u.password ? { ntHash: (await ntHash(u.password)).toString('hex') } : {}) });
       }
       bulk(ops);
       return dns;
@@ -546,7 +549,8 @@ export async function startSambaDc(): Promise<SambaDc> {
         const dn = `CN=${g.name},${g.parentDn ?? USERS_DN}`;
         dns.push(dn);
         ops.push({ op: 'add', record: { dn, objectClass: 'group', sAMAccountName: g.name, ...(g.mail ? { mail: g.mail } : {}) } });
-        if (g.members?.length) ops.push({ op: 'members', dn, members: g.members });
+        // Members in modifies of at most 1,000 values: few modifies, none of them huge.
+        for (let i = 0; i < (g.members?.length ?? 0); i += MEMBERS_PER_MODIFY) ops.push({ op: 'members', dn, members: g.members!.slice(i, i + MEMBERS_PER_MODIFY) });
       }
       bulk(ops);
       return dns;

@@ -25,9 +25,19 @@ export function scopeFilters(config: LdapSourceConfig): ScopeFilters {
   const users = checkFilter(config.userFilter ?? defaults.userFilter, 'userFilter');
   const groups = checkFilter(config.groupFilter ?? defaults.groupFilter, 'groupFilter');
   const extra = config.extraFilter ? checkFilter(config.extraFilter, 'extraFilter') : undefined;
-  // On AD the DC resolves nested membership itself; OpenLDAP and 389-DS have no such rule (member-of.ts does it).
-  const memberOf = config.flavor === 'ad' && config.memberOfGroup ? escapeFilter`(memberOf:1.2.840.113556.1.4.1941:=${config.memberOfGroup})` : undefined;
-  return { users: and(users, extra, memberOf), groups };
+  // memberOfGroup is applied per read: on AD by memberOfAny() over the group and its nested groups
+  // (ad/ad-adapter.ts), on OpenLDAP and 389-DS by the closure of member lists (member-of.ts).
+  return { users: and(users, extra), groups };
+}
+
+/**
+ * Users that are direct members of any of these groups. AD's in-chain rule is kept for the few
+ * groups (which groups nest in G) and not put on the users' search: Samba evaluates it per user
+ * against the whole chain, which over a few thousand users overruns its own limits (ldb_wait).
+ */
+export function memberOfAny(groupDns: string[]): string {
+  const parts = groupDns.map((dn) => escapeFilter`(memberOf=${dn})`);
+  return parts.length === 1 ? (parts[0] as string) : `(|${parts.join('')})`;
 }
 
 export type WatermarkAttribute = 'entryCSN' | 'modifyTimestamp' | 'uSNChanged';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { escapeFilter } from 'ldapts';
 
 import { checkFilter } from './ldap-config.js';
-import { scopeFilters } from './filters.js';
+import { memberOfAny, scopeFilters } from './filters.js';
 
 describe('checkFilter', () => {
   it.each(['(uid=a)', 'uid=a', '(&(uid=a)(cn=b))', '(cn=a\\28b\\29)'])('accepts %s', (filter) => {
@@ -29,9 +29,13 @@ describe('scopeFilters', () => {
     expect(f.users).toBe('(&(|(objectClass=inetOrgPerson)(objectClass=posixAccount))(departmentNumber=42))');
     expect(f.groups).toBe('(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup))');
   });
-  it('asks an AD DC for nested membership with the in-chain rule, escaping the group DN', () => {
+  it('leaves memberOfGroup out of the static filters: each read narrows the users by it', () => {
     const f = scopeFilters({ url: 'ldap://x', bindDn: '', bindPassword: '', baseDns: ['dc=x'], flavor: 'ad', memberOfGroup: 'CN=Sales (EU),OU=Groups,DC=x' });
-    expect(f.users).toBe('(&(&(objectCategory=person)(objectClass=user))(memberOf:1.2.840.113556.1.4.1941:=CN=Sales \\28EU\\29,OU=Groups,DC=x))');
+    expect(f.users).toBe('(&(objectCategory=person)(objectClass=user))');
     expect(f.groups).toBe('(objectClass=group)');
+  });
+  it('names direct members of the group and its nested groups, escaping each DN', () => {
+    expect(memberOfAny(['CN=Sales (EU),OU=Groups,DC=x'])).toBe('(memberOf=CN=Sales \\28EU\\29,OU=Groups,DC=x)');
+    expect(memberOfAny(['CN=A,DC=x', 'CN=B*,DC=x'])).toBe('(|(memberOf=CN=A,DC=x)(memberOf=CN=B\\2a,DC=x))');
   });
 });

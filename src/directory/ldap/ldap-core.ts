@@ -12,7 +12,7 @@ import type { ReadPurpose } from '../../sync/ports.js';
 import type { DirectoryEntry } from '../entry.js';
 import { dnParts, isDnWithin, normalizeDn } from './dn.js';
 import { toDirectoryEntry, PASSWORD_ATTRIBUTES, type BinaryConverter } from './entry-conversion.js';
-import { changedSince, scopeFilters, type ScopeFilters, type WatermarkAttribute } from './filters.js';
+import { and, changedSince, scopeFilters, type ScopeFilters, type WatermarkAttribute } from './filters.js';
 import { FLAVOR_DEFAULTS, type LdapFlavor, type LdapLogger, type LdapSourceConfig } from './ldap-config.js';
 import { DEFAULT_OPERATION_TIMEOUT_MS, openLdapClient } from './ldap-connection.js';
 import { pagedSearch } from './paged-search.js';
@@ -52,7 +52,9 @@ export interface FlavorQuirks {
 
 export class LdapCore {
   readonly flavor: LdapFlavor;
-  readonly filters: ScopeFilters;
+  /** The scope's filters; a flavor may narrow the users' one per read (AD: memberOfGroup). */
+  filters: ScopeFilters;
+  private readonly baseFilters: ScopeFilters;
   readonly anchor: string;
   private readonly clients = new Set<Client>();
   private readonly streams = new Set<StreamConnection>();
@@ -63,8 +65,13 @@ export class LdapCore {
     private readonly quirks: FlavorQuirks = {},
   ) {
     this.flavor = config.flavor;
-    this.filters = scopeFilters(config);
+    this.filters = this.baseFilters = scopeFilters(config);
     this.anchor = FLAVOR_DEFAULTS[config.flavor].anchor;
+  }
+
+  /** Narrows the users' filter by one more condition (undefined: the configured filter alone). */
+  narrowUsers(condition: string | undefined): void {
+    this.filters = { ...this.baseFilters, users: and(this.baseFilters.users, condition) };
   }
 
   /** Users or groups, as the filter of either. */

@@ -27,12 +27,22 @@ export type SyncMode = 'delta' | 'full';
 /** POST /api/v1/dirsync/sync-now (global admin) */
 export const syncNowRequest = z.object({ mode: z.enum(['delta', 'full']) }).strict();
 
-/** Outcome of a requested cycle; `skipped` when the agent ran nothing (directory sync switched off, not the active agent). */
-export type SyncNowOutcome = 'success' | 'partial' | 'failed' | 'blocked' | 'skipped';
+/**
+ * Outcome of a requested cycle; `skipped` when the agent ran nothing (directory sync switched off, not the active agent);
+ * `interrupted` when the agent that took it was killed and, restarted, closed it.
+ */
+export type SyncNowOutcome = 'success' | 'partial' | 'failed' | 'blocked' | 'skipped' | 'interrupted';
+
+/** Where a request is; `interrupted` when the agent that took it died or lost the active lease before it finished. */
+export type SyncNowStatus = 'none' | 'requested' | 'running' | 'done' | 'interrupted';
+/** Why a request was interrupted (a code the admin center shows in the admin's language). */
+export type SyncNowInterruption = 'AGENT_OFFLINE' | 'LEASE_TAKEN_OVER' | 'AGENT_RESTARTED';
 
 /** GET/POST /api/v1/dirsync/sync-now: the last "Sync now" request and how far it got. */
 export interface SyncNowView {
-  status: 'none' | 'requested' | 'running' | 'done';
+  status: SyncNowStatus;
+  /** Set when status is `interrupted`. */
+  interruption: SyncNowInterruption | null;
   mode: SyncMode | null;
   requestedAt: string | null;
   requestedBy: string | null;
@@ -50,7 +60,7 @@ export const agentSyncRequestReport = z.discriminatedUnion('state', [
     state: z.literal('done'),
     requestedAt: z.string().datetime(),
     runId: z.string().min(8).max(128).nullable(),
-    outcome: z.enum(['success', 'partial', 'failed', 'blocked', 'skipped']),
+    outcome: z.enum(['success', 'partial', 'failed', 'blocked', 'skipped', 'interrupted']),
   }).strict(),
 ]);
 export type AgentSyncRequestReport = z.infer<typeof agentSyncRequestReport>;

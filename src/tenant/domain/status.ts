@@ -117,6 +117,9 @@ export function computeDirSyncStatus(input: DirSyncStatusInput, now: Date): DirS
   } else if (input.agents.every((agent) => isSilent(agent.lastHeartbeat, now, silentAfter))) {
     // With several agents one silent standby is not an outage; all of them silent is.
     warnings.push(warning('AGENT_SILENT', `No agent has sent a heartbeat for more than ${plural(silentAfter, 'minute', 'minutes')}.`));
+  } else if (input.agents.every((agent) => agent.state === 'offline' || agent.state === 'revoked')) {
+    // Offline as the agents list shows it (stopped, or missed its heartbeats): nothing syncs, long before the silence period ends.
+    warnings.push(warning('AGENT_SILENT', 'No agent is online: every registered agent stopped or missed its heartbeats, so nothing is synchronized.'));
   }
 
   for (const run of [input.lastDirectoryRun, input.lastPasswordRun]) {

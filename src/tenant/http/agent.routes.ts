@@ -42,7 +42,8 @@ export async function agentSettings(repo: TenantRepository, agent: AgentRecord, 
     passwordReconcileRequestedAt: settings.passwordReconcileRequestedAt?.toISOString() ?? null,
     credentialExpiresAt: agent.credentialExpiresAt?.toISOString() ?? null,
     credentialRenewAt: renewAtOf(agent, credentialTtlMs),
-    syncRequest: syncRequest && !syncRequest.finishedAt ? { requestedAt: syncRequest.requestedAt.toISOString(), mode: syncRequest.mode } : null,
+    // A request another agent took is not handed to this one: the other agent's crash shows as interrupted, not re-run.
+    syncRequest: syncRequest && !syncRequest.finishedAt && (syncRequest.agentId === null || syncRequest.agentId === agent.id) ? { requestedAt: syncRequest.requestedAt.toISOString(), mode: syncRequest.mode } : null,
   };
 }
 

@@ -10,16 +10,21 @@ import {
   type PendingDeletesView, type SyncNowView,
 } from '../api/dirsync-manage-contract.js';
 import { pendingDeletesOf } from '../domain/status.js';
+import { syncRequestStateOf } from '../domain/sync-request-state.js';
 import type { SyncRequestRecord, TenantRepository } from '../store/ports.js';
 import { adminOf, agentOf } from './auth.plugin.js';
 import type { TenantAppContext } from './context.js';
 import { route, type RouteSpec } from './route.js';
 
 async function syncNowView(repo: TenantRepository, record: SyncRequestRecord | null): Promise<SyncNowView> {
-  if (!record) return { status: 'none', mode: null, requestedAt: null, requestedBy: null, startedAt: null, finishedAt: null, outcome: null, agentHost: null };
-  const agent = record.agentId ? await repo.findAgent(record.agentId) : null;
+  if (!record) return { status: 'none', interruption: null, mode: null, requestedAt: null, requestedBy: null, startedAt: null, finishedAt: null, outcome: null, agentHost: null };
+  // The same agent states as the agents list, so "running" never outlives the agent that runs it.
+  const agents = record.agentId ? await repo.listAgents() : [];
+  const agent = agents.find((a) => a.id === record.agentId) ?? null;
+  const { status, interruption } = syncRequestStateOf(record, agent && { state: agent.state ?? 'offline', holdsLease: agent.active }, agents.some((a) => a.active && a.id !== record.agentId));
   return {
-    status: record.finishedAt ? 'done' : record.startedAt ? 'running' : 'requested',
+    status,
+    interruption,
     mode: record.mode,
     requestedAt: record.requestedAt.toISOString(),
     requestedBy: record.requestedBy,

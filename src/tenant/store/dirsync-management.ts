@@ -32,7 +32,7 @@ export async function getSyncRequest(ctx: RepoContext): Promise<SyncRequestRecor
 
 /**
  * Records the agent's progress on the request made at `requestedAt`, unless a newer request
- * replaced it or it is already done. Returns whether it was recorded.
+ * replaced it, it is already done, or another agent took it. Returns whether it was recorded.
  */
 export async function markSyncRequest(
   ctx: RepoContext, requestedAt: Date, agentId: string,
@@ -43,6 +43,8 @@ export async function markSyncRequest(
     : { agent_id: agentId, finished_at: update.at.getTime(), run_id: update.runId, outcome: update.outcome };
   const result = await ctx.db.updateTable('sync_requests').set(set)
     .where('tenant_id', '=', ctx.tenantId).where('requested_at', '=', requestedAt.getTime()).where('finished_at', 'is', null)
+    // Only the agent that took it answers it: a late report from an agent presumed dead changes nothing.
+    .where((eb) => eb.or([eb('agent_id', 'is', null), eb('agent_id', '=', agentId)]))
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }

@@ -63,4 +63,20 @@ describe('CLI for operations', { timeout: 300_000 }, () => {
       expect(result.stdout, args.join(' ')).not.toMatch(ISO);
     }
   });
+
+  it('agents list shows the state the admin center shows, and status is CRITICAL (2) once the only agent is offline', async () => {
+    const running = await app.cli(['agents', 'list']);
+    expect(running.stdout).toMatch(/^\S+\s+\S+\s+\S+\s+\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d:\d\d\s+active$/m);
+    // A graceful stop signs the agent off: offline at once, not "standby" until the lease runs out.
+    await app.stop({ keepData: true });
+    const stopped = await app.cli(['agents', 'list']);
+    expect(stopped.code, stopped.stderr).toBe(0);
+    expect(stopped.stdout).toMatch(/\d\d:\d\d:\d\d\s+offline$/m);
+    expect(stopped.stdout).not.toMatch(/\b(active|standby)\b/);
+    expect(((JSON.parse((await app.cli(['agents', 'list', '--json'])).stdout)) as Array<{ state: string }>).map((a) => a.state)).toEqual(['offline']);
+    const status = await app.cli(['status']);
+    expect(status.stdout).toContain('AGENT_SILENT');
+    expect(status.stdout).toMatch(/\(version \S+, offline\)/);
+    expect(status.code, status.stdout).toBe(2);
+  });
 });

@@ -124,6 +124,46 @@ describe.each<Dialect>(['sqlite', 'postgres'])('DirSync management on %s', (dial
     expect((await stateOf()).state).toBe('offline');
   });
 
+  it('a request whose agent went offline or lost the lease to another agent shows as interrupted, is not handed to the other agent, and its own agent closes it after a restart', async () => {
+    const session = await h.rootSession();
+    const a = await h.registerAgent('crash-a.example.org');
+    const b = await h.registerAgent('crash-b.example.org');
+    const hosts = new Map([[a.credential, 'crash-a.example.org'], [b.credential, 'crash-b.example.org']]);
+    const beat = (cred: string, heartbeatMs: number) => h.agent(cred, 'POST', '/api/v1/agent/heartbeat', { host: hosts.get(cred), version: '0.1.0', schedule: schedule(heartbeatMs) });
+    const view = async () => (await h.admin(session, 'GET', '/api/v1/dirsync/sync-now')).json() as SyncNowView;
+    // Frees the lease the agent of the earlier tests holds, so the agents below can take it.
+    expect((await h.agent(credential, 'POST', '/api/v1/agent/sign-off')).statusCode).toBe(204);
+
+    // A takes a request 70 s ago and goes silent: its lease (60 s) ran out, but at one heartbeat a minute it is not offline yet.
+    const first = ((await h.admin(session, 'POST', '/api/v1/dirsync/sync-now', { mode: 'full' })).json() as SyncNowView);
+    h.clock.set(new Date(Date.now() - 70_000));
+    expect(((await beat(a.credential, 60_000)).json() as AgentSettings).syncRequest).toEqual({ requestedAt: first.requestedAt, mode: 'full' });
+    expect((await h.agent(a.credential, 'POST', '/api/v1/agent/sync-request', { state: 'running', requestedAt: first.requestedAt })).json()).toEqual({ recorded: true });
+    h.clock.set(new Date());
+    expect(await view()).toMatchObject({ status: 'running', interruption: null });
+    // B becomes the active agent: A's request is interrupted, B is not handed it, and cannot take it over.
+    expect(((await beat(b.credential, 60_000)).json() as AgentSettings)).toMatchObject({ active: true, syncRequest: null });
+    expect(await view()).toMatchObject({ status: 'interrupted', interruption: 'LEASE_TAKEN_OVER', agentHost: 'crash-a.example.org' });
+    expect((await h.agent(b.credential, 'POST', '/api/v1/agent/sync-request', { state: 'running', requestedAt: first.requestedAt })).json()).toEqual({ recorded: false });
+
+    // A new request taken by B, which then misses three heartbeats (killed): interrupted, agent offline.
+    const second = ((await h.admin(session, 'POST', '/api/v1/dirsync/sync-now', { mode: 'delta' })).json() as SyncNowView);
+    h.clock.set(new Date(Date.now() - 11_000));
+    expect(((await beat(b.credential, 1000)).json() as AgentSettings).syncRequest).toEqual({ requestedAt: second.requestedAt, mode: 'delta' });
+    expect((await h.agent(b.credential, 'POST', '/api/v1/agent/sync-request', { state: 'running', requestedAt: second.requestedAt })).json()).toEqual({ recorded: true });
+    h.clock.set(new Date());
+    expect(await view()).toMatchObject({ status: 'interrupted', interruption: 'AGENT_OFFLINE', agentHost: 'crash-b.example.org', finishedAt: null });
+    // A is alive and no longer handed it either.
+    expect(((await beat(a.credential, 60_000)).json() as AgentSettings).syncRequest).toBeNull();
+
+    // B restarts: it is handed its own unfinished request again and closes it as interrupted.
+    expect(((await beat(b.credential, 1000)).json() as AgentSettings).syncRequest).toEqual({ requestedAt: second.requestedAt, mode: 'delta' });
+    expect(await view()).toMatchObject({ status: 'running' });
+    expect((await h.agent(b.credential, 'POST', '/api/v1/agent/sync-request', { state: 'done', requestedAt: second.requestedAt, runId: null, outcome: 'interrupted' })).json()).toEqual({ recorded: true });
+    expect(await view()).toMatchObject({ status: 'interrupted', interruption: 'AGENT_RESTARTED', outcome: 'interrupted', finishedAt: expect.any(String) });
+    expect(((await beat(b.credential, 1000)).json() as AgentSettings).syncRequest).toBeNull();
+  });
+
   it('lists registration tokens with when they were created, expire and were used', async () => {
     const session = await h.rootSession();
     const created = (await h.admin(session, 'POST', '/api/v1/registration-tokens')).json() as { id: string };

@@ -17,6 +17,12 @@ export const dirsyncManageEn = {
       requested: 'Requested: waiting for the agent to pick it up.',
       running: 'Running on {{host}}.',
       done: 'Done.',
+      interrupted: 'Interrupted.',
+    },
+    interruption: {
+      AGENT_OFFLINE: 'The agent that ran it ({{host}}) went offline before it finished. Start the sync again when an agent is online.',
+      LEASE_TAKEN_OVER: 'Another agent became the active agent before {{host}} finished it. Start the sync again to run it there.',
+      AGENT_RESTARTED: 'The agent that ran it ({{host}}) was restarted before it finished and closed the request without running it again. Start the sync again if it is still needed.',
     },
     requestedBy: { delta: 'Delta sync requested by {{user}}', full: 'Full sync requested by {{user}}' },
     outcome: {
@@ -25,6 +31,7 @@ export const dirsyncManageEn = {
       failed: 'The cycle failed: see the last cycle above and the troubleshooter.',
       blocked: 'The cycle held deletes back: review them below.',
       skipped: 'The agent ran nothing (directory sync is off, or it is not the active agent).',
+      interrupted: 'The agent was restarted before the cycle finished.',
     },
     noActiveAgent: 'No agent is online to pick it up: the request waits until one heartbeats.',
   },
@@ -96,6 +103,12 @@ export const dirsyncManageNl: typeof dirsyncManageEn = {
       requested: 'Aangevraagd: wacht tot de agent de aanvraag oppakt.',
       running: 'Wordt uitgevoerd op {{host}}.',
       done: 'Voltooid.',
+      interrupted: 'Onderbroken.',
+    },
+    interruption: {
+      AGENT_OFFLINE: 'De agent die de synchronisatie uitvoerde ({{host}}) ging offline voordat die klaar was. Start de synchronisatie opnieuw zodra er een agent online is.',
+      LEASE_TAKEN_OVER: 'Een andere agent werd de actieve agent voordat {{host}} klaar was. Start de synchronisatie opnieuw om die daar uit te voeren.',
+      AGENT_RESTARTED: 'De agent die de synchronisatie uitvoerde ({{host}}) werd herstart voordat die klaar was en heeft de aanvraag afgesloten zonder die opnieuw uit te voeren. Start de synchronisatie opnieuw als die nog nodig is.',
     },
     requestedBy: { delta: 'Deltasynchronisatie aangevraagd door {{user}}', full: 'Volledige synchronisatie aangevraagd door {{user}}' },
     outcome: {
@@ -104,6 +117,7 @@ export const dirsyncManageNl: typeof dirsyncManageEn = {
       failed: 'De cyclus is mislukt: zie de laatste cyclus hierboven en de probleemoplosser.',
       blocked: 'De cyclus heeft verwijderingen tegengehouden: bekijk ze hieronder.',
       skipped: 'De agent heeft niets uitgevoerd (adreslijstsynchronisatie staat uit, of het is niet de actieve agent).',
+      interrupted: 'De agent werd herstart voordat de cyclus klaar was.',
     },
     noActiveAgent: 'Er is geen agent online om de aanvraag op te pakken: ze wacht tot er een een heartbeat stuurt.',
   },

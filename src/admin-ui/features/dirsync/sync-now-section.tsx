@@ -18,7 +18,7 @@ const useStyles = makeStyles({
 });
 
 const POLL_MS = 1000;
-const BADGE: Record<SyncNowView['status'], 'informative' | 'warning' | 'success' | 'subtle'> = { none: 'subtle', requested: 'informative', running: 'warning', done: 'success' };
+const BADGE: Record<SyncNowView['status'], 'informative' | 'warning' | 'success' | 'subtle' | 'danger'> = { none: 'subtle', requested: 'informative', running: 'warning', done: 'success', interrupted: 'danger' };
 
 /** "Sync now": the agent takes the request at its next heartbeat; the page follows it requested → running → done. */
 export function SyncNowSection({ agentOnline, onDone }: { agentOnline: boolean; onDone(): void }) {
@@ -35,7 +35,7 @@ export function SyncNowSection({ agentOnline, onDone }: { agentOnline: boolean; 
   useEffect(() => {
     const previous = seen.current;
     seen.current = status;
-    if (status === 'done' && previous && previous !== 'done' && previous !== 'none') onDone();
+    if ((status === 'done' || status === 'interrupted') && previous && previous !== status && previous !== 'none') onDone();
     if (status !== 'requested' && status !== 'running') return undefined;
     const timer = setTimeout(request.reload, POLL_MS);
     return () => clearTimeout(timer);
@@ -87,6 +87,11 @@ export function SyncNowSection({ agentOnline, onDone }: { agentOnline: boolean; 
               </div>
               {view.status === 'done' && view.outcome ? (
                 <Text block data-testid="sync-now-outcome" data-outcome={view.outcome}>{t(`dirsyncManage.syncNow.outcome.${view.outcome}`)}</Text>
+              ) : null}
+              {view.status === 'interrupted' && view.interruption ? (
+                <MessageBar intent="error" data-testid="sync-now-interruption" data-code={view.interruption}>
+                  <MessageBarBody>{t(`dirsyncManage.syncNow.interruption.${view.interruption}`, { host: view.agentHost ?? '' })}</MessageBarBody>
+                </MessageBar>
               ) : null}
               {view.status === 'requested' && !agentOnline ? (
                 <MessageBar intent="warning"><MessageBarBody>{t('dirsyncManage.syncNow.noActiveAgent')}</MessageBarBody></MessageBar>

@@ -24,7 +24,7 @@ import type { DirectoryEntry } from '../../entry.js';
 import { normalizeDn } from '../dn.js';
 import { toDirectoryEntry } from '../entry-conversion.js';
 import type { FlavorAdapter } from '../flavor-adapter.js';
-import { AD_IN_CHAIN, and } from '../filters.js';
+import { AD_IN_CHAIN, and, memberOfAny } from '../filters.js';
 import type { FlavorQuirks, Kind, LdapCore, ScopeRead } from '../ldap-core.js';
 import { isStalledOrMalformed, toDirectoryError } from '../ldap-errors.js';
 import type { MemberClosure } from '../member-of.js';
@@ -84,11 +84,26 @@ export class AdAdapter implements FlavorAdapter {
     };
   }
 
-  // The DC filters by group itself (in-chain rule): nothing to resolve; but every full read and
-  // anchor listing starts here, so the bases are checked here.
+  // Every full read and anchor listing starts here: the bases are checked and memberOfGroup resolved.
   async scopeClosure(): Promise<MemberClosure | undefined> {
     await this.checkBases();
+    await this.resolveMemberScope();
     return undefined;
+  }
+
+  /**
+   * memberOfGroup as a users' filter: direct members of the group or of any group nested in it. The
+   * DC finds the nested groups by the in-chain rule over groups only (a few entries); see memberOfAny.
+   */
+  private async resolveMemberScope(): Promise<void> {
+    const group = this.core.config.memberOfGroup;
+    if (!group) return;
+    const root = await this.core.withClient((client) => this.core.rootDse(client, ['defaultNamingContext']));
+    const domain = root['defaultnamingcontext']?.[0] ?? this.core.config.baseDns[0] ?? '';
+    const nested: string[] = [];
+    const filter = and('(objectClass=group)', escapeFilter`(memberOf:${AD_IN_CHAIN}:=${group})`);
+    for await (const page of this.core.pages(domain, filter, ['1.1'])) nested.push(...page.map((e) => e.dn));
+    this.core.narrowUsers(memberOfAny([group, ...nested]));
   }
 
   /** highestCommittedUSN and the DC's name: one root DSE read, what the change watch compares. */
@@ -135,6 +150,8 @@ export class AdAdapter implements FlavorAdapter {
     } finally {
       await this.core.release(client);
     }
+    // After a restart the first read may be a delta: memberOfGroup must be resolved for it too.
+    await this.resolveMemberScope();
     const since = (previous.usn + 1n).toString();
     // Accounts whose accountExpires passed since the last read: no USN moved for them.
     const expired = previous.at === undefined ? undefined : and(this.core.filters.users, `(accountExpires>=${toFileTime(previous.at)})`, `(accountExpires<=${toFileTime(next.at ?? Date.now())})`);

@@ -30,7 +30,7 @@ function adEntry(dn: string, attributes: Array<[string, Buffer[]]>, drop: Readon
   return decodeEntryMessage(searchEntryMessage(dn, attributes), { drop, binary: AD_BINARY_ATTRIBUTES });
 }
 
-describe('AD entries (hand-written fixture after documented formats)', () => {
+describe('AD entries (fixture recorded from a Samba AD DC by scripts/record-ad-fixtures.ts)', () => {
   it.each(fixture.entries.map((e) => [e.dn, e] as const))('%s', (_dn, entry) => {
     const converted = readAsSource(entry);
     expect(converted.dn).toBe(entry.dn);
