@@ -7,7 +7,7 @@ import type { DirSyncStatus, WarningCode } from '../tenant/api/contract.js';
 
 const CRITICAL: ReadonlySet<WarningCode> = new Set<WarningCode>([
   'DIRECTORY_SYNC_NEVER_RAN', 'DIRECTORY_SYNC_STALE', 'PASSWORD_SYNC_STALE', 'NO_AGENT', 'AGENT_SILENT',
-  'LAST_CYCLE_FAILED', 'DELETE_THRESHOLD_EXCEEDED', 'PASSWORDS_NOT_SYNCED',
+  'LAST_CYCLE_FAILED', 'DELETE_THRESHOLD_EXCEEDED', 'SOURCE_READ_EMPTY', 'PASSWORDS_NOT_SYNCED',
 ]);
 
 export function statusExitCode(status: Pick<DirSyncStatus, 'state' | 'warnings'>): 0 | 1 | 2 {

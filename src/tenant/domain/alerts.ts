@@ -14,6 +14,7 @@ export const ALERTING_WARNINGS: ReadonlySet<WarningCode> = new Set<WarningCode>(
   'AGENT_SILENT',
   'LAST_CYCLE_FAILED',
   'DELETE_THRESHOLD_EXCEEDED',
+  'SOURCE_READ_EMPTY',
 ]);
 
 export const DEFAULT_ALERT_REPEAT_HOURS = 24;

@@ -133,10 +133,10 @@ export function computeDirSyncStatus(input: DirSyncStatusInput, now: Date): DirS
   const pendingDeletes = pendingDeletesOf(input.lastDirectoryRun);
   if (input.lastDirectoryRun?.outcome === 'blocked') {
     const run = input.lastDirectoryRun;
-    // An empty read holds deletes whatever the thresholds: say so, with its code, rather than name a threshold.
-    warnings.push(warning('DELETE_THRESHOLD_EXCEEDED', run.errorCode === 'SOURCE_READ_EMPTY'
-      ? `The last directory sync cycle read no objects from the source (SOURCE_READ_EMPTY), so it would delete all ${plural(pendingDeletes ?? 0, 'synced object', 'synced objects')}; no deletes were exported. Check the source; allow the deletes only if it was emptied on purpose.`
-      : `The last directory sync cycle would delete ${describeBlockedDeletes(run, settings)}; no deletes were exported.`));
+    // An empty read holds deletes whatever the thresholds: its own code, so no one reads it as a threshold to raise.
+    warnings.push(run.errorCode === 'SOURCE_READ_EMPTY'
+      ? warning('SOURCE_READ_EMPTY', `The last directory sync cycle read no objects from the source, so it would delete all ${plural(pendingDeletes ?? 0, 'synced object', 'synced objects')}; no deletes were exported. Check the source: it returned nothing; allow the deletes only if the directory is really empty.`)
+      : warning('DELETE_THRESHOLD_EXCEEDED', `The last directory sync cycle would delete ${describeBlockedDeletes(run, settings)}; no deletes were exported.`));
   }
 
   // Passwords that do not arrive are never healthy, whatever the last run's outcome says.

@@ -149,6 +149,12 @@ function deleteThreshold(input: TroubleshooterInput): TroubleshooterCheck {
   if (input.lastDirectoryRun?.outcome !== 'blocked') {
     return check('delete_threshold', 'ok', `No cycle was stopped by the delete threshold (${limits}).`, '', params);
   }
+  if (input.lastDirectoryRun.errorCode === 'SOURCE_READ_EMPTY') {
+    return check('delete_threshold', 'error',
+      `The last directory sync cycle read no objects from the source (SOURCE_READ_EMPTY), so it would delete all ${pending ?? 0} synced objects; it exported no deletes.`,
+      'Check the source: it returned nothing (an emptied or replaced LDIF file, a base DN or filter that matches nothing, a sync account that lost read access). Allow the deletes only if the directory is really empty.',
+      params);
+  }
   return check('delete_threshold', 'error',
     `The last directory sync cycle would delete ${describeBlockedDeletes(input.lastDirectoryRun, input.settings)}; it exported no deletes.`,
     'Check why so many objects left the sync scope (a changed filter or base DN, a moved OU). If the deletes are intended, a global admin allows them once in DirSync management (Allow deletes).',

@@ -165,6 +165,35 @@ async function applyChanges(trx: Transaction<StoreDatabase>, ctx: RepoContext, c
     keysOf.delete(anchor);
   };
 
+  // ---- a first owner that does not hang on read order ----
+  // Two objects claiming a UPN or address nobody holds yet: without this the first read would
+  // win, so a fresh tenant's owner would depend on the order the directory returned them in (and
+  // differ between agents). The lowest anchor wins, whatever the order. Until the tenant's first
+  // directory cycle has finished, a value taken earlier in that cycle (an earlier batch) is not
+  // held yet either: its holder gives it up to a lower anchor and is re-applied with a stand-in.
+  const settling = (await trx.selectFrom('sync_runs').select('id').where('tenant_id', '=', t)
+    .where('kind', '=', 'directory').where('outcome', 'in', ['success', 'partial']).limit(1).executeTakeFirst()) === undefined;
+  const reserved = firstClaimants(changes, upnOwners, mailOwners, settling);
+  const yielding = new Set([...reserved.yielding].filter((a) => !userAnchors.has(a)));
+  const yieldingUsers: ObjectChange[] = [];
+  for (const part of chunk([...yielding], listChunk(d))) {
+    const rows = await trx.selectFrom('users').selectAll().where('tenant_id', '=', t).where(inList(d, 'anchor', part)).execute();
+    for (const r of rows) {
+      keysOf.set(r.anchor, { upn: r.upn_lower, mails: [] });
+      storedUpns.set(r.anchor, r.upn);
+      storedUsers.set(r.anchor, searchedText(r));
+      yieldingUsers.push({ op: 'upsert', object: {
+        kind: 'user', anchor: r.anchor, dn: r.dn ?? r.anchor, userPrincipalName: r.upn, displayName: r.display_name,
+        givenName: r.given_name, surname: r.surname, mail: r.mail, otherMails: JSON.parse(r.other_mails) as string[], enabled: toNumber(r.enabled) === 1,
+      } });
+    }
+    const mailRows = await trx.selectFrom('user_mails').select(['anchor', 'mail_lower']).where('tenant_id', '=', t).where(inList(d, 'anchor', part)).execute();
+    for (const r of mailRows) keysOf.get(r.anchor)?.mails.push(r.mail_lower);
+  }
+  for (const r of yieldingUsers) if (r.op === 'upsert') storedMails.set(r.object.anchor, [...(keysOf.get(r.object.anchor)?.mails ?? [])].sort().join('\n'));
+  // The yielding holders play first, so the winner finds the value free.
+  changes = [...yieldingUsers, ...changes];
+
   // ---- play the changes in order ----
   const finalUsers = new Map<string, SyncedUser | null>();
   /** Groups upserted in this batch, with their member set (a later delete in the batch removes a member). */
@@ -199,7 +228,7 @@ async function applyChanges(trx: Transaction<StoreDatabase>, ctx: RepoContext, c
       applied++;
       continue;
     }
-    const { user: applies, clashes } = quarantineClashes(object, upnOwners, mailOwners, storedUpns.get(object.anchor) ?? null);
+    const { user: applies, clashes } = quarantineClashes(object, upnOwners, mailOwners, storedUpns.get(object.anchor) ?? null, reserved);
     errors.push(...clashes);
     const upn = applies.userPrincipalName.trim().toLowerCase();
     const userMails = mailsOf(applies);
@@ -283,6 +312,63 @@ function otherUpnOwner(owners: Map<string, Map<string, string | null>>, upn: str
   return null;
 }
 
+/** Keys claimed by two or more users of the batch that no one holds now, each with the claimant that gets it. */
+export interface Reserved { upns: Map<string, Owner>; mails: Map<string, Owner>; yielding: Set<string> }
+
+/**
+ * For each UPN and address that no stored object holds and two or more users of the batch claim,
+ * the claimant that gets it: the lowest anchor (plain code-unit order, the same on every agent and
+ * store). A later batch finds the value held and leaves it with its holder, as before.
+ */
+export function firstClaimants(
+  changes: ObjectChange[],
+  upnOwners: Map<string, Map<string, string | null>>,
+  mailOwners: Map<string, Owner>,
+  settling: boolean,
+): Reserved {
+  const upnClaims = new Map<string, Owner[]>();
+  const mailClaims = new Map<string, Owner[]>();
+  const claim = (claims: Map<string, Owner[]>, key: string, owner: Owner) => {
+    const list = claims.get(key) ?? [];
+    if (!list.some((o) => o.anchor === owner.anchor)) list.push(owner);
+    claims.set(key, list);
+  };
+  for (const change of changes) {
+    if (change.op !== 'upsert' || change.object.kind !== 'user') continue;
+    const u = change.object;
+    const owner = { anchor: u.anchor, dn: u.dn };
+    claim(upnClaims, u.userPrincipalName.trim().toLowerCase(), owner);
+    for (const m of mailsOf(u)) claim(mailClaims, m, owner);
+  }
+  const lowest = (list: Owner[]) => list.reduce((a, b) => (b.anchor < a.anchor ? b : a));
+  // A holder upserted in this batch claims again (then it is in the list) or lets the value go.
+  const inBatch = new Set(changes.flatMap((c) => (c.op === 'upsert' ? [c.object.anchor] : [c.anchor])));
+  const yielding = new Set<string>();
+  const upns = new Map<string, Owner>();
+  for (const [upn, list] of upnClaims) {
+    const holders = [...(upnOwners.get(upn) ?? [])].map(([anchor, dn]) => ({ anchor, dn })).filter((h) => !inBatch.has(h.anchor));
+    // Once settled, whoever holds it keeps it (this batch's upserts of the holder included).
+    if ((upnOwners.get(upn)?.size ?? 0) > 0 && !settling) continue;
+    const all = [...list, ...holders.filter((h) => !list.some((o) => o.anchor === h.anchor))];
+    if (all.length < 2) continue;
+    const winner = lowest(all);
+    upns.set(upn, winner);
+    for (const h of holders) if (h.anchor !== winner.anchor) yielding.add(h.anchor);
+  }
+  const mails = new Map<string, Owner>();
+  for (const [mail, list] of mailClaims) {
+    const stored = mailOwners.get(mail);
+    const holder = stored && !inBatch.has(stored.anchor) ? stored : undefined;
+    if (stored && !settling) continue;
+    const all = holder && !list.some((o) => o.anchor === holder.anchor) ? [...list, holder] : list;
+    if (all.length < 2) continue;
+    const winner = lowest(all);
+    mails.set(mail, winner);
+    if (holder && holder.anchor !== winner.anchor) yielding.add(holder.anchor);
+  }
+  return { upns, mails, yielding };
+}
+
 /**
  * The user as it applies: each value another object holds is left out, and a sync error per
  * attribute names both objects. The holder keeps the value (deterministic whatever the order of
@@ -294,14 +380,22 @@ export function quarantineClashes(
   upnOwners: Map<string, Map<string, string | null>>,
   mailOwners: Map<string, Owner>,
   storedUpn: string | null,
+  reserved: Reserved = { upns: new Map(), mails: new Map(), yielding: new Set() },
 ): { user: SyncedUser; clashes: ObjectError[] } {
   const clashes: ObjectError[] = [];
   let applies = user;
-  const upnHolder = otherUpnOwner(upnOwners, user.userPrincipalName.trim().toLowerCase(), user.anchor);
+  const claimedUpn = user.userPrincipalName.trim().toLowerCase();
+  const reservedFor = reserved.upns.get(claimedUpn);
+  // A reservation goes first: a holder that yields (settling, see firstClaimants) holds it itself.
+  const upnHolder = reservedFor
+    ? (reservedFor.anchor !== user.anchor ? reservedFor : null)
+    : otherUpnOwner(upnOwners, claimedUpn, user.anchor);
   if (upnHolder) {
-    const keep = storedUpn !== null && !otherUpnOwner(upnOwners, storedUpn.trim().toLowerCase(), user.anchor)
+    const taken = (lower: string) => otherUpnOwner(upnOwners, lower, user.anchor) !== null
+      || (reserved.upns.get(lower)?.anchor ?? user.anchor) !== user.anchor;
+    const keep = storedUpn !== null && !taken(storedUpn.trim().toLowerCase())
       ? storedUpn
-      : standInUpn(user.userPrincipalName, user.anchor, (candidate) => otherUpnOwner(upnOwners, candidate, user.anchor) !== null);
+      : standInUpn(user.userPrincipalName, user.anchor, taken);
     applies = { ...applies, userPrincipalName: keep };
     clashes.push({
       anchor: user.anchor,
@@ -314,7 +408,7 @@ export function quarantineClashes(
   }
   const primary = user.mail?.trim().toLowerCase() ?? null;
   const taken = mailsOf(user).flatMap((mail) => {
-    const owner = mailOwners.get(mail);
+    const owner = reserved.mails.get(mail) ?? mailOwners.get(mail);
     return owner && owner.anchor !== user.anchor ? [{ mail, owner }] : [];
   });
   if (taken.length > 0) {
