@@ -64,6 +64,8 @@ describe('two tenant processes over one PostgreSQL, two agents for one tenant', 
   });
 
   it('keeps one agent active; the standby takes over when the active one stops', async () => {
+    // Signed in first: an admin sign-in (a costly KDF) outlasts the test's 2-second lease.
+    const admin = await AdminApi.signIn(services[1]!.url, 'admin', ADMIN_PASSWORD);
     const a = (await register(0, 'host-a'))(0);
     const b = (await register(1, 'host-b'))(1);
     // The first agent of the previous test still holds the lease until it expires.
@@ -77,7 +79,6 @@ describe('two tenant processes over one PostgreSQL, two agents for one tenant', 
     // A standby may not export: two agents writing at once could undo each other.
     await expect(b.pushObjects('batch-standby-1', [])).rejects.toMatchObject({ code: 'AGENT_NOT_ACTIVE' });
 
-    const admin = await AdminApi.signIn(services[1]!.url, 'admin', ADMIN_PASSWORD);
     const roles = async () => Object.fromEntries((await admin.get<AgentView[]>('/api/v1/agents')).filter((g) => g.host.startsWith('host-')).map((g) => [g.host, g.active]));
     expect(await roles()).toEqual({ 'host-a': true, 'host-b': false });
 

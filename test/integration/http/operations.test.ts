@@ -99,7 +99,8 @@ describe('errors, operations and the OpenAPI document (sqlite)', () => {
     // every route the app serves is in the document (the table registers both)
     for (const { key } of operations) {
       const [method, url] = key.split(' ') as ['GET', string];
-      expect(h.app.hasRoute({ method, url }), key).toBe(true);
+      // OpenAPI writes path parameters as {id}, Fastify as :id.
+      expect(h.app.hasRoute({ method, url: url.replace(/\{(\w+)\}/g, ':$1') }), key).toBe(true);
     }
     expect(doc.components.schemas.Error.properties.error.properties.code.enum).toEqual(Object.keys(ERRORS));
   });
