@@ -219,7 +219,7 @@ describe.each(['sqlite', 'postgres'] as const)('AD sync into the tenant (%s)', (
     await agent.stop();
   }, 60_000);
 
-  it.runIf(kind === 'sqlite').each([
+  it.each([
     ['a wrong password', 'DIR_BIND_FAILED', () => ({ bindDn: account.dn, bindPasswordFile: secretFile('Wrong-password-1') })],
     ['an unreachable DC', 'DIR_UNREACHABLE', () => ({ url: `ldaps://${dc.address}:1` })],
     ['an account that may not read the base DN', 'DIR_SEARCH_FAILED', () => ({ baseDns: [lockedOu] })],
