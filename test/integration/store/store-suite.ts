@@ -289,8 +289,8 @@ export function defineStoreSuite(kind: StoreKind): void {
         expect(await repo.acquireLease('agent-a', now, 60)).toBe(true);
         const agents = await repo.listAgents();
         expect(agents).toEqual([
-          { id: 'agent-a', host: 'dc2', version: '0.2.0', lastHeartbeat: now.toISOString(), active: true, source: 'ldap://dc2:389 (openldap)', syncAccount: 'cn=sync', passwordProgress: null, directoryProgress: null, revokedAt: null, credentialExpiresAt: null },
-          { id: 'agent-b', host: 'dc1.example.test', version: '0.1.0', lastHeartbeat: null, active: false, source: null, syncAccount: null, passwordProgress: null, directoryProgress: null, revokedAt: null, credentialExpiresAt: null },
+          { id: 'agent-a', host: 'dc2', version: '0.2.0', lastHeartbeat: now.toISOString(), active: true, source: 'ldap://dc2:389 (openldap)', syncAccount: 'cn=sync', passwordProgress: null, directoryProgress: null, revokedAt: null, credentialExpiresAt: null, state: 'active', signedOffAt: null, schedule: null },
+          { id: 'agent-b', host: 'dc1.example.test', version: '0.1.0', lastHeartbeat: null, active: false, source: null, syncAccount: null, passwordProgress: null, directoryProgress: null, revokedAt: null, credentialExpiresAt: null, state: 'offline', signedOffAt: null, schedule: null },
         ]);
         // The running password cycle's progress, from the heartbeat, until the agent says it ended.
         const progress = { mode: 'full' as const, startedAt: now.toISOString(), processed: 40_000, total: 100_000, derived: 39_000, etaSeconds: 900 };

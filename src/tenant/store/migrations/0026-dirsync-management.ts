@@ -8,9 +8,13 @@
  * - pending deletes: the objects a blocked directory cycle held back, by anchor, replaced by
  *   every directory run report.
  */
-import type { Kysely, Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
 
-export function dirsyncManagement(): Migration {
+import type { StoreDialect } from '../dialect.js';
+
+export function dirsyncManagement(dialect: StoreDialect): Migration {
+  // Anchors compare byte-wise on PostgreSQL as everywhere else (0008), so joins on them use keys.
+  const anchorText = dialect === 'postgres' ? sql`text collate "C"` : 'text';
   return {
     async up(db: Kysely<any>): Promise<void> {
       await db.schema.alterTable('agents').addColumn('signed_off_at', 'bigint').execute();
@@ -30,7 +34,7 @@ export function dirsyncManagement(): Migration {
         .execute();
       await db.schema.createTable('pending_deletes')
         .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
-        .addColumn('anchor', 'text', (c) => c.notNull())
+        .addColumn('anchor', anchorText, (c) => c.notNull())
         .addColumn('kind', 'text', (c) => c.notNull())
         .addColumn('dn', 'text', (c) => c.notNull())
         .addColumn('run_id', 'text', (c) => c.notNull())

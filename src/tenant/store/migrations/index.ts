@@ -47,7 +47,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0020-credential-lifecycle': credentialLifecycle(),
         '0023-alerts': alertsSchema(),
         '0025-directory-progress': directoryProgressSchema(),
-        '0026-dirsync-management': dirsyncManagement(),
+        '0026-dirsync-management': dirsyncManagement(dialect),
         '0028-registration-agent': registrationAgent(),
       };
     },
