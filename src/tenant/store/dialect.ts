@@ -28,6 +28,14 @@ export function isUniqueViolation(error: unknown): boolean {
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
+/** Whether a thrown driver error is the users' unique UPN index (0030) refusing a second holder. */
+export function isUpnUniqueViolation(error: unknown): boolean {
+  if (!isUniqueViolation(error)) return false;
+  const { constraint, message } = error as { constraint?: unknown; message?: unknown };
+  // PostgreSQL names the index; SQLite names the columns.
+  return constraint === 'users_upn_unique_idx' || (typeof message === 'string' && message.includes('users.upn_lower'));
+}
+
 /** `column LIKE '%term%'` on an already lower-cased column, with the term's wildcards escaped. */
 export function containsLower(column: Expression<unknown>, term: string): RawBuilder<SqlBool> {
   const escaped = term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);

@@ -249,8 +249,10 @@ export function defineStoreSuite(kind: StoreKind): void {
           repo.redeemRegistrationToken('th1', at(1), newAgent('a3')),
           other.redeemRegistrationToken('th1', at(1), newAgent('a4')),
         ]);
-        const winners = results.filter((r) => r !== null);
+        const winners = results.filter((r) => r !== null && 'agent' in r);
         expect(winners).toHaveLength(1);
+        // The losers are told the token went to another agent (and which host), not "unknown".
+        expect(results.filter((r) => r !== null && 'usedByAnother' in r)).toEqual(Array(3).fill({ usedByAnother: { host: 'dc1.example.test' } }));
         expect(await repo.listAgents()).toHaveLength(1);
         expect((await repo.listRegistrationTokens())[0]?.usedAt).toEqual(at(1));
         expect(winners[0]!.replayed).toBe(false);
@@ -263,7 +265,7 @@ export function defineStoreSuite(kind: StoreKind): void {
         expect(await repo.redeemRegistrationToken('th3', at(1), newAgent('again'))).toMatchObject({ replayed: false });
         // The answer was lost; the agent retries, even after the token's expiry.
         expect(await repo.redeemRegistrationToken('th3', at(90), newAgent('again'))).toMatchObject({ replayed: true, agent: { id: 'again' } });
-        expect(await repo.redeemRegistrationToken('th3', at(2), newAgent('other'))).toBeNull();
+        expect(await repo.redeemRegistrationToken('th3', at(2), newAgent('other'))).toEqual({ usedByAnother: { host: 'dc1.example.test' } });
         expect(await repo.redeemRegistrationToken('th3', at(2), { ...newAgent('again'), credentialHash: 'cred-guess' })).toBeNull();
         await repo.revokeAgent('again', at(3));
         expect(await repo.redeemRegistrationToken('th3', at(4), newAgent('again'))).toBeNull();
