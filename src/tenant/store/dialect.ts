@@ -3,6 +3,7 @@
  * the same for both.
  */
 import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely';
+import { AppError } from '../../shared/errors.js';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
@@ -34,6 +35,14 @@ export function isUpnUniqueViolation(error: unknown): boolean {
   const { constraint, message } = error as { constraint?: unknown; message?: unknown };
   // PostgreSQL names the index; SQLite names the columns.
   return constraint === 'users_upn_unique_idx' || (typeof message === 'string' && message.includes('users.upn_lower'));
+}
+
+/**
+ * A driver error the store answers with a code: the users' unique UPN index refusing a second
+ * holder becomes STORE_DUPLICATE_UPN (409), never an internal error. Anything else is returned as is.
+ */
+export function storeErrorOf(error: unknown): unknown {
+  return isUpnUniqueViolation(error) ? new AppError('STORE_DUPLICATE_UPN', { cause: error }) : error;
 }
 
 /** `column LIKE '%term%'` on an already lower-cased column, with the term's wildcards escaped. */

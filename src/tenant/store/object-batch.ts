@@ -14,11 +14,11 @@
  */
 import { createHash } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
-import { AppError, ERRORS } from '../../shared/errors.js';
+import { ERRORS } from '../../shared/errors.js';
 import type { ObjectChange, ObjectKind, SyncedGroup, SyncedUser } from '../../sync/model.js';
 import { claimBatch, recordBatchResult } from './batch-ledger.js';
 import { insertRows } from './bulk-write.js';
-import { chunk, inList, isUpnUniqueViolation, listChunk, toNumber } from './dialect.js';
+import { chunk, inList, listChunk, storeErrorOf, toNumber } from './dialect.js';
 import type { ApplyObjectsResult } from './ports.js';
 import type { RepoContext } from './repo-context.js';
 import { indexRows, unindexRows } from './search-index.js';
@@ -45,8 +45,7 @@ export async function applyObjectBatch(
   }).catch((error: unknown) => {
     // The unique index behind the holder rule (0030) refused a second holder: the whole batch is
     // rolled back and said so with a code, never as an internal error.
-    if (isUpnUniqueViolation(error)) throw new AppError('STORE_DUPLICATE_UPN', { cause: error });
-    throw error;
+    throw storeErrorOf(error);
   });
   if (ctx.dialect === 'postgres' && !outcome.duplicate && outcome.applied >= 500) refreshStatisticsBehind(ctx);
   return outcome;
