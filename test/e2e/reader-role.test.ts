@@ -46,6 +46,8 @@ beforeAll(async () => {
   // Something for every control to act on: an unused token, and two deletes held back.
   expect((await admin.request('POST', '/api/v1/registration-tokens')).status).toBe(201);
   expect((await admin.request('PATCH', '/api/v1/dirsync/settings', { deleteThreshold: 1, deleteThresholdPercent: 0 })).status).toBe(200);
+  // The agent reads the threshold with its heartbeat (every second): a few of them before the LDIF changes.
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
   const entries = readFileSync(ldif, 'utf8').split(/\n\n+/);
   const kept = entries.filter((entry) => !['emma.jansen', 'daan.devries'].some((uid) => entry.startsWith(`dn: uid=${uid},`)));
   expect(entries.length - kept.length).toBe(2);
@@ -101,9 +103,10 @@ describe('a reader admin and the newer controls', () => {
     await page.getByTestId('pending-deletes-table').waitFor({ timeout: 30_000 });
     expect(await page.getByTestId('pending-delete-row').count()).toBe(2);
     // ... and nothing can be changed.
-    for (const id of ['sync-now-full', 'sync-now-delta', 'settings-save', 'setting-deleteThreshold', 'setting-deleteThresholdPercent', 'allow-deletes', 'preview-request', 'clear-verifiers']) {
+    for (const id of ['sync-now-full', 'sync-now-delta', 'settings-save', 'setting-directorySyncEnabled', 'setting-deleteThreshold', 'setting-deleteThresholdPercent', 'setting-staleAfterHours', 'allow-deletes', 'preview-request', 'clear-verifiers']) {
       await expectDisabled(id);
     }
+    expect(await page.locator('#password-sync-switch').isDisabled(), 'the password sync switch is enabled for a reader').toBe(true);
     // The schedule is the agent's: a table, with no control to edit it, for anyone.
     expect(await page.getByTestId('schedule-table').locator('input, button, [role="switch"]').count()).toBe(0);
     await shot('dirsync');
