@@ -55,6 +55,7 @@ export const ERRORS = {
   AGENT_CREDENTIAL_EXPIRED: def(401, 'The agent credential expired before the agent renewed it (the agent was stopped for longer than the credential lifetime).', 'Create a registration token in the admin center and register the agent again (dirbridge agent --token ...).'),
   CLEARTEXT_REFUSED: def(400, 'The agent refuses a connection in clear to a host other than this one: the tenant credential or the directory bind password and password hashes would travel unencrypted.', 'Use an https:// tenant URL and ldaps:// or ldap:// with StartTLS (--start-tls); only if the network is trusted, allow it with --allow-cleartext (agent.allowCleartext).'),
   REGISTRATION_TOKEN_INVALID: def(401, 'The registration token is unknown, expired or already used.', 'Create a new registration token in the admin center (Agents) or with the CLI and use it once.'),
+  REGISTRATION_TOKEN_USED: def(409, 'This registration token was already used by another agent; a token registers one agent only.', 'Create a new registration token for this agent in the admin center (Agents) or with `dirbridge token create` and start the agent with it. If the other agent should not exist, revoke it in the admin center (Agents).'),
   TENANT_UNREACHABLE: def(503, 'The agent cannot reach the tenant service.', 'Check the tenant URL and that the tenant service is running and reachable from the agent host.'),
   AGENT_NOT_ACTIVE: def(409, 'Another agent holds the active lease for this tenant; this agent is standby and may not export.', 'Nothing to do if that is intended: the standby takes over when the active agent stops. Otherwise stop the other agent.'),
   BATCH_INVALID: def(400, 'A sync batch is malformed.', 'Upgrade the agent to a version that matches the tenant service.'),
@@ -83,6 +84,7 @@ export const ERRORS = {
 
   // per-object sync errors
   OBJECT_REQUIRED_ATTRIBUTE_MISSING: def(422, 'A required attribute is missing on the object.', 'Add the named attribute to the entry in the directory; the object is retried on the next cycle.'),
+  STORE_DUPLICATE_UPN: def(409, 'The store refused a second user with a user principal name another user already has; nothing of this batch was written.', 'The agent sends the batch again and the user that holds the UPN keeps it; if this repeats, report it with the tenant service log (the request id names the batch).'),
   OBJECT_DUPLICATE_UPN: def(409, 'Another user already has this user principal name.', 'The user that had the value keeps it; this user was synchronized without it (with a stand-in UPN, or without that address). Give one of the two entries a different value in the directory; the next cycle applies it.'),
   OBJECT_DUPLICATE_MAIL: def(409, 'Another user already has this mail address.', 'The user that had the address keeps it; this user was synchronized without it. Give one of the two entries a different mail address in the directory; the next cycle applies it.'),
   OBJECT_VALUE_INVALID: def(422, 'An attribute has a value that cannot be synchronized.', 'Correct the named attribute in the directory (too long, or of the wrong syntax).'),

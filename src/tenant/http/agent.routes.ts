@@ -72,6 +72,14 @@ export function agentRoutes(ctx: TenantAppContext): RouteSpec[] {
           credentialExpiresAt: new Date(now.getTime() + ctx.agentCredentialTtlMs),
         });
         if (!redeemed) throw new AppError('REGISTRATION_TOKEN_INVALID');
+        if ('usedByAnother' in redeemed) {
+          const by = redeemed.usedByAnother.host;
+          req.log.warn({ host: body.host, registeredHost: by }, 'agent registration refused: the token was used by another agent');
+          throw new AppError('REGISTRATION_TOKEN_USED', {
+            message: `This registration token was already used by another agent${by ? ` (host ${by})` : ''}; a token registers one agent only.`,
+            ...(by ? { details: { registeredHost: by } } : {}),
+          });
+        }
         const { agent, replayed } = redeemed;
         if (replayed) {
           req.log.info({ agentId: agent.id, host: agent.host }, 'agent registration repeated (its first answer was lost); nothing new created');

@@ -3,6 +3,7 @@
  * the same for both.
  */
 import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely';
+import { AppError } from '../../shared/errors.js';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
@@ -26,6 +27,22 @@ export function listChunk(dialect: StoreDialect): number {
 export function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** Whether a thrown driver error is the users' unique UPN index (0030) refusing a second holder. */
+export function isUpnUniqueViolation(error: unknown): boolean {
+  if (!isUniqueViolation(error)) return false;
+  const { constraint, message } = error as { constraint?: unknown; message?: unknown };
+  // PostgreSQL names the index; SQLite names the columns.
+  return constraint === 'users_upn_unique_idx' || (typeof message === 'string' && message.includes('users.upn_lower'));
+}
+
+/**
+ * A driver error the store answers with a code: the users' unique UPN index refusing a second
+ * holder becomes STORE_DUPLICATE_UPN (409), never an internal error. Anything else is returned as is.
+ */
+export function storeErrorOf(error: unknown): unknown {
+  return isUpnUniqueViolation(error) ? new AppError('STORE_DUPLICATE_UPN', { cause: error }) : error;
 }
 
 /** `column LIKE '%term%'` on an already lower-cased column, with the term's wildcards escaped. */

@@ -18,13 +18,16 @@ import { ERRORS } from '../../shared/errors.js';
 import type { ObjectChange, ObjectKind, SyncedGroup, SyncedUser } from '../../sync/model.js';
 import { claimBatch, recordBatchResult } from './batch-ledger.js';
 import { insertRows } from './bulk-write.js';
-import { chunk, inList, listChunk, toNumber } from './dialect.js';
+import { chunk, inList, listChunk, storeErrorOf, toNumber } from './dialect.js';
 import type { ApplyObjectsResult } from './ports.js';
 import type { RepoContext } from './repo-context.js';
 import { indexRows, unindexRows } from './search-index.js';
 import type { GroupsTable, StoreDatabase, SyncErrorsTable, UsersTable } from './schema.js';
 
 type ObjectError = ApplyObjectsResult['errors'][number];
+
+/** Upper case, so never a lower-cased UPN: the placeholder of a UPN given up within a batch. */
+const MOVING_UPN_PREFIX = 'MOVING ';
 
 export async function applyObjectBatch(
   ctx: RepoContext,
@@ -39,6 +42,10 @@ export async function applyObjectBatch(
     const result = await applyChanges(trx, ctx, changes, now.getTime());
     await recordBatchResult(trx, ctx.tenantId, batchId, result);
     return { ...result, duplicate: false };
+  }).catch((error: unknown) => {
+    // The unique index behind the holder rule (0030) refused a second holder: the whole batch is
+    // rolled back and said so with a code, never as an internal error.
+    throw storeErrorOf(error);
   });
   if (ctx.dialect === 'postgres' && !outcome.duplicate && outcome.applied >= 500) refreshStatisticsBehind(ctx);
   return outcome;
@@ -124,12 +131,15 @@ async function applyChanges(trx: Transaction<StoreDatabase>, ctx: RepoContext, c
   const storedUsers = new Map<string, string>();
   /** The stored UPN (as written) of each loaded user: what it keeps when its new UPN is taken. */
   const storedUpns = new Map<string, string>();
+  /** The stored `upn_lower` of each loaded user: a user whose UPN changes leaves it first (see upsertUsers). */
+  const storedUpnKeys = new Map<string, string>();
   const storedGroups = new Map<string, string>();
   for (const part of chunk([...userAnchors], listChunk(d))) {
     const rows = await trx.selectFrom('users').select(['anchor', 'upn', 'upn_lower', 'display_name_lower', 'mail_lower']).where('tenant_id', '=', t).where(inList(d, 'anchor', part)).execute();
     for (const r of rows) {
       keysOf.set(r.anchor, { upn: r.upn_lower, mails: [] });
       storedUpns.set(r.anchor, r.upn);
+      storedUpnKeys.set(r.anchor, r.upn_lower);
       storedUsers.set(r.anchor, searchedText(r));
     }
     // Mail rows exist only for stored users: a first sync's new users cost no lookup here.
@@ -181,6 +191,7 @@ async function applyChanges(trx: Transaction<StoreDatabase>, ctx: RepoContext, c
     for (const r of rows) {
       keysOf.set(r.anchor, { upn: r.upn_lower, mails: [] });
       storedUpns.set(r.anchor, r.upn);
+      storedUpnKeys.set(r.anchor, r.upn_lower);
       storedUsers.set(r.anchor, searchedText(r));
       yieldingUsers.push({ op: 'upsert', object: {
         kind: 'user', anchor: r.anchor, dn: r.dn ?? r.anchor, userPrincipalName: r.upn, displayName: r.display_name,
@@ -256,7 +267,7 @@ async function applyChanges(trx: Transaction<StoreDatabase>, ctx: RepoContext, c
   // Rows not stored now (new, or deleted above) are plain inserts: the tenant's batches apply one
   // at a time, so no other can add them meanwhile, and an insert skips the conflict check.
   const isStored = (stored: Map<string, string>, deleted: Set<string>) => (anchor: string) => stored.has(anchor) && !deleted.has(anchor);
-  await upsertUsers(trx, ctx, [...userRows.values()].filter((r): r is UsersTable => r !== null), isStored(storedUsers, deletedUsers), mailsChanged);
+  await upsertUsers(trx, ctx, [...userRows.values()].filter((r): r is UsersTable => r !== null), isStored(storedUsers, deletedUsers), mailsChanged, storedUpnKeys);
   await upsertGroups(trx, ctx, groups, [...groupRows.values()].filter((r): r is GroupsTable => r !== null), isStored(storedGroups, deletedGroups));
   await indexRows(trx, ctx, 'users', userChanges.index);
   await indexRows(trx, ctx, 'groups', groupChanges.index);
@@ -514,11 +525,20 @@ function groupRow(t: string, g: SyncedGroup, now: number): GroupsTable {
  */
 async function upsertUsers(
   trx: Transaction<StoreDatabase>, ctx: RepoContext, rows: UsersTable[], isStored: (anchor: string) => boolean, mailsChanged: SyncedUser[],
+  storedUpnKeys: Map<string, string>,
 ): Promise<void> {
   const { tenantId: t, dialect: d } = ctx;
   if (rows.length === 0) return;
   for (const part of chunk(mailsChanged.map((u) => u.anchor).filter(isStored), listChunk(d))) {
     await trx.deleteFrom('user_mails').where('tenant_id', '=', t).where(inList(d, 'anchor', part)).execute();
+  }
+  // The unique UPN index (0030) is checked row by row, while the holder rule decided on the batch
+  // as a whole: two users swapping UPNs, or a new user taking the UPN a stored one gives up, would
+  // collide half-way. So the stored users whose UPN changes first let go of theirs.
+  const moving = rows.filter((r) => isStored(r.anchor) && storedUpnKeys.has(r.anchor) && storedUpnKeys.get(r.anchor) !== r.upn_lower).map((r) => r.anchor);
+  for (const part of chunk(moving, listChunk(d))) {
+    await trx.updateTable('users').set({ upn_lower: sql<string>`${MOVING_UPN_PREFIX} || anchor` })
+      .where('tenant_id', '=', t).where(inList(d, 'anchor', part)).execute();
   }
   await insertRows(trx, ctx, 'users', rows.filter((r) => !isStored(r.anchor)));
   await insertRows(trx, ctx, 'users', rows.filter((r) => isStored(r.anchor)), {

@@ -78,6 +78,9 @@ export interface AgentRecord {
   cleartextLinks: CleartextLinkName[];
 }
 
+/** The outcome of a registration: the agent, the token used by another agent, or null (unknown, expired, revoked). */
+export type RegistrationRedemption = { agent: AgentRecord; replayed: boolean } | { usedByAnother: { host: string | null } } | null;
+
 /** What registration creates; the lifecycle fields start empty. */
 export type NewAgent = Pick<AgentRecord, 'id' | 'host' | 'version' | 'credentialHash' | 'createdAt'> & { credentialExpiresAt?: Date | null | undefined };
 
@@ -231,9 +234,11 @@ export interface TenantRepository {
    * Marks the token used and creates the agent atomically; null when the token is unknown, used or
    * expired. The same registration again (the token used by this very agent id, whose credential
    * hash is unchanged and which is not revoked) returns that agent with `replayed`, creating nothing:
-   * an agent whose answer was lost retries safely.
+   * an agent whose answer was lost retries safely. A token another agent used (a race of two
+   * agents, or a token copied to a second host) answers `usedByAnother` with that agent's host,
+   * creating nothing, so the loser can be told what to do.
    */
-  redeemRegistrationToken(tokenHash: string, now: Date, agent: NewAgent): Promise<{ agent: AgentRecord; replayed: boolean } | null>;
+  redeemRegistrationToken(tokenHash: string, now: Date, agent: NewAgent): Promise<RegistrationRedemption>;
   /** Marks an unused token revoked; false when unknown, used or already revoked. */
   revokeRegistrationToken(id: string, at: Date): Promise<boolean>;
   /** Revokes the agent (its next call is refused) and frees its lease; false when unknown or already revoked. */

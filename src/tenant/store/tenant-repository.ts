@@ -19,7 +19,7 @@ import { passwordCoverage } from './password-coverage.js';
 import { pruneHistory } from './retention.js';
 import { applyPasswordBatch, type PasswordBatchItem } from './password-batch.js';
 import type {
-  AdminRecord, AgentRecord, ApplyObjectsResult, CleartextLinkName, LockoutReserveInput, NewAgent, NewSession, NewSyncError, PasswordCoverage, PasswordState, PruneResult, RegistrationTokenRecord, RetentionPolicy,
+  AdminRecord, AgentRecord, ApplyObjectsResult, RegistrationRedemption, CleartextLinkName, LockoutReserveInput, NewAgent, NewSession, NewSyncError, PasswordCoverage, PasswordState, PruneResult, RegistrationTokenRecord, RetentionPolicy,
   SessionRecord, StoredUserForSignIn, SyncRunRecord, TenantRepository, TenantSettings,
   PreviewRecord, PendingDeleteRecord, SyncRequestRecord,
 } from './ports.js';
@@ -214,7 +214,7 @@ export class KyselyTenantRepository implements TenantRepository {
     tokenHash: string,
     now: Date,
     agent: NewAgent,
-  ): Promise<{ agent: AgentRecord; replayed: boolean } | null> {
+  ): Promise<RegistrationRedemption> {
     return this.db.transaction().execute(async (trx) => {
       // The conditional UPDATE is the compare-and-set: of two concurrent callers only one
       // changes the row (PostgreSQL re-checks the WHERE after waiting on the row lock).
@@ -225,10 +225,18 @@ export class KyselyTenantRepository implements TenantRepository {
       if (!claimed) {
         // The same agent again (its answer was lost): it proves nothing new and gets nothing new,
         // since it already holds the secret behind the unchanged hash.
-        const used = await trx.selectFrom('registration_tokens').select('agent_id')
-          .where('tenant_id', '=', this.tenantId).where('token_hash', '=', tokenHash).where('agent_id', '=', agent.id)
+        const token = await trx.selectFrom('registration_tokens').select(['agent_id', 'used_at'])
+          .where('tenant_id', '=', this.tenantId).where('token_hash', '=', tokenHash)
           .where('revoked_at', 'is', null).executeTakeFirst();
-        if (!used) return null;
+        if (!token || token.used_at === null) return null;
+        if (token.agent_id !== agent.id) {
+          // Another agent won the token (two agents started with it at once, or it was copied):
+          // nothing is created for this one, and it is told which host holds the registration.
+          if (token.agent_id == null) return { usedByAnother: { host: null } };
+          const winner = await trx.selectFrom('agents').select('host')
+            .where('tenant_id', '=', this.tenantId).where('id', '=', token.agent_id).executeTakeFirst();
+          return { usedByAnother: { host: winner?.host ?? null } };
+        }
         const row = await trx.selectFrom('agents').selectAll()
           .where('tenant_id', '=', this.tenantId).where('id', '=', agent.id).where('credential_hash', '=', agent.credentialHash)
           .where('revoked_at', 'is', null).executeTakeFirst();

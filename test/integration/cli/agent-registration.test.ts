@@ -108,4 +108,35 @@ describe('agent registration (issue 10)', () => {
       await proxy.close();
     }
   }, 300_000);
+
+  it('two different agent processes started with one token: exactly one registers, the other stops with REGISTRATION_TOKEN_USED and no agent row', async () => {
+    const token = await newToken();
+    const before = await agentsList();
+    const start = (name: string) => spawnCli(['agent', '--tenant-url', tenantUrl, '--token', token, '--data-dir', join(dir, name), '--source-ldif', join(dir, 'directory.ldif')], env);
+    const racers = [start('racer-a'), start('racer-b')];
+    try {
+      // The loser ends by itself; the winner runs on and syncs.
+      const ended = await Promise.race(racers.map((r, i) => r.exited().then((code) => ({ i, code }))));
+      const loser = racers[ended.i]!;
+      const winner = racers[1 - ended.i]!;
+      expect(ended.code, loser.output()).not.toBe(0);
+      expect(loser.output()).toContain('REGISTRATION_TOKEN_USED');
+      expect(loser.output()).toMatch(/already used by another agent/);
+      expect(loser.output()).toMatch(/Create a new registration token for this agent/);
+      expect(loser.output()).not.toContain(token);
+      await winner.waitFor(/synchronizing .* into/);
+      const after = await agentsList();
+      expect(after).toHaveLength(before.length + 1);
+      // The one new row is the winner's, speaking with its heartbeat.
+      const added = after.find((a) => !before.some((b) => b.id === a.id))!;
+      await expect.poll(async () => (await agentsList()).find((a) => a.id === added.id)?.lastHeartbeat, { timeout: 30_000, interval: 500 }).toBeTruthy();
+      // The loser started again with the same command line is refused the same way, still without a row.
+      const again = await cli(['agent', '--tenant-url', tenantUrl, '--token', token, '--data-dir', join(dir, ended.i === 0 ? 'racer-a' : 'racer-b'), '--source-ldif', join(dir, 'directory.ldif')], env);
+      expect(again.code).not.toBe(0);
+      expect(again.stdout + again.stderr).toContain('REGISTRATION_TOKEN_USED');
+      expect(await agentsList()).toHaveLength(before.length + 1);
+    } finally {
+      for (const r of racers) await r.stop();
+    }
+  }, 180_000);
 });

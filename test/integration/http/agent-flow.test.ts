@@ -22,8 +22,9 @@ describe.each<Dialect>(['sqlite', 'postgres'])('agent flow on %s', (dialect) => 
     credential = body.credential;
 
     const again = await h.inject({ method: 'POST', url: '/api/v1/agent/register', payload: { registrationToken: token, host: 'dc2', version: '0.1.0' } });
-    expect(again.statusCode).toBe(401);
-    expect(again.json().error.code).toBe('REGISTRATION_TOKEN_INVALID');
+    // Used by another agent: said so, with the host that holds the registration (issue 10).
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error).toMatchObject({ code: 'REGISTRATION_TOKEN_USED', details: { registeredHost: expect.any(String) } });
 
     // the listing never shows the token
     const tokens = await h.admin(session, 'GET', '/api/v1/registration-tokens');

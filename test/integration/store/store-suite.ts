@@ -12,6 +12,7 @@ import type { PasswordVerifier } from '../../../src/passwords/verifier-model.js'
 import type { ObjectChange, SyncedGroup, SyncedUser } from '../../../src/sync/model.js';
 import type { NewSyncError, SyncRunRecord, TenantRepository, TenantStore } from '../../../src/tenant/store/ports.js';
 import { migrationProvider } from '../../../src/tenant/store/migrations/index.js';
+import { storeErrorOf } from '../../../src/tenant/store/dialect.js';
 import { fingerprintObject } from '../../../src/sync/plan.js';
 import { createTestStore, openDatabase, type StoreKind, type TestStore } from './test-stores.js';
 
@@ -249,8 +250,10 @@ export function defineStoreSuite(kind: StoreKind): void {
           repo.redeemRegistrationToken('th1', at(1), newAgent('a3')),
           other.redeemRegistrationToken('th1', at(1), newAgent('a4')),
         ]);
-        const winners = results.filter((r) => r !== null);
+        const winners = results.filter((r) => r !== null && 'agent' in r);
         expect(winners).toHaveLength(1);
+        // The losers are told the token went to another agent (and which host), not "unknown".
+        expect(results.filter((r) => r !== null && 'usedByAnother' in r)).toEqual(Array(3).fill({ usedByAnother: { host: 'dc1.example.test' } }));
         expect(await repo.listAgents()).toHaveLength(1);
         expect((await repo.listRegistrationTokens())[0]?.usedAt).toEqual(at(1));
         expect(winners[0]!.replayed).toBe(false);
@@ -263,7 +266,7 @@ export function defineStoreSuite(kind: StoreKind): void {
         expect(await repo.redeemRegistrationToken('th3', at(1), newAgent('again'))).toMatchObject({ replayed: false });
         // The answer was lost; the agent retries, even after the token's expiry.
         expect(await repo.redeemRegistrationToken('th3', at(90), newAgent('again'))).toMatchObject({ replayed: true, agent: { id: 'again' } });
-        expect(await repo.redeemRegistrationToken('th3', at(2), newAgent('other'))).toBeNull();
+        expect(await repo.redeemRegistrationToken('th3', at(2), newAgent('other'))).toEqual({ usedByAnother: { host: 'dc1.example.test' } });
         expect(await repo.redeemRegistrationToken('th3', at(2), { ...newAgent('again'), credentialHash: 'cred-guess' })).toBeNull();
         await repo.revokeAgent('again', at(3));
         expect(await repo.redeemRegistrationToken('th3', at(4), newAgent('again'))).toBeNull();
@@ -547,6 +550,70 @@ export function defineStoreSuite(kind: StoreKind): void {
         await Promise.all([repo.applyObjectBatch(batchId(), 'agent', changes, T0), other.applyObjectBatch(batchId(), 'agent', changes, T0)]);
         expect(await repo.countUsers()).toBe(50);
         expect((await repo.listUsers({ page: 1, pageSize: 100 })).items).toHaveLength(50);
+      });
+    });
+
+    describe('the unique UPN index behind the holder rule', () => {
+      const userRowOf = (tenantId: string, anchor: string, upn: string) => ({
+        tenant_id: tenantId, anchor, dn: `uid=${anchor},dc=example,dc=test`, upn, upn_lower: upn.trim().toLowerCase(), display_name: null, display_name_lower: null,
+        sort_key: upn.toLowerCase(), given_name: null, surname: null, mail: null, mail_lower: null, other_mails: '[]', enabled: 1, source: 'on_premises',
+        created_at: T0.getTime(), updated_at: T0.getTime(),
+      });
+
+      it('refuses a direct duplicate insert, whatever its case, and the store answers it with a coded error', async () => {
+        const repo = await tenant();
+        await repo.applyObjectBatch(batchId(), 'agent', [upsert(user(1, { userPrincipalName: 'Ann@Example.test' }))], T0);
+        const raw = openDatabase(shared.options);
+        try {
+          const refused = await raw.insertInto('users').values(userRowOf(repo.tenantId, 'u-intruder', 'ann@EXAMPLE.test')).execute().then(() => null, (error: unknown) => error);
+          expect(refused, 'the database accepted a second user with the same UPN').not.toBeNull();
+          const coded = storeErrorOf(refused);
+          expect(isAppError(coded) && { code: coded.code, status: coded.status }).toEqual({ code: 'STORE_DUPLICATE_UPN', status: 409 });
+          // Another tenant may hold the same UPN.
+          const other = await tenant();
+          await raw.insertInto('users').values(userRowOf(other.tenantId, 'u-elsewhere', 'ann@example.test')).execute();
+        } finally {
+          await raw.destroy();
+        }
+        expect((await repo.listUsers({ page: 1, pageSize: 10 })).items.map((u) => u.anchor)).toEqual(['u-1']);
+      });
+
+      it.runIf(kind === 'postgres')('turns a second holder the holder rule could not see into STORE_DUPLICATE_UPN, not a 500 or a duplicate', async () => {
+        const repo = await tenant();
+        const raw = openDatabase(shared.options);
+        try {
+          // A writer outside the batch path (a bug, a hand edit) holds the UPN uncommitted while a
+          // batch reads the owners: the holder rule sees nobody, only the index can refuse it.
+          const refused = await raw.transaction().execute(async (trx) => {
+            await trx.insertInto('users').values(userRowOf(repo.tenantId, 'u-writer', 'bob@example.test')).execute();
+            const batch = repo.applyObjectBatch(batchId(), 'agent', [upsert(user(2, { userPrincipalName: 'Bob@example.test' }))], T0).then(() => null, (error: unknown) => error);
+            // Long enough for the batch to read the owners and wait on the index entry.
+            await new Promise((resolve) => setTimeout(resolve, 500));
+            return { batch }; // wrapped: the commit must not wait for the batch, which waits for the commit
+          }).then(({ batch }) => batch);
+          expect(isAppError(refused) && refused.code).toBe('STORE_DUPLICATE_UPN');
+        } finally {
+          await raw.destroy();
+        }
+        const users = await repo.listUsers({ page: 1, pageSize: 10 });
+        expect(users.items.map((u) => [u.anchor, u.userPrincipalName])).toEqual([['u-writer', 'bob@example.test']]);
+      });
+
+      it('still lets a new user take the UPN a stored one gives up earlier in the same batch, and a chain of renames apply', async () => {
+        const repo = await tenant();
+        await repo.applyObjectBatch(batchId(), 'agent', [upsert(user(1, { userPrincipalName: 'a@example.test' })), upsert(user(2, { userPrincipalName: 'b@example.test' })), upsert(user(3, { userPrincipalName: 'c@example.test' }))], T0);
+        // The holder rule plays the batch in order (u-3 lets go of c before u-4 claims it); the
+        // rows are written new ones first, so without the stored user first letting go the index
+        // would see u-4 and u-3 both holding c.
+        const renamed = await repo.applyObjectBatch(batchId(), 'agent', [
+          upsert(user(1, { userPrincipalName: 'e@example.test' })), upsert(user(2, { userPrincipalName: 'A@example.test' })),
+          upsert(user(3, { userPrincipalName: 'd@example.test' })), upsert(user(4, { userPrincipalName: 'c@example.test' })),
+        ], at(1));
+        expect(renamed.errors).toEqual([]);
+        const users = await repo.listUsers({ page: 1, pageSize: 10 });
+        expect(Object.fromEntries(users.items.map((u) => [u.anchor, u.userPrincipalName]))).toEqual({ 'u-1': 'e@example.test', 'u-2': 'A@example.test', 'u-3': 'd@example.test', 'u-4': 'c@example.test' });
+        expect((await repo.findUserForSignIn('a@example.test'))?.anchor).toBe('u-2');
+        expect((await repo.findUserForSignIn('c@example.test'))?.anchor).toBe('u-4');
       });
     });
 
