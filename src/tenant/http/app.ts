@@ -78,7 +78,7 @@ export const DEFAULT_SIGN_IN_QUEUE_PER_WORKER = 16;
 export const BUSY_LOG_EVERY_MS = 10_000;
 
 /** Paths that never fall back to the admin UI. */
-const API_PREFIXES = ['/api/', '/healthz', '/metrics'];
+const API_PREFIXES = ['/api/', '/livez', '/healthz', '/metrics'];
 
 /**
  * The admin center is a Vite-built SPA: its scripts and styles are files of its own origin, and
