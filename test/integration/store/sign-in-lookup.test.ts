@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PasswordVerifier } from '../../../src/passwords/index.js';
 import type { SyncedUser } from '../../../src/sync/model.js';
 import { findUserForSignIn } from '../../../src/tenant/store/directory-queries.js';
 import type { RepoContext } from '../../../src/tenant/store/repo-context.js';
@@ -30,7 +31,7 @@ function user(n: number, patch: Partial<SyncedUser> = {}): SyncedUser {
   };
 }
 
-const verifier = { scheme: 'SSHA', schemeParams: { salt: 'c2FsdHNhbHQ=' }, kdf: 'scrypt', kdfParams: { log2N: 10, r: 8, p: 1, keyLength: 32 }, salt: 'AAAAAAAAAAAAAAAA', hash: 'BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBA=' };
+const verifier: PasswordVerifier = { scheme: 'SSHA', schemeParams: { salt: 'c2FsdHNhbHQ=' }, kdf: 'scrypt', kdfParams: { log2N: 10, r: 8, p: 1, keyLength: 32 }, salt: 'AAAAAAAAAAAAAAAA', hash: 'BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBA=' };
 
 for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
   describe(`sign-in lookup on ${kind}`, () => {
