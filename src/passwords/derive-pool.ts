@@ -7,7 +7,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { AppError, ERRORS, type ErrorCode } from '../shared/errors.js';
+import { AppError, ERRORS, refusalError, type ErrorCode } from '../shared/errors.js';
 import type { SourceHash } from './schemes.js';
 import type { KdfParams, PasswordVerifier } from './verifier-model.js';
 
@@ -43,18 +43,9 @@ export interface PasswordPool extends DerivationPool {
   isFull(): boolean;
 }
 
-/**
- * The refusal of a full queue. Built without a stack trace: a flood makes one per request and
- * nobody reads them, so the busy answer stays cheap.
- */
+/** The refusal of a full queue, without a stack: a flood makes one per request. */
 export function signInBusyError(): AppError {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return new AppError('SIGN_IN_BUSY', { details: { retryAfterSeconds: 1 } });
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
+  return refusalError('SIGN_IN_BUSY', { details: { retryAfterSeconds: 1 } });
 }
 
 export interface PasswordPoolOptions {

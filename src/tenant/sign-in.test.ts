@@ -3,6 +3,7 @@ import type { PasswordVerifier } from '../passwords/index.js';
 import { isAppError } from '../shared/errors.js';
 import { DEFAULT_LOCKOUT_POLICY } from './domain/lockout.js';
 import { authenticateUser, type SignInDeps } from './sign-in.js';
+import { lockedError } from './sign-in-guard.js';
 import type { StoredUserForSignIn, TenantRepository } from './store/ports.js';
 
 const verifier = (scheme: string, rounds: number): PasswordVerifier => ({
@@ -70,5 +71,13 @@ describe('authenticateUser', () => {
     expect(checked).toEqual([]);
     // No stack frames: a flood makes one refusal per request.
     expect((error as Error).stack ?? '').not.toMatch(/\n\s+at /);
+  });
+
+  it('builds the 429 refusal without a stack too', () => {
+    const error = lockedError(3);
+    expect(error).toMatchObject({ code: 'SIGN_IN_LOCKED', details: { retryAfterSeconds: 3 } });
+    expect(error.stack ?? '').not.toMatch(/\n\s+at /);
+    // Other errors keep their stacks.
+    expect(new Error('x').stack).toMatch(/\n\s+at /);
   });
 });
