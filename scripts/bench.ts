@@ -26,7 +26,7 @@ import { figure, formatTable, type Figure, type FigureInput } from '../src/bench
 import { describeRepeated, repeated, summarize, type Repeated } from '../src/bench/stats.js';
 import { freshTarget, loadFloor, readObjectRows, type StoreLocation } from '../src/bench/load-floor.js';
 import { formatSchemeTable, measureSchemes } from '../src/bench/scheme-figures.js';
-import { measureSignInSecurity } from '../src/bench/sign-in-security.js';
+import { measureEqualTiming, measureSignInFlood, type TenantProcess } from '../src/bench/sign-in-security.js';
 import { adFigures } from './bench-ad.js';
 
 const SUFFIX = 'dc=bench,dc=example,dc=test';
@@ -841,12 +841,22 @@ async function signInSecurityOnly(options: Options, settings: NonNullable<Option
   const began = performance.now();
   Object.assign(info, { date: new Date().toISOString(), node: process.version, cores, cpu: cpus()[0]?.model ?? 'unknown', loadAverageAtStart: loadavg().map((l) => Number(l.toFixed(2))), ...settings });
   say(`sign-in security: ${settings.clients} clients, ${settings.seconds} s per bounded scheme, ${settings.samples} equal-timing samples of each kind; ${cores} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  const started = await startTenant('sqlite', workDir, {});
   try {
-    for (const f of await measureSignInSecurity({ url: started.url, call: (cmd, args) => started.tenant.call(cmd, args) }, { ...settings, say })) add(f);
+    // Two tenants on fresh stores, one after the other: the flood's (bound-cost hashes of four
+    // schemes) and the equal-timing one's (a single scheme, so the decoy's choice cannot skew the gap).
+    for (const measure of [
+      (tenant: TenantProcess) => measureSignInFlood(tenant, { ...settings, say }),
+      (tenant: TenantProcess) => measureEqualTiming(tenant, { ...settings, say }),
+    ]) {
+      const started = await startTenant('sqlite', workDir, {});
+      try {
+        for (const f of await measure({ url: started.url, call: (cmd, args) => started.tenant.call(cmd, args) })) add(f);
+      } finally {
+        await started.tenant.stop();
+        await started.drop();
+      }
+    }
   } finally {
-    await started.tenant.stop();
-    await started.drop();
     if (!options.keep) rmSync(workDir, { recursive: true, force: true });
   }
   info['totalSeconds'] = (performance.now() - began) / 1000;

@@ -305,6 +305,7 @@ export class Agent {
         host: this.options.host,
         version: this.options.version,
         source: this.options.source.description,
+        sourceFlavor: this.options.source.flavor,
         ...(this.options.syncAccount ? { syncAccount: this.options.syncAccount } : {}),
         ...(this.options.tlsVerificationDisabled ? { tlsVerificationDisabled: true } : {}),
         ...(sendProgress ? { passwordProgress: progress } : {}),

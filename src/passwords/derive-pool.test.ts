@@ -52,7 +52,12 @@ describe('createPasswordPool', () => {
     const pool = createPasswordPool({ size: 1, queueLimit: 1 });
     try {
       const slow = await pool.derive(parseStoredPassword('Queue-pw-1'), { log2N: 15, r: 8, p: 1, keyLength: 32 });
-      const outcomes = await Promise.all([1, 2, 3, 4].map(() => pool.check('Queue-pw-1', [slow]).then((ok) => ok, (error: unknown) => error)));
+      expect(pool.isFull()).toBe(false);
+      const checks = [1, 2, 3, 4].map(() => pool.check('Queue-pw-1', [slow]).then((ok) => ok, (error: unknown) => error));
+      // What the sign-in asks before any store work: a new check would be refused now.
+      expect(pool.isFull()).toBe(true);
+      const outcomes = await Promise.all(checks);
+      expect(pool.isFull()).toBe(false);
       // One runs, one waits, the other two are refused.
       expect(outcomes.filter((o) => o === true)).toHaveLength(2);
       expect(outcomes.filter((o) => isAppError(o, 'SIGN_IN_BUSY'))).toHaveLength(2);

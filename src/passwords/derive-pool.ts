@@ -7,7 +7,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { AppError, ERRORS, type ErrorCode } from '../shared/errors.js';
+import { AppError, ERRORS, refusalError, type ErrorCode } from '../shared/errors.js';
 import type { SourceHash } from './schemes.js';
 import type { KdfParams, PasswordVerifier } from './verifier-model.js';
 
@@ -39,6 +39,13 @@ export interface PasswordPool extends DerivationPool {
   check(password: string, verifiers: readonly PasswordVerifier[]): Promise<boolean>;
   /** verifyAdminPassword in a worker. */
   verifyAdmin(password: string, encoded: string): Promise<boolean>;
+  /** True when a new check would be refused now: every worker busy and the queue at its limit. */
+  isFull(): boolean;
+}
+
+/** The refusal of a full queue, without a stack: a flood makes one per request. */
+export function signInBusyError(): AppError {
+  return refusalError('SIGN_IN_BUSY', { details: { retryAfterSeconds: 1 } });
 }
 
 export interface PasswordPoolOptions {
@@ -132,14 +139,16 @@ export function createPasswordPool(options: PasswordPoolOptions = {}): PasswordP
     }
   }
 
+  function isFull(): boolean {
+    // Workers not started yet count as idle (they start on first use).
+    return slots.length >= workerCount && slots.every((slot) => slot.task) && queue.length >= queueLimit;
+  }
+
   function run(body: RequestBody): Promise<Outcome> {
     if (closed) return Promise.reject(new Error('The derivation pool is closed.'));
     // Workers start on first use so an agent without password sync costs no threads.
     while (slots.length < workerCount) slots.push(startSlot());
-    const idle = slots.some((slot) => !slot.task);
-    if (!idle && queue.length >= queueLimit) {
-      return Promise.reject(new AppError('SIGN_IN_BUSY', { details: { retryAfterSeconds: 1 } }));
-    }
+    if (isFull()) return Promise.reject(signInBusyError());
     return new Promise<Outcome>((resolve, reject) => {
       queue.push({ request: { ...body, id: nextId++ } as DeriveRequest, resolve, reject });
       dispatch();
@@ -148,6 +157,7 @@ export function createPasswordPool(options: PasswordPoolOptions = {}): PasswordP
 
   return {
     size: workerCount,
+    isFull,
     async derive(source, kdf) {
       const outcome = await run({
         kind: 'derive',

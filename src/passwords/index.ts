@@ -1,6 +1,6 @@
 export { parseStoredPassword, computeSourceDigest, type SourceHash, type PasswordAttribute } from './schemes.js';
 export { deriveVerifier, checkPassword, isValidKdfParams, verifierProblem } from './verifier.js';
-export { createDerivationPool, createPasswordPool, type DerivationPool, type PasswordPool, type PasswordPoolOptions } from './derive-pool.js';
+export { createDerivationPool, createPasswordPool, signInBusyError, type DerivationPool, type PasswordPool, type PasswordPoolOptions } from './derive-pool.js';
 export { assertWithinCostBounds, COST_BOUNDS } from './cost-bounds.js';
 export { hashAdminPassword, verifyAdminPassword, type AdminScryptParams } from './admin-password.js';
 export {

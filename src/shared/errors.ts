@@ -161,6 +161,20 @@ function internalError(): PublicError {
   return { code: 'INTERNAL_ERROR', message: ERRORS.INTERNAL_ERROR.message, hint: ERRORS.INTERNAL_ERROR.hint };
 }
 
+/**
+ * An AppError without a stack trace, for refusals a flood makes one per request (SIGN_IN_BUSY,
+ * SIGN_IN_LOCKED): nobody reads their stacks, and capturing one is most of their cost.
+ */
+export function refusalError(code: ErrorCode, options: AppErrorOptions = {}): AppError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new AppError(code, options);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /** Converts anything thrown into the public shape, hiding what is not meant to be seen. */
 export function toPublicError(error: unknown): PublicError {
   return error instanceof AppError ? error.toJSON() : internalError();

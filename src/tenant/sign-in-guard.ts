@@ -11,7 +11,7 @@
  * and series forgotten by the policy are swept at most once a minute.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { AppError } from '../shared/errors.js';
+import { refusalError, type AppError } from '../shared/errors.js';
 import {
   allowance, failureLocks, lockDurationMs, lockoutKeys, retryAfterSeconds,
   type Familiarity, type LockoutKey, type LockoutPolicy, type LockoutReservation,
@@ -137,7 +137,7 @@ async function lockFull(repo: TenantRepository, policy: LockoutPolicy, keys: Loc
 }
 
 export function lockedError(retryAfter: number): AppError {
-  return new AppError('SIGN_IN_LOCKED', {
+  return refusalError('SIGN_IN_LOCKED', {
     message: `Too many failed sign-ins; sign-in is locked for ${retryAfter} more second${retryAfter === 1 ? '' : 's'}.`,
     details: { retryAfterSeconds: retryAfter },
   });

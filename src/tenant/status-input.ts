@@ -52,9 +52,13 @@ export async function loadPasswordTraceInput(repo: TenantRepository, username: s
   };
 }
 
-/** From the source the agent last described in its heartbeat, e.g. "ldaps://dc1:636 (ad)" or "(ad, StartTLS)". */
+/**
+ * From the source flavor the most recently heard agent reported in its heartbeat: Active Directory
+ * hashes come by replication (MS-DRSR). Null when no agent reported a flavor (agents before the
+ * field, unless migration 0031 could tell it): the trace then does not name a path.
+ */
 function passwordPathOf(agents: AgentView[]): 'ms-drsr' | 'ldap' | null {
   const latest = agents.filter((a) => a.source && !a.revokedAt).sort((a, b) => (b.lastHeartbeat ?? '').localeCompare(a.lastHeartbeat ?? ''))[0];
-  if (!latest?.source) return null;
-  return /\(ad[,)]/.test(latest.source) ? 'ms-drsr' : 'ldap';
+  if (!latest?.sourceFlavor) return null;
+  return latest.sourceFlavor === 'ad' ? 'ms-drsr' : 'ldap';
 }

@@ -40,6 +40,8 @@ describe('directory progress in the heartbeats (slapd, SQLite)', () => {
     await firstBeat;
     // The heartbeat took the progress when it was sent, during the read.
     const during = (await harness.repo.listAgents())[0]?.directoryProgress;
+    // The heartbeat names the kind of directory as its own field (the trace's hash path follows it).
+    expect((await harness.repo.listAgents())[0]?.sourceFlavor).toBe('openldap');
     expect(during).toMatchObject({ mode: 'full', phase: 'reading', expected: null });
     expect(during?.read).toBeGreaterThan(0);
 

@@ -98,11 +98,18 @@ export const directoryProgressSchema = z.object({
 });
 export type DirectoryProgressView = z.infer<typeof directoryProgressSchema>;
 
+/** Which kind of directory an agent reads: decides, among others, how password hashes reach it (AD: MS-DRSR). */
+export const SOURCE_FLAVORS = ['openldap', '389ds', 'ad', 'ldif'] as const;
+export const sourceFlavorSchema = z.enum(SOURCE_FLAVORS);
+export type SourceFlavor = z.infer<typeof sourceFlavorSchema>;
+
 export const agentHeartbeatRequest = z.object({
   host: z.string().min(1).max(255),
   version: z.string().min(1).max(64),
-  /** Short, secret-free description of the source for the admin center (e.g. "ldap://dc1:389 (openldap)"). */
+  /** Short, secret-free description of the source for the admin center (e.g. "ldap://dc1:389 (openldap)"); for people, never parsed. */
   source: z.string().max(512).optional(),
+  /** The source's kind, as its own field (agents before it send none: the tenant then does not know it). */
+  sourceFlavor: sourceFlavorSchema.optional(),
   syncAccount: z.string().max(1024).optional(),
   tlsVerificationDisabled: z.boolean().optional(),
   /** The running password cycle's progress; null once it ended. Absent: unchanged. */
@@ -306,6 +313,8 @@ export interface AgentView {
   lastHeartbeat: string | null;
   active: boolean;
   source: string | null;
+  /** The kind of directory the agent reads, as it reported it; null from agents that do not report it. */
+  sourceFlavor?: SourceFlavor | null;
   syncAccount: string | null;
   /** The agent's running password cycle, when one runs. */
   /** Set once an admin revoked the agent: its credential is refused. */

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
+import { signInBusyError } from '../../passwords/index.js';
 import { newId, newSecret, sha256Hex } from '../../shared/ids.js';
 import {
   adminSignInRequest, userListQuery,
@@ -53,6 +54,8 @@ export function adminRoutes(ctx: TenantAppContext): RouteSpec[] {
       method: 'POST', url: '/api/v1/auth/sign-in', tag: 'auth', auth: 'none', body: adminSignInRequest,
       summary: 'Admin sign-in: sets the dirbridge_session cookie and returns the CSRF token for changes.',
       handler: async ({ body, req, reply }): Promise<AdminSession> => {
+        // A full password pool is answered before any store work: a flood of refusals stays cheap.
+        if (ctx.passwords.isFull()) throw signInBusyError();
         const now = clock.now();
         const admin = await repo.findAdminByUsername(body.username);
         const outcome = await guardedSignIn(

@@ -14,6 +14,7 @@ import type { AdminScryptParams } from '../../passwords/index.js';
 import { systemClock, type Clock } from '../../shared/clock.js';
 import { AppError } from '../../shared/errors.js';
 import { REDACTED_PATHS, type Logger } from '../../shared/logger.js';
+import { rateLimitedWarning } from '../../shared/rate-limited-log.js';
 import { DEFAULT_LOCKOUT_POLICY, type LockoutPolicy } from '../domain/lockout.js';
 import { DEFAULT_AGENT_SILENT_AFTER_MINUTES } from '../domain/status.js';
 import type { TenantStore } from '../store/ports.js';
@@ -73,8 +74,11 @@ export interface TenantAppOptions {
 /** Sign-in checks that may wait per worker before sign-in answers 503 (a few seconds of the costliest allowed hash). */
 export const DEFAULT_SIGN_IN_QUEUE_PER_WORKER = 16;
 
+/** At most one log line per this interval about sign-ins refused with SIGN_IN_BUSY. */
+export const BUSY_LOG_EVERY_MS = 10_000;
+
 /** Paths that never fall back to the admin UI. */
-const API_PREFIXES = ['/api/', '/healthz', '/metrics'];
+const API_PREFIXES = ['/api/', '/livez', '/healthz', '/metrics'];
 
 /**
  * The admin center is a Vite-built SPA: its scripts and styles are files of its own origin, and
@@ -129,7 +133,13 @@ export async function buildTenantApp(options: TenantAppOptions): Promise<Fastify
     req.log.debug({ method: req.method, url: req.routeOptions.url ?? req.url.split('?')[0], statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request completed');
   });
 
-  installErrorHandler(app);
+  // A flood of sign-ins refused for a full password pool: one warning line per interval with the count.
+  const busyRefusals = rateLimitedWarning(logger, {
+    everyMs: BUSY_LOG_EVERY_MS, fields: { code: 'SIGN_IN_BUSY' },
+    message: 'sign-ins refused: the password check queue is full (count in the last seconds; raise signIn.workers or signIn.queueLimit, or add replicas, if this persists)',
+  });
+  app.addHook('onClose', async () => busyRefusals.flush());
+  installErrorHandler(app, { busyRefusals });
   // Fastify's own JSON parser (with its prototype-poisoning guard), except that an empty body is
   // "no body": clients often send Content-Type: application/json on a bodyless POST.
   const defaultJsonParser = app.getDefaultJsonParser('error', 'error');
@@ -173,6 +183,7 @@ export async function buildTenantApp(options: TenantAppOptions): Promise<Fastify
     agentCredentialTtlMs: options.agentCredentialTtlMs ?? AGENT_CREDENTIAL_TTL_MS,
     adminPasswordParams: options.adminPasswordParams,
     oidcKeyPolicy: keyRingPolicy(options.oidcKeyRotationDays),
+    busyRefusals,
   };
   const alertLoop = startAlertLoop({
     store: options.store, tenantId: options.tenantId, clock, logger, smtp: options.alerts?.smtp ?? null, adminUrl: options.alerts?.adminUrl ?? null,

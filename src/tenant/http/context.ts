@@ -1,6 +1,7 @@
 /** What every route module gets from buildTenantApp: the tenant's repository and the injected clock. */
 import type { AdminScryptParams, PasswordPool } from '../../passwords/index.js';
 import type { Clock } from '../../shared/clock.js';
+import type { RateLimitedWarning } from '../../shared/rate-limited-log.js';
 import type { KeyRingPolicy } from '../oidc/key-ring.js';
 import type { LockoutPolicy } from '../domain/lockout.js';
 import type { TenantRepository, TenantStore } from '../store/ports.js';
@@ -25,4 +26,6 @@ export interface TenantAppContext {
   adminPasswordParams?: AdminScryptParams | undefined;
   /** When the OpenID Connect keys rotate and how long retired ones are kept. */
   oidcKeyPolicy: KeyRingPolicy;
+  /** Counts sign-ins refused with SIGN_IN_BUSY (a rate-limited warning instead of a line each). */
+  busyRefusals: RateLimitedWarning;
 }

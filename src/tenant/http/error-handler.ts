@@ -6,6 +6,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
 import { AppError, toPublicError } from '../../shared/errors.js';
+import type { RateLimitedWarning } from '../../shared/rate-limited-log.js';
 import { requestInvalid } from './route.js';
 
 /** Fastify's own client errors (bad JSON, too large, wrong content type) in words a caller can act on. */
@@ -31,7 +32,12 @@ export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
   return reply.code(status).send({ error: body });
 }
 
-export function installErrorHandler(app: FastifyInstance): void {
+export interface ErrorHandlerOptions {
+  /** Counts SIGN_IN_BUSY refusals: expected under load, so a rate-limited warning, not an error per request. */
+  busyRefusals?: RateLimitedWarning | undefined;
+}
+
+export function installErrorHandler(app: FastifyInstance, options: ErrorHandlerOptions = {}): void {
   app.setErrorHandler((raw: unknown, req: FastifyRequest, reply: FastifyReply) => {
     let error: AppError | null = null;
     if (raw instanceof AppError) error = raw;
@@ -39,7 +45,8 @@ export function installErrorHandler(app: FastifyInstance): void {
     else if (raw && typeof raw === 'object' && 'statusCode' in raw) error = fastifyClientError(raw as FastifyError);
 
     if (error && error.expose) {
-      if (error.status >= 500) req.log.error({ err: raw, code: error.code }, 'request failed');
+      if (error.code === 'SIGN_IN_BUSY') options.busyRefusals?.note();
+      else if (error.status >= 500) req.log.error({ err: raw, code: error.code }, 'request failed');
       return sendError(reply, error);
     }
     // Unexpected or private: log it whole (the logger redacts secrets), answer generically.

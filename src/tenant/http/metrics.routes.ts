@@ -1,5 +1,5 @@
 /**
- * Operations endpoints: /healthz (store reachable) and /metrics in the Prometheus text format
+ * Operations endpoints: /livez (the process answers), /healthz (store reachable) and /metrics in the Prometheus text format
  * (hand-written: six series do not need a client library). Run counters count the reports this
  * process received, the usual counter semantics behind a load balancer (sum over replicas);
  * the gauges are read from the store on each scrape.
@@ -34,8 +34,14 @@ export function metricsRoutes(ctx: TenantAppContext): RouteSpec[] {
   const { store, repo, clock } = ctx;
   return [
     route({
+      method: 'GET', url: '/livez', tag: 'operations', auth: 'none',
+      summary: 'Liveness: 200 {status:"ok"} as soon as the event loop gets to the request. Touches neither the store nor the password pool, so its latency is the event-loop delay (liveness probes; /healthz is the readiness probe).',
+      // Nothing here may wait on anything: a probe that waits on the store says nothing about the loop.
+      handler: () => Promise.resolve({ status: 'ok' }),
+    }),
+    route({
       method: 'GET', url: '/healthz', tag: 'operations', auth: 'none',
-      summary: 'Liveness and store reachability: 200 {status:"ok"} or 503 {status:"unavailable"}.',
+      summary: 'Readiness: the store answers a ping: 200 {status:"ok"} or 503 {status:"unavailable"}. Waits on the store; for liveness use /livez.',
       handler: async ({ reply, req }) => {
         try {
           await store.ping();

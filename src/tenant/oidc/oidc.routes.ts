@@ -145,6 +145,7 @@ export async function mountOidc(app: FastifyInstance, ctx: TenantAppContext, spe
         );
       } catch (error) {
         if (!isAppError(error, 'SIGN_IN_BUSY')) throw error;
+        ctx.busyRefusals.note();
         const retryAfterSeconds = Number(error.details?.['retryAfterSeconds'] ?? 1);
         reply.code(503).header('retry-after', String(retryAfterSeconds));
         return sendSignInPage(reply, provider, details, language, req.params.uid, username, { kind: 'busy', retryAfterSeconds });

@@ -212,19 +212,23 @@ function toGroupView(r: GroupRow): GroupView {
   return { anchor: r.anchor, name: r.name, description: r.description, mail: r.mail, dn: r.dn, memberCount: toNumber(r.member_count ?? 0) };
 }
 
-/** By UPN first, then by any of the user's mail addresses; case-insensitive. */
+/**
+ * By UPN first, then by any of the user's mail addresses; case-insensitive. One statement whether
+ * the name is found by UPN, by mail or not at all, so a miss costs the store what a hit costs
+ * (sign-in timing must not tell which names exist).
+ */
 export async function findUserForSignIn(ctx: RepoContext, username: string): Promise<StoredUserForSignIn | null> {
   const name = username.trim().toLowerCase();
   if (!name) return null;
-  const byUpn = await ctx.db.selectFrom('users').select('anchor')
-    .where('tenant_id', '=', ctx.tenantId).where('upn_lower', '=', name).orderBy('anchor').limit(1).executeTakeFirst();
-  const anchor = byUpn?.anchor ?? (await ctx.db.selectFrom('user_mails').select('anchor')
-    .where('tenant_id', '=', ctx.tenantId).where('mail_lower', '=', name).executeTakeFirst())?.anchor;
-  if (anchor === undefined) return null;
-  const row = await ctx.db.selectFrom('users as u')
+  const t = ctx.tenantId;
+  const row = await ctx.db
+    .with('hits', (db) => db.selectFrom('users').select(['anchor', sql<number>`0`.as('hit_order')]).where('tenant_id', '=', t).where('upn_lower', '=', name)
+      .unionAll(db.selectFrom('user_mails').select(['anchor', sql<number>`1`.as('hit_order')]).where('tenant_id', '=', t).where('mail_lower', '=', name)))
+    .selectFrom('hits')
+    .innerJoin('users as u', (join) => join.onRef('u.anchor', '=', 'hits.anchor').on('u.tenant_id', '=', t))
     .leftJoin('password_verifiers as v', (join) => join.onRef('v.tenant_id', '=', 'u.tenant_id').onRef('v.anchor', '=', 'u.anchor'))
     .select(['u.anchor', 'u.upn', 'u.display_name', 'u.mail', 'u.enabled', 'v.verifiers'])
-    .where('u.tenant_id', '=', ctx.tenantId).where('u.anchor', '=', anchor)
+    .orderBy('hits.hit_order').orderBy('u.anchor').limit(1)
     .executeTakeFirst();
   if (!row) return null;
   return {

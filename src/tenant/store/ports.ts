@@ -7,7 +7,7 @@
 import type { ObjectChange, SyncRunKind, SyncRunOutcome } from '../../sync/model.js';
 import type { KdfParams, PasswordVerifier } from '../../passwords/verifier-model.js';
 import type { LockoutReservation } from '../domain/lockout.js';
-import type { AgentView, AuditEntry, DirectoryProgressView, PasswordProgressView, CyclePreviewResult, GroupView, Page, Role, SyncErrorView, UserView } from '../api/contract.js';
+import type { AgentView, AuditEntry, DirectoryProgressView, PasswordProgressView, CyclePreviewResult, GroupView, Page, Role, SourceFlavor, SyncErrorView, UserView } from '../api/contract.js';
 import type { OidcRepository } from './oidc-repository.js';
 import type { AlertRepository } from './alert-repository.js';
 import type { AgentSchedule, PendingDeleteView, SyncMode, SyncNowOutcome } from '../api/dirsync-manage-contract.js';
@@ -63,6 +63,8 @@ export interface AgentRecord {
   credentialHash: string;
   lastHeartbeat: Date | null;
   source: string | null;
+  /** The kind of directory the agent reported (migration 0031); null when it did not report one. */
+  sourceFlavor: SourceFlavor | null;
   syncAccount: string | null;
   tlsVerificationDisabled: boolean;
   createdAt: Date;
@@ -250,10 +252,10 @@ export interface TenantRepository {
   rotateAgentCredential(id: string, expectedHash: string, next: { credentialHash: string; expiresAt: Date; previousExpiresAt: Date }): Promise<boolean>;
   findAgent(id: string): Promise<AgentRecord | null>;
   listAgents(): Promise<AgentView[]>;
-  recordHeartbeat(id: string, at: Date, info: { host: string; version: string; source?: string | undefined; syncAccount?: string | undefined; tlsVerificationDisabled?: boolean | undefined; passwordProgress?: PasswordProgressView | null | undefined; cleartextLinks?: CleartextLinkName[] | undefined; schedule?: AgentSchedule | undefined }): Promise<void>;
+  recordHeartbeat(id: string, at: Date, info: { host: string; version: string; source?: string | undefined; sourceFlavor?: SourceFlavor | undefined; syncAccount?: string | undefined; tlsVerificationDisabled?: boolean | undefined; passwordProgress?: PasswordProgressView | null | undefined; cleartextLinks?: CleartextLinkName[] | undefined; schedule?: AgentSchedule | undefined }): Promise<void>;
   /** A graceful stop: the agent shows as offline at once and frees the active lease. */
   signOffAgent(id: string, at: Date): Promise<void>;
-  recordHeartbeat(id: string, at: Date, info: { host: string; version: string; source?: string | undefined; syncAccount?: string | undefined; tlsVerificationDisabled?: boolean | undefined; passwordProgress?: PasswordProgressView | null | undefined; directoryProgress?: DirectoryProgressView | null | undefined; cleartextLinks?: CleartextLinkName[] | undefined }): Promise<void>;
+  recordHeartbeat(id: string, at: Date, info: { host: string; version: string; source?: string | undefined; sourceFlavor?: SourceFlavor | undefined; syncAccount?: string | undefined; tlsVerificationDisabled?: boolean | undefined; passwordProgress?: PasswordProgressView | null | undefined; directoryProgress?: DirectoryProgressView | null | undefined; cleartextLinks?: CleartextLinkName[] | undefined }): Promise<void>;
   /** Lease for the active agent: granted when free, held by `agentId`, or expired. Returns whether `agentId` holds it after the call. */
   acquireLease(agentId: string, now: Date, ttlSeconds: number): Promise<boolean>;
 

@@ -59,6 +59,8 @@ export interface AgentsTable {
   credential_hash: string;
   last_heartbeat: Big | null;
   source: string | null;
+  /** The kind of directory the agent reported (migration 0031): openldap, 389ds, ad or ldif. */
+  source_flavor: string | null;
   sync_account: string | null;
   tls_verification_disabled: number;
   created_at: Big;

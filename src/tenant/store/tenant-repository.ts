@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
 import type { SyncRunKind } from '../../sync/model.js';
 import { AppError } from '../../shared/errors.js';
+import { SOURCE_FLAVORS, type SourceFlavor } from '../api/contract.js';
 import type { AgentView, AuditEntry, DirectoryProgressView, PasswordProgressView, CyclePreviewResult, GroupView, Page, Role, SyncErrorView, UserView } from '../api/contract.js';
 import { insertRows } from './bulk-write.js';
 import { chunk, containsLower, inList, isUniqueViolation, listChunk, toDate, toNumber } from './dialect.js';
@@ -243,7 +244,7 @@ export class KyselyTenantRepository implements TenantRepository {
         return row ? { agent: toAgent(row), replayed: true } : null;
       }
       const record: AgentRecord = {
-        ...agent, credentialExpiresAt: agent.credentialExpiresAt ?? null, lastHeartbeat: null, source: null, syncAccount: null, tlsVerificationDisabled: false,
+        ...agent, credentialExpiresAt: agent.credentialExpiresAt ?? null, lastHeartbeat: null, source: null, sourceFlavor: null, syncAccount: null, tlsVerificationDisabled: false,
         revokedAt: null, previousCredentialHash: null, previousCredentialExpiresAt: null, cleartextLinks: [],
       };
       await trx.insertInto('agents').values({
@@ -254,6 +255,7 @@ export class KyselyTenantRepository implements TenantRepository {
         credential_hash: record.credentialHash,
         last_heartbeat: null,
         source: null,
+        source_flavor: null,
         sync_account: null,
         tls_verification_disabled: 0,
         created_at: record.createdAt.getTime(),
@@ -292,6 +294,7 @@ export class KyselyTenantRepository implements TenantRepository {
       version: row.version,
       lastHeartbeat: row.last_heartbeat === null ? null : toDate(row.last_heartbeat).toISOString(),
       source: row.source,
+      sourceFlavor: sourceFlavorOf(row.source_flavor),
       syncAccount: row.sync_account,
       passwordProgress: row.password_progress ? (JSON.parse(row.password_progress) as PasswordProgressView) : null,
       directoryProgress: row.directory_progress ? (JSON.parse(row.directory_progress) as DirectoryProgressView) : null,
@@ -330,7 +333,7 @@ export class KyselyTenantRepository implements TenantRepository {
     return management.listPendingDeletes(this.ctx);
   }
 
-  async recordHeartbeat(id: string, at: Date, info: { host: string; version: string; source?: string | undefined; syncAccount?: string | undefined; tlsVerificationDisabled?: boolean | undefined; passwordProgress?: PasswordProgressView | null | undefined; directoryProgress?: DirectoryProgressView | null | undefined; cleartextLinks?: CleartextLinkName[] | undefined; schedule?: AgentSchedule | undefined }): Promise<void> {
+  async recordHeartbeat(id: string, at: Date, info: { host: string; version: string; source?: string | undefined; sourceFlavor?: SourceFlavor | undefined; syncAccount?: string | undefined; tlsVerificationDisabled?: boolean | undefined; passwordProgress?: PasswordProgressView | null | undefined; directoryProgress?: DirectoryProgressView | null | undefined; cleartextLinks?: CleartextLinkName[] | undefined; schedule?: AgentSchedule | undefined }): Promise<void> {
     await this.db.updateTable('agents').set({
       last_heartbeat: at.getTime(),
       // A heartbeat after a sign-off: the agent is back.
@@ -339,6 +342,8 @@ export class KyselyTenantRepository implements TenantRepository {
       host: info.host,
       version: info.version,
       ...(info.source !== undefined ? { source: info.source } : {}),
+      // Absent from agents before the field: what the store knows (migration 0031 filled it) stays.
+      ...(info.sourceFlavor !== undefined ? { source_flavor: info.sourceFlavor } : {}),
       ...(info.syncAccount !== undefined ? { sync_account: info.syncAccount } : {}),
       ...(info.tlsVerificationDisabled !== undefined ? { tls_verification_disabled: info.tlsVerificationDisabled ? 1 : 0 } : {}),
       ...(info.passwordProgress !== undefined ? { password_progress: info.passwordProgress === null ? null : JSON.stringify(info.passwordProgress) } : {}),
@@ -689,6 +694,11 @@ function toToken(row: RegistrationTokensTable): RegistrationTokenRecord {
   return { id: row.id, tokenHash: row.token_hash, createdBy: row.created_by, expiresAt: toDate(row.expires_at), usedAt: toDate(row.used_at), revokedAt: toDate(row.revoked_at), createdAt: toDate(row.created_at) };
 }
 
+/** The stored flavor, if it is one dirbridge knows (the column is plain text). */
+function sourceFlavorOf(value: string | null): SourceFlavor | null {
+  return (SOURCE_FLAVORS as readonly string[]).includes(value ?? '') ? (value as SourceFlavor) : null;
+}
+
 function toAgent(row: AgentsTable): AgentRecord {
   return {
     id: row.id,
@@ -697,6 +707,7 @@ function toAgent(row: AgentsTable): AgentRecord {
     credentialHash: row.credential_hash,
     lastHeartbeat: toDate(row.last_heartbeat),
     source: row.source,
+    sourceFlavor: sourceFlavorOf(row.source_flavor),
     syncAccount: row.sync_account,
     tlsVerificationDisabled: row.tls_verification_disabled === 1,
     createdAt: toDate(row.created_at),

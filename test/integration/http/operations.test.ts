@@ -91,7 +91,7 @@ describe('errors, operations and the OpenAPI document (sqlite)', () => {
       'POST /api/v1/agent/batches/passwords', 'POST /api/v1/agent/runs', 'POST /api/v1/auth/sign-in', 'POST /api/v1/auth/sign-out', 'GET /api/v1/auth/me',
       'GET /api/v1/dirsync/status', 'PATCH /api/v1/dirsync/settings', 'POST /api/v1/dirsync/allow-deletes', 'POST /api/v1/dirsync/clear-verifiers',
       'GET /api/v1/troubleshooter', 'GET /api/v1/users', 'GET /api/v1/groups', 'GET /api/v1/sync-errors', 'GET /api/v1/agents',
-      'GET /api/v1/registration-tokens', 'POST /api/v1/registration-tokens', 'GET /api/v1/audit-log', 'POST /api/v1/sign-in', 'GET /healthz', 'GET /metrics',
+      'GET /api/v1/registration-tokens', 'POST /api/v1/registration-tokens', 'GET /api/v1/audit-log', 'POST /api/v1/sign-in', 'GET /livez', 'GET /healthz', 'GET /metrics',
     ]) expect(keys).toContain(expected);
     for (const { key, op } of operations) expect(op.summary.length, key).toBeGreaterThan(5);
     const register = operations.find((o) => o.key === 'POST /api/v1/agent/register')?.op;
@@ -107,6 +107,10 @@ describe('errors, operations and the OpenAPI document (sqlite)', () => {
 
   it('reports health and Prometheus metrics', async () => {
     expect((await h.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
+    const live = await h.inject({ method: 'GET', url: '/livez' });
+    expect(live.statusCode).toBe(200);
+    expect(live.json()).toEqual({ status: 'ok' });
+    expect(live.headers['cache-control']).toBe('no-store');
     const before = await h.inject({ method: 'GET', url: '/metrics' });
     expect(before.headers['content-type']).toContain('text/plain');
     expect(before.body).toContain('dirbridge_sync_runs_total{kind="directory",outcome="success"} 0');
@@ -139,5 +143,9 @@ describe('errors, operations and the OpenAPI document (sqlite)', () => {
     const health = await h.inject({ method: 'GET', url: '/healthz' });
     expect(health.statusCode).toBe(503);
     expect(health.json()).toEqual({ status: 'unavailable' });
+    // The liveness probe does not wait on the store: the process is alive while its database is not.
+    const live = await h.inject({ method: 'GET', url: '/livez' });
+    expect(live.statusCode).toBe(200);
+    expect(live.json()).toEqual({ status: 'ok' });
   });
 });

@@ -25,6 +25,7 @@ import { directoryProgressSchema } from './0025-directory-progress.js';
 import { dirsyncManagement } from './0026-dirsync-management.js';
 import { registrationAgent } from './0028-registration-agent.js';
 import { usersUpnUnique } from './0030-users-upn-unique.js';
+import { agentSourceFlavor } from './0031-agent-source-flavor.js';
 
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
@@ -51,6 +52,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0026-dirsync-management': dirsyncManagement(dialect),
         '0028-registration-agent': registrationAgent(),
         '0030-users-upn-unique': usersUpnUnique(),
+        '0031-agent-source-flavor': agentSourceFlavor(),
       };
     },
   };
