@@ -24,6 +24,7 @@ import { alertsSchema } from './0023-alerts.js';
 import { directoryProgressSchema } from './0025-directory-progress.js';
 import { dirsyncManagement } from './0026-dirsync-management.js';
 import { registrationAgent } from './0028-registration-agent.js';
+import { errorParams } from './0029-error-params.js';
 
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
@@ -49,6 +50,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0025-directory-progress': directoryProgressSchema(),
         '0026-dirsync-management': dirsyncManagement(dialect),
         '0028-registration-agent': registrationAgent(),
+        '0029-error-params': errorParams(),
       };
     },
   };
