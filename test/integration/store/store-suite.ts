@@ -383,9 +383,9 @@ export function defineStoreSuite(kind: StoreKind): void {
         expect(result.applied).toBe(4);
         const naming = (holder: number, newcomer: number) => expect.stringMatching(new RegExp(`of uid=user${newcomer},ou=people,dc=example,dc=test .*already used by uid=user${holder},ou=people,dc=example,dc=test`));
         expect(result.errors).toEqual([
-          { anchor: 'u-2', code: 'OBJECT_DUPLICATE_UPN', attribute: 'userPrincipalName', message: naming(1, 2), hint: expect.any(String), quarantined: true },
-          { anchor: 'u-3', code: 'OBJECT_DUPLICATE_MAIL', attribute: 'mail', message: naming(1, 3), hint: expect.any(String), quarantined: true },
-          { anchor: 'u-5', code: 'OBJECT_DUPLICATE_MAIL', attribute: 'mail', message: naming(4, 5), hint: expect.any(String), quarantined: true },
+          { anchor: 'u-2', code: 'OBJECT_DUPLICATE_UPN', attribute: 'userPrincipalName', message: naming(1, 2), hint: expect.any(String), params: expect.objectContaining({ holder: 'uid=user1,ou=people,dc=example,dc=test' }), quarantined: true },
+          { anchor: 'u-3', code: 'OBJECT_DUPLICATE_MAIL', attribute: 'mail', message: naming(1, 3), hint: expect.any(String), params: { mails: 'shared@example.test', dn: 'uid=user3,ou=people,dc=example,dc=test', holders: 'uid=user1,ou=people,dc=example,dc=test' }, quarantined: true },
+          { anchor: 'u-5', code: 'OBJECT_DUPLICATE_MAIL', attribute: 'mail', message: naming(4, 5), hint: expect.any(String), params: expect.objectContaining({ holders: 'uid=user4,ou=people,dc=example,dc=test' }), quarantined: true },
         ]);
         const listed = (await repo.listUsers({ page: 1, pageSize: 10 })).items;
         expect(listed.map((u) => u.anchor)).toEqual(['u-1', 'u-2', 'u-3', 'u-4', 'u-5']);
