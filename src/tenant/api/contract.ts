@@ -1,7 +1,7 @@
 /**
  * The tenant HTTP API contract, shared by the server (validation), the agent's client and the
  * admin center (types only). All paths are under /api/v1. Errors are always
- * `{ error: { code, message, hint, details? } }` with the registry's HTTP status.
+ * `{ error: { code, message, hint, details?, params? } }` with the registry's HTTP status.
  *
  * Agent endpoints authenticate with `Authorization: Bearer <agent credential>`.
  * Admin endpoints authenticate with the `dirbridge_session` cookie (HttpOnly, SameSite=Strict);
