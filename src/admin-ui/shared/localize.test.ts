@@ -48,9 +48,9 @@ describe('explainError', () => {
 describe('localizeByCode', () => {
   const sent = { message: 'Another user already has this mail address.', hint: 'Give one of the two entries a different mail address in the directory.' };
   it('keeps English rows as sent and translates Dutch ones', () => {
-    expect(localizeByCode('OBJECT_DUPLICATE_MAIL', sent, translators.en, 'en')).toEqual(sent);
+    expect(localizeByCode('OBJECT_DUPLICATE_MAIL', sent, translators.en, 'en')).toEqual({ ...sent, parts: null });
     expect(localizeByCode('OBJECT_DUPLICATE_MAIL', sent, translators.nl, 'nl').message).toBe('Een andere gebruiker heeft al dit e-mailadres.');
-    expect(localizeByCode('NOT_A_CODE', sent, translators.nl, 'nl')).toEqual(sent);
+    expect(localizeByCode('NOT_A_CODE', sent, translators.nl, 'nl')).toEqual({ ...sent, parts: null });
   });
 });
 
@@ -71,6 +71,11 @@ describe('error params in the admin\'s language', () => {
     expect(localizeByCode('OBJECT_DUPLICATE_UPN', clash, translators.en, 'en').message).toBe(clash.message);
     expect(localizeByCode('OBJECT_DUPLICATE_UPN', { ...clash, params: null }, translators.nl, 'nl').message).toBe('Een andere gebruiker heeft deze UPN (user principal name) al.');
     expect(localizeByCode('NOT_A_CODE', { ...clash, params: { a: 'x' } }, translators.nl, 'nl').message).toBe(clash.message);
+  });
+
+  it('gives the facts apart from the template words, so the page marks them as data', () => {
+    const { parts } = localizeByCode('LDIF_SYNTAX', { message: 'x', hint: 'y', params: { file: 'directory.ldif', line: 198 } }, translators.nl, 'nl');
+    expect(parts).toEqual([{ text: 'directory.ldif', value: true }, { text: ': regel ', value: false }, { text: '198', value: true }, { text: ' kan niet worden gelezen.', value: false }]);
   });
 
   it('picks the template of the form the params name', () => {

@@ -39,28 +39,47 @@ export function translateCode(code: string, t: TFunction): { message: string; hi
 const FORM_PATTERN = /^[a-z][A-Za-z0-9]{0,31}$/;
 const CODE_PATTERN = /^[A-Z][A-Z0-9_]{0,63}$/;
 
+/** A rendered template in pieces: the template's words, and the facts (`value`), which are data, not language. */
+export type MessagePart = { text: string; value: boolean };
+
 /**
  * `errors.<code>.detail` (or `detail_<form>` when params name a form) filled with params, or null
  * when there are no params, no such template, or the template needs a fact the params lack: a
- * half-filled sentence would state less than the generic one.
+ * half-filled sentence would state less than the generic one. Values are put in as text (no
+ * i18next interpolation, nesting or formatting of what an agent sent).
  */
-export function renderErrorTemplate(code: string, params: ErrorParams | null | undefined, t: TFunction): string | null {
+export function renderErrorParts(code: string, params: ErrorParams | null | undefined, t: TFunction): MessagePart[] | null {
   if (!params || checkErrorParams(params) !== null || !CODE_PATTERN.test(code)) return null;
   const form = params['form'];
   if (form !== undefined && (typeof form !== 'string' || !FORM_PATTERN.test(form))) return null;
   const key = `errors.${code}.${form === undefined ? 'detail' : `detail_${form}`}`;
   const template = t(key, { defaultValue: '', skipInterpolation: true });
   if (!template) return null;
-  const needed = [...template.matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => m[1] ?? '');
-  if (!needed.every((name) => Object.hasOwn(params, name))) return null;
-  // `replace` keeps the params apart from t's options: no param can pick the language or plural.
-  return t(key, { defaultValue: '', replace: { ...params } });
+  const parts: MessagePart[] = [];
+  const pieces = template.split(/\{\{\s*(\w+)\s*\}\}/);
+  for (let i = 0; i < pieces.length; i++) {
+    const piece = pieces[i] ?? '';
+    if (i % 2 === 0) {
+      if (piece) parts.push({ text: piece, value: false });
+    } else {
+      if (!Object.hasOwn(params, piece)) return null;
+      parts.push({ text: String(params[piece]), value: true });
+    }
+  }
+  return parts;
 }
 
-/** A stored row (sync error) in the admin's language: its template with its params, else a translation by code, else as sent. */
-export function localizeByCode(code: string, sent: { message: string; hint: string; params?: ErrorParams | null }, t: TFunction, language: string): { message: string; hint: string } {
-  if (language === 'en') return { message: sent.message, hint: sent.hint };
+export function renderErrorTemplate(code: string, params: ErrorParams | null | undefined, t: TFunction): string | null {
+  return renderErrorParts(code, params, t)?.map((part) => part.text).join('') ?? null;
+}
+
+/**
+ * A stored row (sync error) in the admin's language: its template with its params (also in
+ * `parts`, to mark the facts as data), else a translation by code, else as sent.
+ */
+export function localizeByCode(code: string, sent: { message: string; hint: string; params?: ErrorParams | null }, t: TFunction, language: string): { message: string; hint: string; parts: MessagePart[] | null } {
+  if (language === 'en') return { message: sent.message, hint: sent.hint, parts: null };
   const translated = translateCode(code, t);
-  const detailed = renderErrorTemplate(code, sent.params, t);
-  return { message: detailed ?? translated?.message ?? sent.message, hint: translated?.hint ?? sent.hint };
+  const parts = renderErrorParts(code, sent.params, t);
+  return { message: parts?.map((part) => part.text).join('') ?? translated?.message ?? sent.message, hint: translated?.hint ?? sent.hint, parts };
 }
