@@ -18,12 +18,19 @@ describe('mapEntry', () => {
   });
 
   it.each([
-    [{ cn: ['Nobody'] }, 'OBJECT_REQUIRED_ATTRIBUTE_MISSING', 'userPrincipalName'],
-    [{ uid: ['has space'], mail: ['not an address'] }, 'OBJECT_VALUE_INVALID', 'userPrincipalName'],
-    [{ uid: ['jan'], displayname: ['x'.repeat(300)] }, 'OBJECT_VALUE_INVALID', 'displayName'],
-  ])('turns %j into a per-object error %s on %s', (attributes, code, attribute) => {
+    [{ cn: ['Nobody'] }, 'OBJECT_REQUIRED_ATTRIBUTE_MISSING', 'userPrincipalName', { form: 'madeFrom', sources: expect.any(String) }],
+    [{ uid: ['has space'], mail: ['not an address'] }, 'OBJECT_VALUE_INVALID', 'userPrincipalName', { form: 'upnSyntax', value: 'not an address' }],
+    [{ uid: ['jan'], displayname: ['x'.repeat(300)] }, 'OBJECT_VALUE_INVALID', 'displayName', { form: 'tooLong', length: 300, max: 256 }],
+  ])('turns %j into a per-object error %s on %s, its facts in params', (attributes, code, attribute, facts) => {
     const mapped = mapEntry(entry(attributes), openldap);
-    expect(mapped).toMatchObject({ kind: 'error', error: { code, attribute, anchor: '1111', dn: 'uid=jan,ou=People,dc=example,dc=org' } });
+    const dn = 'uid=jan,ou=People,dc=example,dc=org';
+    expect(mapped).toMatchObject({ kind: 'error', error: { code, attribute, anchor: '1111', dn, params: { attribute, dn, ...facts } } });
+  });
+
+  it('cuts a huge value in params (they cross to the tenant, which refuses more than its bound)', () => {
+    const mapped = mapEntry(entry({ uid: ['jan'], mail: [`${'a'.repeat(5000)} no address`] }), openldap);
+    const value = mapped.kind === 'error' ? mapped.error.params?.['value'] : undefined;
+    expect(typeof value === 'string' && value.length).toBe(1024);
   });
 
   it('reports a missing anchor instead of inventing one', () => {

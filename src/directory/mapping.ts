@@ -98,19 +98,20 @@ export function mapEntry(entry: DirectoryEntry, options: MappingOptions): Mapped
   // Only a template with {upnDomain} needs it (the default UPN template only when mail is empty).
   let domain: string | undefined;
   const upnDomain = (): string => (domain ??= options.upnDomain ?? domainFromDn(entry.dn));
-  const fail = (code: ErrorCode, attribute: string, message: string): MappedObject => {
-    const error = new AppError(code, { message });
-    return { kind: 'error', error: { anchor: anchor ?? normalizeDn(entry.dn), kind, dn: entry.dn, attribute, code, message, hint: error.hint } };
+  // `params` holds the message's facts; the attribute and DN are always among them.
+  const fail = (code: ErrorCode, attribute: string, message: string, facts: Record<string, string | number> = {}): MappedObject => {
+    const error = new AppError(code, { message, params: { attribute, dn: entry.dn, ...facts } });
+    return { kind: 'error', error: { anchor: anchor ?? normalizeDn(entry.dn), kind, dn: entry.dn, attribute, code, message, hint: error.hint, ...(error.params ? { params: error.params } : {}) } };
   };
   if (!anchor) {
     const attribute = options.flavor === 'ldif' ? 'dn' : ANCHOR_ATTRIBUTES[options.flavor];
-    return fail('OBJECT_REQUIRED_ATTRIBUTE_MISSING', attribute, `${entry.dn} has no ${attribute}; the sync account may lack the right to read operational attributes.`);
+    return fail('OBJECT_REQUIRED_ATTRIBUTE_MISSING', attribute, `${entry.dn} has no ${attribute}; the sync account may lack the right to read operational attributes.`, { form: 'anchor' });
   }
 
   if (isGroup) {
     const name = resolveTemplate(entry, mapping.groupName, upnDomain);
-    if (!name) return fail('OBJECT_REQUIRED_ATTRIBUTE_MISSING', 'cn', `Group ${entry.dn} has no name (tried ${mapping.groupName.join(', ')}).`);
-    if (name.length > MAX_TEXT) return fail('OBJECT_VALUE_INVALID', 'cn', `Group name of ${entry.dn} is ${name.length} characters long; at most ${MAX_TEXT} are allowed.`);
+    if (!name) return fail('OBJECT_REQUIRED_ATTRIBUTE_MISSING', 'cn', `Group ${entry.dn} has no name (tried ${mapping.groupName.join(', ')}).`, { form: 'madeFrom', sources: mapping.groupName.join(', ') });
+    if (name.length > MAX_TEXT) return fail('OBJECT_VALUE_INVALID', 'cn', `Group name of ${entry.dn} is ${name.length} characters long; at most ${MAX_TEXT} are allowed.`, { form: 'tooLong', length: name.length, max: MAX_TEXT });
     return {
       kind: 'group',
       group: {
@@ -129,17 +130,18 @@ export function mapEntry(entry: DirectoryEntry, options: MappingOptions): Mapped
   const upn = resolveTemplate(entry, mapping.userPrincipalName, upnDomain);
   if (!upn) {
     return fail('OBJECT_REQUIRED_ATTRIBUTE_MISSING', 'userPrincipalName',
-      `${entry.dn} has none of the attributes its user principal name is made from (${mapping.userPrincipalName.join(' or ')}).`);
+      `${entry.dn} has none of the attributes its user principal name is made from (${mapping.userPrincipalName.join(' or ')}).`,
+      { form: 'madeFrom', sources: mapping.userPrincipalName.join(', ') });
   }
   if (upn.length > MAX_UPN || !UPN_PATTERN.test(upn)) {
-    return fail('OBJECT_VALUE_INVALID', 'userPrincipalName', `The user principal name "${upn}" of ${entry.dn} is not of the form name@domain.`);
+    return fail('OBJECT_VALUE_INVALID', 'userPrincipalName', `The user principal name "${upn}" of ${entry.dn} is not of the form name@domain.`, { form: 'upnSyntax', value: upn });
   }
   const displayName = resolveTemplate(entry, mapping.displayName, upnDomain);
   const givenName = resolveTemplate(entry, mapping.givenName, upnDomain);
   const surname = resolveTemplate(entry, mapping.surname, upnDomain);
   for (const [attribute, value] of [['displayName', displayName], ['givenName', givenName], ['sn', surname]] as const) {
     if (value && value.length > MAX_TEXT) {
-      return fail('OBJECT_VALUE_INVALID', attribute, `${attribute} of ${entry.dn} is ${value.length} characters long; at most ${MAX_TEXT} are allowed.`);
+      return fail('OBJECT_VALUE_INVALID', attribute, `${attribute} of ${entry.dn} is ${value.length} characters long; at most ${MAX_TEXT} are allowed.`, { form: 'tooLong', length: value.length, max: MAX_TEXT });
     }
   }
   const mails = options.flavor === 'ad' ? adMailAddresses(entry) : (entry.attributes.mail ?? []);

@@ -28,6 +28,7 @@ function tooCostly(scheme: string, parameter: string, value: number, bound: numb
   return new AppError('PASSWORD_HASH_TOO_COSTLY', {
     message: `The stored {${scheme}} password hash asks for ${parameter} ${value}; dirbridge checks at most ${bound} at sign-in.`,
     details: { scheme, parameter, value, bound },
+    params: { scheme, parameter, value, bound },
   });
 }
 

@@ -62,13 +62,14 @@ const DS_PBKDF2_SALT_LENGTH = 64;
 const DS_PBKDF2_HASH_LENGTH = 256;
 
 function malformed(scheme: string, reason: string): AppError {
-  return new AppError('PASSWORD_HASH_MALFORMED', { message: `The stored {${scheme}} password hash is malformed: ${reason}.`, details: { scheme } });
+  return new AppError('PASSWORD_HASH_MALFORMED', { message: `The stored {${scheme}} password hash is malformed: ${reason}.`, details: { scheme }, params: { scheme } });
 }
 
 function unsupported(scheme: string): AppError {
   return new AppError('PASSWORD_SCHEME_UNSUPPORTED', {
     message: `The password scheme {${scheme}} is not supported by dirbridge.`,
     details: { scheme },
+    params: { scheme },
   });
 }
 

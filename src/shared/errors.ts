@@ -8,6 +8,7 @@
  * `expose` decides whether the message leaves the process: anything not exposed is answered as
  * a generic INTERNAL_ERROR, so a private detail (a SQL statement, a file path) never reaches a client.
  */
+import { boundErrorParams, type ErrorParams } from './error-params.js';
 
 export interface ErrorDefinition {
   readonly status: number;
@@ -121,6 +122,8 @@ export interface AppErrorOptions {
   hint?: string;
   /** Structured, public details: the field, line or attribute that is wrong. */
   details?: Record<string, unknown>;
+  /** The facts the message names, for the code's template in the admin's language (`error-params.ts`). */
+  params?: ErrorParams;
   /** Private cause: logged, never sent. */
   cause?: unknown;
 }
@@ -131,6 +134,7 @@ export class AppError extends Error {
   readonly hint: string;
   readonly expose: boolean;
   readonly details: Record<string, unknown> | undefined;
+  readonly params: ErrorParams | undefined;
 
   constructor(code: ErrorCode, options: AppErrorOptions = {}) {
     const definition = ERRORS[code];
@@ -141,12 +145,13 @@ export class AppError extends Error {
     this.hint = options.hint ?? definition.hint;
     this.expose = definition.expose;
     this.details = options.details;
+    this.params = options.params === undefined ? undefined : boundErrorParams(options.params);
   }
 
   /** The shape that leaves the process (API body, CLI --json). */
   toJSON(): PublicError {
     if (!this.expose) return internalError();
-    return { code: this.code, message: this.message, hint: this.hint, ...(this.details ? { details: this.details } : {}) };
+    return { code: this.code, message: this.message, hint: this.hint, ...(this.details ? { details: this.details } : {}), ...(this.params ? { params: this.params } : {}) };
   }
 }
 
@@ -155,6 +160,8 @@ export interface PublicError {
   message: string;
   hint: string;
   details?: Record<string, unknown>;
+  /** The facts of the message by name; the admin center fills the code's template with them. */
+  params?: ErrorParams;
 }
 
 function internalError(): PublicError {

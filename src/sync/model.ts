@@ -2,6 +2,7 @@
  * What the agent exports and the tenant stores, keyed by the immutable source anchor
  * (entryUUID, objectGUID, or the normalized DN for LDIF).
  */
+import type { ErrorParams } from '../shared/error-params.js';
 
 export interface SyncedUser {
   kind: 'user';
@@ -42,8 +43,11 @@ export interface ObjectSyncError {
   dn: string;
   attribute: string | null;
   code: string;
+  /** In English with the facts (CLI, logs). */
   message: string;
   hint: string;
+  /** The facts of the message by name, for the code's template in the admin's language. */
+  params?: ErrorParams;
 }
 
 export type SyncRunKind = 'directory' | 'password';

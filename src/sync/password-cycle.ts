@@ -317,13 +317,13 @@ function standingProblem(record: PasswordExportRecord | undefined): AppError | n
   if (record.scheme === 'CLEARTEXT') return new AppError('PASSWORD_CLEARTEXT');
   const code = record.resultCode;
   if (code && code !== 'OK' && code in ERRORS) {
-    return new AppError(code as ErrorCode, record.scheme ? { message: `${ERRORS[code as ErrorCode].message} (scheme {${record.scheme}})` } : {});
+    return new AppError(code as ErrorCode, record.scheme ? { message: `${ERRORS[code as ErrorCode].message} (scheme {${record.scheme}})`, params: { scheme: record.scheme } } : {});
   }
   return null;
 }
 
 function objectError(anchor: string, dn: string, error: AppError, attribute: PasswordAttributeName = 'userPassword'): ObjectSyncError {
-  return { anchor, kind: 'user', dn, attribute, code: error.code, message: error.message, hint: error.hint };
+  return { anchor, kind: 'user', dn, attribute, code: error.code, message: error.message, hint: error.hint, ...(error.params ? { params: error.params } : {}) };
 }
 
 /** The {SCHEME} prefix only: safe to show, it is not hash material. */

@@ -3,6 +3,7 @@
  * wires real adapters: a directory source (LDIF file, LDAP), the local export state (SQLite file)
  * and the tenant client (HTTP).
  */
+import type { ErrorParams } from '../shared/error-params.js';
 import type { DirectoryEntry } from '../directory/entry.js';
 import type { ObjectChange, ObjectSyncError, SyncRunKind } from './model.js';
 import type { PasswordVerifier } from '../passwords/verifier-model.js';
@@ -159,7 +160,7 @@ export interface TenantSink {
     counts: Record<string, number>;
     errorCode: string | null;
     errorMessage: string | null;
-    objectErrors: Array<{ anchor: string; kind: 'user' | 'group'; dn: string; attribute: string | null; code: string; message: string; hint: string }>;
+    objectErrors: Array<{ anchor: string; kind: 'user' | 'group'; dn: string; attribute: string | null; code: string; message: string; hint: string; params?: ErrorParams }>;
     pendingDeletes?: number;
     /** The held-back deletes by name (the tenant lists them for the admin). */
     heldDeletes?: Array<{ kind: 'user' | 'group'; anchor: string; dn: string }>;

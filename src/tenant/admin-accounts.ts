@@ -33,7 +33,7 @@ export const generateAdminPassword = (): string => newSecret(15);
 
 function checkPasswordLength(password: string): void {
   if (password.length < MIN_ADMIN_PASSWORD_LENGTH) {
-    throw new AppError('REQUEST_INVALID', { message: `The password must have at least ${MIN_ADMIN_PASSWORD_LENGTH} characters.`, details: { in: 'body', fields: ['password'] } });
+    throw new AppError('REQUEST_INVALID', { message: `The password must have at least ${MIN_ADMIN_PASSWORD_LENGTH} characters.`, details: { in: 'body', fields: ['password'] }, params: { form: 'passwordTooShort', fields: 'password', min: MIN_ADMIN_PASSWORD_LENGTH } });
   }
 }
 
@@ -101,7 +101,7 @@ export async function changeOwnPassword(repo: TenantRepository, id: string, inpu
   checkPasswordLength(input.newPassword);
   if (!(await verifyAdminPassword(input.currentPassword, admin.passwordHash))) throw new AppError('ADMIN_PASSWORD_WRONG');
   if (input.newPassword === input.currentPassword) {
-    throw new AppError('REQUEST_INVALID', { message: 'The new password must differ from the current one.', details: { in: 'body', fields: ['newPassword'] } });
+    throw new AppError('REQUEST_INVALID', { message: 'The new password must differ from the current one.', details: { in: 'body', fields: ['newPassword'] }, params: { form: 'samePassword', fields: 'newPassword' } });
   }
   await repo.updateAdmin(id, { passwordHash: await hashAdminPassword(input.newPassword, kdf), mustChangePassword: false });
   const ended = await repo.deleteSessionsOf(id, input.keepSessionIdHash);

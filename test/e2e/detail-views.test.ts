@@ -27,6 +27,7 @@ const WORDS = {
     running: 'of about 5,000 objects read', runningAfter: '4,200 of about 5,000', passwords: '300 of 1,000 passwords',
     date: /\d{1,2}\/\d{1,2}\/\d{4}, \d{1,2}:\d{2}\s?[AP]M/,
     schemeFound: 'SSHA',
+    upnClash: 'is already used by', ldifLine: /directory\.ldif: Line \d+: /, // English shows the agent's own, more specific words
   },
   nl: {
     locale: 'nl-NL', timezoneId: 'Europe/Amsterdam', home: 'Startpagina', activeUsers: 'Actieve gebruikers',
@@ -36,6 +37,7 @@ const WORDS = {
     running: 'van ongeveer 5.000 objecten gelezen', runningAfter: '4.200 van ongeveer 5.000', passwords: '300 van 1.000 wachtwoorden',
     date: /\d{2}-\d{2}-\d{4} \d{2}:\d{2}/,
     schemeFound: 'SSHA',
+    upnClash: 'is al in gebruik bij', ldifLine: /directory\.ldif: regel \d+ kan niet worden gelezen\./,
   },
 } as const;
 type Lang = keyof typeof WORDS;
@@ -204,5 +206,36 @@ describe.each(['en', 'nl'] as const)('detail views in %s', (lang) => {
     await eventually(async () => (await directory.textContent())?.includes(words.runningAfter) ?? false, 15_000, 'the progress to refresh');
     expect(await page.getByTestId('running-password').count()).toBe(0);
     await shot(page, lang, 'sync-history-progress');
+  });
+
+  it('names both objects of a UPN clash in the admin\'s language, on the user and in Sync errors (error params)', async () => {
+    // The sample's uid=emma.janssen has the mail, and so the UPN, of uid=emma.jansen, which held it first.
+    const holder = 'uid=emma.jansen,ou=People,dc=example,dc=org';
+    const newcomer = 'uid=emma.janssen,ou=People,dc=example,dc=org';
+    await page.getByTestId('nav-active-users').click();
+    await page.getByTestId('page-heading').filter({ hasText: words.activeUsers }).waitFor();
+    await page.getByTestId('users-search').fill('emma janssen');
+    const table = page.getByTestId('users-table');
+    await eventually(async () => (await table.getByTestId('user-row').count()) === 1, 30_000, 'the search to apply');
+    await table.getByTestId('user-link').click();
+    await page.getByTestId('user-detail').waitFor();
+    const clash = await text(page.locator('[data-testid="user-error-row"][data-code="OBJECT_DUPLICATE_UPN"]'));
+    expect(clash).toContain(words.upnClash);
+    expect(clash).toContain(holder);
+    expect(clash).toContain(newcomer);
+    expect(clash).toContain('emma.jansen@example.org');
+    await shot(page, lang, 'user-detail-upn-clash');
+
+    await page.getByTestId('nav-sync-errors').click();
+    const rows = page.getByTestId('sync-error-row');
+    await rows.first().waitFor();
+    const listed = await text(rows.filter({ hasText: 'OBJECT_DUPLICATE_UPN' }));
+    expect(listed).toContain(words.upnClash);
+    expect(listed).toContain(holder);
+    expect(listed).toContain(newcomer);
+    // The LDIF fault of the sample names its file and line.
+    expect(await text(rows.filter({ hasText: 'LDIF_SYNTAX' }))).toMatch(words.ldifLine);
+    await expectNoIsoTimes(page);
+    await shot(page, lang, 'sync-errors-params');
   });
 });

@@ -2,19 +2,24 @@
  * The admin center's only door to the tenant API: same-origin cookie session, the CSRF token on
  * every change, and every failure turned into an ApiError with the server's code, message and hint.
  */
+import { checkErrorParams, type ErrorParams } from '../../shared/error-params.js';
+
 export class ApiError extends Error {
   readonly code: string;
   readonly hint: string;
   readonly status: number;
   readonly details: Record<string, unknown> | undefined;
+  /** The message's facts by name, for the code's template in the admin's language. */
+  readonly params: ErrorParams | undefined;
 
-  constructor(status: number, code: string, message: string, hint: string, details?: Record<string, unknown>) {
+  constructor(status: number, code: string, message: string, hint: string, details?: Record<string, unknown>, params?: ErrorParams) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.hint = hint;
     this.details = details;
+    this.params = params;
   }
 }
 
@@ -55,7 +60,7 @@ export async function apiRequest<T>(method: Method, path: string, body?: unknown
     const error = readError(parsed);
     if (error) {
       if (response.status === 401 && error.code === 'AUTH_REQUIRED') onUnauthorized?.();
-      throw new ApiError(response.status, error.code, error.message, error.hint, error.details);
+      throw new ApiError(response.status, error.code, error.message, error.hint, error.details, error.params);
     }
     throw new ApiError(response.status, 'INTERNAL_ERROR', `The tenant service answered ${response.status} ${response.statusText}.`, 'Try again; if it persists, look at the tenant service log.');
   }
@@ -71,17 +76,18 @@ function parseJson(text: string): unknown {
   }
 }
 
-function readError(body: unknown): { code: string; message: string; hint: string; details?: Record<string, unknown> } | null {
+function readError(body: unknown): { code: string; message: string; hint: string; details?: Record<string, unknown>; params?: ErrorParams } | null {
   if (typeof body !== 'object' || body === null || !('error' in body)) return null;
   const error = (body as { error: unknown }).error;
   if (typeof error !== 'object' || error === null) return null;
-  const { code, message, hint, details } = error as Record<string, unknown>;
+  const { code, message, hint, details, params } = error as Record<string, unknown>;
   if (typeof code !== 'string' || typeof message !== 'string') return null;
   return {
     code,
     message,
     hint: typeof hint === 'string' ? hint : '',
     ...(typeof details === 'object' && details !== null ? { details: details as Record<string, unknown> } : {}),
+    ...(checkErrorParams(params) === null ? { params: params as ErrorParams } : {}),
   };
 }
 

@@ -4,7 +4,7 @@ import type { StatusWarning } from '../../tenant/api/contract.js';
 import { ApiError } from '../api/client.js';
 import en from '../i18n/en.json' with { type: 'json' };
 import nl from '../i18n/nl.json' with { type: 'json' };
-import { explainError, localizeByCode } from './localize.js';
+import { explainError, localizeByCode, renderErrorTemplate } from './localize.js';
 import { warningText } from './warning-text.js';
 
 const translators: Record<'en' | 'nl', TFunction> = {} as Record<'en' | 'nl', TFunction>;
@@ -48,9 +48,54 @@ describe('explainError', () => {
 describe('localizeByCode', () => {
   const sent = { message: 'Another user already has this mail address.', hint: 'Give one of the two entries a different mail address in the directory.' };
   it('keeps English rows as sent and translates Dutch ones', () => {
-    expect(localizeByCode('OBJECT_DUPLICATE_MAIL', sent, translators.en, 'en')).toBe(sent);
+    expect(localizeByCode('OBJECT_DUPLICATE_MAIL', sent, translators.en, 'en')).toEqual({ ...sent, parts: null });
     expect(localizeByCode('OBJECT_DUPLICATE_MAIL', sent, translators.nl, 'nl').message).toBe('Een andere gebruiker heeft al dit e-mailadres.');
-    expect(localizeByCode('NOT_A_CODE', sent, translators.nl, 'nl')).toBe(sent);
+    expect(localizeByCode('NOT_A_CODE', sent, translators.nl, 'nl')).toEqual({ ...sent, parts: null });
+  });
+});
+
+describe('error params in the admin\'s language', () => {
+  const clash = {
+    message: 'The user principal name ann@example.org of uid=ann2,ou=People,dc=example,dc=org is already used by uid=ann,ou=People,dc=example,dc=org, which keeps it; …',
+    hint: 'The user that had the value keeps it; …',
+    params: { upn: 'ann@example.org', dn: 'uid=ann2,ou=People,dc=example,dc=org', holder: 'uid=ann,ou=People,dc=example,dc=org', standIn: 'ann+1a2b3c4d@example.org' },
+  };
+
+  it('renders a sync error in Dutch from its template with the same facts', () => {
+    const text = localizeByCode('OBJECT_DUPLICATE_UPN', clash, translators.nl, 'nl');
+    expect(text.message).toBe('De UPN ann@example.org van uid=ann2,ou=People,dc=example,dc=org is al in gebruik bij uid=ann,ou=People,dc=example,dc=org, dat deze houdt; uid=ann2,ou=People,dc=example,dc=org is in plaats daarvan gesynchroniseerd met ann+1a2b3c4d@example.org, totdat een van de twee verandert.');
+    expect(text.hint).toContain('De gebruiker die de waarde had');
+  });
+
+  it('keeps the stored English message in English, and a row without params as before', () => {
+    expect(localizeByCode('OBJECT_DUPLICATE_UPN', clash, translators.en, 'en').message).toBe(clash.message);
+    expect(localizeByCode('OBJECT_DUPLICATE_UPN', { ...clash, params: null }, translators.nl, 'nl').message).toBe('Een andere gebruiker heeft deze UPN (user principal name) al.');
+    expect(localizeByCode('NOT_A_CODE', { ...clash, params: { a: 'x' } }, translators.nl, 'nl').message).toBe(clash.message);
+  });
+
+  it('gives the facts apart from the template words, so the page marks them as data', () => {
+    const { parts } = localizeByCode('LDIF_SYNTAX', { message: 'x', hint: 'y', params: { file: 'directory.ldif', line: 198 } }, translators.nl, 'nl');
+    expect(parts).toEqual([{ text: 'directory.ldif', value: true }, { text: ': regel ', value: false }, { text: '198', value: true }, { text: ' kan niet worden gelezen.', value: false }]);
+  });
+
+  it('picks the template of the form the params name', () => {
+    const params = { form: 'tooLong', attribute: 'displayName', dn: 'uid=x,dc=example,dc=org', length: 300, max: 256 };
+    expect(renderErrorTemplate('OBJECT_VALUE_INVALID', params, translators.nl)).toBe('displayName van uid=x,dc=example,dc=org is 300 tekens lang; er zijn er ten hoogste 256 toegestaan.');
+  });
+
+  it('refuses a half-filled template, an unknown form and hostile params', () => {
+    expect(renderErrorTemplate('OBJECT_DUPLICATE_UPN', { upn: 'a@b' }, translators.nl)).toBeNull();
+    expect(renderErrorTemplate('OBJECT_VALUE_INVALID', { form: '../message', dn: 'x' }, translators.nl)).toBeNull();
+    expect(renderErrorTemplate('OBJECT_DUPLICATE_UPN', { ...clash.params, lng: 'en' }, translators.nl)).toBeNull();
+    // A value that looks like a nested translation stays text.
+    const nested = renderErrorTemplate('LDIF_SYNTAX', { file: '$t(errors.NETWORK.message)', line: 4 }, translators.nl);
+    expect(nested).toBe('$t(errors.NETWORK.message): regel 4 kan niet worden gelezen.');
+  });
+
+  it('shows an API error in Dutch naming the invalid field', () => {
+    const error = new ApiError(400, 'REQUEST_INVALID', 'The request body is invalid: newPassword: Too small.', 'Correct the named field and send the request again.', undefined, { fields: 'newPassword' });
+    expect(explainError(error, translators.nl, 'nl').message).toBe('Het verzoek is ongeldig: controleer newPassword.');
+    expect(explainError(error, translators.en, 'en').message).toBe(error.message);
   });
 });
 

@@ -1,4 +1,5 @@
 import type { TFunction } from 'i18next';
+import { checkErrorParams, type ErrorParams } from '../../shared/error-params.js';
 import { ApiError } from '../api/client.js';
 
 export interface Explained {
@@ -8,13 +9,16 @@ export interface Explained {
 }
 
 /**
- * An error in the admin's language: a translation by code where we have one, else the server's
- * words. In English the server's words win, since they can be more specific than the registry text.
+ * An error in the admin's language: the code's template filled with the error's params where
+ * both exist (the same facts as the English message), else a translation by code, else the
+ * server's words. In English the server's words win, since they can be more specific than a template.
  */
 export function explainError(error: unknown, t: TFunction, language: string): Explained {
   if (error instanceof ApiError) {
-    const translated = language !== 'en' ? translateCode(error.code, t) : null;
-    return { code: error.code, message: translated?.message ?? error.message, hint: translated?.hint ?? error.hint };
+    if (language === 'en') return { code: error.code, message: error.message, hint: error.hint };
+    const translated = translateCode(error.code, t);
+    const detailed = renderErrorTemplate(error.code, error.params, t);
+    return { code: error.code, message: detailed ?? translated?.message ?? error.message, hint: translated?.hint ?? error.hint };
   }
   const internal = translateCode('INTERNAL_ERROR', t);
   return {
@@ -32,8 +36,50 @@ export function translateCode(code: string, t: TFunction): { message: string; hi
   return message && hint ? { message, hint } : null;
 }
 
-/** Server text for a row (sync error): the Dutch translation by code, else as sent. */
-export function localizeByCode(code: string, sent: { message: string; hint: string }, t: TFunction, language: string): { message: string; hint: string } {
-  if (language === 'en') return sent;
-  return translateCode(code, t) ?? sent;
+const FORM_PATTERN = /^[a-z][A-Za-z0-9]{0,31}$/;
+const CODE_PATTERN = /^[A-Z][A-Z0-9_]{0,63}$/;
+
+/** A rendered template in pieces: the template's words, and the facts (`value`), which are data, not language. */
+export type MessagePart = { text: string; value: boolean };
+
+/**
+ * `errors.<code>.detail` (or `detail_<form>` when params name a form) filled with params, or null
+ * when there are no params, no such template, or the template needs a fact the params lack: a
+ * half-filled sentence would state less than the generic one. Values are put in as text (no
+ * i18next interpolation, nesting or formatting of what an agent sent).
+ */
+export function renderErrorParts(code: string, params: ErrorParams | null | undefined, t: TFunction): MessagePart[] | null {
+  if (!params || checkErrorParams(params) !== null || !CODE_PATTERN.test(code)) return null;
+  const form = params['form'];
+  if (form !== undefined && (typeof form !== 'string' || !FORM_PATTERN.test(form))) return null;
+  const key = `errors.${code}.${form === undefined ? 'detail' : `detail_${form}`}`;
+  const template = t(key, { defaultValue: '', skipInterpolation: true });
+  if (!template) return null;
+  const parts: MessagePart[] = [];
+  const pieces = template.split(/\{\{\s*(\w+)\s*\}\}/);
+  for (let i = 0; i < pieces.length; i++) {
+    const piece = pieces[i] ?? '';
+    if (i % 2 === 0) {
+      if (piece) parts.push({ text: piece, value: false });
+    } else {
+      if (!Object.hasOwn(params, piece)) return null;
+      parts.push({ text: String(params[piece]), value: true });
+    }
+  }
+  return parts;
+}
+
+export function renderErrorTemplate(code: string, params: ErrorParams | null | undefined, t: TFunction): string | null {
+  return renderErrorParts(code, params, t)?.map((part) => part.text).join('') ?? null;
+}
+
+/**
+ * A stored row (sync error) in the admin's language: its template with its params (also in
+ * `parts`, to mark the facts as data), else a translation by code, else as sent.
+ */
+export function localizeByCode(code: string, sent: { message: string; hint: string; params?: ErrorParams | null }, t: TFunction, language: string): { message: string; hint: string; parts: MessagePart[] | null } {
+  if (language === 'en') return { message: sent.message, hint: sent.hint, parts: null };
+  const translated = translateCode(code, t);
+  const parts = renderErrorParts(code, sent.params, t);
+  return { message: parts?.map((part) => part.text).join('') ?? translated?.message ?? sent.message, hint: translated?.hint ?? sent.hint, parts };
 }

@@ -9,6 +9,7 @@
  * any entry, so the whole file is refused (LDIF_FILE_INVALID) and the cycle fails before it
  * changes anything: a cut or garbled file never deletes what it no longer shows.
  */
+import { boundErrorParams } from '../../shared/error-params.js';
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { AppError } from '../../shared/errors.js';
@@ -46,6 +47,7 @@ export function createLdifSource(path: string, options: StableReadOptions = {}):
         code: error.code,
         message: `${basename(file)}: ${error.message}`,
         hint: error.hint,
+        params: boundErrorParams({ ...error.params, file: basename(file) }),
       };
     });
     return parsed.entries.map(({ dn, attributes }) => ({ dn, attributes }));

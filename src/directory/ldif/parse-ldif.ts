@@ -163,5 +163,6 @@ function syntaxError(line: number, reason: string, dn?: string): AppError {
   return new AppError('LDIF_SYNTAX', {
     message: `Line ${line}: ${reason}${dn === undefined ? '' : ` (entry ${dn})`}.`,
     details: dn === undefined ? { line } : { line, dn },
+    params: dn === undefined ? { line } : { line, dn },
   });
 }

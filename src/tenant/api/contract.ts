@@ -1,19 +1,25 @@
 /**
  * The tenant HTTP API contract, shared by the server (validation), the agent's client and the
  * admin center (types only). All paths are under /api/v1. Errors are always
- * `{ error: { code, message, hint, details? } }` with the registry's HTTP status.
+ * `{ error: { code, message, hint, details?, params? } }` with the registry's HTTP status.
  *
  * Agent endpoints authenticate with `Authorization: Bearer <agent credential>`.
  * Admin endpoints authenticate with the `dirbridge_session` cookie (HttpOnly, SameSite=Strict);
  * every change (POST/PATCH/PUT/DELETE) also needs the `x-csrf-token` header from /auth/me or sign-in.
  */
 import { z } from 'zod';
+import { checkErrorParams, ERROR_PARAM_LIMITS, RESERVED_PARAM_NAMES, type ErrorParams } from '../../shared/error-params.js';
 import { KDF_PRESET_NAMES, type KdfParams, type KdfPreset } from '../../passwords/verifier-model.js';
 import { agentScheduleSchema, heldDeleteSchema, HELD_DELETES_LISTED, type AgentSchedule, type AgentState, type SyncMode } from './dirsync-manage-contract.js';
 
 const anchor = z.string().min(1).max(512);
 const dn = z.string().max(4096);
 const shortText = z.string().max(1024);
+/** `ErrorParams` from an agent: refused (not cut) when outside the bounds, like every other field of a report. */
+export const errorParamsSchema = z.record(
+  z.string().regex(ERROR_PARAM_LIMITS.namePattern).refine((name) => !RESERVED_PARAM_NAMES.has(name), 'is a reserved name'),
+  z.union([z.string().max(ERROR_PARAM_LIMITS.maxValueChars), z.number()]),
+).refine((params) => checkErrorParams(params) === null, `at most ${ERROR_PARAM_LIMITS.maxCount} names`) satisfies z.ZodType<ErrorParams>;
 
 // ---------- objects ----------
 export const syncedUserSchema = z.object({
@@ -256,6 +262,8 @@ export const syncRunReport = z.object({
     code: z.string().max(64),
     message: z.string().max(2048),
     hint: z.string().max(2048),
+    /** The message's facts by name; untrusted, so refused unless short names with short string or number values. */
+    params: errorParamsSchema.optional(),
   })).max(100_000),
   /** Set when a full cycle produced the complete plan; anchors not present were deleted. */
   pendingDeletes: z.number().int().min(0).optional(),
@@ -425,8 +433,11 @@ export interface SyncErrorView {
   dn: string;
   attribute: string | null;
   code: string;
+  /** In English, with the facts; for the CLI and for rows without params. */
   message: string;
   hint: string;
+  /** The message's facts by name: the admin center renders the code's template in the admin's language with them. Null on rows from before. */
+  params: ErrorParams | null;
   firstSeen: string;
   lastSeen: string;
 }

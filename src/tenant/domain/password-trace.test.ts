@@ -12,7 +12,7 @@ const base: PasswordTraceInput = {
   state: { anchor: 'a1', scheme: 'SSHA', lastAttemptAt: new Date('2026-11-25T11:00:01Z'), lastSuccessAt: new Date('2026-11-25T11:00:01Z'), resultCode: 'OK', sourceChangedAt: new Date('2026-11-25T10:59:00Z') },
   verifierSchemes: ['SSHA'], errors: [], lastPasswordRunAt: new Date('2026-11-25T11:00:02Z'),
 };
-const schemeError: SyncErrorView = { anchor: 'a1', kind: 'user', dn: user.dn!, attribute: 'userPassword', code: 'PASSWORD_SCHEME_UNSUPPORTED', message: 'The scheme {NOPE} is not supported.', hint: 'Have the user change the password.', firstSeen: '', lastSeen: '' };
+const schemeError: SyncErrorView = { anchor: 'a1', kind: 'user', dn: user.dn!, attribute: 'userPassword', code: 'PASSWORD_SCHEME_UNSUPPORTED', message: 'The scheme {NOPE} is not supported.', hint: 'Have the user change the password.', params: { scheme: 'NOPE' }, firstSeen: '', lastSeen: '' };
 
 const verdicts = (input: PasswordTraceInput) => Object.fromEntries(tracePasswordSync(input, now).steps.map((s) => [s.id, s.verdict]));
 

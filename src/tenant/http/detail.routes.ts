@@ -14,7 +14,7 @@ import { route, type RouteSpec } from './route.js';
 function idOf(req: FastifyRequest): string {
   const id = (req.params as { id?: unknown }).id;
   if (typeof id !== 'string' || id.length === 0 || id.length > 512) {
-    throw new AppError('REQUEST_INVALID', { message: 'The request path is invalid: id: must be an object id of 1 to 512 characters.', details: { in: 'path', fields: ['id'] } });
+    throw new AppError('REQUEST_INVALID', { message: 'The request path is invalid: id: must be an object id of 1 to 512 characters.', details: { in: 'path', fields: ['id'] }, params: { fields: 'id' } });
   }
   return id;
 }

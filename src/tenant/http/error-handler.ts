@@ -1,5 +1,5 @@
 /**
- * Every failure leaves as `{ error: { code, message, hint, details? } }` with the registry's
+ * Every failure leaves as `{ error: { code, message, hint, details?, params? } }` with the registry's
  * status. Anything that is not an exposed AppError is answered as INTERNAL_ERROR and logged with
  * the request id; its cause never reaches the client.
  */

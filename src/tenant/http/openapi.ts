@@ -32,6 +32,8 @@ const errorSchema: JsonSchema = {
         message: { type: 'string' },
         hint: { type: 'string' },
         details: { type: 'object' },
+        /** The message's facts by name, for the code's template in the reader's language. */
+        params: { type: 'object', additionalProperties: { type: ['string', 'number'] } },
       },
     },
   },
@@ -66,7 +68,7 @@ export function buildOpenApiDocument(specs: readonly RouteSpec[], version: strin
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'dirbridge tenant API', version, description: 'Agent, admin and sign-in API of the dirbridge tenant service. Errors are { error: { code, message, hint, details? } }.' },
+    info: { title: 'dirbridge tenant API', version, description: 'Agent, admin and sign-in API of the dirbridge tenant service. Errors are { error: { code, message, hint, details?, params? } }.' },
     servers: [{ url: '/' }],
     components: {
       securitySchemes: {

@@ -54,6 +54,7 @@ export function requestInvalid(error: z.ZodError, where: 'body' | 'query'): AppE
   return new AppError('REQUEST_INVALID', {
     message: `The request ${where} is invalid: ${summary}.`,
     details: { in: where, fields: [...new Set(issues.map((issue) => issue.field))], issues },
+    params: { fields: [...new Set(issues.map((issue) => issue.field))].join(', ') },
   });
 }
 

@@ -12,6 +12,7 @@
  * In the same transaction it keeps the tenant's user and group counts (the lists' totals) and,
  * on SQLite, the search indexes (search-index.ts) in step with what it wrote.
  */
+import { boundErrorParams, storedErrorParams } from '../../shared/error-params.js';
 import { createHash } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import { ERRORS } from '../../shared/errors.js';
@@ -414,6 +415,7 @@ export function quarantineClashes(
       message: `The user principal name ${user.userPrincipalName} of ${user.dn} is already used by ${upnHolder.dn ?? upnHolder.anchor}, which keeps it; ${user.dn} was synchronized with ${keep} instead until one of the two changes.`,
       hint: ERRORS.OBJECT_DUPLICATE_UPN.hint,
       attribute: 'userPrincipalName',
+      params: boundErrorParams({ upn: user.userPrincipalName, dn: user.dn, holder: upnHolder.dn ?? upnHolder.anchor, standIn: keep }),
       quarantined: true,
     });
   }
@@ -437,6 +439,7 @@ export function quarantineClashes(
       code: 'OBJECT_DUPLICATE_MAIL',
       message: `The mail ${one ? 'address' : 'addresses'} ${values} of ${user.dn} ${one ? 'is' : 'are'} already used by ${holders}; the holder keeps ${one ? 'it' : 'them'} and ${user.dn} was synchronized without ${one ? 'it' : 'them'} until one of the two changes.`,
       hint: ERRORS.OBJECT_DUPLICATE_MAIL.hint,
+      params: boundErrorParams({ mails: values, dn: user.dn, holders }),
       attribute: primary !== null && lost.has(primary) ? 'mail' : 'otherMails',
       quarantined: true,
     });
@@ -613,7 +616,7 @@ async function replaceTenantErrors(
   }
   const rows: SyncErrorsTable[] = failed.flatMap(([anchor, o]) => o.errors.map((e) => ({
     tenant_id: t, origin: 'tenant', run_kind: 'directory', anchor, code: e.code, kind: o.kind, dn: o.dn,
-    attribute: e.attribute, message: e.message, hint: e.hint,
+    attribute: e.attribute, message: e.message, hint: e.hint, params: storedErrorParams(e.params),
     first_seen: firstSeen.get(`${anchor}\u0000${e.code}`) ?? now, last_seen: now,
   })));
   await insertRows(trx, ctx, 'sync_errors', rows);

@@ -4,6 +4,7 @@
  * by key along an index (users/groups by anchor, memberships both ways, sync_errors by anchor,
  * sync_runs by finished time), so a detail costs the same in a tenant of ten users or a million.
  */
+import { readStoredErrorParams } from '../../shared/error-params.js';
 import type { SyncErrorView } from '../api/contract.js';
 import type { GroupDetail, GroupMemberView, GroupRef, HistoryEvent, UserDetail } from '../api/detail-contract.js';
 import { toDate, toNumber } from './dialect.js';
@@ -28,7 +29,7 @@ export async function getUserDetail(ctx: RepoContext, anchor: string): Promise<U
   ]);
   const syncErrors: SyncErrorView[] = errors.map((r) => ({
     anchor: r.anchor, kind: r.kind as 'user' | 'group', dn: r.dn, attribute: r.attribute, code: r.code, message: r.message, hint: r.hint,
-    firstSeen: toDate(r.first_seen).toISOString(), lastSeen: toDate(r.last_seen).toISOString(),
+    params: readStoredErrorParams(r.params), firstSeen: toDate(r.first_seen).toISOString(), lastSeen: toDate(r.last_seen).toISOString(),
   }));
 
   const events: Array<Omit<HistoryEvent, 'run'> & { runKind: 'directory' | 'password' | null }> = [];

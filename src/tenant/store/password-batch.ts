@@ -5,6 +5,7 @@
  * attempt and an agent-side password error; `clear` removes the verifiers. An anchor the tenant
  * does not know becomes a per-item error.
  */
+import { storedErrorParams, type ErrorParams } from '../../shared/error-params.js';
 import type { Transaction } from 'kysely';
 import { ERRORS, type ErrorCode } from '../../shared/errors.js';
 import type { PasswordVerifier } from '../../passwords/verifier-model.js';
@@ -57,7 +58,7 @@ async function applyItems(trx: Transaction<StoreDatabase>, ctx: RepoContext, ite
 
   // Last item per anchor wins; the effects are written in bulk below.
   const finalVerifiers = new Map<string, { verifiers: PasswordVerifier[]; fingerprint: string | null } | null>();
-  const finalErrors = new Map<string, { code: string; message: string } | null>();
+  const finalErrors = new Map<string, { code: string; message: string; params?: ErrorParams } | null>();
   const errors: ApplyObjectsResult['errors'] = [];
   let applied = 0;
 
@@ -90,7 +91,8 @@ async function applyItems(trx: Transaction<StoreDatabase>, ctx: RepoContext, ite
     } else if (item.op === 'clear') {
       finalVerifiers.set(item.anchor, null);
     } else {
-      finalErrors.set(item.anchor, { code: item.code, message: item.message });
+      // The scheme is the one fact of a password error the admin needs (it is checked: at most 64 characters).
+      finalErrors.set(item.anchor, { code: item.code, message: item.message, ...(item.scheme ? { params: { scheme: item.scheme } } : {}) });
       stateOf.set(item.anchor, {
         tenant_id: t,
         anchor: item.anchor,
@@ -133,7 +135,7 @@ async function applyItems(trx: Transaction<StoreDatabase>, ctx: RepoContext, ite
   }
   const errorRows: SyncErrorsTable[] = [...finalErrors].flatMap(([anchor, e]) => (e === null ? [] : [{
     tenant_id: t, origin: 'agent', run_kind: 'password', anchor, code: e.code, kind: 'user', dn: dnOf.get(anchor) ?? anchor,
-    attribute: 'userPassword', message: e.message, hint: hintFor(e.code),
+    attribute: 'userPassword', message: e.message, hint: hintFor(e.code), params: storedErrorParams(e.params),
     first_seen: firstSeen.get(`${anchor}\u0000${e.code}`) ?? now, last_seen: now,
   }]));
   await insertRows(trx, ctx, 'sync_errors', errorRows);

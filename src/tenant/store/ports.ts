@@ -4,6 +4,7 @@
  * PostgreSQL. Every method is scoped to one tenant (every row carries `tenant_id`).
  * Times are `Date` in and out; JSON columns are parsed objects.
  */
+import type { ErrorParams } from '../../shared/error-params.js';
 import type { ObjectChange, SyncRunKind, SyncRunOutcome } from '../../sync/model.js';
 import type { KdfParams, PasswordVerifier } from '../../passwords/verifier-model.js';
 import type { LockoutReservation } from '../domain/lockout.js';
@@ -121,6 +122,8 @@ export interface NewSyncError {
   code: string;
   message: string;
   hint: string;
+  /** The message's facts by name (validated by the API: `checkErrorParams`). */
+  params?: ErrorParams | undefined;
   /** 'agent' errors are replaced by each run report; 'tenant' errors by each batch touching the anchor. */
   origin: 'agent' | 'tenant';
   /** Run kind for agent errors (directory or password), so a password run replaces only password errors. */
@@ -201,7 +204,7 @@ export interface PruneResult { runs: number; batches: number; audit: number; loc
 export interface ApplyObjectsResult {
   applied: number;
   /** `quarantined`: the object applied without the value named (held by another object); retried when it is read again. */
-  errors: Array<{ anchor: string; code: string; message: string; hint: string; attribute: string | null; quarantined?: boolean }>;
+  errors: Array<{ anchor: string; code: string; message: string; hint: string; attribute: string | null; params?: ErrorParams; quarantined?: boolean }>;
 }
 
 /** One tenant's data. Obtained from `TenantStore.forTenant(id)`. */

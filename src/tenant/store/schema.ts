@@ -177,6 +177,8 @@ export interface SyncErrorsTable {
   attribute: string | null;
   message: string;
   hint: string;
+  /** JSON object of the message's facts (`ErrorParams`); null on rows from before migration 0032. */
+  params: string | null;
   first_seen: Big;
   last_seen: Big;
 }

@@ -2,6 +2,7 @@
  * `TenantRepository` over Kysely. Small queries live here; the batch appliers and the directory
  * queries have their own files. Every statement filters on `tenant_id` first.
  */
+import { readStoredErrorParams, storedErrorParams } from '../../shared/error-params.js';
 import { randomUUID } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
 import type { SyncRunKind } from '../../sync/model.js';
@@ -433,7 +434,7 @@ export class KyselyTenantRepository implements TenantRepository {
         const key = `${e.anchor}\u0000${e.code}`;
         rows.set(key, {
           tenant_id: t, origin: 'agent', run_kind: run.kind, anchor: e.anchor, code: e.code, kind: e.kind, dn: e.dn,
-          attribute: e.attribute, message: e.message, hint: e.hint, first_seen: firstSeen.get(key) ?? seen, last_seen: seen,
+          attribute: e.attribute, message: e.message, hint: e.hint, params: storedErrorParams(e.params), first_seen: firstSeen.get(key) ?? seen, last_seen: seen,
         });
       }
       await insertRows(trx, this.ctx, 'sync_errors', [...rows.values()]);
@@ -516,6 +517,7 @@ export class KyselyTenantRepository implements TenantRepository {
         attribute: r.attribute,
         code: r.code,
         message: r.message,
+        params: readStoredErrorParams(r.params),
         hint: r.hint,
         firstSeen: toDate(r.first_seen).toISOString(),
         lastSeen: toDate(r.last_seen).toISOString(),

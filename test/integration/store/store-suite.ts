@@ -386,9 +386,9 @@ export function defineStoreSuite(kind: StoreKind): void {
         expect(result.applied).toBe(4);
         const naming = (holder: number, newcomer: number) => expect.stringMatching(new RegExp(`of uid=user${newcomer},ou=people,dc=example,dc=test .*already used by uid=user${holder},ou=people,dc=example,dc=test`));
         expect(result.errors).toEqual([
-          { anchor: 'u-2', code: 'OBJECT_DUPLICATE_UPN', attribute: 'userPrincipalName', message: naming(1, 2), hint: expect.any(String), quarantined: true },
-          { anchor: 'u-3', code: 'OBJECT_DUPLICATE_MAIL', attribute: 'mail', message: naming(1, 3), hint: expect.any(String), quarantined: true },
-          { anchor: 'u-5', code: 'OBJECT_DUPLICATE_MAIL', attribute: 'mail', message: naming(4, 5), hint: expect.any(String), quarantined: true },
+          { anchor: 'u-2', code: 'OBJECT_DUPLICATE_UPN', attribute: 'userPrincipalName', message: naming(1, 2), hint: expect.any(String), params: expect.objectContaining({ holder: 'uid=user1,ou=people,dc=example,dc=test' }), quarantined: true },
+          { anchor: 'u-3', code: 'OBJECT_DUPLICATE_MAIL', attribute: 'mail', message: naming(1, 3), hint: expect.any(String), params: { mails: 'shared@example.test', dn: 'uid=user3,ou=people,dc=example,dc=test', holders: 'uid=user1,ou=people,dc=example,dc=test' }, quarantined: true },
+          { anchor: 'u-5', code: 'OBJECT_DUPLICATE_MAIL', attribute: 'mail', message: naming(4, 5), hint: expect.any(String), params: expect.objectContaining({ holders: 'uid=user4,ou=people,dc=example,dc=test' }), quarantined: true },
         ]);
         const listed = (await repo.listUsers({ page: 1, pageSize: 10 })).items;
         expect(listed.map((u) => u.anchor)).toEqual(['u-1', 'u-2', 'u-3', 'u-4', 'u-5']);
@@ -745,6 +745,27 @@ export function defineStoreSuite(kind: StoreKind): void {
 
         await repo.recordRun(run('password', 30), []);
         expect((await repo.listSyncErrors({ page: 1, pageSize: 10 })).items.map((e) => e.anchor).sort()).toEqual(['a1', 'a3']);
+      });
+
+      it('keep the params of a sync error (its facts by name) from agent, tenant and password batch, and none on rows without', async () => {
+        const repo = await tenant();
+        const facts = { form: 'tooLong', attribute: 'displayName', dn: 'uid=zoë,ou=Mensen,dc=example,dc=test', length: 300, max: 256 };
+        await repo.recordRun(run('directory', 1), [{ ...agentError('a1', 'OBJECT_VALUE_INVALID'), params: facts }, agentError('a2', 'OBJECT_OUT_OF_SCOPE')]);
+        const agentRows = (await repo.listSyncErrors({ page: 1, pageSize: 10 })).items;
+        expect(agentRows.find((e) => e.anchor === 'a1')?.params).toEqual(facts);
+        expect(agentRows.find((e) => e.anchor === 'a2')?.params).toBeNull();
+
+        // The tenant's own UPN clash names both objects and the stand-in by name, in the list and the user's detail.
+        await repo.applyObjectBatch(batchId(), 'agent', [upsert(user(1))], at(2));
+        await repo.applyObjectBatch(batchId(), 'agent', [upsert(user(2, { userPrincipalName: 'user1@example.test' })), upsert(user(3))], at(3));
+        const clash = (await repo.listSyncErrors({ page: 1, pageSize: 10, code: 'OBJECT_DUPLICATE_UPN' })).items[0];
+        const standIn = (await repo.listUsers({ page: 1, pageSize: 10 })).items.find((u) => u.anchor === 'u-2')?.userPrincipalName;
+        expect(clash?.params).toEqual({ upn: 'user1@example.test', dn: 'uid=user2,ou=people,dc=example,dc=test', holder: 'uid=user1,ou=people,dc=example,dc=test', standIn });
+        expect((await repo.getUserDetail('u-2'))?.syncErrors[0]?.params).toEqual(clash?.params);
+
+        // A password error keeps its scheme.
+        await repo.applyPasswordBatch(batchId(), 'agent', [{ op: 'error', anchor: 'u-3', scheme: 'MD5', code: 'PASSWORD_SCHEME_UNSUPPORTED', message: 'MD5 cannot be synchronized' }], at(4));
+        expect((await repo.listSyncErrors({ page: 1, pageSize: 10, code: 'PASSWORD_SCHEME_UNSUPPORTED' })).items[0]?.params).toEqual({ scheme: 'MD5' });
       });
 
       it('page and filter sync errors', async () => {

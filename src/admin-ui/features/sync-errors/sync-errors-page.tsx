@@ -18,6 +18,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { SyncErrorView } from '../../../tenant/api/contract.js';
 import { adminApi } from '../../api/endpoints.js';
+import { ErrorMessage } from '../../shared/error-message.js';
 import { localizeByCode } from '../../shared/localize.js';
 import { TableSearch } from '../../shared/search-box.js';
 import { DateTime, ErrorBar, Loading, PageHeader, Pager } from '../../shared/ui.js';
@@ -156,7 +157,7 @@ export function SyncErrorsPage() {
                     <TableCell className={styles.dn}>{item.dn}</TableCell>
                     <TableCell>{item.attribute ?? '—'}</TableCell>
                     <TableCell className={styles.code}>{item.code}</TableCell>
-                    <TableCell>{text.message}</TableCell>
+                    <TableCell><ErrorMessage message={text.message} parts={text.parts} /></TableCell>
                     <TableCell>{text.hint}</TableCell>
                     <TableCell>
                       <DateTime value={item.firstSeen} />

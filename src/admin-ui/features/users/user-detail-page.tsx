@@ -3,6 +3,7 @@ import { ArrowSyncRegular } from '@fluentui/react-icons';
 import { useTranslation } from 'react-i18next';
 import { useParams } from 'react-router-dom';
 import { adminApi } from '../../api/endpoints.js';
+import { ErrorMessage } from '../../shared/error-message.js';
 import { localizeByCode } from '../../shared/localize.js';
 import { RouterLink } from '../../shared/router-link.js';
 import { BoolText, DateTime, ErrorBar, Loading, PageHeader } from '../../shared/ui.js';
@@ -109,7 +110,7 @@ export function UserDetailPage() {
                   <TableRow key={`${e.code}|${e.lastSeen}`} data-testid="user-error-row" data-code={e.code}>
                     <TableCell className={styles.code}>{e.code}</TableCell>
                     <TableCell>{e.attribute ?? '—'}</TableCell>
-                    <TableCell>{text.message}</TableCell>
+                    <TableCell><ErrorMessage message={text.message} parts={text.parts} /></TableCell>
                     <TableCell>{text.hint}</TableCell>
                     <TableCell><DateTime value={e.lastSeen} /></TableCell>
                   </TableRow>

@@ -26,6 +26,7 @@ import { dirsyncManagement } from './0026-dirsync-management.js';
 import { registrationAgent } from './0028-registration-agent.js';
 import { usersUpnUnique } from './0030-users-upn-unique.js';
 import { agentSourceFlavor } from './0031-agent-source-flavor.js';
+import { errorParams } from './0032-error-params.js';
 
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
@@ -53,6 +54,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0028-registration-agent': registrationAgent(),
         '0030-users-upn-unique': usersUpnUnique(),
         '0031-agent-source-flavor': agentSourceFlavor(),
+        '0032-error-params': errorParams(),
       };
     },
   };
