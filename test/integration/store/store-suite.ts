@@ -288,12 +288,12 @@ export function defineStoreSuite(kind: StoreKind): void {
         await repo.redeemRegistrationToken('h-a', at(1), newAgent('agent-a'));
         await repo.redeemRegistrationToken('h-b', at(1), { ...newAgent('agent-b'), createdAt: at(2) });
         const now = new Date();
-        await repo.recordHeartbeat('agent-a', now, { host: 'dc2', version: '0.2.0', source: 'ldap://dc2:389 (openldap)', syncAccount: 'cn=sync', tlsVerificationDisabled: true });
+        await repo.recordHeartbeat('agent-a', now, { host: 'dc2', version: '0.2.0', source: 'ldap://dc2:389 (openldap)', sourceFlavor: 'openldap', syncAccount: 'cn=sync', tlsVerificationDisabled: true });
         expect(await repo.acquireLease('agent-a', now, 60)).toBe(true);
         const agents = await repo.listAgents();
         expect(agents).toEqual([
-          { id: 'agent-a', host: 'dc2', version: '0.2.0', lastHeartbeat: now.toISOString(), active: true, source: 'ldap://dc2:389 (openldap)', syncAccount: 'cn=sync', passwordProgress: null, directoryProgress: null, revokedAt: null, credentialExpiresAt: null, state: 'active', signedOffAt: null, schedule: null },
-          { id: 'agent-b', host: 'dc1.example.test', version: '0.1.0', lastHeartbeat: null, active: false, source: null, syncAccount: null, passwordProgress: null, directoryProgress: null, revokedAt: null, credentialExpiresAt: null, state: 'offline', signedOffAt: null, schedule: null },
+          { id: 'agent-a', host: 'dc2', version: '0.2.0', lastHeartbeat: now.toISOString(), active: true, source: 'ldap://dc2:389 (openldap)', sourceFlavor: 'openldap', syncAccount: 'cn=sync', passwordProgress: null, directoryProgress: null, revokedAt: null, credentialExpiresAt: null, state: 'active', signedOffAt: null, schedule: null },
+          { id: 'agent-b', host: 'dc1.example.test', version: '0.1.0', lastHeartbeat: null, active: false, source: null, sourceFlavor: null, syncAccount: null, passwordProgress: null, directoryProgress: null, revokedAt: null, credentialExpiresAt: null, state: 'offline', signedOffAt: null, schedule: null },
         ]);
         // The running password cycle's progress, from the heartbeat, until the agent says it ended.
         const progress = { mode: 'full' as const, startedAt: now.toISOString(), processed: 40_000, total: 100_000, derived: 39_000, etaSeconds: 900 };
