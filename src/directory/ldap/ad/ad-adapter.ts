@@ -27,11 +27,12 @@ import type { FlavorAdapter } from '../flavor-adapter.js';
 import { AD_IN_CHAIN, and, memberOfAny } from '../filters.js';
 import type { FlavorQuirks, Kind, LdapCore, ScopeRead } from '../ldap-core.js';
 import { isStalledOrMalformed, toDirectoryError } from '../ldap-errors.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../message-framer.js';
 import type { MemberClosure } from '../member-of.js';
 import { AppError } from '../../../shared/errors.js';
 import { toFileTime } from './account-expires.js';
 import { AD_BINARY_ATTRIBUTES } from './ad-entry.js';
-import { fetchRemainingRanges, foldRanges, rangeRequest } from './ranged-members.js';
+import { fetchRemainingRanges, foldRanges, rangeLimits, rangeRequest } from './ranged-members.js';
 import { decodeUsnCursor, encodeUsnCursor, type UsnCursor } from './usn-cursor.js';
 import { pollForChanges } from './usn-poll.js';
 
@@ -49,6 +50,7 @@ export const AD_QUIRKS: FlavorQuirks = {
   },
   async completePage(core, entries, kind) {
     if (kind !== 'groups') return entries;
+    const limits = rangeLimits(core.config.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
     for (const entry of entries) {
       const next = foldRanges(entry, 'member');
       if (next === null) continue;
@@ -60,7 +62,7 @@ export const AD_QUIRKS: FlavorQuirks = {
           } catch (error) {
             throw toDirectoryError(error, 'search', { url: core.config.url, baseDn: entry.dn });
           }
-        }),
+        }, limits),
       );
     }
     return entries;
