@@ -4,11 +4,14 @@
  * deltas, deletes from the Deleted Objects container (and the fallback when it cannot be read),
  * moves across OUs, nested groups by the in-chain rule, ranged retrieval of a 5,000-member group,
  * LDAPS and StartTLS, binds as UPN and DN, coded errors, and the change watch. The sync account
- * has exactly the rights README's Active Directory section lists. One DC for the whole file.
+ * has exactly the rights README's Active Directory section lists, the Deleted Objects one granted
+ * by running README's Samba snippet as printed. One DC for the whole file.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -19,6 +22,8 @@ import type { RunningAgent } from '../../../src/cli/agent-wiring.js';
 import { createLdapSource, type LdapSourceConfig } from '../../../src/directory/ldap/ldap-source.js';
 import { objectGuidToString } from '../../../src/directory/ldap/ad/object-guid.js';
 import type { DirectoryEntry } from '../../../src/directory/entry.js';
+import { fencedBlocks } from '../../../src/config/markdown-blocks.js';
+import { MEMBER_FILTER_MAX_BYTES } from '../../../src/directory/ldap/filters.js';
 import { runTroubleshooter } from '../../../src/tenant/domain/troubleshooter.js';
 import { loadStatusInput } from '../../../src/tenant/status-input.js';
 import { computeDirSyncStatus } from '../../../src/tenant/domain/status.js';
@@ -42,8 +47,9 @@ beforeAll(async () => {
   dc = await startSambaDc();
   staffOu = dc.createOu('Staff');
   movedOu = dc.createOu('Moved');
-  account = dc.createSyncAccount('dirbridge-sync');
-  await dc.grantDeletedObjectsRead(account.dn);
+  // README's account name: its Samba snippet names svc-dirbridge.
+  account = dc.createSyncAccount('svc-dirbridge');
+  runReadmeDeletedObjectsGrant();
   plain = dc.createSyncAccount('plain-sync');
   // Bulk members through the benchmark's fast path (bypass-password-hash: no password, no Kerberos
   // keys) and without a UPN (the mapping builds one from sAMAccountName; Samba checks a UPN's
@@ -59,6 +65,25 @@ beforeAll(async () => {
 afterAll(async () => {
   await dc?.stop();
 });
+
+/**
+ * README's Samba AD step for the Deleted Objects right, run as printed (the block's text as a
+ * reader copies it from the rendered README) by /bin/sh, as root "on the DC": SMB_CONF_PATH points
+ * samba-tool and Samba's Python module at this DC's smb.conf, as /etc/samba/smb.conf would on a
+ * real one, and Debian's python3 (with the samba module) comes first on PATH.
+ */
+function runReadmeDeletedObjectsGrant(): void {
+  const readme = readFileSync(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
+  const section = readme.slice(readme.indexOf('### Active Directory / Samba AD'));
+  const blocks = fencedBlocks('README.md', section).filter((b) => b.lang === 'sh' && b.text.includes('CN=Deleted Objects'));
+  expect(blocks, 'one sh block of README\'s AD section grants the Deleted Objects right').toHaveLength(1);
+  const run = spawnSync('/bin/sh', ['-e', '-c', blocks[0]!.text], {
+    env: { ...process.env, SMB_CONF_PATH: dc.confFile, PATH: `/usr/sbin:/usr/bin:/sbin:/bin` },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  expect(run.status, `README's Deleted Objects snippet failed:\n${run.stderr}\n${run.stdout}`).toBe(0);
+}
 
 function ldapConfig(overrides: Partial<LdapSourceConfig> = {}): LdapSourceConfig {
   return { url: dc.ldapsUrl, caFile: dc.caFile, flavor: 'ad', bindDn: account.userPrincipalName, bindPassword: account.password, baseDns: [staffOu], ...overrides };
@@ -100,6 +125,33 @@ describe('AD source on the wire (LDAPS, StartTLS, binds, ranges, in-chain, delet
     await dc.addMembers(outer, [inner, members[2] as string]);
     const users = (await readAll(ldapConfig({ memberOfGroup: outer, groupFilter: '(objectClass=nothing)' }))).map((e) => e.dn).sort();
     expect(users).toEqual([members[1], members[2]].sort());
+  }, 240_000);
+
+  it('scopes to a group with thousands of nested groups, in several searches each below the DC\'s request limit', async () => {
+    // Long DNs (about 200 characters), so that one filter naming them all (about 280 kB) would exceed
+    // Samba's 256,000-byte `ldap max search request size` (the DC drops the connection): the users'
+    // read takes three searches of at most 100 kB. Loaded through the harness's one-process path.
+    const long = 'x'.repeat(40);
+    const nestedOu = dc.createOu(`Of the scope group ${long}`, dc.createOu(`Nested groups ${long}`));
+    const count = 1_300;
+    const started = Date.now();
+    const nested = dc.createGroups(Array.from({ length: count }, (_, i) => ({ name: `${i}-nested-group-of-the-scope-group-${long}`.slice(0, 64), parentDn: nestedOu })));
+    // Users of their own OU: Samba checks each user against every memberOf of a search's filter
+    // without an index, so over the 5,000 users of Staff the three searches would take a minute.
+    const [a = '', b = '', c = '', d = ''] = dc.createUsers(['first', 'both', 'last', 'deep'].map((name) => ({ name: `${name}-nested`, parentDn: nestedOu })));
+    const [deep = '', scope = ''] = dc.createGroups([
+      { name: 'deep-under-the-last', parentDn: nestedOu, members: [d] },
+      { name: 'ScopeWithManyNested', parentDn: nestedOu, members: nested },
+    ]);
+    // Users in the first and the last chunk, one in both (read once), one two levels down.
+    await dc.addMembers(nested[0]!, [a, b]);
+    await dc.addMembers(nested[count - 1]!, [b, c, deep]);
+    console.info(`${count} nested groups loaded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const oneFilter = nested.reduce((sum, dn) => sum + `(memberOf=${dn})`.length, 0);
+    expect(oneFilter).toBeGreaterThan(256_000);
+    expect(Math.ceil(oneFilter / MEMBER_FILTER_MAX_BYTES)).toBeGreaterThan(2);
+    const users = (await readAll(ldapConfig({ baseDns: [nestedOu], memberOfGroup: scope, groupFilter: '(objectClass=nothing)' }))).map((e) => e.dn);
+    expect(users.sort()).toEqual([a, b, c, d].sort());
   }, 240_000);
 
   it('names deleted and moved-out entries from the tombstones, without listing every anchor', async () => {

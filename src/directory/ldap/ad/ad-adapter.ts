@@ -156,8 +156,8 @@ export class AdAdapter implements FlavorAdapter {
     await this.resolveMemberScope();
     const since = (previous.usn + 1n).toString();
     // Accounts whose accountExpires passed since the last read: no USN moved for them.
-    const expired = previous.at === undefined ? undefined : and(this.core.filters.users, `(accountExpires>=${toFileTime(previous.at)})`, `(accountExpires<=${toFileTime(next.at ?? Date.now())})`);
-    const read: ScopeRead = { mode: purpose, since: { attribute: 'uSNChanged', value: since }, ...(expired ? { extra: { kind: 'users' as Kind, filter: expired } } : {}) };
+    const expired = previous.at === undefined ? undefined : and(`(accountExpires>=${toFileTime(previous.at)})`, `(accountExpires<=${toFileTime(next.at ?? Date.now())})`);
+    const read: ScopeRead = { mode: purpose, since: { attribute: 'uSNChanged', value: since }, ...(expired ? { extra: { kind: 'users' as Kind, condition: expired } } : {}) };
     return {
       changed: this.core.readScope(read),
       departures: () => (purpose === 'objects' ? this.departures(domain, since) : Promise.resolve({ kind: 'anchors', anchors: [] })),
