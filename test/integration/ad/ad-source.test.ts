@@ -174,7 +174,13 @@ describe('AD source on the wire (LDAPS, StartTLS, binds, ranges, in-chain, delet
 
   it('falls back to comparing anchors, with a warning, when the account cannot read Deleted Objects', async () => {
     const warnings: string[] = [];
-    const source = createLdapSource(ldapConfig({ bindDn: plain.userPrincipalName, bindPassword: plain.password }), { warn: (msg) => warnings.push(msg) });
+    const codes: unknown[] = [];
+    const source = createLdapSource(ldapConfig({ bindDn: plain.userPrincipalName, bindPassword: plain.password }), {
+      warn: (msg, meta) => {
+        warnings.push(msg);
+        codes.push((meta as { code?: string } | undefined)?.code);
+      },
+    });
     try {
       const cursor = await source.currentCursor();
       const [victim = ''] = dc.createUsers([{ name: 'victim', parentDn: staffOu }]);
@@ -183,6 +189,12 @@ describe('AD source on the wire (LDAPS, StartTLS, binds, ranges, in-chain, delet
       for await (const page of changes!.changed) void page;
       expect((await changes!.departures()).kind).toBe('compare');
       expect(warnings.join('\n')).toMatch(/CN=Deleted Objects,DC=ad,DC=test cannot be read.*List Contents and Read Property/s);
+      // The code README names for the agent log, once per source, not once per delta.
+      expect(codes).toEqual(['AD_DELETED_OBJECTS_UNREADABLE']);
+      const again = await source.readChanges(changes!.nextCursor, 'objects');
+      for await (const page of again!.changed) void page;
+      expect((await again!.departures()).kind).toBe('compare');
+      expect(codes).toHaveLength(1);
     } finally {
       await source.close();
     }
@@ -202,7 +214,7 @@ describe.each(['sqlite', 'postgres'] as const)('AD sync into the tenant (%s)', (
     ou = dc.createOu(`Tenant-${kind}`);
     const past = fileTime(new Date(Date.now() - 86_400_000));
     const future = fileTime(new Date(Date.now() + 365 * 86_400_000));
-    const names = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'].map((n) => `${n}-${kind}`);
+    const names = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina'].map((n) => `${n}-${kind}`);
     const created = dc.createUsers([
       { name: names[0]!, parentDn: ou, givenName: 'Alice', sn: 'Adams', userPrincipalName: `alice.${kind}@ad.test`, proxyAddresses: ['smtp:alias.' + kind + '@ad.test', `SMTP:alice.${kind}@mail.ad.test`, 'X500:/o=x'] },
       { name: names[1]!, parentDn: ou, disabled: true },
@@ -210,6 +222,7 @@ describe.each(['sqlite', 'postgres'] as const)('AD sync into the tenant (%s)', (
       { name: names[3]!, parentDn: ou, accountExpires: 0n },
       { name: names[4]!, parentDn: ou, accountExpires: NEVER },
       { name: names[5]!, parentDn: ou, accountExpires: future },
+      { name: names[6]!, parentDn: ou },
     ]);
     names.forEach((n, i) => (dns[n.split('-')[0]!] = created[i]!));
     harness = await startSyncHarness(kind, { url: dc.ldapsUrl, syncDn: account.userPrincipalName, syncPw: account.password, suffix: dc.baseDn });
@@ -238,6 +251,12 @@ describe.each(['sqlite', 'postgres'] as const)('AD sync into the tenant (%s)', (
   }, 300_000);
 
   it('brings a rename and move, a delete, an expiry and a new member of the big group in the next delta', async () => {
+    // gina's expiry is set, and read by a delta, before it passes: when it passes, no USN moves for
+    // her, so only the delta's read of the accounts expired since its cursor can bring it.
+    const ginaExpires = Date.now() + 8_000;
+    await dc.modify(dns['gina']!, [{ operation: 'replace', type: 'accountExpires', values: [fileTime(new Date(ginaExpires)).toString()] }]);
+    expect((await agent.agent.syncDirectory('delta'))?.outcome).toBe('success');
+    expect(Date.now() < ginaExpires && (await user(`gina-${kind}`))?.enabled, 'gina read as enabled before her expiry (a delta slower than 8 s proves nothing)').toBe(true);
     const daveAnchor = (await user(`dave-${kind}`))!.anchor;
     const [extra = ''] = dc.createUsers([{ name: `extra-${kind}`, parentDn: staffOu }]);
     await dc.addMembers(bigGroup, [extra]);
@@ -246,7 +265,7 @@ describe.each(['sqlite', 'postgres'] as const)('AD sync into the tenant (%s)', (
     await dc.deleteEntry(dns['erin']!);
     // Expires within the delta: no USN moves for it, the cursor's time brings it.
     await dc.modify(dns['frank']!, [{ operation: 'replace', type: 'accountExpires', values: [fileTime(new Date(Date.now() + 1_000)).toString()] }]);
-    await new Promise((r) => setTimeout(r, 1_500));
+    await new Promise((r) => setTimeout(r, Math.max(1_500, ginaExpires + 500 - Date.now())));
     const result = await agent.agent.syncDirectory('delta');
     expect(result?.outcome, JSON.stringify(result?.failure)).toBe('success');
     expect(result?.mode).toBe('delta');
@@ -255,6 +274,7 @@ describe.each(['sqlite', 'postgres'] as const)('AD sync into the tenant (%s)', (
     expect(david?.dn).toBe(newDn);
     expect(await user(`erin-${kind}`)).toBeUndefined();
     expect((await user(`frank-${kind}`))?.enabled).toBe(false);
+    expect((await user(`gina-${kind}`))?.enabled, 'gina expired with no USN change').toBe(false);
     expect((await group('Big'))?.memberCount).toBe(bigCount);
     expect(harness.logs.join('\n')).not.toMatch(/Deleted Objects.*cannot be read/);
   }, 120_000);
