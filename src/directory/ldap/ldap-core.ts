@@ -52,7 +52,7 @@ export interface FlavorQuirks {
 
 export class LdapCore {
   readonly flavor: LdapFlavor;
-  /** The scope's filters as configured (the users' one before a flavor narrows it). */
+  /** The scope's filters; the users' one narrowed by a flavor when that fits one search (else as configured: see userFilters). */
   filters: ScopeFilters;
   /**
    * The users' searches: the users' filter, or, narrowed by a flavor, that filter ANDed with each
