@@ -6,13 +6,15 @@
  * - a password change on the DC (LDAPS unicodePwd modify) → sign-in at the tenant, p50/p95;
  * - a disable on the DC → the user disabled at the tenant and refused, p50/p95: through the AD
  *   directory source's own change watch (n/a while it has none), and through the replication's
- *   highestCommittedUSN poll, which also triggers a directory delta.
+ *   highestCommittedUSN poll, which also triggers a directory delta;
+ * - the change watch at full scope: a disable on the DC → the tenant showing it, p50/p95, with the
+ *   agent syncing every loaded user (no sample filter), as README configures it.
  * The tenant and the agent run in this process (test/support/sync-harness.ts), unlike the slapd
  * part's forked children: these figures are about latency and the DC, not the processes' RSS.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
@@ -33,6 +35,8 @@ export interface AdBenchOptions {
   stores: Array<'sqlite' | 'postgres'>;
   /** Password changes and disables timed for the latency figures (at least 20 for a p95). */
   samples: number;
+  /** `--skip ad-replication`: leave out the MS-DRSR steps (first replication, password latency). */
+  skipReplication?: boolean;
 }
 
 export interface AdBenchIo {
@@ -206,6 +210,10 @@ export async function adFigures(options: AdBenchOptions, io: AdBenchIo): Promise
       harnesses.splice(harnesses.indexOf(harness), 1);
     }
 
+    // C2. The change watch at full scope (every loaded user in the agent's scope, README's rights).
+    await changeWatchAtFullScope(dc, account, options, io, { first: Math.floor(n / 2), directory, adSource });
+    if (options.skipReplication) return;
+
     // D. First password replication of the whole domain over MS-DRSR (secrets decrypted), R times,
     // beside the LDAP read of the same users and the attributes replication asks for.
     const usersFloor = await floorOf(USER_FILTER, ['objectGUID', 'pwdLastSet', 'userAccountControl']);
@@ -321,5 +329,55 @@ export async function adFigures(options: AdBenchOptions, io: AdBenchIo): Promise
     for (const h of harnesses) await h.close().catch((e: unknown) => say(`closing: ${String(e)}`));
     await dc?.stop();
     rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A disable on the DC (LDAPS userAccountControl, as an admin's tool does it) until the tenant holds
+ * the user as disabled, with the agent's loops running over the whole loaded directory: the AD
+ * change watch reads highestCommittedUSN every changePollSeconds (the default, 2 s), then a delta
+ * reads what changed and the tombstones (the sync account has README's Deleted Objects right).
+ * The disables are spread over the poll interval by a random pause, so the figure is not locked
+ * to one phase of the poll.
+ */
+async function changeWatchAtFullScope(
+  dc: SambaDc,
+  account: SyncAccount,
+  options: AdBenchOptions,
+  io: AdBenchIo,
+  at: { first: number; directory: Parameters<typeof startSyncHarness>[1]; adSource: Record<string, unknown> },
+): Promise<void> {
+  const { add, say, problems } = io;
+  const kind = options.stores[0]!;
+  const samples = Math.max(20, options.samples);
+  await dc.grantDeletedObjectsRead(account.dn);
+  const harness = await startSyncHarness(kind, at.directory);
+  try {
+    await harness.repo.updateSettings({ passwordSyncEnabled: false });
+    const agent = await harness.agent(at.adSource);
+    await agent.agent.connect();
+    const full = await agent.agent.syncDirectory('full');
+    if (full?.outcome !== 'success') problems.push(`AD change watch: the full sync answered ${full?.outcome ?? 'nothing'}`);
+    const inScope = await harness.repo.countUsers();
+    await agent.agent.start();
+    await agent.agent.syncDirectory('delta');
+    const latencies: number[] = [];
+    for (let k = 0; k < samples; k++) {
+      const i = at.first + k;
+      await sleep(Math.random() * 2_000);
+      const started = performance.now();
+      await dc.disable(`CN=${userName(i)},${dc.usersDn}`);
+      await waitFor(async () => (await harness.repo.findUserForSignIn(upn(i)))?.enabled === false, 60_000, `${userName(i)} disabled at the tenant`);
+      latencies.push(performance.now() - started);
+    }
+    await agent.stop();
+    const s = summarize(latencies);
+    const load = loadavg()[0]!.toFixed(1);
+    const detail = `${s.samples} disables (LDAPS userAccountControl) to the tenant showing the user disabled; agent over all ${inScope} users, change poll every 2 s (default), deletes from Deleted Objects, ${kind}; load average ${load} at the end`;
+    add({ id: 'ad_watch_full_scope_p50', label: 'AD. disable on the DC → tenant, change watch, all users in scope, p50', value: s.p50, unit: 'ms', detail });
+    add({ id: 'ad_watch_full_scope_p95', label: 'AD. disable on the DC → tenant, change watch, all users in scope, p95', value: s.p95, unit: 'ms', target: { max: 5000 }, detail });
+    say(`AD change watch at full scope (${inScope} users): p50 ${s.p50.toFixed(0)} ms, p95 ${s.p95.toFixed(0)} ms, max ${s.max.toFixed(0)} ms`);
+  } finally {
+    await harness.close();
   }
 }

@@ -31,13 +31,38 @@ export function scopeFilters(config: LdapSourceConfig): ScopeFilters {
 }
 
 /**
- * Users that are direct members of any of these groups. AD's in-chain rule is kept for the few
+ * How large one users' filter built from memberOfGroup may grow, in bytes of its text (longer than
+ * its BER: an escaped byte is three characters). Well under the smallest search request a DC
+ * takes whole: Samba refuses one above `ldap max search request size` (256,000 bytes by default,
+ * smb.conf(5)), Windows above MaxReceiveBuffer (10 MB); the rest leaves room for the configured
+ * filters, the attribute list and the controls.
+ */
+export const MEMBER_FILTER_MAX_BYTES = 100_000;
+
+/**
+ * Users that are direct members of any of these groups, as one filter or, when a scope group has
+ * thousands of nested groups, as several, each at most `maxBytes` long: the reader runs one search
+ * per filter and drops the users an earlier one returned. AD's in-chain rule is kept for the few
  * groups (which groups nest in G) and not put on the users' search: Samba evaluates it per user
  * against the whole chain, which over a few thousand users overruns its own limits (ldb_wait).
  */
-export function memberOfAny(groupDns: string[]): string {
-  const parts = groupDns.map((dn) => escapeFilter`(memberOf=${dn})`);
-  return parts.length === 1 ? (parts[0] as string) : `(|${parts.join('')})`;
+export function memberOfAny(groupDns: string[], maxBytes = MEMBER_FILTER_MAX_BYTES): string[] {
+  const chunks: string[][] = [];
+  let current: string[] = [];
+  let size = 3; // (|)
+  for (const dn of groupDns) {
+    const part = escapeFilter`(memberOf=${dn})`;
+    const bytes = Buffer.byteLength(part);
+    if (current.length > 0 && size + bytes > maxBytes) {
+      chunks.push(current);
+      current = [];
+      size = 3;
+    }
+    current.push(part);
+    size += bytes;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks.map((parts) => (parts.length === 1 ? (parts[0] as string) : `(|${parts.join('')})`));
 }
 
 export type WatermarkAttribute = 'entryCSN' | 'modifyTimestamp' | 'uSNChanged';

@@ -36,8 +36,8 @@ export interface ScopeRead {
   accept?: (entry: DirectoryEntry) => boolean;
   /** Anchors of changed entries that the read cut from scope (excluded subtree, not in group X): they left it. */
   cut?: string[];
-  /** Further entries to read on top of users and groups (AD: accounts expired since the last delta). */
-  extra?: { kind: Kind; filter: string };
+  /** Further entries to read on top of users and groups, by a condition ANDed into that kind's filter (AD: accounts expired since the last delta). */
+  extra?: { kind: Kind; condition: string };
 }
 
 /** What a flavor changes in how the core reads (kept with the flavor, e.g. ad/ad-quirks.ts). */
@@ -52,8 +52,14 @@ export interface FlavorQuirks {
 
 export class LdapCore {
   readonly flavor: LdapFlavor;
-  /** The scope's filters; a flavor may narrow the users' one per read (AD: memberOfGroup). */
+  /** The scope's filters; the users' one narrowed by a flavor when that fits one search (else as configured: see userFilters). */
   filters: ScopeFilters;
+  /**
+   * The users' searches: the users' filter, or, narrowed by a flavor, that filter ANDed with each
+   * of several conditions (AD: memberOfGroup over thousands of nested groups takes more than one
+   * search request may hold); a user more than one of them returns is read once.
+   */
+  userFilters: string[];
   private readonly baseFilters: ScopeFilters;
   readonly anchor: string;
   private readonly clients = new Set<Client>();
@@ -66,15 +72,17 @@ export class LdapCore {
   ) {
     this.flavor = config.flavor;
     this.filters = this.baseFilters = scopeFilters(config);
+    this.userFilters = [this.filters.users];
     this.anchor = FLAVOR_DEFAULTS[config.flavor].anchor;
   }
 
-  /** Narrows the users' filter by one more condition (undefined: the configured filter alone). */
-  narrowUsers(condition: string | undefined): void {
-    this.filters = { ...this.baseFilters, users: and(this.baseFilters.users, condition) };
+  /** Narrows the users to those matching any of these conditions, one search each (undefined: the configured filter alone). */
+  narrowUsers(conditions: string[] | undefined): void {
+    this.userFilters = conditions && conditions.length > 0 ? conditions.map((c) => and(this.baseFilters.users, c)) : [this.baseFilters.users];
+    this.filters = { ...this.baseFilters, users: this.userFilters.length === 1 ? (this.userFilters[0] as string) : this.baseFilters.users };
   }
 
-  /** Users or groups, as the filter of either. */
+  /** Users or groups, as the filter of either (for flavors whose users' filter is one search). */
   get inScopeFilter(): string {
     return `(|${this.filters.users}${this.filters.groups})`;
   }
@@ -85,11 +93,15 @@ export class LdapCore {
   async *readScope(read: ScopeRead): AsyncGenerator<DirectoryEntry[]> {
     const bases = this.config.baseDns;
     const kinds: Kind[] = read.mode === 'passwords' ? ['users'] : ['users', 'groups'];
-    const searches: Array<{ kind: Kind; filter: string }> = kinds.map((kind) => {
-      const scopeFilter = kind === 'users' ? this.filters.users : this.filters.groups;
-      return { kind, filter: read.since ? changedSince(scopeFilter, read.since.attribute, read.since.value) : scopeFilter };
-    });
-    if (read.extra && kinds.includes(read.extra.kind)) searches.push(read.extra);
+    const withSince = (filter: string): string => (read.since ? changedSince(filter, read.since.attribute, read.since.value) : filter);
+    const filtersOf = (kind: Kind): string[] => (kind === 'users' ? this.userFilters : [this.filters.groups]);
+    const searches: Array<{ kind: Kind; filter: string }> = kinds.flatMap((kind) => filtersOf(kind).map((filter) => ({ kind, filter: withSince(filter) })));
+    if (read.extra && kinds.includes(read.extra.kind)) {
+      const condition = read.extra.condition;
+      searches.push(...filtersOf(read.extra.kind).map((filter) => ({ kind: read.extra!.kind, filter: and(filter, condition) })));
+    }
+    // Users several searches return (members of groups in two chunks; an expired user also changed) are read once.
+    const seen = searches.length > kinds.length ? new Set<string>() : undefined;
     const anchor = this.anchor.toLowerCase();
     for (const [index, base] of bases.entries()) {
       const earlier = bases.slice(0, index);
@@ -102,6 +114,11 @@ export class LdapCore {
           // Every result lies under `base`; a DN needs parsing only when some subtree is cut out of it.
           const cuts = this.cutsWithin(base, earlier);
           for (const entry of entries) {
+            if (seen) {
+              const key = `${kind}:${normalizeDn(entry.dn)}`;
+              if (seen.has(key)) continue;
+              seen.add(key);
+            }
             if (read.accept && !read.accept(entry)) continue;
             const outOfScope =
               (cuts.length > 0 && cuts.some((cut) => isDnWithin(dnParts(entry.dn), cut))) ||

@@ -4,11 +4,14 @@
  * deltas, deletes from the Deleted Objects container (and the fallback when it cannot be read),
  * moves across OUs, nested groups by the in-chain rule, ranged retrieval of a 5,000-member group,
  * LDAPS and StartTLS, binds as UPN and DN, coded errors, and the change watch. The sync account
- * has exactly the rights README's Active Directory section lists. One DC for the whole file.
+ * has exactly the rights README's Active Directory section lists, the Deleted Objects one granted
+ * by running README's Samba snippet as printed. One DC for the whole file.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -19,6 +22,8 @@ import type { RunningAgent } from '../../../src/cli/agent-wiring.js';
 import { createLdapSource, type LdapSourceConfig } from '../../../src/directory/ldap/ldap-source.js';
 import { objectGuidToString } from '../../../src/directory/ldap/ad/object-guid.js';
 import type { DirectoryEntry } from '../../../src/directory/entry.js';
+import { fencedBlocks } from '../../../src/config/markdown-blocks.js';
+import { MEMBER_FILTER_MAX_BYTES } from '../../../src/directory/ldap/filters.js';
 import { runTroubleshooter } from '../../../src/tenant/domain/troubleshooter.js';
 import { loadStatusInput } from '../../../src/tenant/status-input.js';
 import { computeDirSyncStatus } from '../../../src/tenant/domain/status.js';
@@ -42,8 +47,9 @@ beforeAll(async () => {
   dc = await startSambaDc();
   staffOu = dc.createOu('Staff');
   movedOu = dc.createOu('Moved');
-  account = dc.createSyncAccount('dirbridge-sync');
-  await dc.grantDeletedObjectsRead(account.dn);
+  // README's account name: its Samba snippet names svc-dirbridge.
+  account = dc.createSyncAccount('svc-dirbridge');
+  runReadmeDeletedObjectsGrant();
   plain = dc.createSyncAccount('plain-sync');
   // Bulk members through the benchmark's fast path (bypass-password-hash: no password, no Kerberos
   // keys) and without a UPN (the mapping builds one from sAMAccountName; Samba checks a UPN's
@@ -59,6 +65,25 @@ beforeAll(async () => {
 afterAll(async () => {
   await dc?.stop();
 });
+
+/**
+ * README's Samba AD step for the Deleted Objects right, run as printed (the block's text as a
+ * reader copies it from the rendered README) by /bin/sh, as root "on the DC": SMB_CONF_PATH points
+ * samba-tool and Samba's Python module at this DC's smb.conf, as /etc/samba/smb.conf would on a
+ * real one, and Debian's python3 (with the samba module) comes first on PATH.
+ */
+function runReadmeDeletedObjectsGrant(): void {
+  const readme = readFileSync(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
+  const section = readme.slice(readme.indexOf('### Active Directory / Samba AD'));
+  const blocks = fencedBlocks('README.md', section).filter((b) => b.lang === 'sh' && b.text.includes('CN=Deleted Objects'));
+  expect(blocks, 'one sh block of README\'s AD section grants the Deleted Objects right').toHaveLength(1);
+  const run = spawnSync('/bin/sh', ['-e', '-c', blocks[0]!.text], {
+    env: { ...process.env, SMB_CONF_PATH: dc.confFile, PATH: `/usr/sbin:/usr/bin:/sbin:/bin` },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  expect(run.status, `README's Deleted Objects snippet failed:\n${run.stderr}\n${run.stdout}`).toBe(0);
+}
 
 function ldapConfig(overrides: Partial<LdapSourceConfig> = {}): LdapSourceConfig {
   return { url: dc.ldapsUrl, caFile: dc.caFile, flavor: 'ad', bindDn: account.userPrincipalName, bindPassword: account.password, baseDns: [staffOu], ...overrides };
@@ -102,6 +127,33 @@ describe('AD source on the wire (LDAPS, StartTLS, binds, ranges, in-chain, delet
     expect(users).toEqual([members[1], members[2]].sort());
   }, 240_000);
 
+  it('scopes to a group with thousands of nested groups, in several searches each below the DC\'s request limit', async () => {
+    // Long DNs (about 200 characters), so that one filter naming them all (about 280 kB) would exceed
+    // Samba's 256,000-byte `ldap max search request size` (the DC drops the connection): the users'
+    // read takes three searches of at most 100 kB. Loaded through the harness's one-process path.
+    const long = 'x'.repeat(40);
+    const nestedOu = dc.createOu(`Of the scope group ${long}`, dc.createOu(`Nested groups ${long}`));
+    const count = 1_300;
+    const started = Date.now();
+    const nested = dc.createGroups(Array.from({ length: count }, (_, i) => ({ name: `${i}-nested-group-of-the-scope-group-${long}`.slice(0, 64), parentDn: nestedOu })));
+    // Users of their own OU: Samba checks each user against every memberOf of a search's filter
+    // without an index, so over the 5,000 users of Staff the three searches would take a minute.
+    const [a = '', b = '', c = '', d = ''] = dc.createUsers(['first', 'both', 'last', 'deep'].map((name) => ({ name: `${name}-nested`, parentDn: nestedOu })));
+    const [deep = '', scope = ''] = dc.createGroups([
+      { name: 'deep-under-the-last', parentDn: nestedOu, members: [d] },
+      { name: 'ScopeWithManyNested', parentDn: nestedOu, members: nested },
+    ]);
+    // Users in the first and the last chunk, one in both (read once), one two levels down.
+    await dc.addMembers(nested[0]!, [a, b]);
+    await dc.addMembers(nested[count - 1]!, [b, c, deep]);
+    console.info(`${count} nested groups loaded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const oneFilter = nested.reduce((sum, dn) => sum + `(memberOf=${dn})`.length, 0);
+    expect(oneFilter).toBeGreaterThan(256_000);
+    expect(Math.ceil(oneFilter / MEMBER_FILTER_MAX_BYTES)).toBeGreaterThan(2);
+    const users = (await readAll(ldapConfig({ baseDns: [nestedOu], memberOfGroup: scope, groupFilter: '(objectClass=nothing)' }))).map((e) => e.dn);
+    expect(users.sort()).toEqual([a, b, c, d].sort());
+  }, 240_000);
+
   it('names deleted and moved-out entries from the tombstones, without listing every anchor', async () => {
     const [gone = '', leaving = ''] = dc.createUsers([{ name: 'gone', parentDn: staffOu }, { name: 'leaving', parentDn: staffOu }]);
     const [goneGuid, leavingGuid] = [await guidOf(gone), await guidOf(leaving)];
@@ -122,7 +174,13 @@ describe('AD source on the wire (LDAPS, StartTLS, binds, ranges, in-chain, delet
 
   it('falls back to comparing anchors, with a warning, when the account cannot read Deleted Objects', async () => {
     const warnings: string[] = [];
-    const source = createLdapSource(ldapConfig({ bindDn: plain.userPrincipalName, bindPassword: plain.password }), { warn: (msg) => warnings.push(msg) });
+    const codes: unknown[] = [];
+    const source = createLdapSource(ldapConfig({ bindDn: plain.userPrincipalName, bindPassword: plain.password }), {
+      warn: (msg, meta) => {
+        warnings.push(msg);
+        codes.push((meta as { code?: string } | undefined)?.code);
+      },
+    });
     try {
       const cursor = await source.currentCursor();
       const [victim = ''] = dc.createUsers([{ name: 'victim', parentDn: staffOu }]);
@@ -131,6 +189,12 @@ describe('AD source on the wire (LDAPS, StartTLS, binds, ranges, in-chain, delet
       for await (const page of changes!.changed) void page;
       expect((await changes!.departures()).kind).toBe('compare');
       expect(warnings.join('\n')).toMatch(/CN=Deleted Objects,DC=ad,DC=test cannot be read.*List Contents and Read Property/s);
+      // The code README names for the agent log, once per source, not once per delta.
+      expect(codes).toEqual(['AD_DELETED_OBJECTS_UNREADABLE']);
+      const again = await source.readChanges(changes!.nextCursor, 'objects');
+      for await (const page of again!.changed) void page;
+      expect((await again!.departures()).kind).toBe('compare');
+      expect(codes).toHaveLength(1);
     } finally {
       await source.close();
     }
@@ -150,7 +214,7 @@ describe.each(['sqlite', 'postgres'] as const)('AD sync into the tenant (%s)', (
     ou = dc.createOu(`Tenant-${kind}`);
     const past = fileTime(new Date(Date.now() - 86_400_000));
     const future = fileTime(new Date(Date.now() + 365 * 86_400_000));
-    const names = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'].map((n) => `${n}-${kind}`);
+    const names = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina'].map((n) => `${n}-${kind}`);
     const created = dc.createUsers([
       { name: names[0]!, parentDn: ou, givenName: 'Alice', sn: 'Adams', userPrincipalName: `alice.${kind}@ad.test`, proxyAddresses: ['smtp:alias.' + kind + '@ad.test', `SMTP:alice.${kind}@mail.ad.test`, 'X500:/o=x'] },
       { name: names[1]!, parentDn: ou, disabled: true },
@@ -158,6 +222,7 @@ describe.each(['sqlite', 'postgres'] as const)('AD sync into the tenant (%s)', (
       { name: names[3]!, parentDn: ou, accountExpires: 0n },
       { name: names[4]!, parentDn: ou, accountExpires: NEVER },
       { name: names[5]!, parentDn: ou, accountExpires: future },
+      { name: names[6]!, parentDn: ou },
     ]);
     names.forEach((n, i) => (dns[n.split('-')[0]!] = created[i]!));
     harness = await startSyncHarness(kind, { url: dc.ldapsUrl, syncDn: account.userPrincipalName, syncPw: account.password, suffix: dc.baseDn });
@@ -186,6 +251,12 @@ describe.each(['sqlite', 'postgres'] as const)('AD sync into the tenant (%s)', (
   }, 300_000);
 
   it('brings a rename and move, a delete, an expiry and a new member of the big group in the next delta', async () => {
+    // gina's expiry is set, and read by a delta, before it passes: when it passes, no USN moves for
+    // her, so only the delta's read of the accounts expired since its cursor can bring it.
+    const ginaExpires = Date.now() + 8_000;
+    await dc.modify(dns['gina']!, [{ operation: 'replace', type: 'accountExpires', values: [fileTime(new Date(ginaExpires)).toString()] }]);
+    expect((await agent.agent.syncDirectory('delta'))?.outcome).toBe('success');
+    expect(Date.now() < ginaExpires && (await user(`gina-${kind}`))?.enabled, 'gina read as enabled before her expiry (a delta slower than 8 s proves nothing)').toBe(true);
     const daveAnchor = (await user(`dave-${kind}`))!.anchor;
     const [extra = ''] = dc.createUsers([{ name: `extra-${kind}`, parentDn: staffOu }]);
     await dc.addMembers(bigGroup, [extra]);
@@ -194,7 +265,7 @@ describe.each(['sqlite', 'postgres'] as const)('AD sync into the tenant (%s)', (
     await dc.deleteEntry(dns['erin']!);
     // Expires within the delta: no USN moves for it, the cursor's time brings it.
     await dc.modify(dns['frank']!, [{ operation: 'replace', type: 'accountExpires', values: [fileTime(new Date(Date.now() + 1_000)).toString()] }]);
-    await new Promise((r) => setTimeout(r, 1_500));
+    await new Promise((r) => setTimeout(r, Math.max(1_500, ginaExpires + 500 - Date.now())));
     const result = await agent.agent.syncDirectory('delta');
     expect(result?.outcome, JSON.stringify(result?.failure)).toBe('success');
     expect(result?.mode).toBe('delta');
@@ -203,6 +274,7 @@ describe.each(['sqlite', 'postgres'] as const)('AD sync into the tenant (%s)', (
     expect(david?.dn).toBe(newDn);
     expect(await user(`erin-${kind}`)).toBeUndefined();
     expect((await user(`frank-${kind}`))?.enabled).toBe(false);
+    expect((await user(`gina-${kind}`))?.enabled, 'gina expired with no USN change').toBe(false);
     expect((await group('Big'))?.memberCount).toBe(bigCount);
     expect(harness.logs.join('\n')).not.toMatch(/Deleted Objects.*cannot be read/);
   }, 120_000);

@@ -27,11 +27,12 @@ import type { FlavorAdapter } from '../flavor-adapter.js';
 import { AD_IN_CHAIN, and, memberOfAny } from '../filters.js';
 import type { FlavorQuirks, Kind, LdapCore, ScopeRead } from '../ldap-core.js';
 import { isStalledOrMalformed, toDirectoryError } from '../ldap-errors.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../message-framer.js';
 import type { MemberClosure } from '../member-of.js';
 import { AppError } from '../../../shared/errors.js';
 import { toFileTime } from './account-expires.js';
 import { AD_BINARY_ATTRIBUTES } from './ad-entry.js';
-import { fetchRemainingRanges, foldRanges, rangeRequest } from './ranged-members.js';
+import { fetchRemainingRanges, foldRanges, rangeLimits, rangeRequest } from './ranged-members.js';
 import { decodeUsnCursor, encodeUsnCursor, type UsnCursor } from './usn-cursor.js';
 import { pollForChanges } from './usn-poll.js';
 
@@ -49,6 +50,7 @@ export const AD_QUIRKS: FlavorQuirks = {
   },
   async completePage(core, entries, kind) {
     if (kind !== 'groups') return entries;
+    const limits = rangeLimits(core.config.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
     for (const entry of entries) {
       const next = foldRanges(entry, 'member');
       if (next === null) continue;
@@ -60,7 +62,7 @@ export const AD_QUIRKS: FlavorQuirks = {
           } catch (error) {
             throw toDirectoryError(error, 'search', { url: core.config.url, baseDn: entry.dn });
           }
-        }),
+        }, limits),
       );
     }
     return entries;
@@ -154,8 +156,8 @@ export class AdAdapter implements FlavorAdapter {
     await this.resolveMemberScope();
     const since = (previous.usn + 1n).toString();
     // Accounts whose accountExpires passed since the last read: no USN moved for them.
-    const expired = previous.at === undefined ? undefined : and(this.core.filters.users, `(accountExpires>=${toFileTime(previous.at)})`, `(accountExpires<=${toFileTime(next.at ?? Date.now())})`);
-    const read: ScopeRead = { mode: purpose, since: { attribute: 'uSNChanged', value: since }, ...(expired ? { extra: { kind: 'users' as Kind, filter: expired } } : {}) };
+    const expired = previous.at === undefined ? undefined : and(`(accountExpires>=${toFileTime(previous.at)})`, `(accountExpires<=${toFileTime(next.at ?? Date.now())})`);
+    const read: ScopeRead = { mode: purpose, since: { attribute: 'uSNChanged', value: since }, ...(expired ? { extra: { kind: 'users' as Kind, condition: expired } } : {}) };
     return {
       changed: this.core.readScope(read),
       departures: () => (purpose === 'objects' ? this.departures(domain, since) : Promise.resolve({ kind: 'anchors', anchors: [] })),

@@ -12,8 +12,24 @@ import { AppError } from '../../../shared/errors.js';
 
 /** Values asked for per request: Windows' default MaxValRange, so neither server cuts a window short. */
 export const RANGE_STEP = 1500;
-/** At most this many follow-up requests for one attribute (RANGE_STEP × this: 15 million values). */
-const MAX_ROUNDS = 10_000;
+/**
+ * The smallest a value of a ranged attribute takes in an LDAP message: a DN of one short RDN
+ * (`DC=x`, 4 bytes) behind its BER octet-string header (2 bytes). It turns the message-size limit
+ * into a limit on values, and so on windows.
+ */
+const MIN_VALUE_BYTES = 6;
+
+/** What one ranged attribute may cost, derived from maxMessageBytes (the limit of one LDAP message). */
+export interface RangeLimits {
+  /** Bytes of all values together: no more than one message may hold (Samba, asked for no range, sends them in one). */
+  maxBytes: number;
+  /** Follow-up windows: enough for maxBytes of the shortest values in full windows of RANGE_STEP. */
+  maxWindows: number;
+}
+
+export function rangeLimits(maxMessageBytes: number): RangeLimits {
+  return { maxBytes: maxMessageBytes, maxWindows: Math.ceil(maxMessageBytes / MIN_VALUE_BYTES / RANGE_STEP) };
+}
 
 export interface RangeOption {
   /** Lower-case attribute name without options, e.g. `member`. */
@@ -59,25 +75,35 @@ export function foldRanges(entry: DirectoryEntry, attribute: string): number | n
 
 /**
  * Reads the rest of a ranged attribute: `fetch(description)` reads one window of the entry and
- * returns its attributes (lower-case names). Stops at the window whose end is `*`.
+ * returns its attributes (lower-case names). Stops at the window whose end is `*`. A server that
+ * answers out of order, sends an empty window that is not the last, or makes the attribute larger than `limits` allows fails the cycle: never an
+ * endless loop, never a partial member list taken for the whole.
  */
 export async function fetchRemainingRanges(
   entry: DirectoryEntry,
   attribute: string,
   firstStart: number,
   fetch: (description: string) => Promise<Record<string, string[]>>,
+  limits: RangeLimits,
 ): Promise<void> {
   const values = entry.attributes[attribute] ?? (entry.attributes[attribute] = []);
+  let bytes = values.reduce((sum, v) => sum + Buffer.byteLength(v), 0);
   let start: number | null = firstStart;
-  for (let round = 0; start !== null; round++) {
-    if (round >= MAX_ROUNDS) throw rangeError(entry.dn, attribute, `more than ${MAX_ROUNDS} windows`);
+  for (let window = 0; start !== null; window++) {
+    if (window >= limits.maxWindows) throw rangeLimitError(entry.dn, attribute, `more than ${limits.maxWindows} windows after the first`);
     const answer = await fetch(rangeRequest(attribute, start));
     const names = Object.keys(answer).filter((name) => parseRangeOption(name)?.attribute === attribute);
     // The group lost values since the first window (no values at or after `start`): what was read is all.
     if (names.length === 0) return;
-    const range = parseRangeOption(names[0] as string) as RangeOption;
-    if (range.start !== start) throw rangeError(entry.dn, attribute, `asked for values from ${start}, got ${names[0]}`);
-    values.push(...(answer[names[0] as string] ?? []));
+    const name = names[0] as string;
+    const range = parseRangeOption(name) as RangeOption;
+    if (range.start !== start) throw rangeError(entry.dn, attribute, `asked for values from ${start}, got ${name}`);
+    const got = answer[name] ?? [];
+    // An empty window that is not the last moves the read on without a value: a server could go on so.
+    if (range.end !== null && got.length === 0) throw rangeError(entry.dn, attribute, `${name} held no value`);
+    for (const value of got) bytes += Buffer.byteLength(value);
+    if (bytes > limits.maxBytes) throw rangeLimitError(entry.dn, attribute, `more than ${limits.maxBytes} bytes of values`);
+    values.push(...got);
     start = range.end === null ? null : range.end + 1;
   }
 }
@@ -85,6 +111,14 @@ export async function fetchRemainingRanges(
 function rangeError(dn: string, attribute: string, detail: string): AppError {
   return new AppError('DIR_PROTOCOL_ERROR', {
     message: `The directory answered the ranged read of ${attribute} of ${dn} out of order (${detail}); the cycle was stopped so no membership is lost.`,
+    details: { stage: 'search' },
+  });
+}
+
+function rangeLimitError(dn: string, attribute: string, detail: string): AppError {
+  return new AppError('DIR_PROTOCOL_ERROR', {
+    message: `The ranged read of ${attribute} of ${dn} went past what one LDAP message may hold (${detail}, from agent.source.maxMessageBytes); the cycle was stopped so no membership is lost.`,
+    hint: 'If the group really is that large, raise agent.source.maxMessageBytes; otherwise the directory keeps naming further windows of the attribute: check its range limit (MaxValRange on Windows).',
     details: { stage: 'search' },
   });
 }
