@@ -1,9 +1,15 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // Three tiers: unit tests next to the code, integration tests against real servers
 // (slapd, PostgreSQL, SQLite files), end-to-end tests in a real Chromium.
 export default defineConfig({
   test: {
+    // Unit and integration files side by side, one per core and at least two: an integration file
+    // spends most of its time waiting for a server (slapd, Samba, PostgreSQL, a child process).
+    // Vitest's default (cores - 1) left a 2-core machine one worker, and the suite ran file after file.
+    // The e2e files still run one at a time, after the others (fileParallelism: false).
+    maxWorkers: Math.max(2, availableParallelism()),
     projects: [
       { test: { name: 'unit', include: ['src/**/*.test.ts'], environment: 'node' } },
       { test: { name: 'integration', include: ['test/integration/**/*.test.ts'], environment: 'node', testTimeout: 60_000, hookTimeout: 120_000 } },
