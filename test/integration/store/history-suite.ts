@@ -8,7 +8,8 @@ import type { ObjectChange } from '../../../src/sync/model.js';
 import { PASSWORD_PROBLEM_CODES } from '../../../src/tenant/domain/password-flow.js';
 import type { RetentionPolicy, SyncRunRecord, TenantRepository } from '../../../src/tenant/store/ports.js';
 import { user, verifier } from './store-suite.js';
-import { useSharedTestStore, type StoreKind } from './test-stores.js';
+import { useSharedTestStore } from './shared-test-store.js';
+import type { StoreKind } from './test-stores.js';
 
 const DAY = 86_400_000;
 const NOW = new Date('2026-12-01T12:00:00.000Z');

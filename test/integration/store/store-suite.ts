@@ -13,7 +13,8 @@ import type { ObjectChange, SyncedGroup, SyncedUser } from '../../../src/sync/mo
 import type { NewSyncError, SyncRunRecord, TenantRepository } from '../../../src/tenant/store/ports.js';
 import { migrationProvider } from '../../../src/tenant/store/migrations/index.js';
 import { fingerprintObject } from '../../../src/sync/plan.js';
-import { createTestStore, openDatabase, useSharedTestStore, type StoreKind } from './test-stores.js';
+import { useSharedTestStore } from './shared-test-store.js';
+import { createTestStore, openDatabase, type StoreKind } from './test-stores.js';
 
 export function user(n: number | string, patch: Partial<SyncedUser> = {}): SyncedUser {
   return {

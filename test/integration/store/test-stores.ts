@@ -12,13 +12,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, sql, SqliteDialect } from 'kysely';
 import pg from 'pg';
-import { afterAll, beforeAll } from 'vitest';
 import { openStore, redactUrl, SQLITE_FILE_NAME } from '../../../src/tenant/store/open-store.js';
-import type { TenantRepository, TenantStore } from '../../../src/tenant/store/ports.js';
+import type { TenantStore } from '../../../src/tenant/store/ports.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -75,40 +73,6 @@ export async function createTestStore(kind: StoreKind, opts: TestStoreOptions = 
     await cleanup();
     throw error;
   }
-}
-
-/**
- * One migrated store for the tests of the describe block it is called in (created in its
- * beforeAll, removed in its afterAll), each test in a fresh tenant of its own: isolation without
- * a database per test.
- *
- * @example
- * describe('…', () => {
- *   const shared = useSharedTestStore('postgres');
- *   it('…', async () => { const repo = await shared.tenant(); ... });
- * });
- */
-export function useSharedTestStore(kind: StoreKind): { readonly testStore: TestStore; readonly store: TenantStore; tenant(): Promise<TenantRepository> } {
-  let testStore: TestStore | undefined;
-  beforeAll(async () => {
-    testStore = await createTestStore(kind, { tenantId: null });
-  });
-  afterAll(async () => {
-    await testStore?.cleanup();
-  });
-  const current = (): TestStore => {
-    if (!testStore) throw new Error('useSharedTestStore: the store is made in beforeAll; use it inside a test');
-    return testStore;
-  };
-  return {
-    get testStore() { return current(); },
-    get store() { return current().store; },
-    async tenant() {
-      const id = `t-${randomUUID()}`;
-      await current().store.ensureTenant(id, `Tenant ${id}`);
-      return current().store.forTenant(id);
-    },
-  };
 }
 
 /**
