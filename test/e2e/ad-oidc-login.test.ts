@@ -8,7 +8,6 @@
  * Screenshots: test-output/screenshots/ad-oidc-sign-in-<store>-*.png.
  */
 import { mkdirSync, mkdtempSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -20,6 +19,7 @@ import type { DirSyncStatus } from '../../src/tenant/api/contract.js';
 import type { OidcClientCreated } from '../../src/tenant/oidc/client-contract.js';
 import { AdminApi } from '../support/admin-api.js';
 import { eventually } from '../support/all-in-one.js';
+import { startRelyingPartyServer, type RelyingPartyServer } from '../support/relying-party.js';
 import { startSambaDc, NETBIOS_DOMAIN, type SambaDc, type SyncAccount } from '../support/samba-dc.js';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
 
@@ -31,28 +31,10 @@ const WRONG = {
 // The bounded wait for a change on the DC to reach the tenant (the USN poll runs every second).
 const REPLICATION_WAIT_MS = 15_000;
 
-/** The relying party's redirect URI: a tiny HTTP server that hands each callback URL to the test. */
-function startRelyingPartyServer(): Promise<{ server: Server; redirectUri: string; nextCallback: () => Promise<URL> }> {
-  let waiting: ((url: URL) => void) | null = null;
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
-    if (url.pathname !== '/callback') { res.writeHead(404).end(); return; }
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!DOCTYPE html><title>Relying party</title><h1 id="rp">Signing you in…</h1>');
-    waiting?.(url);
-  });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      resolve({ server, redirectUri: `http://127.0.0.1:${port}/callback`, nextCallback: () => new Promise<URL>((done) => { waiting = done; }) });
-    });
-  });
-}
-
 let dc: SambaDc;
 let account: SyncAccount;
 let browser: Browser;
-let rp: Awaited<ReturnType<typeof startRelyingPartyServer>>;
+let rp: RelyingPartyServer;
 
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
@@ -68,7 +50,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (rp) await new Promise((done) => rp.server.close(done));
+  await rp?.close();
   await dc?.stop();
 });
 

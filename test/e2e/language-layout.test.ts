@@ -243,7 +243,9 @@ async function walk(page: Page, lang: 'en' | 'nl', width: number): Promise<{ vis
   return { visited, findings };
 }
 
-describe.each([
+// The four walks at once, each in its own browser context: most of a walk is waiting for pages to
+// go quiet, so together they take little longer than the slowest one.
+describe.concurrent.each([
   ['nl', 1366], ['nl', 1024], ['en', 1366], ['en', 1024],
 ] as const)('every page in %s at %i px', (lang, width) => {
   let context: BrowserContext;

@@ -8,7 +8,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import * as oidcClient from 'openid-client';
 import { chromium, type Browser } from 'playwright-core';
@@ -17,6 +16,7 @@ import type { RunningAgent } from '../../src/cli/agent-wiring.js';
 import type { OidcClientCreated } from '../../src/tenant/oidc/client-contract.js';
 import { AdminApi } from '../support/admin-api.js';
 import { eventually } from '../support/all-in-one.js';
+import { startRelyingPartyServer, type RelyingPartyServer } from '../support/relying-party.js';
 import { startSlapd, type Slapd } from '../support/slapd.js';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
 
@@ -34,34 +34,12 @@ const directory = [
   `dn: cn=staff,ou=groups,${SUFFIX}\nobjectClass: groupOfNames\ncn: staff\nmember: uid=noor,ou=people,${SUFFIX}\n`,
 ].join('\n');
 
-/** The relying party's redirect URI: a tiny HTTP server that hands each callback URL to the test. */
-function startRelyingPartyServer(): Promise<{ server: Server; redirectUri: string; nextCallback: () => Promise<URL> }> {
-  let waiting: ((url: URL) => void) | null = null;
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
-    if (url.pathname !== '/callback') { res.writeHead(404).end(); return; }
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!DOCTYPE html><title>Relying party</title><h1 id="rp">Signing you in…</h1>');
-    waiting?.(url);
-  });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      resolve({
-        server,
-        redirectUri: `http://127.0.0.1:${port}/callback`,
-        nextCallback: () => new Promise<URL>((done) => { waiting = done; }),
-      });
-    });
-  });
-}
-
 describe('OpenID Connect login with a just-changed on-premises password', () => {
   let slapd: Slapd;
   let harness: SyncHarness;
   let agent: RunningAgent;
   let browser: Browser;
-  let rp: Awaited<ReturnType<typeof startRelyingPartyServer>>;
+  let rp: RelyingPartyServer;
   let registered: OidcClientCreated;
 
   beforeAll(async () => {
@@ -89,7 +67,7 @@ describe('OpenID Connect login with a just-changed on-premises password', () => 
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise((done) => rp?.server.close(done));
+    await rp?.close();
     await harness?.close();
     await slapd?.stop();
   });

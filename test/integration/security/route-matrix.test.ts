@@ -3,10 +3,10 @@
  * {anonymous, reader, global admin, agent, revoked agent, other tenant's admin and agent}, gets
  * the status its declared authentication (x-dirbridge-auth) allows: 401 without a valid caller,
  * 403 for a reader on a global-admin route, never 401/403 for an allowed caller, never a 5xx.
- * Prints routes × roles checked.
+ * Prints routes × roles checked. Bodies and queries built from each route's schema, and the proof
+ * that a refused one stores nothing, are part two: schema-fuzz.test.ts.
  */
 import { randomUUID } from 'node:crypto';
-import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTenantApp } from '../../../src/tenant/http/app.js';
 import { hashAdminPassword } from '../../../src/passwords/index.js';
@@ -14,7 +14,7 @@ import { createMemoryLogger } from '../../../src/shared/logger.js';
 import { startHarness, type Harness } from '../http/harness.js';
 
 type Auth = 'none' | 'agent' | 'admin' | 'global_admin';
-interface Operation { method: string; path: string; auth: Auth; bodyKeys: string[] }
+interface Operation { method: string; path: string; auth: Auth }
 type Role = 'anonymous' | 'reader' | 'admin' | 'agent' | 'revoked_agent' | 'other_tenant_admin' | 'other_tenant_agent';
 const ROLES: Role[] = ['anonymous', 'reader', 'admin', 'agent', 'revoked_agent', 'other_tenant_admin', 'other_tenant_agent'];
 
@@ -37,11 +37,10 @@ describe('every route × every kind of caller', () => {
 
   beforeAll(async () => {
     h = await startHarness('sqlite');
-    type Op = { 'x-dirbridge-auth': Auth; requestBody?: { content: { 'application/json': { schema: { properties?: Record<string, unknown> } } } } };
+    type Op = { 'x-dirbridge-auth': Auth };
     const document = (await h.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json() as { paths: Record<string, Record<string, Op>> };
     operations = Object.entries(document.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({
       method: method.toUpperCase(), path, auth: op['x-dirbridge-auth'],
-      bodyKeys: Object.keys(op.requestBody?.content['application/json'].schema.properties ?? {}),
     })));
     await h.createAdmin('reader', 'global_reader', 'reader-password-1');
     agentCredential = (await h.registerAgent('dc-ok')).credential;
@@ -100,28 +99,4 @@ describe('every route × every kind of caller', () => {
     console.log(`security matrix: ${operations.length} routes × ${ROLES.length} callers = ${checked} checks, ${failures.length} failures`);
     expect(failures).toEqual([]);
   }, 120_000);
-
-  it('answers bodies built from each route\'s schema keys with random values without a 5xx', async () => {
-    const withBody = operations.filter((op) => op.bodyKeys.length > 0 && op.auth !== 'none' && !op.path.startsWith('/api/v1/auth/'));
-    let tried = 0;
-    const serverErrors: string[] = [];
-    const value = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.string({ maxLength: 300 }), fc.integer(), fc.constantFrom(null, true, -1, 1e308, '', '__proto__'));
-    for (const op of withBody) {
-      const bodies = fc.sample(fc.oneof(
-        fc.record(Object.fromEntries(op.bodyKeys.map((key) => [key, value])), { requiredKeys: [] }),
-        fc.jsonValue({ maxDepth: 3 }),
-      ), 25);
-      for (const body of bodies) {
-        const role: Role = op.auth === 'agent' ? 'agent' : 'admin';
-        const response = role === 'agent'
-          ? await h.inject({ method: op.method, url: op.path, payload: JSON.stringify(body), headers: { authorization: `Bearer ${agentCredential}`, 'content-type': 'application/json' } })
-          // An object goes as JSON (application/json); other JSON values as their text, which the route must refuse cleanly.
-          : await h.admin(await h.signIn('root', 'root-password-1'), op.method, op.path, typeof body === 'object' && body !== null ? body : JSON.stringify(body));
-        tried++;
-        if (response.statusCode >= 500) serverErrors.push(`${op.method} ${op.path}: ${response.statusCode} for ${JSON.stringify(body).slice(0, 100)}`);
-      }
-    }
-    console.log(`security fuzz: ${tried} schema-derived bad inputs against ${withBody.length} routes with a body, ${serverErrors.length} server errors`);
-    expect(serverErrors).toEqual([]);
-  }, 180_000);
 });

@@ -3,13 +3,13 @@
  * real SQLite file and a real PostgreSQL database (sqlite-store.test.ts, postgres-store.test.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PasswordVerifier } from '../../../src/passwords/verifier-model.js';
+import { describe, expect, it } from 'vitest';
 import type { ObjectChange } from '../../../src/sync/model.js';
 import { PASSWORD_PROBLEM_CODES } from '../../../src/tenant/domain/password-flow.js';
-import type { RetentionPolicy, SyncRunRecord, TenantRepository, TenantStore } from '../../../src/tenant/store/ports.js';
-import { user } from './store-suite.js';
-import { createTestStore, type StoreKind, type TestStore } from './test-stores.js';
+import type { RetentionPolicy, SyncRunRecord, TenantRepository } from '../../../src/tenant/store/ports.js';
+import { user, verifier } from './store-suite.js';
+import { useSharedTestStore } from './shared-test-store.js';
+import type { StoreKind } from './test-stores.js';
 
 const DAY = 86_400_000;
 const NOW = new Date('2026-12-01T12:00:00.000Z');
@@ -20,29 +20,13 @@ function run(kind: 'directory' | 'password', finishedAt: Date, outcome: SyncRunR
   return { id: `run-${randomUUID()}`, agentId: 'agent-1', kind, mode: 'full', startedAt: finishedAt, finishedAt, outcome, counts: {}, errorCode: null, errorMessage: null };
 }
 
-function verifier(): PasswordVerifier {
-  return { scheme: 'SSHA512', schemeParams: { salt: 'c2FsdHNhbHQ=' }, kdf: 'scrypt', kdfParams: { log2N: 14, r: 8, p: 1, keyLength: 32 }, salt: 'AAAAAAAAAAAAAAAA', hash: 'BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBA=' };
-}
-
 const generous = { maxAgeDays: 36_500, maxCount: 100_000_000 };
 const policy = (over: Partial<RetentionPolicy>): RetentionPolicy => ({ runs: generous, batches: generous, audit: generous, lockouts: generous, ...over });
 
 export function defineHistorySuite(kind: StoreKind): void {
   describe(`history and password coverage on ${kind}`, () => {
-    let shared: TestStore;
-    let store: TenantStore;
-    beforeAll(async () => {
-      shared = await createTestStore(kind, { tenantId: null });
-      store = shared.store;
-    });
-    afterAll(async () => {
-      await shared?.cleanup();
-    });
-    async function tenant(): Promise<TenantRepository> {
-      const id = `t-${randomUUID()}`;
-      await store.ensureTenant(id, `Tenant ${id}`);
-      return store.forTenant(id);
-    }
+    const shared = useSharedTestStore(kind);
+    const tenant = (): Promise<TenantRepository> => shared.tenant();
 
     describe('retention', () => {
       it('prunes runs by age but keeps the last run of each kind and the last that synced', async () => {

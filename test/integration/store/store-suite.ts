@@ -6,15 +6,16 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { Migrator } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../../src/shared/errors.js';
 import type { PasswordVerifier } from '../../../src/passwords/verifier-model.js';
 import type { ObjectChange, SyncedGroup, SyncedUser } from '../../../src/sync/model.js';
-import type { NewSyncError, SyncRunRecord, TenantRepository, TenantStore } from '../../../src/tenant/store/ports.js';
+import type { NewSyncError, SyncRunRecord, TenantRepository } from '../../../src/tenant/store/ports.js';
 import { migrationProvider } from '../../../src/tenant/store/migrations/index.js';
 import { storeErrorOf } from '../../../src/tenant/store/dialect.js';
 import { fingerprintObject } from '../../../src/sync/plan.js';
-import { createTestStore, openDatabase, type StoreKind, type TestStore } from './test-stores.js';
+import { useSharedTestStore } from './shared-test-store.js';
+import { createTestStore, openDatabase, type StoreKind } from './test-stores.js';
 
 export function user(n: number | string, patch: Partial<SyncedUser> = {}): SyncedUser {
   return {
@@ -46,7 +47,7 @@ function contains(u: SyncedUser, term: string): boolean {
 const del = (kind: 'user' | 'group', anchor: string): ObjectChange => ({ op: 'delete', kind, anchor, dn: `dn-of-${anchor}` });
 
 /** A structurally valid verifier with dummy bytes (no real password behind it). */
-function verifier(scheme = 'SSHA512'): PasswordVerifier {
+export function verifier(scheme = 'SSHA512'): PasswordVerifier {
   return { scheme, schemeParams: { salt: 'c2FsdHNhbHQ=' }, kdf: 'scrypt', kdfParams: { log2N: 14, r: 8, p: 1, keyLength: 32 }, salt: 'AAAAAAAAAAAAAAAA', hash: 'BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBA=' };
 }
 
@@ -67,23 +68,8 @@ function agentError(anchor: string, code: string, runKind: 'directory' | 'passwo
 
 export function defineStoreSuite(kind: StoreKind): void {
   describe(`tenant store on ${kind}`, () => {
-    let shared: TestStore;
-    let store: TenantStore;
-
-    beforeAll(async () => {
-      shared = await createTestStore(kind, { tenantId: null });
-      store = shared.store;
-    });
-    afterAll(async () => {
-      await shared?.cleanup();
-    });
-
-    /** A fresh tenant per test: isolation without a database per test. */
-    async function tenant(): Promise<TenantRepository> {
-      const id = `t-${randomUUID()}`;
-      await store.ensureTenant(id, `Tenant ${id}`);
-      return store.forTenant(id);
-    }
+    const shared = useSharedTestStore(kind);
+    const tenant = (): Promise<TenantRepository> => shared.tenant();
 
     describe('migrations', () => {
       it('apply on an empty database, and again without change', async () => {
@@ -169,13 +155,13 @@ export function defineStoreSuite(kind: StoreKind): void {
       });
 
       it('report an unknown tenant as TENANT_NOT_FOUND', async () => {
-        const missing = store.forTenant('no-such-tenant');
+        const missing = shared.store.forTenant('no-such-tenant');
         await expect(missing.getSettings()).rejects.toSatisfy((e) => isAppError(e, 'TENANT_NOT_FOUND'));
         await expect(missing.updateSettings({ passwordSyncEnabled: false })).rejects.toSatisfy((e) => isAppError(e, 'TENANT_NOT_FOUND'));
       });
 
       it('write no object of a batch for a tenant that does not exist', async () => {
-        const missing = store.forTenant('no-such-tenant');
+        const missing = shared.store.forTenant('no-such-tenant');
         await expect(missing.applyObjectBatch(batchId(), 'agent', [upsert(user(1)), upsert(group(1, ['u-1']))], T0)).rejects.toThrow();
         expect((await missing.listUsers({ page: 1, pageSize: 10 })).items).toEqual([]);
         expect((await missing.listGroups({ page: 1, pageSize: 10 })).items).toEqual([]);
@@ -242,7 +228,7 @@ export function defineStoreSuite(kind: StoreKind): void {
         // PostgreSQL: a second pool, as a second replica would have. SQLite: the store's one
         // connection serializes callers in a process (two connections in one thread would block
         // each other inside better-sqlite3's synchronous busy wait).
-        const other = kind === 'postgres' ? (await shared.openAnother()).forTenant(repo.tenantId) : repo;
+        const other = kind === 'postgres' ? (await shared.testStore.openAnother()).forTenant(repo.tenantId) : repo;
         await repo.createRegistrationToken({ id: 'tok1', tokenHash: 'th1', createdBy: 'admin', expiresAt: at(60), usedAt: null });
         const results = await Promise.all([
           repo.redeemRegistrationToken('th1', at(1), newAgent('a1')),
@@ -318,7 +304,7 @@ export function defineStoreSuite(kind: StoreKind): void {
 
       it('grants a free lease to exactly one of several concurrent agents', async () => {
         const repo = await tenant();
-        const other = (await shared.openAnother()).forTenant(repo.tenantId);
+        const other = (await shared.testStore.openAnother()).forTenant(repo.tenantId);
         const results = await Promise.all(['a', 'b', 'c', 'd'].map((id, i) => (i % 2 ? other : repo).acquireLease(id, at(0), 30)));
         expect(results.filter(Boolean)).toHaveLength(1);
       });
@@ -532,7 +518,7 @@ export function defineStoreSuite(kind: StoreKind): void {
 
       it('apply a batch sent twice at once (an agent retry racing the original) exactly once', async () => {
         const repo = await tenant();
-        const other = kind === 'postgres' ? (await shared.openAnother()).forTenant(repo.tenantId) : repo;
+        const other = kind === 'postgres' ? (await shared.testStore.openAnother()).forTenant(repo.tenantId) : repo;
         const id = batchId();
         const changes = [upsert(user(1)), upsert(user(2, { userPrincipalName: 'user1@example.test' })), upsert(group(1, ['u-1']))];
         const [a, b] = await Promise.all([repo.applyObjectBatch(id, 'agent', changes, T0), other.applyObjectBatch(id, 'agent', changes, T0)]);
@@ -545,7 +531,7 @@ export function defineStoreSuite(kind: StoreKind): void {
 
       it('count the same new users once when two batches add them at once', async () => {
         const repo = await tenant();
-        const other = kind === 'postgres' ? (await shared.openAnother()).forTenant(repo.tenantId) : repo;
+        const other = kind === 'postgres' ? (await shared.testStore.openAnother()).forTenant(repo.tenantId) : repo;
         const changes = Array.from({ length: 50 }, (_, i) => upsert(user(i)));
         await Promise.all([repo.applyObjectBatch(batchId(), 'agent', changes, T0), other.applyObjectBatch(batchId(), 'agent', changes, T0)]);
         expect(await repo.countUsers()).toBe(50);
@@ -931,7 +917,7 @@ export function defineStoreSuite(kind: StoreKind): void {
       it('reserves lockout attempts atomically: 100 concurrent reservations from two connections get exactly the threshold', async () => {
         const repo = await tenant();
         // A second, independent store on the same database stands for a second tenant process.
-        const other = (await shared.openAnother()).forTenant(repo.tenantId);
+        const other = (await shared.testStore.openAnother()).forTenant(repo.tenantId);
         const now = at(10);
         const reserve = (r: TenantRepository, i: number) => r.reserveLockout({ key: 'user:u-1|client:127.0.0.2', threshold: 5, token: `token-${i}`, now, forgetAfterMs: 3_600_000 });
         const results = await Promise.all(Array.from({ length: 100 }, (_, i) => reserve(i % 2 === 0 ? repo : other, i)));
