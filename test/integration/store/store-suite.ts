@@ -549,7 +549,7 @@ export function defineStoreSuite(kind: StoreKind): void {
       it('refuses a direct duplicate insert, whatever its case, and the store answers it with a coded error', async () => {
         const repo = await tenant();
         await repo.applyObjectBatch(batchId(), 'agent', [upsert(user(1, { userPrincipalName: 'Ann@Example.test' }))], T0);
-        const raw = openDatabase(shared.options);
+        const raw = openDatabase(shared.testStore.options);
         try {
           const refused = await raw.insertInto('users').values(userRowOf(repo.tenantId, 'u-intruder', 'ann@EXAMPLE.test')).execute().then(() => null, (error: unknown) => error);
           expect(refused, 'the database accepted a second user with the same UPN').not.toBeNull();
@@ -567,7 +567,7 @@ export function defineStoreSuite(kind: StoreKind): void {
       // Only PostgreSQL lets an outside transaction hold a row the holder rule cannot see; SQLite has one writer.
       if (kind === 'postgres') it('turns a second holder the holder rule could not see into STORE_DUPLICATE_UPN, not a 500 or a duplicate', async () => {
         const repo = await tenant();
-        const raw = openDatabase(shared.options);
+        const raw = openDatabase(shared.testStore.options);
         try {
           // A writer outside the batch path (a bug, a hand edit) holds the UPN uncommitted while a
           // batch reads the owners: the holder rule sees nobody, only the index can refuse it.
