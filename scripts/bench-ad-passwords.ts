@@ -13,7 +13,7 @@ import { startSambaDc, NETBIOS_DOMAIN } from '../test/support/samba-dc.js';
 import { startSyncHarness } from '../test/support/sync-harness.js';
 import { userSignIn } from '../test/support/admin-api.js';
 import { eventually } from '../test/support/all-in-one.js';
-import { DrsrSession, type Watermark } from '../src/directory/ldap/ad/replication/drsr-session.js';
+import { DrsrSession } from '../src/directory/ldap/ad/replication/drsr-session.js';
 import { ATTRIBUTE_OIDS, ridOf } from '../src/directory/ldap/ad/replication/drsuapi.js';
 import { ntHash } from '../src/directory/ldap/ad/replication/ntlm.js';
 import { ntHashFromUnicodePwd } from '../src/directory/ldap/ad/replication/secrets.js';
@@ -41,17 +41,13 @@ try {
 
   t = Date.now();
   const session = await DrsrSession.open({ host: dc.address, user: account.name, domain: NETBIOS_DOMAIN, ntHash: await ntHash(account.password) });
-  let from: Watermark | null = null;
   let hashes = 0;
-  for (;;) {
-    const reply = await session.getChanges(dc.baseDn, from, ['unicodePwd', 'pwdLastSet', 'userAccountControl'], 1000);
+  for await (const { reply } of session.replicate(dc.baseDn, null, ['unicodePwd', 'pwdLastSet', 'userAccountControl'], 1000)) {
     for (const o of reply.objects) {
       const v = o.attributes.get(ATTRIBUTE_OIDS.unicodePwd)?.[0];
       const rid = ridOf(o.name.sid);
       if (v && rid !== null) { ntHashFromUnicodePwd(session.sessionKey, v, rid); hashes++; }
     }
-    from = { invocationId: reply.invocationId.toString('hex'), ...reply.usnvecTo };
-    if (!reply.moreData) break;
   }
   await session.close();
   const drsrMs = Date.now() - t;

@@ -37,7 +37,7 @@ try {
   const bind = await conn.call(OPNUM.bind, drsBindRequest(), 'IDL_DRSBind');
   const handle = parseDrsBindReply(bind).handle;
   const pages: string[] = [];
-  let from = { highObjUpdate: 0n, highPropUpdate: 0n };
+  let from = { highObjUpdate: 0n, reserved: 0n, highPropUpdate: 0n };
   let invocationId: Buffer = Buffer.alloc(16);
   for (;;) {
     const stub = await conn.call(OPNUM.getNCChanges, getNCChangesRequest({

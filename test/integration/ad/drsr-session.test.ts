@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startSambaDc, NETBIOS_DOMAIN, type SambaDc, type SyncAccount } from '../../support/samba-dc.js';
 import { DrsrSession, type Watermark } from '../../../src/directory/ldap/ad/replication/drsr-session.js';
-import { ATTRIBUTE_OIDS, ridOf } from '../../../src/directory/ldap/ad/replication/drsuapi.js';
+import { DrsrPasswordSource } from '../../../src/directory/ldap/ad/replication/drsr-password-source.js';
+import { ATTRIBUTE_OIDS, ridOf, type GetNCChangesReply } from '../../../src/directory/ldap/ad/replication/drsuapi.js';
 import { ntHash } from '../../../src/directory/ldap/ad/replication/ntlm.js';
 import { ntHashFromUnicodePwd } from '../../../src/directory/ldap/ad/replication/secrets.js';
 import { isAppError } from '../../../src/shared/errors.js';
@@ -68,6 +69,37 @@ describe('DRSR replication client', () => {
     expect(pages).toBeGreaterThan(2);
     for (const user of users) expect(hashes.get(user.name)).toBe(await md4(Buffer.from(user.password, 'utf16le')));
     expect(from!.highObjUpdate).toBe(await dc.highestCommittedUsn());
+  });
+
+  it('continues a cycle through pages of linked values only, where Samba bumps usnReserved', async () => {
+    // 16 groups of the same 200 members: 3,200 member links, sent after the objects at most 1,500 a
+    // page (Samba's "drs:max link sync"), so some pages carry links only, with more to come. On
+    // those Samba keeps usnHighObjUpdate and raises usnReserved; a follow-up without it made Samba
+    // start the cycle over from the first object, forever (10,000 users in 200 groups never finished).
+    const members = dc.createUsers(Array.from({ length: 200 }, (_, i) => ({ name: `linked${i}`, userPrincipalName: null })));
+    dc.createGroups(Array.from({ length: 16 }, (_, g) => ({ name: `linked-group-${g}`, members })));
+    const session = await open();
+    const replies: GetNCChangesReply[] = [];
+    try {
+      for await (const { reply } of session.replicate(dc.baseDn, null, ['unicodePwd'], 1000)) replies.push(reply);
+    } finally {
+      await session.close();
+    }
+    // The case is there: a page of links only, with more data after it, and a raised usnReserved.
+    expect(replies.some((r) => r.moreData && r.objects.length === 0 && r.linkCount > 0 && r.usnvecTo.reserved > 0n)).toBe(true);
+    // Samba echoes each request's high-water mark as the reply's usnvecFrom: every follow-up sent the
+    // previous reply's usnvecTo whole, so Samba never restarted the cycle.
+    for (let i = 1; i < replies.length; i++) expect(replies[i]!.usnvecFrom).toEqual(replies[i - 1]!.usnvecTo);
+    expect(replies.reduce((n, r) => n + r.linkCount, 0)).toBeGreaterThanOrEqual(16 * 200);
+    expect(replies.at(-1)!.usnvecTo.highObjUpdate).toBe(await dc.highestCommittedUsn());
+
+    // The agent's password source over the same DC: the cycle completes and the hashes are right.
+    const source = new DrsrPasswordSource({ host: dc.address, user: account.name, domain: NETBIOS_DOMAIN, ntHash: await ntHash(account.password), namingContext: dc.baseDn });
+    const changes = (await source.readChanges(null, 'passwords'))!;
+    const hashes = new Map<string, string>();
+    for await (const entries of changes.changed) for (const e of entries) hashes.set(/^CN=([^,]+)/.exec(e.dn)![1]!, e.attributes['unicodepwd']![0]!);
+    for (const user of users) expect(hashes.get(user.name)).toBe(await md4(Buffer.from(user.password, 'utf16le')));
+    expect(JSON.parse(changes.nextCursor)).toMatchObject({ obj: String(await dc.highestCommittedUsn()), res: '0' });
   });
 
   it('answers a wrong password with DRSR_AUTH_FAILED', async () => {

@@ -4,14 +4,17 @@ import { decodeWatermark, encodeWatermark, fileTimeToIso, pollForChanges } from 
 
 describe('replication watermark (the password cursor in the agent state)', () => {
   it('round-trips, and anything else is no watermark (the cycle then replicates from the start)', () => {
-    fc.assert(fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }), fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }), (guid, obj, prop) => {
-      const w = { invocationId: Buffer.from(guid).toString('hex'), highObjUpdate: obj, highPropUpdate: prop };
+    const usn = fc.bigInt({ min: 0n, max: 2n ** 63n - 1n });
+    fc.assert(fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), usn, usn, usn, (guid, obj, reserved, prop) => {
+      const w = { invocationId: Buffer.from(guid).toString('hex'), highObjUpdate: obj, reserved, highPropUpdate: prop };
       expect(decodeWatermark(encodeWatermark(w))).toEqual(w);
     }));
     fc.assert(fc.property(fc.string(), (text) => {
       const w = decodeWatermark(text);
       expect(w === null || typeof w.highObjUpdate === 'bigint').toBe(true);
     }));
+    // A cursor written before usnReserved was kept: a completed cycle's is 0.
+    expect(decodeWatermark(JSON.stringify({ v: 1, invocationId: 'ab'.repeat(16), obj: '4021', prop: '4021' }))).toEqual({ invocationId: 'ab'.repeat(16), highObjUpdate: 4021n, reserved: 0n, highPropUpdate: 4021n });
     // An LDAP uSNChanged cursor from before password replication was configured is not a watermark.
     expect(decodeWatermark('{"usn":"4021","dsServiceName":"CN=NTDS Settings"}')).toBeNull();
   });

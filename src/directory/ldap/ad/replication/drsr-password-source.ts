@@ -37,15 +37,18 @@ const ATTRIBUTES = ['unicodePwd', 'pwdLastSet', 'userAccountControl'] as const;
 const CURSOR_VERSION = 1;
 
 export function encodeWatermark(w: Watermark): string {
-  return JSON.stringify({ v: CURSOR_VERSION, invocationId: w.invocationId, obj: w.highObjUpdate.toString(), prop: w.highPropUpdate.toString() });
+  return JSON.stringify({ v: CURSOR_VERSION, invocationId: w.invocationId, obj: w.highObjUpdate.toString(), res: w.reserved.toString(), prop: w.highPropUpdate.toString() });
 }
 
 export function decodeWatermark(cursor: string): Watermark | null {
   try {
-    const parsed = JSON.parse(cursor) as { v?: unknown; invocationId?: unknown; obj?: unknown; prop?: unknown };
+    const parsed = JSON.parse(cursor) as { v?: unknown; invocationId?: unknown; obj?: unknown; res?: unknown; prop?: unknown };
     if (parsed.v !== CURSOR_VERSION || typeof parsed.invocationId !== 'string' || !/^[0-9a-f]{32}$/.test(parsed.invocationId)) return null;
-    if (typeof parsed.obj !== 'string' || !/^\d{1,20}$/.test(parsed.obj) || typeof parsed.prop !== 'string' || !/^\d{1,20}$/.test(parsed.prop)) return null;
-    return { invocationId: parsed.invocationId, highObjUpdate: BigInt(parsed.obj), highPropUpdate: BigInt(parsed.prop) };
+    const usn = (value: unknown): value is string => typeof value === 'string' && /^\d{1,20}$/.test(value);
+    if (!usn(parsed.obj) || !usn(parsed.prop)) return null;
+    // Cursors written before usnReserved was kept have none: a completed cycle's is 0.
+    if (parsed.res !== undefined && !usn(parsed.res)) return null;
+    return { invocationId: parsed.invocationId, highObjUpdate: BigInt(parsed.obj), reserved: BigInt(parsed.res ?? '0'), highPropUpdate: BigInt(parsed.prop) };
   } catch {
     return null;
   }
@@ -113,17 +116,15 @@ export class DrsrPasswordSource implements DirectorySource {
   private async *replicate(from: Watermark | null, onDone: (watermark: Watermark) => void): AsyncIterable<DirectoryEntry[]> {
     const session = await DrsrSession.open(this.options);
     try {
-      let watermark = from;
-      for (;;) {
-        const reply = await session.getChanges(this.options.namingContext, watermark, ATTRIBUTES, this.pageSize);
-        watermark = { invocationId: reply.invocationId.toString('hex'), highObjUpdate: reply.usnvecTo.highObjUpdate, highPropUpdate: reply.usnvecTo.highPropUpdate };
+      let watermark: Watermark | null = null;
+      for await (const page of session.replicate(this.options.namingContext, from, ATTRIBUTES, this.pageSize)) {
+        watermark = page.watermark;
         const entries: DirectoryEntry[] = [];
-        for (const object of reply.objects) {
+        for (const object of page.reply.objects) {
           const entry = toEntry(object, session.sessionKey);
           if (entry) entries.push(entry);
         }
         if (entries.length) yield entries;
-        if (!reply.moreData) break;
       }
       onDone(watermark!);
     } catch (error) {

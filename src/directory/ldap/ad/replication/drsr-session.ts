@@ -29,11 +29,25 @@ export interface DrsrSessionOptions {
   passwordCheck?: () => Promise<boolean>;
 }
 
-export interface Watermark {
+export interface Watermark extends UsnVector {
   /** The DC's invocationId (hex of its 16 bytes): a watermark from another DC, or a restored one, is not valid. */
   invocationId: string;
-  highObjUpdate: bigint;
-  highPropUpdate: bigint;
+}
+
+/**
+ * Where the next request continues: the reply's whole usnvecTo, usnReserved included. Samba keeps
+ * the cycle's state per handle and compares all three USNs of a follow-up with what it last
+ * answered (getncchanges.c); on pages of linked values only it bumps usnReserved, and a request
+ * without it makes Samba start the cycle again from the first object, page after page, forever.
+ */
+export function watermarkAfter(reply: GetNCChangesReply): Watermark {
+  return { invocationId: reply.invocationId.toString('hex'), ...reply.usnvecTo };
+}
+
+export interface ReplicationPage {
+  reply: GetNCChangesReply;
+  /** Where the next page, or the next cycle once `reply.moreData` is false, continues. */
+  watermark: Watermark;
 }
 
 export class DrsrSession {
@@ -79,7 +93,7 @@ export class DrsrSession {
 
   /** One page of changes of the naming context `ncDn` since `from` (null: from the start). */
   async getChanges(ncDn: string, from: Watermark | null, attributes: readonly ReplicatedAttribute[], maxObjects: number): Promise<GetNCChangesReply> {
-    const usn: UsnVector = from ? { highObjUpdate: from.highObjUpdate, highPropUpdate: from.highPropUpdate } : { highObjUpdate: 0n, highPropUpdate: 0n };
+    const usn: UsnVector = from ? { highObjUpdate: from.highObjUpdate, reserved: from.reserved, highPropUpdate: from.highPropUpdate } : { highObjUpdate: 0n, reserved: 0n, highPropUpdate: 0n };
     const request = getNCChangesRequest({
       handle: this.handle,
       ncDn,
@@ -99,6 +113,34 @@ export class DrsrSession {
     if (reply.status !== 0) throw werrorError(reply.status, 'IDL_DRSGetNCChanges');
     if (reply.drsError !== 0) throw werrorError(reply.drsError, 'IDL_DRSGetNCChanges');
     return reply;
+  }
+
+  /**
+   * A whole replication cycle from `from`, page by page, each follow-up continuing where the last
+   * reply left off. A DC that starts the cycle over sends its first objects again without its
+   * high-water mark moving (an object changed during the cycle comes again too, but at a higher
+   * USN): that ends in an error here rather than in pages without end.
+   */
+  async *replicate(ncDn: string, from: Watermark | null, attributes: readonly ReplicatedAttribute[], maxObjects: number): AsyncGenerator<ReplicationPage> {
+    let watermark = from;
+    // The objects of the cycle's first page that carried any: what a restart sends again first.
+    let firstObjects: Set<string> | null = null;
+    for (;;) {
+      const reply = await this.getChanges(ncDn, watermark, attributes, maxObjects);
+      // Samba puts the NC root first on every page until its turn comes: not a repeat.
+      const guids = reply.objects.filter((o) => !o.name.guid.equals(reply.ncGuid)).map((o) => o.name.guid.toString('hex'));
+      if (!firstObjects) {
+        if (guids.length) firstObjects = new Set(guids);
+      } else if (watermark && reply.usnvecTo.highObjUpdate <= watermark.highObjUpdate && guids.some((g) => firstObjects!.has(g))) {
+        throw new AppError('DRSR_PROTOCOL_ERROR', {
+          message: `The domain controller at ${this.conn.endpoint} started the replication cycle over (objects of its first page came again at high-water mark ${watermark.highObjUpdate}): the replication stops instead of reading the domain again and again.`,
+          details: { highObjUpdate: watermark.highObjUpdate.toString() },
+        });
+      }
+      watermark = watermarkAfter(reply);
+      yield { reply, watermark };
+      if (!reply.moreData) return;
+    }
   }
 
   async close(): Promise<void> {

@@ -93,8 +93,14 @@ export function drsUnbindRequest(handle: Buffer): Buffer {
 
 // ---------------------------------------------------------------- GetNCChanges request
 
+/**
+ * USN_VECTOR (MS-DRSR 5.212). Within a cycle the DC fills usnHighObjUpdate with the last USN sent
+ * and may use usnReserved too (Samba bumps it on pages of linked values only, where the USN does
+ * not move): a follow-up request sends back all three as the reply gave them.
+ */
 export interface UsnVector {
   highObjUpdate: bigint;
+  reserved: bigint;
   highPropUpdate: bigint;
 }
 
@@ -139,7 +145,7 @@ export function getNCChangesRequest(req: GetNCChangesRequest): Buffer {
   w.guid(req.invocationId);
   w.pointer(true); // pNC
   w.u64(req.from.highObjUpdate);
-  w.u64(0n); // usnReserved
+  w.u64(req.from.reserved);
   w.u64(req.from.highPropUpdate);
   w.pointer(false); // pUpToDateVecDest
   w.u32(DRS_INIT_SYNC | DRS_WRIT_REP | DRS_GET_ANC);
@@ -188,9 +194,14 @@ export interface ReplicatedObject {
 
 export interface GetNCChangesReply {
   invocationId: Buffer;
+  /** The naming context's objectGUID (null GUID when the reply names none). */
+  ncGuid: Buffer;
+  usnvecFrom: UsnVector;
   usnvecTo: UsnVector;
   moreData: boolean;
   objects: ReplicatedObject[];
+  /** Linked values (REPLVALINF) in the reply: not read, but they make pages of their own. */
+  linkCount: number;
   /** The call's WERROR (non-zero: the objects are empty). */
   status: number;
   drsError: number;
@@ -211,9 +222,9 @@ function readDsName(r: NdrReader): DsName {
 
 function readUsnVector(r: NdrReader): UsnVector {
   const highObjUpdate = r.u64();
-  r.u64();
+  const reserved = r.u64();
   const highPropUpdate = r.u64();
-  return { highObjUpdate, highPropUpdate };
+  return { highObjUpdate, reserved, highPropUpdate };
 }
 
 function skipUpToDateVectorV2(r: NdrReader): void {
@@ -345,7 +356,8 @@ export function parseGetNCChangesReply(stub: Buffer): GetNCChangesReply {
   if (version !== 6) {
     // A failed call may answer with any version and nothing in it: the status is the last word.
     const status = stub.readUInt32LE(stub.length - 4);
-    if (status !== 0) return { invocationId: NULL_GUID, usnvecTo: { highObjUpdate: 0n, highPropUpdate: 0n }, moreData: false, objects: [], status, drsError: status };
+    const zero = { highObjUpdate: 0n, reserved: 0n, highPropUpdate: 0n };
+    if (status !== 0) return { invocationId: NULL_GUID, ncGuid: NULL_GUID, usnvecFrom: zero, usnvecTo: zero, moreData: false, objects: [], linkCount: 0, status, drsError: status };
     throw new NdrError(`reply version ${version}; only version 6 is supported`);
   }
   r.align(8);
@@ -353,7 +365,7 @@ export function parseGetNCChangesReply(stub: Buffer): GetNCChangesReply {
   const invocationId = r.guid();
   const pNC = r.pointer();
   r.align(8);
-  readUsnVector(r); // usnvecFrom
+  const usnvecFrom = readUsnVector(r);
   const usnvecTo = readUsnVector(r);
   const pUpToDate = r.pointer();
   const prefixCount = r.u32();
@@ -369,7 +381,7 @@ export function parseGetNCChangesReply(stub: Buffer): GetNCChangesReply {
   const pValues = r.pointer();
   const drsError = r.u32();
 
-  if (pNC) readDsName(r);
+  const ncGuid = pNC ? readDsName(r).guid : NULL_GUID;
   if (pUpToDate) skipUpToDateVectorV2(r);
   const table = pPrefix ? readPrefixEntries(r, prefixCount) : [];
   const raw = pObjects ? readObjectList(r) : [];
@@ -389,7 +401,7 @@ export function parseGetNCChangesReply(stub: Buffer): GetNCChangesReply {
     }
     objects.push({ name: o.name, attributes });
   }
-  return { invocationId, usnvecTo, moreData, objects, status, drsError };
+  return { invocationId, ncGuid, usnvecFrom, usnvecTo, moreData, objects, linkCount: pValues ? cNumValues : 0, status, drsError };
 }
 
 /** The RID: the last sub-authority of a binary SID (MS-DTYP 2.4.2.2), or null without one. */
