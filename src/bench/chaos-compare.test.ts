@@ -65,6 +65,10 @@ describe('the chaos comparison', () => {
       t.users.push({ ...t.users[0]!, anchor: 'a1-copy' });
       t.memberships.push({ group_anchor: 'g1', member_anchor: 'a1-copy' });
     }, { duplicated: 2 }],
+    ['a user copied under a second anchor with the stand-in UPN of a clash, in the same group', (t: TenantState) => {
+      t.users.push({ ...t.users[0]!, anchor: 'a1-copy', upn_lower: 'u1+1a2b3c4d@x.test' });
+      t.memberships.push({ group_anchor: 'g1', member_anchor: 'a1-copy' });
+    }, { duplicated: 2 }],
     ['a group copied under a second anchor', (t: TenantState) => { t.groups.push({ anchor: 'g1-copy', name: 'G' }); }, { duplicated: 1 }],
     ['a user and a membership the directory lacks', (t: TenantState) => {
       t.users.push({ anchor: 'a9', upn_lower: 'u9@x.test', display_name: '', mail_lower: 'u9@x.test', enabled: 1 });

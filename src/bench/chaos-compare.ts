@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { SQLITE_FILE_NAME } from '../tenant/store/open-store.js';
+import { standInUpn } from '../tenant/store/object-batch.js';
 import type { StoreLocation } from './load-floor.js';
 
 export interface DirectoryUser { upn: string; displayName: string; mail: string; enabled: boolean; dn: string; password: string | null }
@@ -132,7 +133,8 @@ export function compareWithDirectory(dir: DirectoryState, tenant: TenantState): 
   // A tenant anchor the directory does not have, standing for one it does: a copy.
   const copyOf = new Map<string, string>();
   for (const [anchor, u] of usersByAnchor) {
-    const original = dirAnchorOfUpn.get(String(u['upn_lower']));
+    const upn = String(u['upn_lower']);
+    const original = dirAnchorOfUpn.get(upn) ?? dirAnchorOfUpn.get(withoutStandIn(upn));
     if (!dir.users.has(anchor) && original !== undefined) copyOf.set(anchor, original);
   }
   for (const [anchor, g] of groupsByAnchor) {
@@ -187,6 +189,11 @@ export function compareWithDirectory(dir: DirectoryState, tenant: TenantState): 
   return d;
 }
 
+/** `ann+1a2b3c4d@example.org` -> `ann@example.org`: the UPN a quarantined copy stands in for. */
+function withoutStandIn(upn: string): string {
+  return upn.replace(/\+[0-9a-f]{8,64}@/, '@');
+}
+
 export function isClean(d: Pick<Differences, 'missing' | 'duplicated' | 'different' | 'extra'>): boolean {
   return d.missing === 0 && d.duplicated === 0 && d.different === 0 && d.extra === 0;
 }
@@ -214,12 +221,15 @@ export async function plantDifferences(location: StoreLocation, kinds: readonly 
         await run.exec('delete from user_mails where tenant_id = $1 and anchor = $2', [tenant, anchor]);
         await run.exec('delete from users where tenant_id = $1 and anchor = $2', [tenant, anchor]);
       } else if (kind === 'duplicated-member') {
-        // A copy of the user under a second anchor, a member of the same group.
+        // A copy of the user under a second anchor, a member of the same group. The unique UPN index
+        // refuses a second holder of the UPN, so the copy carries the stand-in UPN a clash gives it.
         const copy = `${anchor}-copy`;
         const user = (await run.all('select * from users where tenant_id = $1 and anchor = $2', [tenant, anchor]))[0];
         if (!user) throw new Error(`user ${anchor} is not in the store`);
-        const columns = Object.keys(user);
-        await run.exec(`insert into users (${columns.join(', ')}) values (${columns.map((_, i) => `$${i + 1}`).join(', ')})`, columns.map((c) => (c === 'anchor' ? copy : user[c])));
+        const standIn = standInUpn(String(user['upn']), copy, () => false);
+        const planted: Row = { ...user, anchor: copy, upn: standIn, upn_lower: standIn.toLowerCase() };
+        const columns = Object.keys(planted);
+        await run.exec(`insert into users (${columns.join(', ')}) values (${columns.map((_, i) => `$${i + 1}`).join(', ')})`, columns.map((c) => planted[c]));
         await run.exec('insert into memberships (tenant_id, group_anchor, member_anchor) values ($1, $2, $3)', [tenant, group, copy]);
       } else if (kind === 'different-attribute') {
         await run.exec("update users set display_name = display_name || ' (planted)' where tenant_id = $1 and anchor = $2", [tenant, anchor]);
