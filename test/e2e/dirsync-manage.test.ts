@@ -156,7 +156,12 @@ describe.each(['en', 'nl'] as const)('DirSync management and credentials in %s',
     expect(await page.getByTestId('schedule-delta').getByTestId('schedule-next').getAttribute('data-value')).toEqual(expect.any(String));
     await shot(page, lang, 'dirsync');
 
-    await page.getByTestId('sync-now-full').click();
+    // The status still shows the earlier language's request until the POST answers: wait for this one.
+    await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/api/v1/dirsync/sync-now')),
+      page.getByTestId('sync-now-full').click(),
+    ]);
+    await page.locator('[data-testid="sync-now-status"]:is([data-status="requested"], [data-status="running"])').waitFor({ timeout: 30_000 });
     const seen = new Set<string>();
     await eventually(async () => {
       const state = await page.getByTestId('sync-now-status').getAttribute('data-status');
