@@ -151,8 +151,8 @@ describe('MessageFramer limits', () => {
     const copy = Buffer.prototype.copy;
     const set = Uint8Array.prototype.set;
     const spies = [
-      vi.spyOn(Buffer, 'concat').mockImplementation(function (this: unknown, list, totalLength) { const joined = concat.call(Buffer, list, totalLength); copied += joined.length; return joined; }),
-      vi.spyOn(Buffer.prototype, 'copy').mockImplementation(function (this: Buffer, ...args: Parameters<Buffer['copy']>) { const n = copy.apply(this, args); copied += n; return n; }),
+      vi.spyOn(Buffer, 'concat').mockImplementation((list, totalLength) => { const joined = concat.call(Buffer, list, totalLength); copied += joined.length; return joined; }),
+      vi.spyOn(Buffer.prototype, 'copy').mockImplementation(function (this: Buffer, ...args: unknown[]) { const n = (copy as (...a: unknown[]) => number).apply(this, args); copied += n; return n; }),
       vi.spyOn(Uint8Array.prototype, 'set').mockImplementation(function (this: Uint8Array, source: ArrayLike<number>, offset?: number) { copied += source.length; set.call(this, source, offset); }),
     ];
     const framer = new MessageFramer();
