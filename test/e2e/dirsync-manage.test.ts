@@ -242,9 +242,10 @@ describe.each(['en', 'nl'] as const)('DirSync management and credentials in %s',
       running.child.kill('SIGKILL');
       await new Promise((resolve) => running.child.on('exit', resolve));
       const killedAt = Date.now();
-      await eventually(async () => (await agents()).find((a) => a.host === 'standby.example.org')?.state === 'offline', 20_000, 'the killed agent offline');
-      // Three missed 1 s heartbeats, floored at 10 s: well before the 60 s lease or the five-minute silence warning.
-      expect(Date.now() - killedAt).toBeLessThan(15_000);
+      await eventually(async () => (await agents()).find((a) => a.host === 'standby.example.org')?.state === 'offline', 50_000, 'the killed agent offline');
+      // Three missed 1 s heartbeats, floored at 10 s: before the 60 s lease or the five-minute silence
+      // warning. The bound is generous for a loaded CI machine and still below the lease.
+      expect(Date.now() - killedAt).toBeLessThan(45_000);
       startSecondAgent();
       await eventually(async () => (await agents()).find((a) => a.host === 'standby.example.org')?.state === 'standby', 30_000, 'the second agent back in standby');
     });

@@ -72,7 +72,7 @@ describe('two tenant processes over one PostgreSQL, two agents for one tenant', 
     const first = await eventually(async () => {
       const s = await a.heartbeat({ host: 'host-a', version: 'test' });
       return s.active ? s : undefined;
-    }, 10_000, 'agent A to become active');
+    }, 60_000, 'agent A to become active');
     expect(first.active).toBe(true);
     const standby: AgentSettings = await b.heartbeat({ host: 'host-b', version: 'test' });
     expect(standby.active).toBe(false);
@@ -84,9 +84,10 @@ describe('two tenant processes over one PostgreSQL, two agents for one tenant', 
 
     // A stops heartbeating; B keeps asking and gets the lease once A's has expired.
     const started = Date.now();
-    await eventually(async () => (await b.heartbeat({ host: 'host-b', version: 'test' })).active, 15_000, 'agent B to take over');
-    expect(Date.now() - started).toBeLessThan(10_000);
+    await eventually(async () => (await b.heartbeat({ host: 'host-b', version: 'test' })).active, 60_000, 'agent B to take over');
+    // The lease lives 2 s: taking over is bounded by it, generously for a loaded CI machine.
+    expect(Date.now() - started).toBeLessThan(30_000);
     expect(await roles()).toEqual({ 'host-a': false, 'host-b': true });
     expect((await a.heartbeat({ host: 'host-a', version: 'test' })).active).toBe(false);
-  });
+  }, 180_000);
 });

@@ -73,3 +73,25 @@ export async function startSyncHarness(kind: StoreKind, slapd: HarnessDirectory)
     },
   };
 }
+
+/**
+ * Resolves once the started agent's directory watch has delivered a change: `poke(n)` makes one in
+ * scope, again every half second until the agent hears of one. Waiting for that event, not for a
+ * fixed sleep, is what tells a test the watch is up on a loaded machine.
+ */
+export async function untilWatching(agent: RunningAgent, poke: (n: number) => void, timeoutMs = 60_000): Promise<void> {
+  const target = agent.agent as unknown as { onSourceChange: () => void };
+  const original = target.onSourceChange;
+  let heard = 0;
+  target.onSourceChange = function (this: unknown) { heard++; original.call(this); };
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (let n = 0; heard === 0; n++) {
+      if (Date.now() > deadline) throw new Error(`the agent's watch reported no change within ${timeoutMs} ms`);
+      poke(n);
+      for (let i = 0; i < 10 && heard === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    delete (target as { onSourceChange?: unknown }).onSourceChange;
+  }
+}

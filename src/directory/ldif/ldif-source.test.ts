@@ -50,7 +50,9 @@ describe('LDIF source: whole files only', () => {
       appendFileSync(file, text.slice(0, 20));
       setTimeout(() => appendFileSync(file, text.slice(20)), 10);
     }, 50);
-    const dns = await readAll(createLdifSource(file, { settleMs: 200 }));
+    // The settle time is 20 times the writer's pauses: a loaded machine that delays a write does not
+    // make the half-written file look finished.
+    const dns = await readAll(createLdifSource(file, { settleMs: 1_000 }));
     clearInterval(writer);
     expect(dns).toHaveLength(12);
   });
@@ -60,17 +62,20 @@ describe('LDIF source: whole files only', () => {
     writeFileSync(temp, entry(1) + entry(2));
     past(temp);
     renameSync(temp, file);
+    // A settle time far above any read: waiting for it at all would show, however loaded the machine.
+    const settleMs = 30_000;
     const started = Date.now();
-    expect(await readAll(createLdifSource(file, { settleMs: 2_000 }))).toHaveLength(2);
-    expect(Date.now() - started).toBeLessThan(1_000);
-  });
+    expect(await readAll(createLdifSource(file, { settleMs }))).toHaveLength(2);
+    expect(Date.now() - started).toBeLessThan(settleMs / 2);
+  }, 60_000);
 
   it('gives up on a file that never stops changing with LDIF_FILE_UNSTABLE', async () => {
     writeFileSync(file, entry(0));
     let n = 1;
     const writer = setInterval(() => appendFileSync(file, entry(n++)), 30);
     try {
-      expect(await failure(readAll(createLdifSource(file, { settleMs: 100, maxWaitMs: 500 })))).toBe('LDIF_FILE_UNSTABLE');
+      // A write every 30 ms against a settle time of 1 s: never quiet long enough, however loaded the machine.
+      expect(await failure(readAll(createLdifSource(file, { settleMs: 1_000, maxWaitMs: 2_500 })))).toBe('LDIF_FILE_UNSTABLE');
     } finally {
       clearInterval(writer);
     }

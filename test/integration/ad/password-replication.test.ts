@@ -98,7 +98,7 @@ describe.each(['sqlite', 'postgres'] as const)('password hash sync over MS-DRSR 
     expect(resumed?.counts.derived).toBe(1);
   });
 
-  it('brings a password changed with samba-tool to sign-in within seconds', async () => {
+  it('brings a password changed with samba-tool to sign-in by the change watch, not the hourly poll', async () => {
     await agent.agent.start();
     // Let the cycles start() runs at once finish (its password cycle is queued behind a directory
     // cycle, so queue one of each behind them): only the change watch may deliver what follows.
@@ -108,11 +108,13 @@ describe.each(['sqlite', 'postgres'] as const)('password hash sync over MS-DRSR 
     dc.sambaTool(['user', 'setpassword', alice, '--newpassword=Alice-AD-pass-2']);
     const started = Date.now();
     // Watch the password state, not sign-in: failed attempts while waiting would trip the lockout.
-    await eventually(async () => (await verifiedAt(alice)) > before, 10_000, 'the new verifier');
+    // The agent polls hourly: arriving before this ceiling (generous for a loaded CI machine) means
+    // the watch delivered it. The latency is logged; `npm run bench -- --ad` measures it.
+    await eventually(async () => (await verifiedAt(alice)) > before, 60_000, 'the new verifier');
     const latency = Date.now() - started;
     expect((await userSignIn(harness.url, upn(alice), 'Alice-AD-pass-2')).status).toBe(200);
-    expect(latency).toBeLessThan(5_000);
-  });
+    console.log(`a samba-tool password change reached sign-in in ${latency} ms`);
+  }, 120_000);
 
   it('replicates nothing while password sync is switched off', async () => {
     await harness.repo.updateSettings({ passwordSyncEnabled: false });

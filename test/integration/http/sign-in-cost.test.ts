@@ -1,15 +1,22 @@
 /**
- * What a password check costs the tenant: it runs in the worker pool (the event loop stays
- * responsive while the costliest allowed hashes are flooded), a full queue answers 503 with
- * Retry-After, unknown and known users take the same time, and the tenant refuses verifiers
- * whose parameters it did not choose.
+ * What a password check costs the tenant: it runs in the worker pool, never on the event loop,
+ * even when the costliest allowed hash is flooded; a full queue answers 503 with Retry-After
+ * without any check; an unknown user costs the same check as a known one; and the tenant refuses
+ * verifiers whose parameters it did not choose.
+ *
+ * The properties are proven by counting work (the checks handed to the pool's worker threads, the
+ * hashes computed on the main thread), never by a clock: CI runs test files in parallel on a small
+ * machine. The figures (event-loop delay under a flood, known vs unknown timing) are only logged
+ * here; `npm run bench -- --sign-in-security` measures them against their targets.
  */
 import { request } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { computeSourceDigest, deriveVerifier, KDF_PRESETS, type PasswordVerifier } from '../../../src/passwords/index.js';
 import { shaCryptChecksum } from '../../../src/passwords/crypt.js';
+import type { DeriveRequest } from '../../../src/passwords/derive-pool.js';
 import { createMemoryLogger } from '../../../src/shared/logger.js';
 import { DEFAULT_LOCKOUT_POLICY } from '../../../src/tenant/domain/lockout.js';
 import { buildTenantApp } from '../../../src/tenant/http/app.js';
@@ -48,6 +55,28 @@ async function listen(app: FastifyInstance): Promise<string> {
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
+// The sha-crypt digest as computed on this (the main) thread; the pool's workers load their own copy.
+vi.mock('../../../src/passwords/crypt.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../../../src/passwords/crypt.js')>();
+  return { ...actual, shaCryptChecksum: vi.fn(actual.shaCryptChecksum) };
+});
+
+/** Records the password checks this process hands to worker threads while `work` runs. */
+async function checksSentToWorkers<T>(work: () => Promise<T>): Promise<{ result: T; checks: Array<Extract<DeriveRequest, { kind: 'check' }>> }> {
+  const posted = vi.spyOn(Worker.prototype, 'postMessage');
+  try {
+    const result = await work();
+    const checks = posted.mock.calls.map(([message]) => message as DeriveRequest).filter((m): m is Extract<DeriveRequest, { kind: 'check' }> => m?.kind === 'check');
+    return { result, checks };
+  } finally {
+    posted.mockRestore();
+  }
+}
+
+/** What checking these verifiers costs: schemes and every parameter but salts and hashes. */
+const costShape = (verifiers: readonly PasswordVerifier[]) =>
+  verifiers.map((v) => ({ scheme: v.scheme, schemeParams: { ...v.schemeParams, salt: undefined }, kdf: v.kdf, kdfParams: v.kdfParams }));
+
 describe('sign-in cost', () => {
   let h: Harness;
   let credential: string;
@@ -70,37 +99,41 @@ describe('sign-in cost', () => {
   }, 120_000);
   afterAll(async () => { await h?.close(); });
 
-  it('keeps the event loop responsive while the costliest allowed hash is flooded with sign-ins', async () => {
+  it('checks passwords on the worker pool, never on the event loop, while the costliest allowed hash is flooded with sign-ins', async () => {
     // Warm the workers (their start-up is not the flood's cost).
     await Promise.all([1, 2].map(() => post(base, '/api/v1/sign-in', { username: 'plain@example.org', password: 'Plain-pw-1' })));
+    const onMainThread = vi.mocked(shaCryptChecksum);
+    onMainThread.mockClear();
     const histogram = monitorEventLoopDelay({ resolution: 10 });
     histogram.enable();
-    const replies = await Promise.all(Array.from({ length: 12 }, () => post(base, '/api/v1/sign-in', { username: 'heavy@example.org', password: 'Heavy-pw-1' })));
+    const { result: replies, checks } = await checksSentToWorkers(() => Promise.all(Array.from({ length: 12 }, () => post(base, '/api/v1/sign-in', { username: 'heavy@example.org', password: 'Heavy-pw-1' }))));
     histogram.disable();
     expect(replies.map((r) => r.status)).toEqual(Array(12).fill(200));
-    const p99 = histogram.percentile(99) / 1e6;
-    // What one such check costs when it does run on the event loop, measured now under the same load.
-    const started = performance.now();
-    shaCryptChecksum('sha512', Buffer.from('Heavy-pw-1'), 'saltsaltsalt', 50_000);
-    const oneCheck = performance.now() - started;
-    console.log(`event-loop delay under the flood: p50 ${(histogram.percentile(50) / 1e6).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${(histogram.max / 1e6).toFixed(1)} ms; one check on the loop ${oneCheck.toFixed(0)} ms`);
-    // On the event loop every check would stall it for at least `oneCheck`; a loaded CI machine adds scheduling noise.
-    expect(p99).toBeLessThan(Math.max(100, oneCheck / 2));
+    // Every sign-in handed its check to a worker thread, and not one sha512-crypt digest was computed on this thread.
+    expect(checks).toHaveLength(12);
+    expect(checks.every((c) => c.verifiers[0]?.schemeParams['rounds'] === 50_000)).toBe(true);
+    expect(onMainThread).not.toHaveBeenCalled();
+    // A figure only (the bench's --sign-in-security measures it against its target): CI is loaded and shared.
+    console.log(`event-loop delay under the flood: p50 ${(histogram.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(histogram.percentile(99) / 1e6).toFixed(1)} ms, max ${(histogram.max / 1e6).toFixed(1)} ms`);
   }, 120_000);
 
-  it('answers 503 SIGN_IN_BUSY with Retry-After when the check queue is full, quickly, and logs the flood in a bounded number of warnings without stacks', async () => {
+  it('answers 503 SIGN_IN_BUSY with Retry-After when the check queue is full, without a check, and logs the flood in a bounded number of warnings without stacks', async () => {
     const { logger, lines } = createMemoryLogger('info');
     const small = await buildTenantApp({ store: h.store, tenantId: h.tenantId, logger, clock: h.clock, version: 'test', signIn: { workers: 1, queueLimit: 2 }, lockoutPolicy: { ...DEFAULT_LOCKOUT_POLICY, userClientThreshold: 1000, userThreshold: 1000, clientThreshold: 1000 } });
     let replies: Reply[];
     try {
       const smallBase = await listen(small);
-      replies = await Promise.all(Array.from({ length: 40 }, () => post(smallBase, '/api/v1/sign-in', { username: 'heavy@example.org', password: 'Heavy-pw-1' })));
+      const flood = await checksSentToWorkers(() => Promise.all(Array.from({ length: 40 }, () => post(smallBase, '/api/v1/sign-in', { username: 'heavy@example.org', password: 'Heavy-pw-1' }))));
+      replies = flood.result;
       const busy = replies.filter((r) => r.status === 503);
-      expect(replies.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(3);
+      const signedIn = replies.filter((r) => r.status === 200);
+      expect(signedIn.length).toBeGreaterThanOrEqual(3);
       expect(busy.length).toBeGreaterThanOrEqual(10);
+      expect(signedIn.length + busy.length).toBe(40);
       expect(busy[0]!.headers['retry-after']).toBe('1');
-      // Refused before any work: a busy answer is quick.
-      expect(Math.min(...busy.map((r) => r.ms))).toBeLessThan(Math.max(...replies.filter((r) => r.status === 200).map((r) => r.ms)));
+      // Refused before any work: one check per sign-in that was answered 200, none for a refusal.
+      expect(flood.checks).toHaveLength(signedIn.length);
+      console.log(`a full queue: ${busy.length} refusals, the quickest in ${Math.min(...busy.map((r) => r.ms)).toFixed(0)} ms; ${signedIn.length} checks, the slowest answered in ${Math.max(...signedIn.map((r) => r.ms)).toFixed(0)} ms`);
       // The flood (well inside one interval) wrote at most the first warning, not a line per refusal.
       expect(lines.filter((line) => line.includes('SIGN_IN_BUSY')).length).toBeLessThanOrEqual(2);
     } finally {
@@ -116,28 +149,41 @@ describe('sign-in cost', () => {
     expect(warnings.reduce((n, r) => n + (r.count ?? 0), 0)).toBe(replies.filter((r) => r.status === 503).length);
   }, 120_000);
 
-  it('takes the same time for an unknown user as for a known user with a wrong password', async () => {
+  it('does the same check for an unknown user as for a known user with a wrong password', async () => {
     const known: number[] = [];
     const unknown: number[] = [];
+    const knownChecks: PasswordVerifier[][] = [];
+    const unknownChecks: PasswordVerifier[][] = [];
     // Warm-up, then interleaved so load on the machine hits both alike.
     await post(base, '/api/v1/sign-in', { username: 'nobody@example.org', password: 'x' });
     for (let i = 0; i < 40; i++) {
       const knownFirst = i % 2 === 0;
-      const tryKnown = async () => { known.push((await post(base, '/api/v1/sign-in', { username: 'plain@example.org', password: `wrong-${i}` })).ms); };
+      const attempt = async (username: string, times: number[], checksOf: PasswordVerifier[][]) => {
+        const { result, checks } = await checksSentToWorkers(() => post(base, '/api/v1/sign-in', { username, password: `wrong-${i}` }));
+        expect(result.status).toBe(401);
+        // One check in the pool per attempt, known or not.
+        expect(checks).toHaveLength(1);
+        times.push(result.ms);
+        checksOf.push(checks[0]!.verifiers);
+      };
       // One unknown name, tried as often as the known user: both then update their failure counter
       // (a new name each time would insert a counter row each time and compare unlike work).
-      const tryUnknown = async () => { unknown.push((await post(base, '/api/v1/sign-in', { username: 'nobody@example.org', password: `wrong-${i}` })).ms); };
+      const tryKnown = () => attempt('plain@example.org', known, knownChecks);
+      const tryUnknown = () => attempt('nobody@example.org', unknown, unknownChecks);
       if (knownFirst) { await tryKnown(); await tryUnknown(); } else { await tryUnknown(); await tryKnown(); }
     }
-    const difference = Math.abs(median(known) - median(unknown)) / median(known);
-    // Each pair ran back to back, so the ratio within a pair cancels the machine's changing load.
+    // The unknown user's decoy costs what the known user's verifiers cost: same scheme, rounds and KDF
+    // (sha512-crypt at 5,000 rounds, the tenant's typical user), with its own salt and hash.
+    for (const [i, verifiers] of unknownChecks.entries()) {
+      expect(costShape(verifiers)).toEqual(costShape(knownChecks[i]!));
+      expect(verifiers[0]!.hash).not.toBe(knownChecks[i]![0]!.hash);
+    }
+    expect(costShape(knownChecks[0]!)).toMatchObject([{ scheme: 'CRYPT-SHA512', schemeParams: { rounds: 5000 } }]);
+    // The same store statements on both paths are proven in src/tenant/sign-in.test.ts and
+    // test/integration/store/sign-in-lookup.test.ts. The timing is a figure only; the bench's
+    // --sign-in-security measures it against its 5 % target.
     const pairRatio = median(known.map((k, i) => unknown[i]! / k));
-    console.log(`sign-in timing: known ${median(known).toFixed(1)} ms, unknown ${median(unknown).toFixed(1)} ms, difference of medians ${(difference * 100).toFixed(1)} %, median pair ratio ${pairRatio.toFixed(3)}`);
-    // The benchmark's target is 5 %; the test's bound leaves room for a loaded CI machine and still
-    // fails by far when the unknown user's check is cheaper (a decoy of another scheme: ratio about 0.5).
-    // That both paths do the same store statements and the same KDF is proven exactly, without a
-    // clock, in src/tenant/sign-in.test.ts and test/integration/store/sign-in-lookup.test.ts.
-    expect(Math.abs(pairRatio - 1)).toBeLessThan(0.2);
+    console.log(`sign-in timing: known ${median(known).toFixed(1)} ms, unknown ${median(unknown).toFixed(1)} ms, median pair ratio ${pairRatio.toFixed(3)}`);
   }, 120_000);
 
   it('switches new verifiers to Argon2id by preset; users with older verifiers keep signing in (no flag day)', async () => {

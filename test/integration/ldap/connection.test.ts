@@ -86,10 +86,13 @@ describe('LDAP source: TLS', () => {
     let changes = 0;
     const errors: unknown[] = [];
     const stop = source.watch!(() => changes++, (e) => errors.push(e));
-    await new Promise((r) => setTimeout(r, 300));
-    slapd.modify(`dn: uid=user001,ou=people,${SUFFIX}\nchangetype: modify\nreplace: description\ndescription: ${Date.now()}\n`);
-    const deadline = Date.now() + 1_000;
-    while (changes === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    // Changes until one is notified (the watch may still be connecting), not one after a fixed sleep;
+    // the deadline is a ceiling for a loaded CI machine.
+    const deadline = Date.now() + 30_000;
+    for (let n = 0; changes === 0 && Date.now() < deadline; n++) {
+      slapd.modify(`dn: uid=user001,ou=people,${SUFFIX}\nchangetype: modify\nreplace: description\ndescription: watched ${n}\n`);
+      for (let i = 0; i < 25 && changes === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    }
     stop();
     await source.close();
     expect(errors).toEqual([]);
@@ -100,7 +103,7 @@ describe('LDAP source: TLS', () => {
     const source = createLdapSource(config({ startTls: true, caFile: otherCa }), logger);
     const errors: unknown[] = [];
     const stop = source.watch!(() => undefined, (e) => errors.push(e));
-    const deadline = Date.now() + 2_000;
+    const deadline = Date.now() + 30_000;
     while (errors.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     stop();
     expect(isAppError(errors[0], 'DIR_TLS_FAILED')).toBe(true);
