@@ -290,5 +290,11 @@ describe.each(['en', 'nl'] as const)('detail views in %s', (lang) => {
     expect(await text(page.getByTestId('last-cycle-error'))).toContain(words.unreachable);
     await expectNoIsoTimes(page);
     await shot(page, lang, 'dirsync-last-cycle-failed');
+
+    // And the troubleshooter's check of the last cycle.
+    await page.getByTestId('nav-troubleshooter').click();
+    const lastCycle = page.locator('[data-testid="troubleshooter-check"][data-check-id="last_cycle"]');
+    expect(await text(lastCycle.getByTestId('check-found'))).toContain(words.unreachable);
+    await expectNoIsoTimes(page);
   });
 });
