@@ -406,6 +406,7 @@ export class Agent {
           deleteThresholdExceeded: result.pendingDeletes > 0,
           errorCode: result.failure && result.failure.code !== 'DELETE_THRESHOLD_EXCEEDED' ? result.failure.code : null,
           errorMessage: result.failure && result.failure.code !== 'DELETE_THRESHOLD_EXCEEDED' ? result.failure.message : null,
+          errorParams: result.failure && result.failure.code !== 'DELETE_THRESHOLD_EXCEEDED' ? result.failure.params ?? null : null,
         },
       });
     } catch (error) {
@@ -435,6 +436,7 @@ export class Agent {
         counts: result.counts,
         errorCode: result.failure?.code ?? null,
         errorMessage: result.failure ? `${result.failure.message} ${result.failure.hint}` : null,
+        errorParams: result.failure?.params ?? null,
         objectErrors: result.errors,
         ...(pendingDeletes ? { pendingDeletes } : {}),
         ...('heldDeletes' in result && result.heldDeletes.length > 0 ? { heldDeletes: result.heldDeletes } : {}),

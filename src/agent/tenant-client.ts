@@ -110,6 +110,7 @@ export class TenantClient implements TenantSink {
       counts: report.counts,
       errorCode: report.errorCode,
       errorMessage: report.errorMessage,
+      ...(report.errorParams ? { errorParams: report.errorParams } : {}),
       objectErrors: report.objectErrors,
       ...(report.pendingDeletes !== undefined ? { pendingDeletes: report.pendingDeletes } : {}),
       ...(report.heldDeletes?.length ? { heldDeletes: report.heldDeletes.slice(0, HELD_DELETES_LISTED) } : {}),

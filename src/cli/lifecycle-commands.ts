@@ -88,7 +88,7 @@ export function registerLifecycleCommands(program: Command, admin: Command, toke
       const id = command.args[0]!;
       await withTenant(configFrom(flags), async (repo) => {
         const agent = await repo.findAgent(id);
-        if (!agent) throw new AppError('NOT_FOUND', { message: `No agent with id ${id} is registered.` });
+        if (!agent) throw new AppError('NOT_FOUND', { message: `No agent with id ${id} is registered.`, params: { form: 'agent', id } });
         await repo.revokeAgent(id, new Date());
         await repo.audit({ actor: 'cli', action: 'agent.revoked', details: { agentId: id, host: agent.host }, at: new Date() });
       });
@@ -111,7 +111,7 @@ export function registerLifecycleCommands(program: Command, admin: Command, toke
     .action(action(async (flags, command) => {
       const id = command.args[0]!;
       await withTenant(configFrom(flags), async (repo) => {
-        if (!(await repo.revokeRegistrationToken(id, new Date()))) throw new AppError('NOT_FOUND', { message: `No unused registration token with id ${id} exists.` });
+        if (!(await repo.revokeRegistrationToken(id, new Date()))) throw new AppError('NOT_FOUND', { message: `No unused registration token with id ${id} exists.`, params: { form: 'registrationToken', id } });
         await repo.audit({ actor: 'cli', action: 'registration_token.revoked', details: { id }, at: new Date() });
       });
       process.stdout.write(`Registration token ${id} revoked.\n`);

@@ -101,7 +101,7 @@ export function registerOidcClientCommands(program: Command, wiring: OidcCommand
       await withOidc(configFrom(flags), async (oidc, repo) => {
         const client = await oidc.findClient(clientId);
         if (!client || !(await oidc.deleteClient(clientId))) {
-          throw new AppError('NOT_FOUND', { message: `No OpenID Connect client ${clientId} is registered.`, hint: 'List the clients with dirbridge oidc-client list.', details: { clientId } });
+          throw new AppError('NOT_FOUND', { message: `No OpenID Connect client ${clientId} is registered.`, hint: 'List the clients with dirbridge oidc-client list.', details: { clientId }, params: { form: 'oidcClient', id: clientId } });
         }
         await repo.audit({ actor: 'cli', action: 'oidc_client.deleted', details: { clientId, name: client.name }, at: new Date() });
       });

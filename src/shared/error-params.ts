@@ -7,6 +7,11 @@
  * values, bounded in count and length. `boundErrorParams` is what a producer applies to its own
  * values (it truncates, never throws); `checkErrorParams` is what the tenant applies to what
  * arrives (it refuses).
+ *
+ * Numbers are quantities (counts, lengths, bounds): the admin center groups them per language
+ * (1.024 / 1,024). An identifier that happens to be numeric (a port, an LDAP result code, a hex
+ * status) goes as a string. A time goes as an ISO 8601 string in UTC; the admin center shows it in
+ * the admin's local format, never raw.
  */
 export type ErrorParams = Record<string, string | number>;
 
@@ -75,4 +80,11 @@ export function readStoredErrorParams(text: string | null | undefined): ErrorPar
 /** Params for the JSON text column: null when there are none. */
 export function storedErrorParams(params: ErrorParams | null | undefined): string | null {
   return params && Object.keys(params).length > 0 ? JSON.stringify(params) : null;
+}
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** Whether a param value is a time (an ISO 8601 date-time), which the UI shows in local format. */
+export function isErrorParamTime(value: string): boolean {
+  return ISO_TIME.test(value) && !Number.isNaN(Date.parse(value));
 }

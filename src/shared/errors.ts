@@ -115,7 +115,48 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
-export interface AppErrorOptions {
+/**
+ * The facts each code's `params` may name, and so the only placeholders its templates
+ * (`errors.<CODE>.detail`, `detail_<form>` in the admin center's en/nl) may use: producers are
+ * held to these names by the compiler (`AppErrorOptions.params`), templates by the i18n test.
+ * `form` picks the template when one code has messages of several shapes.
+ */
+export const ERROR_PARAM_NAMES = {
+  REQUEST_INVALID: ['form', 'fields', 'min'],
+  NOT_FOUND: ['form', 'id'],
+  ADMIN_EXISTS: ['username'],
+  DIR_UNREACHABLE: ['form', 'url', 'base', 'reason'],
+  DIR_BIND_FAILED: ['form', 'url', 'reason', 'resultCode'],
+  DIR_TLS_FAILED: ['form', 'url', 'reason', 'file', 'resultCode'],
+  DIR_SEARCH_FAILED: ['form', 'url', 'base', 'group', 'reason', 'resultCode'],
+  DIR_TIMEOUT: ['form', 'url', 'base', 'reason'],
+  DIR_PROTOCOL_ERROR: ['form', 'url', 'base', 'dn', 'attribute', 'reason'],
+  DRSR_UNREACHABLE: ['form', 'endpoint', 'reason'],
+  DRSR_AUTH_FAILED: ['endpoint', 'status'],
+  DRSR_NTLM_DISABLED: ['form', 'endpoint', 'status', 'reason'],
+  DRSR_RIGHTS_MISSING: ['call', 'status'],
+  DRSR_PROTOCOL_ERROR: ['form', 'endpoint', 'call', 'status', 'reason'],
+  LDIF_SYNTAX: ['file', 'line', 'dn'],
+  LDIF_FILE_UNREADABLE: ['form', 'file', 'reason'],
+  LDIF_FILE_INVALID: ['file', 'count', 'lines'],
+  LDIF_FILE_UNSTABLE: ['file', 'seconds'],
+  OBJECT_REQUIRED_ATTRIBUTE_MISSING: ['form', 'attribute', 'dn', 'sources'],
+  OBJECT_DUPLICATE_UPN: ['upn', 'dn', 'holder', 'standIn'],
+  OBJECT_DUPLICATE_MAIL: ['mails', 'dn', 'holders'],
+  OBJECT_VALUE_INVALID: ['form', 'attribute', 'dn', 'length', 'max', 'value'],
+  DELETE_THRESHOLD_EXCEEDED: ['form', 'deletes', 'synced', 'threshold', 'share', 'percent'],
+  SOURCE_READ_EMPTY: ['read', 'deletes'],
+  PASSWORD_SCHEME_UNSUPPORTED: ['scheme'],
+  PASSWORD_HASH_MALFORMED: ['scheme'],
+  PASSWORD_HASH_TOO_COSTLY: ['scheme', 'parameter', 'value', 'bound'],
+  ALERT_CHANNEL_INVALID: ['form', 'value', 'url'],
+} as const satisfies Partial<Record<ErrorCode, readonly string[]>>;
+
+type ParamNameOf<C extends ErrorCode> = C extends keyof typeof ERROR_PARAM_NAMES ? (typeof ERROR_PARAM_NAMES)[C][number] : never;
+/** The params a producer of `C` may send: only the names `ERROR_PARAM_NAMES` lists for it. */
+export type ParamsOf<C extends ErrorCode> = [ParamNameOf<C>] extends [never] ? Record<string, never> : Partial<Record<ParamNameOf<C>, string | number>>;
+
+export interface AppErrorOptions<C extends ErrorCode = ErrorCode> {
   /** Overrides the registry message with a more specific one (still public). */
   message?: string;
   /** Overrides the registry hint. */
@@ -123,12 +164,12 @@ export interface AppErrorOptions {
   /** Structured, public details: the field, line or attribute that is wrong. */
   details?: Record<string, unknown>;
   /** The facts the message names, for the code's template in the admin's language (`error-params.ts`). */
-  params?: ErrorParams;
+  params?: ParamsOf<C>;
   /** Private cause: logged, never sent. */
   cause?: unknown;
 }
 
-export class AppError extends Error {
+export class AppError<C extends ErrorCode = ErrorCode> extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly hint: string;
@@ -136,7 +177,7 @@ export class AppError extends Error {
   readonly details: Record<string, unknown> | undefined;
   readonly params: ErrorParams | undefined;
 
-  constructor(code: ErrorCode, options: AppErrorOptions = {}) {
+  constructor(code: C, options: AppErrorOptions<C> = {}) {
     const definition = ERRORS[code];
     super(options.message ?? definition.message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';
@@ -145,7 +186,7 @@ export class AppError extends Error {
     this.hint = options.hint ?? definition.hint;
     this.expose = definition.expose;
     this.details = options.details;
-    this.params = options.params === undefined ? undefined : boundErrorParams(options.params);
+    this.params = options.params === undefined ? undefined : boundErrorParams(options.params as ErrorParams);
   }
 
   /** The shape that leaves the process (API body, CLI --json). */
@@ -172,7 +213,7 @@ function internalError(): PublicError {
  * An AppError without a stack trace, for refusals a flood makes one per request (SIGN_IN_BUSY,
  * SIGN_IN_LOCKED): nobody reads their stacks, and capturing one is most of their cost.
  */
-export function refusalError(code: ErrorCode, options: AppErrorOptions = {}): AppError {
+export function refusalError<C extends ErrorCode>(code: C, options: AppErrorOptions<C> = {}): AppError {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {

@@ -29,12 +29,20 @@ export function judgeDeletes(deletes: number, synced: number, limits: DeleteThre
   return { exceeded: false, limit: null, share };
 }
 
+/** A count as English text groups it (1,024): the words CLI, logs and the English admin center show. */
+export const grouped = (n: number): string => n.toLocaleString('en-US');
+
 /** "640 objects, more than the threshold of 500" / "400 of 400 synced objects (100 %), more than 50 %". */
 export function describeDeleteVerdict(deletes: number, synced: number, limits: DeleteThresholds, verdict: DeleteGuardVerdict): string {
   if (verdict.limit === 'relative') {
-    return `${deletes} of ${synced} synced objects (${verdict.share} %), more than the threshold of ${limits.percent} %`;
+    return `${grouped(deletes)} of ${grouped(synced)} synced objects (${verdict.share} %), more than the threshold of ${limits.percent} %`;
   }
-  return `${deletes} objects, more than the threshold of ${limits.threshold}`;
+  return `${grouped(deletes)} objects, more than the threshold of ${grouped(limits.threshold)}`;
+}
+
+/** The same facts by name, for the template in the admin's language (the form says which limit). */
+export function deleteVerdictParams(deletes: number, synced: number, limits: DeleteThresholds, verdict: DeleteGuardVerdict): { form: string; deletes: number; synced: number; threshold: number; share: number; percent: number } {
+  return { form: verdict.limit === 'relative' ? 'relative' : 'absolute', deletes, synced, threshold: limits.threshold, share: verdict.share, percent: limits.percent };
 }
 
 /**

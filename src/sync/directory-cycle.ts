@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError, isAppError } from '../shared/errors.js';
 import { mapEntry, type MappedGroup, type MappingOptions } from '../directory/mapping.js';
 import { normalizeDn } from '../directory/dn.js';
-import { describeDeleteVerdict, isEmptyRead, judgeDeletes } from './delete-guard.js';
+import { deleteVerdictParams, describeDeleteVerdict, grouped, isEmptyRead, judgeDeletes } from './delete-guard.js';
 import { emptyPlan, planDeletes, planUpserts, type PlannedUpsert, type SyncPlan } from './plan.js';
 import { DEFAULT_OBJECT_BATCH, jsonBytes, sendSplitting, splitIntoBatches } from './batching.js';
 import type { DirectorySource, ExportState, ExportedRecord, TenantObjectRef, TenantSink } from './ports.js';
@@ -250,8 +250,9 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
     if (isEmptyRead(deleteCount, counts.synced, seen.size) && deleteCount > options.allowedDeletes) {
       pendingDeletes = deleteCount;
       failure = new AppError('SOURCE_READ_EMPTY', {
-        message: `The source returned no objects in scope (${counts.read} entries read), so this cycle would delete all ${deleteCount} synced objects; no deletes were exported.`,
+        message: `The source returned no objects in scope (${grouped(counts.read)} entries read), so this cycle would delete all ${grouped(deleteCount)} synced objects; no deletes were exported.`,
         details: { pendingDeletes: deleteCount, synced: counts.synced, read: counts.read },
+        params: { read: counts.read, deletes: deleteCount },
       });
       if (options.dryRun) await exportPlan(deletePlan);
     } else if (verdict.exceeded && deleteCount > options.allowedDeletes) {
@@ -260,6 +261,7 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
       failure = new AppError('DELETE_THRESHOLD_EXCEEDED', {
         message: `This cycle would delete ${describeDeleteVerdict(deleteCount, counts.synced, deleteLimits, verdict)}; no deletes were exported.`,
         details: { pendingDeletes: deleteCount, synced: counts.synced, threshold: options.deleteThreshold, thresholdPercent: deleteLimits.percent },
+        params: deleteVerdictParams(deleteCount, counts.synced, deleteLimits, verdict),
       });
       // A dry run still lists them: they are what the admin must look at before allowing them.
       if (options.dryRun) await exportPlan(deletePlan);
@@ -273,7 +275,7 @@ export async function runDirectoryCycle(source: DirectorySource, state: ExportSt
     }
   } catch (error) {
     await settled();
-    failure = isAppError(error) ? error : new AppError('DIR_SEARCH_FAILED', { message: `The directory cycle failed: ${(error as Error).message}`, cause: error });
+    failure = isAppError(error) ? error : new AppError('DIR_SEARCH_FAILED', { message: `The directory cycle failed: ${(error as Error).message}`, params: { form: 'cycle', reason: (error as Error).message }, cause: error });
   }
 
   progress('done');

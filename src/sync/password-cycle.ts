@@ -236,7 +236,7 @@ export async function runPasswordCycle(
     const next = changeSet?.nextCursor ?? cursorAtStart;
     if (next) state.setCursor(CURSOR, next);
   } catch (error) {
-    failure = isAppError(error) ? error : new AppError('DIR_SEARCH_FAILED', { message: `The password cycle failed: ${(error as Error).message}`, cause: error });
+    failure = isAppError(error) ? error : new AppError('DIR_SEARCH_FAILED', { message: `The password cycle failed: ${(error as Error).message}`, params: { form: 'passwordCycle', reason: (error as Error).message }, cause: error });
   }
   counts.errors = errors.filter((e) => e.code !== 'PASSWORD_CLEARTEXT').length;
   for (const e of errors) {

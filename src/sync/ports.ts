@@ -160,6 +160,8 @@ export interface TenantSink {
     counts: Record<string, number>;
     errorCode: string | null;
     errorMessage: string | null;
+    /** The facts of the run's error by name (bounded by `AppError`), for the template in the admin's language. */
+    errorParams?: ErrorParams | null;
     objectErrors: Array<{ anchor: string; kind: 'user' | 'group'; dn: string; attribute: string | null; code: string; message: string; hint: string; params?: ErrorParams }>;
     pendingDeletes?: number;
     /** The held-back deletes by name (the tenant lists them for the admin). */

@@ -39,13 +39,13 @@ function checkPasswordLength(password: string): void {
 
 async function requireAdmin(repo: TenantRepository, id: string): Promise<AdminRecord> {
   const admin = await repo.findAdminById(id);
-  if (!admin) throw new AppError('NOT_FOUND', { message: `No admin with id ${id} exists.`, details: { id } });
+  if (!admin) throw new AppError('NOT_FOUND', { message: `No admin with id ${id} exists.`, details: { id }, params: { form: 'admin', id } });
   return admin;
 }
 
 export async function findAdminByIdOrName(repo: TenantRepository, idOrName: string): Promise<AdminRecord> {
   const admin = (await repo.findAdminByUsername(idOrName)) ?? (await repo.findAdminById(idOrName));
-  if (!admin) throw new AppError('NOT_FOUND', { message: `No admin named ${idOrName} exists.`, details: { admin: idOrName } });
+  if (!admin) throw new AppError('NOT_FOUND', { message: `No admin named ${idOrName} exists.`, details: { admin: idOrName }, params: { form: 'adminName', id: idOrName } });
   return admin;
 }
 
@@ -60,7 +60,7 @@ async function keepOneGlobalAdmin(repo: TenantRepository, target: AdminRecord): 
 export async function createAdminAccount(repo: TenantRepository, input: { username: string; role: Role; password?: string | undefined }, actor: string, now: Date, kdf?: AdminScryptParams): Promise<{ admin: AdminRecord; generatedPassword: string | null }> {
   if (input.password !== undefined) checkPasswordLength(input.password);
   const password = input.password ?? generateAdminPassword();
-  if (await repo.findAdminByUsername(input.username)) throw new AppError('ADMIN_EXISTS', { message: `An admin named ${input.username} already exists.`, details: { username: input.username } });
+  if (await repo.findAdminByUsername(input.username)) throw new AppError('ADMIN_EXISTS', { message: `An admin named ${input.username} already exists.`, details: { username: input.username }, params: { username: input.username } });
   // Whoever chose the password knows it: the new admin replaces it at the first sign-in.
   const admin = await repo.createAdmin({ username: input.username, role: input.role, passwordHash: await hashAdminPassword(password, kdf), mustChangePassword: true });
   await repo.audit({ actor, action: 'admin.created', details: { username: admin.username, role: admin.role }, at: now });

@@ -10,6 +10,10 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TenantClient } from '../../src/agent/tenant-client.js';
+import { toDirectoryError } from '../../src/directory/ldap/ldap-errors.js';
+import { AppError } from '../../src/shared/errors.js';
+import { deleteVerdictParams, describeDeleteVerdict, judgeDeletes } from '../../src/sync/delete-guard.js';
 import type { DirSyncStatus } from '../../src/tenant/api/contract.js';
 import { AdminApi } from '../support/admin-api.js';
 import { eventually, startAllInOne, type RunningAllInOne } from '../support/all-in-one.js';
@@ -28,6 +32,7 @@ const WORDS = {
     date: /\d{1,2}\/\d{1,2}\/\d{4}, \d{1,2}:\d{2}\s?[AP]M/,
     schemeFound: 'SSHA',
     upnClash: 'is already used by', ldifLine: /directory\.ldif: Line \d+: /, // English shows the agent's own, more specific words
+    unreachable: 'The directory at ldap://127.0.0.1:1 cannot be reached: ', thresholdRun: 'would delete 1,200 objects, more than the threshold of 1,000',
   },
   nl: {
     locale: 'nl-NL', timezoneId: 'Europe/Amsterdam', home: 'Startpagina', activeUsers: 'Actieve gebruikers',
@@ -38,6 +43,7 @@ const WORDS = {
     date: /\d{2}-\d{2}-\d{4} \d{2}:\d{2}/,
     schemeFound: 'SSHA',
     upnClash: 'is al in gebruik bij', ldifLine: /directory\.ldif: regel \d+ kan niet worden gelezen\./,
+    unreachable: 'De adreslijst op ldap://127.0.0.1:1 is niet bereikbaar: ', thresholdRun: 'zou 1.200 objecten verwijderen, meer dan de drempel van 1.000',
   },
 } as const;
 type Lang = keyof typeof WORDS;
@@ -71,6 +77,34 @@ afterAll(async () => {
   await browser?.close();
   await aio?.stop();
 });
+
+/**
+ * Two runs that did not go through, reported as the agent reports them (its client, its producers'
+ * errors with their params): one held by the delete threshold, then one whose directory was down.
+ */
+let failedRunsReported: Promise<void> | null = null;
+function reportFailedRuns(): Promise<void> {
+  failedRunsReported ??= (async () => {
+    const client = new TenantClient({ tenantUrl: aio.url, credential: reporter.credential, retries: 0, timeoutMs: 10_000 });
+    const limits = { threshold: 1000, percent: 0 };
+    const verdict = judgeDeletes(1200, 5000, limits);
+    const held = new AppError('DELETE_THRESHOLD_EXCEEDED', {
+      message: `This cycle would delete ${describeDeleteVerdict(1200, 5000, limits, verdict)}; no deletes were exported.`,
+      params: deleteVerdictParams(1200, 5000, limits, verdict),
+    });
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
+    const down = toDirectoryError(refused, 'bind', { url: 'ldap://127.0.0.1:1' });
+    expect(down.code).toBe('DIR_UNREACHABLE');
+    for (const [i, [failure, outcome]] of ([[held, 'blocked'], [down, 'failed']] as const).entries()) {
+      const finishedAt = new Date(Date.now() + i * 1000);
+      await client.reportRun({
+        runId: `run-e2e-${failure.code}-${finishedAt.getTime()}`, kind: 'directory', mode: 'delta', startedAt: new Date(finishedAt.getTime() - 4000), finishedAt,
+        outcome, counts: {}, errorCode: failure.code, errorMessage: `${failure.message} ${failure.hint}`, errorParams: failure.params ?? null, objectErrors: [],
+      });
+    }
+  })();
+  return failedRunsReported;
+}
 
 /** A heartbeat of the reporting agent, as an agent in the middle of a first full sync sends it. */
 async function reportProgress(read: number, processed: number | null): Promise<void> {
@@ -237,5 +271,30 @@ describe.each(['en', 'nl'] as const)('detail views in %s', (lang) => {
     expect(await text(rows.filter({ hasText: 'LDIF_SYNTAX' }))).toMatch(words.ldifLine);
     await expectNoIsoTimes(page);
     await shot(page, lang, 'sync-errors-params');
+  });
+  it('names the facts of a failed and a held run in the admin\'s language, numbers grouped (run error params)', async () => {
+    await reportFailedRuns();
+    await page.getByTestId('nav-sync-history').click();
+    await page.getByTestId('page-heading').filter({ hasText: words.syncHistory }).waitFor();
+    const down = page.locator('[data-testid="sync-run-error"][data-code="DIR_UNREACHABLE"]');
+    await eventually(async () => (await down.count()) > 0, 20_000, 'the failed run to be listed');
+    const downText = await text(down);
+    expect(downText).toContain(words.unreachable);
+    expect(downText).toContain('ECONNREFUSED');
+    expect(await text(page.locator('[data-testid="sync-run-error"][data-code="DELETE_THRESHOLD_EXCEEDED"]'))).toContain(words.thresholdRun);
+    await expectNoIsoTimes(page);
+    await shot(page, lang, 'sync-history-failed-runs');
+
+    // The DirSync status names the last cycle's facts the same way.
+    await page.getByTestId('nav-dirsync').click();
+    expect(await text(page.getByTestId('last-cycle-error'))).toContain(words.unreachable);
+    await expectNoIsoTimes(page);
+    await shot(page, lang, 'dirsync-last-cycle-failed');
+
+    // And the troubleshooter's check of the last cycle.
+    await page.getByTestId('nav-troubleshooter').click();
+    const lastCycle = page.locator('[data-testid="troubleshooter-check"][data-check-id="last_cycle"]');
+    expect(await text(lastCycle.getByTestId('check-found'))).toContain(words.unreachable);
+    await expectNoIsoTimes(page);
   });
 });

@@ -67,6 +67,8 @@ describe('a source that reads as nothing', () => {
     expect(await users()).toBe(synced);
     const warnings = (await status()).warnings;
     expect(warnings.find((w) => w.code === 'LAST_CYCLE_FAILED')?.message).toMatch(/LDIF_FILE_UNREADABLE/);
+    // The run's facts reach the tenant by name, for the admin's language (issue 15).
+    expect((await repo().lastRun('directory'))?.errorParams).toEqual({ form: 'notUtf8', file: ldif });
   });
 
   it.each(['full', 'delta'] as const)('LDIF emptied: a %s cycle holds every delete, and the status names the empty read', async (mode) => {
@@ -81,6 +83,8 @@ describe('a source that reads as nothing', () => {
     expect(warnings.map((w) => w.code)).not.toContain('DELETE_THRESHOLD_EXCEEDED');
     expect(warnings.find((w) => w.code === 'SOURCE_READ_EMPTY')?.message).toMatch(/read no objects from the source.*Check the source/);
     expect((await status()).pendingDeletes).toBeGreaterThanOrEqual(synced);
+    const facts = (await repo().lastRun('directory'))?.errorParams;
+    expect(facts).toEqual({ read: 0, deletes: (await status()).pendingDeletes });
   });
 
   it('the file restored: the next cycle is whole again and deleted nothing', async () => {

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ERRORS } from '../../shared/errors.js';
+import { ERROR_PARAM_NAMES, ERRORS } from '../../shared/errors.js';
 import en from './en.json' with { type: 'json' };
 import nl from './nl.json' with { type: 'json' };
 import { pickLanguage } from './language.js';
@@ -97,6 +97,38 @@ describe('i18n resources', () => {
     expect(missing).toEqual([]);
   });
 
+  it('fills error templates only with facts the producers send (ERROR_PARAM_NAMES, held to by the compiler)', () => {
+    const declared = ERROR_PARAM_NAMES as Record<string, readonly string[]>;
+    const wrong: string[] = [];
+    for (const [key, text] of [...english, ...dutch]) {
+      const match = /^errors\.(\w+)\.detail(?:_(\w+))?$/.exec(key);
+      if (!match) continue;
+      const names = declared[match[1] ?? ''];
+      if (!names) { wrong.push(`${key}: ${match[1]} has no entry in ERROR_PARAM_NAMES`); continue; }
+      if (match[2] !== undefined && !names.includes('form')) wrong.push(`${key}: ${match[1]} sends no form`);
+      for (const name of placeholders(text)) if (!names.includes(name)) wrong.push(`${key}: {{${name}}} is not among ${names.join(', ')}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('has a template for every code with params, and for every form a producer names', () => {
+    const missing: string[] = [];
+    for (const code of Object.keys(ERROR_PARAM_NAMES)) {
+      if (![...english.keys()].some((key) => key.startsWith(`errors.${code}.detail`))) missing.push(`errors.${code}: no detail template`);
+    }
+    // The forms producers write literally (`new AppError('CODE', { … form: 'name' … })`), read from the source.
+    for (const file of sourceFiles(new URL('../../', import.meta.url))) {
+      const text = readFileSync(file, 'utf8');
+      for (const statement of text.matchAll(/new AppError\('(\w+)',([^;]*?)\);/gs)) {
+        for (const form of (statement[2] ?? '').matchAll(/\bform: '(\w+)'/g)) {
+          const key = `errors.${statement[1]}.detail_${form[1]}`;
+          if (!english.has(key) || !dutch.has(key)) missing.push(`${key} (${file.pathname.split('/src/')[1]})`);
+        }
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
   it('has a name, verdicts and an action in both languages for every troubleshooter check the tenant produces', () => {
     // The ids the domain code produces, read from it, so a new check without texts fails here.
     const source = readFileSync(new URL('../../tenant/domain/troubleshooter.ts', import.meta.url), 'utf8');
@@ -119,6 +151,13 @@ describe('i18n resources', () => {
     for (const code of codes) expect(english.has(`warnings.title.${code}`), code).toBe(true);
   });
 });
+
+function sourceFiles(dir: URL): URL[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : sourceFiles(new URL(`${entry.name}/`, dir));
+    return /\.tsx?$/.test(entry.name) && !entry.name.includes('.test.') ? [new URL(entry.name, dir)] : [];
+  });
+}
 
 describe('pickLanguage', () => {
   it.each([

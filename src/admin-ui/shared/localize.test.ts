@@ -4,7 +4,7 @@ import type { StatusWarning } from '../../tenant/api/contract.js';
 import { ApiError } from '../api/client.js';
 import en from '../i18n/en.json' with { type: 'json' };
 import nl from '../i18n/nl.json' with { type: 'json' };
-import { explainError, localizeByCode, renderErrorTemplate } from './localize.js';
+import { explainError, formatParamValue, localizeByCode, localizeRunError, renderErrorTemplate } from './localize.js';
 import { warningText } from './warning-text.js';
 
 const translators: Record<'en' | 'nl', TFunction> = {} as Record<'en' | 'nl', TFunction>;
@@ -96,6 +96,48 @@ describe('error params in the admin\'s language', () => {
     const error = new ApiError(400, 'REQUEST_INVALID', 'The request body is invalid: newPassword: Too small.', 'Correct the named field and send the request again.', undefined, { fields: 'newPassword' });
     expect(explainError(error, translators.nl, 'nl').message).toBe('Het verzoek is ongeldig: controleer newPassword.');
     expect(explainError(error, translators.en, 'en').message).toBe(error.message);
+  });
+});
+
+describe('run errors and the format of facts', () => {
+  const emptyRead = {
+    errorCode: 'SOURCE_READ_EMPTY',
+    errorMessage: 'The source returned no objects in scope (0 entries read), so this cycle would delete all 1,024 synced objects; no deletes were exported. Check the source …',
+    errorParams: { read: 0, deletes: 1024 },
+  };
+
+  it('renders a failed run in Dutch with its facts, numbers grouped the Dutch way, then what to do', () => {
+    const text = localizeRunError(emptyRead, translators.nl, 'nl');
+    expect(text?.message).toBe('De bron gaf geen objecten binnen het bereik terug (0 items gelezen), dus deze cyclus zou alle 1.024 gesynchroniseerde objecten verwijderen; er zijn geen verwijderingen doorgegeven.');
+    expect(text?.hint).toMatch(/^Controleer de bron/);
+    expect(text?.parts?.filter((part) => part.value).map((part) => part.text)).toEqual(['0', '1.024']);
+  });
+
+  it('keeps the English words of a run (message and hint as the agent wrote them), and runs without params as before', () => {
+    expect(localizeRunError(emptyRead, translators.en, 'en')?.message).toBe(emptyRead.errorMessage);
+    expect(localizeRunError({ ...emptyRead, errorParams: null }, translators.nl, 'nl')?.message).toMatch(/^De bron gaf geen objecten terug/);
+    expect(localizeRunError({ errorCode: null, errorMessage: null }, translators.nl, 'nl')).toBeNull();
+  });
+
+  it('groups numbers per language and never shows a raw ISO time', () => {
+    expect(formatParamValue(1024, 'nl-NL')).toBe('1.024');
+    expect(formatParamValue(1024, 'en-US')).toBe('1,024');
+    expect(formatParamValue('2026-11-25T18:30:00Z', 'nl-NL')).toMatch(/^25-11-2026 \d{2}:30/);
+    expect(formatParamValue('2026-11-25T18:30:00.000Z', 'en-US')).toMatch(/^11\/25\/2026, /);
+    expect(formatParamValue('line 2026-11-25', 'nl-NL')).toBe('line 2026-11-25');
+    const threshold = { form: 'absolute', deletes: 1200, synced: 5000, threshold: 1000, share: 24, percent: 0 };
+    expect(renderErrorTemplate('DELETE_THRESHOLD_EXCEEDED', threshold, translators.en, 'en-US')).toBe('This cycle would delete 1,200 objects, more than the threshold of 1,000; no deletes were exported.');
+    expect(renderErrorTemplate('DELETE_THRESHOLD_EXCEEDED', threshold, translators.nl, 'nl-NL')).toBe('Deze cyclus zou 1.200 objecten verwijderen, meer dan de drempel van 1.000; er zijn geen verwijderingen doorgegeven.');
+  });
+
+  it('names the directory of a failed bind in Dutch, the server\'s reason kept as data', () => {
+    const params = { form: 'result', url: 'ldap://127.0.0.1:3899', resultCode: '53', reason: 'unwilling to perform' };
+    expect(renderErrorTemplate('DIR_BIND_FAILED', params, translators.nl, 'nl-NL')).toBe('Aanmelden (bind) bij ldap://127.0.0.1:3899 is mislukt (LDAP-resultaat 53) unwilling to perform');
+  });
+
+  it('says a body that is not JSON in Dutch', () => {
+    const error = new ApiError(400, 'REQUEST_INVALID', 'The request body is not valid JSON.', 'Correct the named field and send the request again.', undefined, { form: 'notJson' });
+    expect(explainError(error, translators.nl, 'nl').message).toBe('De inhoud van het verzoek is geen geldige JSON.');
   });
 });
 

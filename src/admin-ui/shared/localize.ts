@@ -1,6 +1,8 @@
 import type { TFunction } from 'i18next';
-import { checkErrorParams, type ErrorParams } from '../../shared/error-params.js';
+import { checkErrorParams, isErrorParamTime, type ErrorParams } from '../../shared/error-params.js';
 import { ApiError } from '../api/client.js';
+import { localeOf } from '../i18n/language.js';
+import { formatDateTime } from './format-date.js';
 
 export interface Explained {
   code: string;
@@ -17,7 +19,7 @@ export function explainError(error: unknown, t: TFunction, language: string): Ex
   if (error instanceof ApiError) {
     if (language === 'en') return { code: error.code, message: error.message, hint: error.hint };
     const translated = translateCode(error.code, t);
-    const detailed = renderErrorTemplate(error.code, error.params, t);
+    const detailed = renderErrorTemplate(error.code, error.params, t, localeOf(language));
     return { code: error.code, message: detailed ?? translated?.message ?? error.message, hint: translated?.hint ?? error.hint };
   }
   const internal = translateCode('INTERNAL_ERROR', t);
@@ -43,12 +45,21 @@ const CODE_PATTERN = /^[A-Z][A-Z0-9_]{0,63}$/;
 export type MessagePart = { text: string; value: boolean };
 
 /**
+ * One fact as the admin reads it: a number grouped in the admin's language (1.024 / 1,024), a
+ * time (an ISO string) in the app's local date format, anything else as sent.
+ */
+export function formatParamValue(value: string | number, locale: string): string {
+  if (typeof value === 'number') return new Intl.NumberFormat(locale).format(value);
+  return isErrorParamTime(value) ? formatDateTime(value, locale) : value;
+}
+
+/**
  * `errors.<code>.detail` (or `detail_<form>` when params name a form) filled with params, or null
  * when there are no params, no such template, or the template needs a fact the params lack: a
  * half-filled sentence would state less than the generic one. Values are put in as text (no
- * i18next interpolation, nesting or formatting of what an agent sent).
+ * i18next interpolation or nesting of what an agent sent), numbers and times in `locale`'s format.
  */
-export function renderErrorParts(code: string, params: ErrorParams | null | undefined, t: TFunction): MessagePart[] | null {
+export function renderErrorParts(code: string, params: ErrorParams | null | undefined, t: TFunction, locale = 'en-US'): MessagePart[] | null {
   if (!params || checkErrorParams(params) !== null || !CODE_PATTERN.test(code)) return null;
   const form = params['form'];
   if (form !== undefined && (typeof form !== 'string' || !FORM_PATTERN.test(form))) return null;
@@ -63,14 +74,14 @@ export function renderErrorParts(code: string, params: ErrorParams | null | unde
       if (piece) parts.push({ text: piece, value: false });
     } else {
       if (!Object.hasOwn(params, piece)) return null;
-      parts.push({ text: String(params[piece]), value: true });
+      parts.push({ text: formatParamValue(params[piece] ?? '', locale), value: true });
     }
   }
   return parts;
 }
 
-export function renderErrorTemplate(code: string, params: ErrorParams | null | undefined, t: TFunction): string | null {
-  return renderErrorParts(code, params, t)?.map((part) => part.text).join('') ?? null;
+export function renderErrorTemplate(code: string, params: ErrorParams | null | undefined, t: TFunction, locale?: string): string | null {
+  return renderErrorParts(code, params, t, locale)?.map((part) => part.text).join('') ?? null;
 }
 
 /**
@@ -80,6 +91,22 @@ export function renderErrorTemplate(code: string, params: ErrorParams | null | u
 export function localizeByCode(code: string, sent: { message: string; hint: string; params?: ErrorParams | null }, t: TFunction, language: string): { message: string; hint: string; parts: MessagePart[] | null } {
   if (language === 'en') return { message: sent.message, hint: sent.hint, parts: null };
   const translated = translateCode(code, t);
-  const parts = renderErrorParts(code, sent.params, t);
+  const parts = renderErrorParts(code, sent.params, t, localeOf(language));
   return { message: parts?.map((part) => part.text).join('') ?? translated?.message ?? sent.message, hint: translated?.hint ?? sent.hint, parts };
+}
+
+/**
+ * A run's error (sync history, the DirSync status's last cycle, the preview) in the admin's
+ * language: the code's template with the run's params and the code's hint, else the translation
+ * by code, else the stored English words (which already end with the hint).
+ */
+export function localizeRunError(
+  run: { errorCode: string | null; errorMessage: string | null; errorParams?: ErrorParams | null },
+  t: TFunction,
+  language: string,
+): { message: string; hint: string; parts: MessagePart[] | null } | null {
+  if (!run.errorCode) return run.errorMessage ? { message: run.errorMessage, hint: '', parts: null } : null;
+  const sent = { message: run.errorMessage ?? '', hint: '', params: run.errorParams ?? null };
+  const text = localizeByCode(run.errorCode, sent, t, language);
+  return text.message ? text : null;
 }

@@ -30,7 +30,7 @@ export function tlsOptionsFor(config: LdapSourceConfig, logger: LdapLogger): Con
     try {
       options.ca = readFileSync(config.caFile);
     } catch (error) {
-      throw new AppError('DIR_TLS_FAILED', { message: `The CA file ${config.caFile} cannot be read.`, hint: 'Give the path of a PEM file with the CA certificate (--ca-file).', cause: error });
+      throw new AppError('DIR_TLS_FAILED', { message: `The CA file ${config.caFile} cannot be read.`, hint: 'Give the path of a PEM file with the CA certificate (--ca-file).', params: { form: 'caFile', file: config.caFile }, cause: error });
     }
   }
   if (config.tlsInsecureSkipVerify) {

@@ -234,6 +234,7 @@ export class LdapCore {
           throw new AppError('DIR_SEARCH_FAILED', {
             message: `The group ${group} (memberOfGroup) does not exist in ${this.config.url}.`,
             hint: 'Correct memberOfGroup to the DN of an existing group, or remove it to sync every user in scope.',
+            params: { form: 'noGroup', url: this.config.url, group },
             cause: error,
           });
         }

@@ -79,54 +79,59 @@ export function isStalledOrMalformed(error: unknown): boolean {
 export function toDirectoryError(error: unknown, stage: LdapStage, context: { url: string; baseDn?: string }): AppError {
   if (error instanceof AppError) return error;
   const where = context.baseDn ? `${context.url} (base ${context.baseDn})` : context.url;
+  // The facts for the template in the admin's language (the reason is the server's or the OS's own
+  // words); a message that names the base has its own form, as a template cannot leave a fact out.
+  const at = (form?: string) => (context.baseDn
+    ? { form: form ? `${form}InBase` : 'inBase', url: context.url, base: context.baseDn }
+    : { ...(form ? { form } : {}), url: context.url });
   if (error instanceof LdapTimeoutError) {
-    return new AppError('DIR_TIMEOUT', { message: `The directory at ${where} accepted the connection but sent ${error.message}.`, details: { stage, timeoutMs: error.timeoutMs }, cause: error });
+    return new AppError('DIR_TIMEOUT', { message: `The directory at ${where} accepted the connection but sent ${error.message}.`, details: { stage, timeoutMs: error.timeoutMs }, params: { ...at(), reason: error.message }, cause: error });
   }
   // Ours (stream connections) and ldapts' (the client that reads the root DSE) alike.
   if (error instanceof BerError || error instanceof InvalidAsn1Error || error instanceof MessageParserError) {
-    return new AppError('DIR_PROTOCOL_ERROR', { message: `The directory at ${where} sent a malformed LDAP message (${error.message}); the connection was closed.`, details: { stage }, cause: error });
+    return new AppError('DIR_PROTOCOL_ERROR', { message: `The directory at ${where} sent a malformed LDAP message (${error.message}); the connection was closed.`, details: { stage }, params: { ...at(), reason: error.message }, cause: error });
   }
   const cause = describe(error);
   const code = errorCode(error);
   // ldapts' per-request timer (the request timeout): the server accepted the connection, then went quiet.
   if (/Operation timed out/.test(cause)) {
-    return new AppError('DIR_TIMEOUT', { message: `The directory at ${where} accepted the connection but did not answer in time (${cause}).`, details: { stage }, cause: error });
+    return new AppError('DIR_TIMEOUT', { message: `The directory at ${where} accepted the connection but did not answer in time (${cause}).`, details: { stage }, params: { ...at('noAnswer'), reason: cause }, cause: error });
   }
 
   if (error instanceof ResultCodeError) {
     if (error.code === INVALID_CREDENTIALS) {
-      return new AppError('DIR_BIND_FAILED', { message: `The directory at ${context.url} rejected the sync account credentials (LDAP result 49, invalid credentials).`, cause: error });
+      return new AppError('DIR_BIND_FAILED', { message: `The directory at ${context.url} rejected the sync account credentials (LDAP result 49, invalid credentials).`, params: { form: 'invalidCredentials', url: context.url }, cause: error });
     }
     if (stage === 'starttls') {
-      return new AppError('DIR_TLS_FAILED', { message: `The directory at ${context.url} refused StartTLS: ${cause}`, hint: 'Enable TLS on the directory server, or use ldaps://.', cause: error });
+      return new AppError('DIR_TLS_FAILED', { message: `The directory at ${context.url} refused StartTLS: ${cause}`, hint: 'Enable TLS on the directory server, or use ldaps://.', params: { form: 'startTlsRefused', url: context.url, reason: cause }, cause: error });
     }
     if (error.code === CONFIDENTIALITY_REQUIRED) {
-      return new AppError('DIR_TLS_FAILED', { message: `The directory at ${context.url} requires an encrypted connection: ${cause}`, hint: 'Use ldaps:// or enable startTls.', cause: error });
+      return new AppError('DIR_TLS_FAILED', { message: `The directory at ${context.url} requires an encrypted connection: ${cause}`, hint: 'Use ldaps:// or enable startTls.', params: { form: 'encryptionRequired', url: context.url, reason: cause }, cause: error });
     }
     if (error.code === UNAVAILABLE || error.code === BUSY) {
-      return new AppError('DIR_UNREACHABLE', { message: `The directory at ${context.url} is unavailable or busy: ${cause}`, cause: error });
+      return new AppError('DIR_UNREACHABLE', { message: `The directory at ${context.url} is unavailable or busy: ${cause}`, params: { form: 'busy', url: context.url, reason: cause }, cause: error });
     }
     if (stage === 'bind') {
-      return new AppError('DIR_BIND_FAILED', { message: `Binding to ${context.url} failed: ${cause}`, cause: error });
+      return new AppError('DIR_BIND_FAILED', { message: `Binding to ${context.url} failed: ${cause}`, params: { url: context.url, reason: cause }, cause: error });
     }
-    return new AppError('DIR_SEARCH_FAILED', { message: `A search in ${where} failed: ${cause}`, cause: error });
+    return new AppError('DIR_SEARCH_FAILED', { message: `A search in ${where} failed: ${cause}`, params: { ...at(), reason: cause }, cause: error });
   }
 
   if (code && TLS_CODE.test(code)) {
-    return new AppError('DIR_TLS_FAILED', { message: `The TLS connection to ${context.url} failed: ${cause} (${code}).`, cause: error });
+    return new AppError('DIR_TLS_FAILED', { message: `The TLS connection to ${context.url} failed: ${cause} (${code}).`, params: { url: context.url, reason: `${cause} (${code})` }, cause: error });
   }
   if (/certificate|ssl|tls/i.test(cause) && stage !== 'search') {
-    return new AppError('DIR_TLS_FAILED', { message: `The TLS connection to ${context.url} failed: ${cause}.`, cause: error });
+    return new AppError('DIR_TLS_FAILED', { message: `The TLS connection to ${context.url} failed: ${cause}.`, params: { url: context.url, reason: cause }, cause: error });
   }
   if ((code && UNREACHABLE_CODES.has(code)) || /Connection timeout|timed out|Connection closed|Socket error|socket hang up|not established/i.test(cause)) {
     const lost = stage === 'search' || stage === 'bind';
+    const wasLost = lost && !/ECONNREFUSED|ENOTFOUND|Connection timeout/.test(`${code ?? ''} ${cause}`);
     return new AppError('DIR_UNREACHABLE', {
-      message: lost && !/ECONNREFUSED|ENOTFOUND|Connection timeout/.test(`${code ?? ''} ${cause}`)
-        ? `The connection to ${where} was lost: ${cause}`
-        : `The directory at ${context.url} cannot be reached: ${cause}`,
+      message: wasLost ? `The connection to ${where} was lost: ${cause}` : `The directory at ${context.url} cannot be reached: ${cause}`,
+      params: wasLost ? { ...at('lost'), reason: cause } : { url: context.url, reason: cause },
       cause: error,
     });
   }
-  if (stage === 'search') return new AppError('DIR_SEARCH_FAILED', { message: `A search in ${where} failed: ${cause}`, cause: error });
-  return new AppError('DIR_UNREACHABLE', { message: `The directory at ${context.url} cannot be reached: ${cause}`, cause: error });
+  if (stage === 'search') return new AppError('DIR_SEARCH_FAILED', { message: `A search in ${where} failed: ${cause}`, params: { ...at(), reason: cause }, cause: error });
+  return new AppError('DIR_UNREACHABLE', { message: `The directory at ${context.url} cannot be reached: ${cause}`, params: { url: context.url, reason: cause }, cause: error });
 }

@@ -118,7 +118,7 @@ export class StreamConnection {
 
   /** The error the connection ended with, or a DIR_UNREACHABLE for one the server closed. */
   closedError(during: string): AppError {
-    return this.failure ?? new AppError('DIR_UNREACHABLE', { message: `The connection to ${this.config.url} closed during ${during}.` });
+    return this.failure ?? new AppError('DIR_UNREACHABLE', { message: `The connection to ${this.config.url} closed during ${during}.`, params: { form: 'closed', url: this.config.url } });
   }
 
   /**
@@ -212,17 +212,18 @@ export class StreamConnection {
     const diagnostic = 'diagnostic' in response ? response.diagnostic : '';
     const url = this.config.url;
     if (this.stage === 'bind' && code === INVALID_CREDENTIALS) {
-      return new AppError('DIR_BIND_FAILED', { message: `The directory at ${url} rejected the sync account credentials (LDAP result 49, invalid credentials).` });
+      return new AppError('DIR_BIND_FAILED', { message: `The directory at ${url} rejected the sync account credentials (LDAP result 49, invalid credentials).`, params: { form: 'invalidCredentials', url } });
     }
-    if (this.stage === 'starttls') return new AppError('DIR_TLS_FAILED', { message: `The directory at ${url} refused StartTLS (LDAP result ${code}) ${diagnostic}`.trim() });
-    if (this.stage === 'bind') return new AppError('DIR_BIND_FAILED', { message: `Binding to ${url} failed (LDAP result ${code}) ${diagnostic}`.trim() });
+    if (this.stage === 'starttls') return new AppError('DIR_TLS_FAILED', { message: `The directory at ${url} refused StartTLS (LDAP result ${code}) ${diagnostic}`.trim(), params: { form: 'startTlsResult', url, resultCode: String(code), reason: diagnostic } });
+    if (this.stage === 'bind') return new AppError('DIR_BIND_FAILED', { message: `Binding to ${url} failed (LDAP result ${code}) ${diagnostic}`.trim(), params: { form: 'result', url, resultCode: String(code), reason: diagnostic } });
     if (code === UNAVAILABLE_CRITICAL_EXTENSION) {
       return new AppError('DIR_SEARCH_FAILED', {
         message: `The directory at ${url} does not offer content synchronization (RFC 4533), so changes cannot be pushed; scheduled delta cycles still work.`,
+        params: { form: 'noSyncrepl', url },
         hint: 'On OpenLDAP, add "overlay syncprov" to the database (and index entryCSN,entryUUID eq), or turn the watch off.',
       });
     }
-    return new AppError('DIR_SEARCH_FAILED', { message: `The syncrepl search on ${url} failed (LDAP result ${code}) ${diagnostic}`.trim() });
+    return new AppError('DIR_SEARCH_FAILED', { message: `The syncrepl search on ${url} failed (LDAP result ${code}) ${diagnostic}`.trim(), params: { form: 'syncrepl', url, resultCode: String(code), reason: diagnostic } });
   }
 
   /** Ends the connection with an error (e.g. the server ended a persistent search). */
@@ -332,7 +333,7 @@ export class StreamConnection {
       for (const waiter of this.waiting.values()) waiter(null);
       this.waiting.clear();
       if (this.closedByUs) this.endOk();
-      else this.fail(new AppError('DIR_UNREACHABLE', { message: `The connection to ${this.config.url} was closed by the server.` }));
+      else this.fail(new AppError('DIR_UNREACHABLE', { message: `The connection to ${this.config.url} was closed by the server.`, params: { form: 'closed', url: this.config.url } }));
     });
   }
 

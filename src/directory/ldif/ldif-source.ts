@@ -34,6 +34,7 @@ export function createLdifSource(path: string, options: StableReadOptions = {}):
       throw new AppError('LDIF_FILE_INVALID', {
         message: `The LDIF file ${basename(file)} has records that cannot be read, so it was not used and the tenant was left as it was: ${lines}${unattributed.length > 5 ? ` (${unattributed.length - 5} more)` : ''}`,
         details: { path: file, lines: unattributed.map((error) => error.details?.line) },
+        params: { file: basename(file), count: unattributed.length, lines: unattributed.slice(0, 20).map((error) => String(error.details?.line ?? '?')).join(', ') },
       });
     }
     problems = parsed.errors.map((error) => {

@@ -18,6 +18,7 @@ export async function readLdifFile(path: string, options: StableReadOptions = {}
       message: `The LDIF file ${path} is not UTF-8 text.`,
       hint: 'Save the file as UTF-8 (non-ASCII values may also be written base64-encoded with "attr:: ").',
       details: { path, reason: 'not UTF-8' },
+      params: { form: 'notUtf8', file: path },
       cause,
     });
   }

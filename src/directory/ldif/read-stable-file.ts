@@ -37,6 +37,7 @@ export async function readStableFile(path: string, options: StableReadOptions = 
       throw new AppError('LDIF_FILE_UNSTABLE', {
         message: `The LDIF file ${path} was still changing after ${options.maxWaitMs ?? 20 * settleMs} ms; it was not used and the tenant was left as it was.`,
         details: { path },
+        params: { file: path, seconds: Math.round((options.maxWaitMs ?? 20 * settleMs) / 100) / 10 },
       });
     }
     await sleep(Math.max(20, Math.min(settleMs - Math.max(0, quietFor), settleMs)));
@@ -62,5 +63,5 @@ async function readOrThrow(path: string): Promise<Buffer> {
 
 function unreadable(path: string, cause: unknown): AppError {
   const reason = (cause as NodeJS.ErrnoException).code ?? 'read error';
-  return new AppError('LDIF_FILE_UNREADABLE', { message: `The LDIF file ${path} cannot be read (${reason}).`, details: { path, reason }, cause });
+  return new AppError('LDIF_FILE_UNREADABLE', { message: `The LDIF file ${path} cannot be read (${reason}).`, details: { path, reason }, params: { file: path, reason }, cause });
 }

@@ -88,13 +88,13 @@ export function validateChannelTarget(kind: 'email' | 'webhook', target: string)
   const value = target.trim();
   if (kind === 'email') {
     if (/^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[^\s@<>(),;:"]+$/.test(value) && value.length <= 254) return value;
-    throw new AppError('ALERT_CHANNEL_INVALID', { message: `"${value}" is not an e-mail address.`, details: { field: 'target' } });
+    throw new AppError('ALERT_CHANNEL_INVALID', { message: `"${value}" is not an e-mail address.`, details: { field: 'target' }, params: { form: 'notEmail', value } });
   }
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new AppError('ALERT_CHANNEL_INVALID', { message: `"${value}" is not a URL.`, details: { field: 'target' } });
+    throw new AppError('ALERT_CHANNEL_INVALID', { message: `"${value}" is not a URL.`, details: { field: 'target' }, params: { form: 'notUrl', value } });
   }
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const loopback = host === 'localhost' || (isIP(host) === 4 && host.startsWith('127.')) || host === '::1';
@@ -102,7 +102,7 @@ export function validateChannelTarget(kind: 'email' | 'webhook', target: string)
     if (url.username || url.password) throw new AppError('ALERT_CHANNEL_INVALID', { message: 'Put no user name or password in the webhook URL; use the signing secret.', details: { field: 'target' } });
     return url.toString();
   }
-  throw new AppError('ALERT_CHANNEL_INVALID', { message: `The webhook URL must start with https:// (http:// only to a loopback address); got ${url.protocol}//${url.host}.`, details: { field: 'target' } });
+  throw new AppError('ALERT_CHANNEL_INVALID', { message: `The webhook URL must start with https:// (http:// only to a loopback address); got ${url.protocol}//${url.host}.`, details: { field: 'target' }, params: { form: 'insecureWebhook', url: `${url.protocol}//${url.host}` } });
 }
 
 /** The URL without its query (which may carry a receiver's token), for messages. */

@@ -229,6 +229,8 @@ export const cyclePreviewReport = z.object({
     /** The failure that stopped the preview (e.g. DIR_BIND_FAILED), if any. */
     errorCode: z.string().max(64).nullable(),
     errorMessage: z.string().max(2048).nullable(),
+    /** The failure's facts by name, for the code's template in the admin's language; untrusted, bounded like sync errors'. */
+    errorParams: errorParamsSchema.nullable().optional(),
   }),
 });
 export type CyclePreviewReport = z.infer<typeof cyclePreviewReport>;
@@ -253,6 +255,8 @@ export const syncRunReport = z.object({
   counts: z.record(z.string(), z.number().int().min(0)),
   errorCode: z.string().max(64).nullable(),
   errorMessage: z.string().max(2048).nullable(),
+  /** The facts of the run's error by name (the URL, the LDIF lines, the delete counts), for the code's template in the admin's language; refused beyond the bounds. */
+  errorParams: errorParamsSchema.nullable().optional(),
   /** Per-object errors found by the agent in this run (mapping, scheme). Replaces the agent-side errors of earlier runs of the same kind. */
   objectErrors: z.array(z.object({
     anchor,
@@ -358,7 +362,7 @@ export interface DirSyncStatus {
   syncErrorCount: number;
   syncClientVersion: string | null;
   syncServiceAccount: string | null;
-  lastCycle: { kind: 'directory' | 'password'; outcome: string; finishedAt: string; errorCode: string | null; errorMessage: string | null } | null;
+  lastCycle: { kind: 'directory' | 'password'; outcome: string; finishedAt: string; errorCode: string | null; errorMessage: string | null; errorParams: ErrorParams | null } | null;
   pendingDeletes: number | null;
   /** The delete guard: a cycle deleting more than `deleteThreshold` objects, or more than `deleteThresholdPercent` % of those synced, stops. */
   deleteThreshold: number;

@@ -4,6 +4,7 @@
  * routes and the admin center. Times are ISO strings; nothing here carries hash or verifier data.
  */
 import { z } from 'zod';
+import type { ErrorParams } from '../../shared/error-params.js';
 import type { DirectoryProgressView, PasswordProgressView, SyncErrorView } from './contract.js';
 
 export const pagedQuery = z.object({
@@ -91,7 +92,10 @@ export interface SyncRunView {
   /** The counts the admin reads: added, updated, deleted, derived (passwords), errors. */
   counts: { added: number; updated: number; deleted: number; derived: number; errors: number };
   errorCode: string | null;
+  /** In English with the facts (CLI, logs, runs from before params). */
   errorMessage: string | null;
+  /** The facts of the error by name: the admin center renders the code's template in the admin's language with them. */
+  errorParams: ErrorParams | null;
   agentId: string;
 }
 

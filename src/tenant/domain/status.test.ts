@@ -138,10 +138,11 @@ describe('computeDirSyncStatus: agents, cycles and errors', () => {
   });
 
   it('reports a failed last cycle with its code and message', () => {
-    const failed = run('directory', ago(60_000), 'failed', { errorCode: 'DIR_BIND_FAILED', errorMessage: 'The source directory rejected the sync account credentials.' });
+    const errorParams = { form: 'invalidCredentials', url: 'ldap://dc.example.org' };
+    const failed = run('directory', ago(60_000), 'failed', { errorCode: 'DIR_BIND_FAILED', errorMessage: 'The source directory rejected the sync account credentials.', errorParams });
     const status = computeDirSyncStatus(input({ lastDirectoryRun: failed }), clock.now());
     expect(status.warnings).toEqual([expect.objectContaining({ code: 'LAST_CYCLE_FAILED', message: 'The last directory sync cycle failed (DIR_BIND_FAILED): The source directory rejected the sync account credentials.' })]);
-    expect(status.lastCycle).toEqual({ kind: 'directory', outcome: 'failed', finishedAt: failed.finishedAt.toISOString(), errorCode: 'DIR_BIND_FAILED', errorMessage: 'The source directory rejected the sync account credentials.' });
+    expect(status.lastCycle).toEqual({ kind: 'directory', outcome: 'failed', finishedAt: failed.finishedAt.toISOString(), errorCode: 'DIR_BIND_FAILED', errorMessage: 'The source directory rejected the sync account credentials.', errorParams });
     // the last successful sync still counts for the stale rule
     expect(status.lastDirectorySync).not.toBeNull();
   });

@@ -180,7 +180,7 @@ export function computeDirSyncStatus(input: DirSyncStatusInput, now: Date): DirS
     syncClientVersion: reporting?.version ?? null,
     syncServiceAccount: reporting?.syncAccount ?? null,
     lastCycle: lastCycle
-      ? { kind: lastCycle.kind, outcome: lastCycle.outcome, finishedAt: lastCycle.finishedAt.toISOString(), errorCode: lastCycle.errorCode, errorMessage: lastCycle.errorMessage }
+      ? { kind: lastCycle.kind, outcome: lastCycle.outcome, finishedAt: lastCycle.finishedAt.toISOString(), errorCode: lastCycle.errorCode, errorMessage: lastCycle.errorMessage, errorParams: lastCycle.errorParams ?? null }
       : null,
     pendingDeletes,
     deleteThreshold: settings.deleteThreshold,

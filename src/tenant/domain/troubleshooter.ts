@@ -3,6 +3,7 @@
  * what was found and what to do. Pure; the admin center translates by check id + verdict and
  * fills in `params`, so the English here is the API's default wording.
  */
+import { storedErrorParams } from '../../shared/error-params.js';
 import { ERRORS, type ErrorCode } from '../../shared/errors.js';
 import type { TroubleshooterCheck, TroubleshooterReport, Verdict } from '../api/contract.js';
 import type { SyncRunRecord } from '../store/ports.js';
@@ -74,7 +75,8 @@ function lastCycle(input: TroubleshooterInput): TroubleshooterCheck {
     return check('last_cycle', 'error',
       `The last ${first.kind} sync cycle failed at ${first.finishedAt.toISOString()}: ${what}${first.errorCode ? ` (${first.errorCode})` : ''}.${others ? ` ${others}` : ''}`,
       explained?.action ?? 'Look at the agent log around that time for the cause, fix it, and the next cycle will retry.',
-      { kind: first.kind, errorCode: first.errorCode, errorMessage: first.errorMessage, finishedAt: first.finishedAt.toISOString() });
+      // The run's error facts (JSON `ErrorParams`), so the admin center names them in the admin's language.
+      { kind: first.kind, errorCode: first.errorCode, errorMessage: first.errorMessage, finishedAt: first.finishedAt.toISOString(), errorParams: storedErrorParams(first.errorParams) });
   }
   const last = [input.lastDirectoryRun, input.lastPasswordRun].filter((run): run is SyncRunRecord => run !== null)
     .sort((a, b) => b.finishedAt.getTime() - a.finishedAt.getTime())[0];

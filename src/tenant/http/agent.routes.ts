@@ -180,7 +180,7 @@ export function agentRoutes(ctx: TenantAppContext): RouteSpec[] {
         await repo.recordRun({
           id: body.runId, agentId: agent.id, kind: body.kind, mode: body.mode ?? null,
           startedAt: new Date(body.startedAt), finishedAt: new Date(body.finishedAt), outcome: body.outcome,
-          counts, errorCode: body.errorCode, errorMessage: body.errorMessage,
+          counts, errorCode: body.errorCode, errorMessage: body.errorMessage, errorParams: body.errorParams ?? null,
         }, agentErrors);
         // The deletes held back, by name: a blocked cycle names them, one that ran through leaves none.
         if (body.kind === 'directory' && body.outcome !== 'failed') await repo.replacePendingDeletes(body.runId, body.outcome === 'blocked' ? (body.heldDeletes ?? []) : []);

@@ -79,7 +79,7 @@ export function alertRoutes(ctx: TenantAppContext, wiring: AlertsWiring): RouteS
       handler: async ({ req, query }): Promise<undefined> => {
         const admin = adminOf(req);
         const channel = (await alerts.listChannels()).find((c) => c.id === query.id);
-        if (!channel || !(await alerts.removeChannel(query.id))) throw new AppError('NOT_FOUND', { message: `No alert channel ${query.id} exists.`, details: { id: query.id } });
+        if (!channel || !(await alerts.removeChannel(query.id))) throw new AppError('NOT_FOUND', { message: `No alert channel ${query.id} exists.`, details: { id: query.id }, params: { form: 'alertChannel', id: query.id } });
         await repo.audit({ actor: admin.username, action: 'alert_channel.removed', details: { id: channel.id, kind: channel.kind, target: channel.target }, at: clock.now() });
         return undefined;
       },
@@ -89,7 +89,7 @@ export function alertRoutes(ctx: TenantAppContext, wiring: AlertsWiring): RouteS
       summary: 'Send a test notification to one channel now; answers with the delivery (delivered, or the error and when it is retried).',
       handler: async ({ req, query }) => {
         const admin = adminOf(req);
-        if (!(await alerts.listChannels()).some((c) => c.id === query.id)) throw new AppError('NOT_FOUND', { message: `No alert channel ${query.id} exists.`, details: { id: query.id } });
+        if (!(await alerts.listChannels()).some((c) => c.id === query.id)) throw new AppError('NOT_FOUND', { message: `No alert channel ${query.id} exists.`, details: { id: query.id }, params: { form: 'alertChannel', id: query.id } });
         const id = await alerts.enqueueTest(query.id, `Test alert sent by ${admin.username}.`, clock.now());
         await wiring.loop.deliverDue();
         const delivery = await alerts.findDelivery(id);

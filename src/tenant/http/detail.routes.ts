@@ -37,6 +37,7 @@ export function runView(run: SyncRunRecord): SyncRunView {
       : { added: count(run.counts, 'added'), updated: count(run.counts, 'updated'), deleted: count(run.counts, 'deleted'), derived: 0, errors: count(run.counts, 'errors') },
     errorCode: run.errorCode,
     errorMessage: run.errorMessage,
+    errorParams: run.errorParams ?? null,
     agentId: run.agentId,
   };
 }

@@ -16,11 +16,13 @@ function fastifyClientError(error: FastifyError): AppError | null {
   const code = error.code ?? '';
   // Its own code (413): an agent splits a batch refused as too large and sends it again.
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new AppError('REQUEST_TOO_LARGE', { details: { in: 'body', reason: code } });
+  // Each with a form, so the admin center says it in the admin's language too.
   let message = 'The request cannot be read.';
-  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') message = 'The request has a content type this endpoint does not accept; send application/json.';
-  else if (code === 'FST_ERR_CTP_EMPTY_JSON_BODY') message = 'The request body is empty but its content type is application/json.';
-  else if (code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError || /JSON/i.test(error.message)) message = 'The request body is not valid JSON.';
-  return new AppError('REQUEST_INVALID', { message, details: { in: 'body', reason: code || 'unreadable' } });
+  let form = 'unreadable';
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') [message, form] = ['The request has a content type this endpoint does not accept; send application/json.', 'mediaType'];
+  else if (code === 'FST_ERR_CTP_EMPTY_JSON_BODY') [message, form] = ['The request body is empty but its content type is application/json.', 'emptyJson'];
+  else if (code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError || /JSON/i.test(error.message)) [message, form] = ['The request body is not valid JSON.', 'notJson'];
+  return new AppError('REQUEST_INVALID', { message, details: { in: 'body', reason: code || 'unreadable' }, params: { form } });
 }
 
 export function sendError(reply: FastifyReply, error: AppError): FastifyReply {

@@ -80,7 +80,7 @@ export function lifecycleRoutes(ctx: TenantAppContext): RouteSpec[] {
       summary: 'Revoke an agent: its next call is refused (AGENT_REVOKED) and it loses the active lease. Audited.',
       handler: async ({ req, query }) => {
         const agent = await repo.findAgent(query.id);
-        if (!agent) throw new AppError('NOT_FOUND', { message: `No agent with id ${query.id} is registered.`, details: { id: query.id } });
+        if (!agent) throw new AppError('NOT_FOUND', { message: `No agent with id ${query.id} is registered.`, details: { id: query.id }, params: { form: 'agent', id: query.id } });
         await repo.revokeAgent(agent.id, clock.now());
         await repo.audit({ actor: adminOf(req).username, action: 'agent.revoked', details: { agentId: agent.id, host: agent.host }, at: clock.now() });
       },
@@ -90,7 +90,7 @@ export function lifecycleRoutes(ctx: TenantAppContext): RouteSpec[] {
       summary: 'Revoke an unused registration token. Audited.',
       handler: async ({ req, query }) => {
         if (!(await repo.revokeRegistrationToken(query.id, clock.now()))) {
-          throw new AppError('NOT_FOUND', { message: `No unused registration token with id ${query.id} exists.`, details: { id: query.id } });
+          throw new AppError('NOT_FOUND', { message: `No unused registration token with id ${query.id} exists.`, details: { id: query.id }, params: { form: 'registrationToken', id: query.id } });
         }
         await repo.audit({ actor: adminOf(req).username, action: 'registration_token.revoked', details: { id: query.id }, at: clock.now() });
       },

@@ -287,7 +287,7 @@ function oidcClientRoutes(ctx: TenantAppContext, oidc: OidcRepository, providers
         const { clientId } = query;
         const client = await oidc.findClient(clientId);
         if (!client || !(await oidc.deleteClient(clientId))) {
-          throw new AppError('NOT_FOUND', { message: `No OpenID Connect client ${clientId} is registered.`, details: { clientId } });
+          throw new AppError('NOT_FOUND', { message: `No OpenID Connect client ${clientId} is registered.`, details: { clientId }, params: { form: 'oidcClient', id: clientId } });
         }
         await ctx.repo.audit({ actor: admin.username, action: 'oidc_client.deleted', details: { clientId, name: client.name }, at: clock.now() });
         return undefined;

@@ -112,6 +112,8 @@ export interface SyncRunRecord {
   counts: Record<string, number>;
   errorCode: string | null;
   errorMessage: string | null;
+  /** The facts of the run's error by name (validated by the API: `checkErrorParams`); null when none. */
+  errorParams?: ErrorParams | null;
 }
 
 export interface NewSyncError {

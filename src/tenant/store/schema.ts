@@ -164,6 +164,8 @@ export interface SyncRunsTable {
   counts: string;
   error_code: string | null;
   error_message: string | null;
+  /** JSON `ErrorParams` of the run's error; null without an error, or on runs from before 0033. */
+  error_params: string | null;
 }
 
 export interface SyncErrorsTable {

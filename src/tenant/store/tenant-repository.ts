@@ -410,6 +410,7 @@ export class KyselyTenantRepository implements TenantRepository {
         counts: JSON.stringify(run.counts),
         error_code: run.errorCode,
         error_message: run.errorMessage,
+        error_params: storedErrorParams(run.errorParams),
       }).onConflict((oc) => oc.columns(['tenant_id', 'id']).doNothing()).returning('id').executeTakeFirst();
       if (!inserted) return;
 
@@ -734,5 +735,6 @@ function toRun(row: SyncRunsTable): SyncRunRecord {
     counts: JSON.parse(row.counts) as Record<string, number>,
     errorCode: row.error_code,
     errorMessage: row.error_message,
+    errorParams: readStoredErrorParams(row.error_params),
   };
 }

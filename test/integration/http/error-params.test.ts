@@ -5,7 +5,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkErrorParams, ERROR_PARAM_LIMITS } from '../../../src/shared/error-params.js';
-import type { Page, SyncErrorView } from '../../../src/tenant/api/contract.js';
+import type { CyclePreview, DirSyncStatus, Page, SyncErrorView } from '../../../src/tenant/api/contract.js';
+import type { SyncHistory } from '../../../src/tenant/api/detail-contract.js';
 import { runReport, startHarness, type Dialect, type Harness } from './harness.js';
 
 const objectError = (params: unknown) => ({
@@ -79,6 +80,73 @@ describe.each<Dialect>(['sqlite', 'postgres'])('error params over HTTP on %s', (
         if (stored !== null) expect(checkErrorParams(stored)).toBeNull();
       }
     }), { numRuns: dialect === 'sqlite' ? 60 : 25 });
+  });
+
+  describe('a run\'s error and a preview\'s error', () => {
+    const runs = async () => (await h.admin(await h.rootSession(), 'GET', '/api/v1/sync-runs')).json() as SyncHistory;
+    // Each later than every run before it (the fuzzed reports above share the clock's time), so it heads the history.
+    let later = 0;
+    const next = () => new Date(h.clock.now().getTime() + ++later * 60_000);
+    const failedRun = (errorParams: unknown) => runReport('directory', 'failed', next(), {
+      errorCode: 'DIR_UNREACHABLE', errorMessage: 'The directory at ldap://127.0.0.1:1 cannot be reached: ECONNREFUSED', errorParams: errorParams as never,
+    });
+
+    it('stores the facts of a failed run and shows them in the sync history and the DirSync status', async () => {
+      const errorParams = { url: 'ldap://127.0.0.1:1', reason: 'connect ECONNREFUSED 127.0.0.1:1' };
+      const report = failedRun(errorParams);
+      expect((await h.agent(credential, 'POST', '/api/v1/agent/runs', report)).statusCode).toBe(200);
+      expect((await runs()).items.find((r) => r.id === report.runId)).toMatchObject({ errorCode: 'DIR_UNREACHABLE', errorParams });
+      const status = (await h.admin(await h.rootSession(), 'GET', '/api/v1/dirsync/status')).json() as DirSyncStatus;
+      expect(status.lastCycle).toMatchObject({ errorCode: 'DIR_UNREACHABLE', errorParams });
+      // An agent from before params sends none: the run reads none.
+      const old = runReport('directory', 'failed', next(), { errorCode: 'DIR_UNREACHABLE', errorMessage: 'x' });
+      expect((await h.agent(credential, 'POST', '/api/v1/agent/runs', old)).statusCode).toBe(200);
+      expect((await runs()).items.find((r) => r.id === old.runId)?.errorParams).toBeNull();
+    });
+
+    it.each([
+      ['too many names', Object.fromEntries(Array.from({ length: ERROR_PARAM_LIMITS.maxCount + 1 }, (_, i) => [`p${i}`, i]))],
+      ['a value too long', { reason: 'x'.repeat(ERROR_PARAM_LIMITS.maxValueChars + 1) }],
+      ['a nested object', { url: { toString: 'evil' } }],
+      ['an array value', { lines: [1, 2] }],
+      ['a boolean value', { read: false }],
+      ['an i18next option as a name', { defaultValue: 'x' }],
+      ['a name with a dot', { 'url.host': 'x' }],
+      ['an array for params', ['x']],
+    ])('refuses a run whose error params have %s, naming the field, and records no run', async (_name, errorParams) => {
+      const before = await runs();
+      const response = await h.agent(credential, 'POST', '/api/v1/agent/runs', failedRun(errorParams));
+      expect(response.statusCode).toBe(400);
+      const error = response.json().error as { code: string; details: { fields: string[] } };
+      expect(error.code).toBe('REQUEST_INVALID');
+      expect(error.details.fields.join()).toMatch(/^errorParams/);
+      expect((await runs()).total).toBe(before.total);
+    });
+
+    it('keeps a preview\'s error params within the same bounds', async () => {
+      const session = await h.rootSession();
+      expect((await h.admin(session, 'POST', '/api/v1/dirsync/preview')).statusCode).toBe(202);
+      const requestedAt = ((await h.admin(session, 'GET', '/api/v1/dirsync/preview')).json() as CyclePreview).requestedAt!;
+      const answer = (errorParams: unknown) => ({
+        requestedAt,
+        result: {
+          mode: 'full', adds: [], updates: [], deletes: [], counts: { adds: 0, updates: 0, deletes: 0, unchanged: 0, errors: 0 }, deleteThresholdExceeded: false,
+          errorCode: 'DIR_BIND_FAILED', errorMessage: 'The directory at ldap://127.0.0.1:1 rejected the sync account credentials.', errorParams,
+        },
+      });
+      const tooLong = await h.agent(credential, 'POST', '/api/v1/agent/preview', answer({ url: 'x'.repeat(ERROR_PARAM_LIMITS.maxValueChars + 1) }));
+      expect(tooLong.statusCode).toBe(400);
+      expect((tooLong.json().error as { details: { fields: string[] } }).details.fields.join()).toMatch(/^result\.errorParams/);
+      const errorParams = { form: 'invalidCredentials', url: 'ldap://127.0.0.1:1' };
+      expect((await h.agent(credential, 'POST', '/api/v1/agent/preview', answer(errorParams))).statusCode).toBe(200);
+      expect(((await h.admin(session, 'GET', '/api/v1/dirsync/preview')).json() as CyclePreview).result).toMatchObject({ errorCode: 'DIR_BIND_FAILED', errorParams });
+    });
+  });
+
+  it('answers a body that is not JSON with a coded error the admin center can say in any language', async () => {
+    const response = await h.inject({ method: 'POST', url: '/api/v1/agent/runs', payload: '{"runId": ', headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' } });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error).toMatchObject({ code: 'REQUEST_INVALID', message: 'The request body is not valid JSON.', params: { form: 'notJson' } });
   });
 
   it('answers an invalid admin request with params naming the field', async () => {

@@ -12,6 +12,8 @@ import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { DirSyncStatus } from '../../../tenant/api/contract.js';
 import { adminApi } from '../../api/endpoints.js';
+import { ErrorMessage } from '../../shared/error-message.js';
+import { localizeRunError } from '../../shared/localize.js';
 import { RouterLink } from '../../shared/router-link.js';
 import { useSession } from '../../shared/session.js';
 import { PreviewSection } from './preview-section.js';
@@ -43,7 +45,7 @@ const useStyles = makeStyles({
 
 export function DirSyncPage() {
   const styles = useStyles();
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const { isGlobalAdmin } = useSession();
   const status = useApi((signal) => adminApi.status(signal), 'status');
   const [changeError, setChangeError] = useState<unknown>(undefined);
@@ -84,6 +86,7 @@ export function DirSyncPage() {
     return () => clearTimeout(timer);
   }, [following, pendingTotal, pending.data, refresh]);
   const data = status.data;
+  const lastCycleError = data?.lastCycle ? localizeRunError(data.lastCycle, t, i18n.language) : null;
 
   return (
     <div className={styles.page}>
@@ -188,7 +191,9 @@ export function DirSyncPage() {
                       {t(`dirsync.cycleKind.${data.lastCycle.kind}`)} · {t(`dirsync.outcome.${data.lastCycle.outcome}`, { defaultValue: data.lastCycle.outcome })}
                       {data.lastCycle.errorCode ? ` · ${data.lastCycle.errorCode}` : ''}
                     </span>
-                    {data.lastCycle.errorMessage ? <Text>{data.lastCycle.errorMessage}</Text> : null}
+                    {lastCycleError ? (
+                      <Text data-testid="last-cycle-error"><ErrorMessage message={lastCycleError.message} parts={lastCycleError.parts} />{lastCycleError.hint ? ` ${lastCycleError.hint}` : ''}</Text>
+                    ) : null}
                     <DateTime value={data.lastCycle.finishedAt} />
                   </dd>
                 </>

@@ -4,6 +4,8 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { adminApi } from '../../api/endpoints.js';
 import type { CyclePreview } from '../../../tenant/api/contract.js';
+import { ErrorMessage } from '../../shared/error-message.js';
+import { localizeRunError } from '../../shared/localize.js';
 import { DateTime, ErrorBar, Loading } from '../../shared/ui.js';
 import { useSession } from '../../shared/session.js';
 import { ReaderTooltip } from '../../shared/reader-tooltip.js';
@@ -20,7 +22,7 @@ const useStyles = makeStyles({
  */
 export function PreviewSection() {
   const styles = useStyles();
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const { isGlobalAdmin } = useSession();
   const [preview, setPreview] = useState<CyclePreview | null>(null);
   const [error, setError] = useState<unknown>(undefined);
@@ -48,6 +50,7 @@ export function PreviewSection() {
   };
 
   const result = preview?.status === 'ready' ? preview.result : null;
+  const previewError = result ? localizeRunError(result, t, i18n.language) : null;
   const rows = result ? [
     ...result.adds.map((o) => ({ change: 'add' as const, ...o })),
     ...result.updates.map((o) => ({ change: 'update' as const, ...o })),
@@ -70,7 +73,7 @@ export function PreviewSection() {
       {result ? (
         <>
           {result.errorCode ? (
-            <MessageBar intent="error"><MessageBarBody>{result.errorCode}: {result.errorMessage}</MessageBarBody></MessageBar>
+            <MessageBar intent="error" data-testid="preview-error"><MessageBarBody>{result.errorCode}: {previewError ? <><ErrorMessage message={previewError.message} parts={previewError.parts} />{previewError.hint ? ` ${previewError.hint}` : ''}</> : result.errorMessage}</MessageBarBody></MessageBar>
           ) : null}
           {result.deleteThresholdExceeded ? (
             <MessageBar intent="warning" data-testid="preview-threshold"><MessageBarBody>{t('dirsync.preview.threshold', { count: result.counts.deletes })}</MessageBarBody></MessageBar>

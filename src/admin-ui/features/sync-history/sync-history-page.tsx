@@ -3,7 +3,8 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { RunningSync, SyncRunView } from '../../../tenant/api/detail-contract.js';
 import { adminApi } from '../../api/endpoints.js';
-import { translateCode } from '../../shared/localize.js';
+import { ErrorMessage } from '../../shared/error-message.js';
+import { localizeRunError } from '../../shared/localize.js';
 import { DateTime, ErrorBar, Loading, PageHeader, Pager, useLocale } from '../../shared/ui.js';
 import { useApi } from '../../shared/use-api.js';
 import { formatDuration } from './format-duration.js';
@@ -41,10 +42,11 @@ export function SyncHistoryPage() {
   }, [history.data, reload, running.length]);
 
   const number = new Intl.NumberFormat(locale);
-  const errorText = (run: SyncRunView): string | null => {
-    if (!run.errorCode) return run.errorMessage;
-    const translated = i18n.language === 'en' ? null : translateCode(run.errorCode, t);
-    return translated ? `${translated.message} ${translated.hint}` : run.errorMessage;
+  // The code's template with the run's facts in the admin's language, then what to do.
+  const errorText = (run: SyncRunView) => {
+    const text = localizeRunError(run, t, i18n.language);
+    if (!text) return null;
+    return <><ErrorMessage message={text.message} parts={text.parts} />{text.hint ? ` ${text.hint}` : ''}</>;
   };
 
   return (
@@ -89,7 +91,7 @@ export function SyncHistoryPage() {
                   <TableCell className={styles.number}>{number.format(run.counts.deleted)}</TableCell>
                   <TableCell className={styles.number} data-testid="sync-run-derived">{number.format(run.counts.derived)}</TableCell>
                   <TableCell className={styles.number} data-testid="sync-run-errors">{number.format(run.counts.errors)}</TableCell>
-                  <TableCell className={styles.error}>{errorText(run) ?? '—'}</TableCell>
+                  <TableCell className={styles.error} data-testid="sync-run-error" data-code={run.errorCode ?? ''}>{errorText(run) ?? '—'}</TableCell>
                 </TableRow>
               ))}
             </TableBody>

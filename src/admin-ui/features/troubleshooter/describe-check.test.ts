@@ -19,6 +19,29 @@ const check = (over: Partial<TroubleshooterCheck>): TroubleshooterCheck => ({
 });
 
 describe('describeCheck', () => {
+  const failedCycle = (errorParams: string | null) => check({
+    id: 'last_cycle', verdict: 'error', found: 'The last directory sync cycle failed at 2026-11-21T18:30:00.000Z: the source directory cannot be reached (DIR_UNREACHABLE).',
+    params: { kind: 'directory', errorCode: 'DIR_UNREACHABLE', errorMessage: 'x', finishedAt: '2026-11-21T18:30:00.000Z', errorParams },
+  });
+  const facts = JSON.stringify({ url: 'ldap://dc1.example.org', reason: 'connect ECONNREFUSED 10.0.0.1:389' });
+
+  it('names the facts of a failed cycle in Dutch and English, the time written for a person', () => {
+    expect(describeCheck(failedCycle(facts), instances.nl, 'nl-NL').found)
+      .toMatch(/^Adreslijstsynchronisatie: de laatste cyclus is mislukt op 21-11-2026 \d{2}:30 \S+ \(DIR_UNREACHABLE\): De adreslijst op ldap:\/\/dc1\.example\.org is niet bereikbaar: connect ECONNREFUSED 10\.0\.0\.1:389$/);
+    const english = describeCheck(failedCycle(facts), instances.en, 'en-US').found;
+    expect(english).toContain('The directory at ldap://dc1.example.org cannot be reached: connect ECONNREFUSED 10.0.0.1:389');
+    expect(english).not.toMatch(/\d{4}-\d{2}-\d{2}T/);
+  });
+
+  it('says a failed cycle without facts by its code in Dutch, and keeps the server words in English', () => {
+    expect(describeCheck(failedCycle(null), instances.nl, 'nl-NL').found).toMatch(/\(DIR_UNREACHABLE\): De bronadreslijst is niet bereikbaar\.$/);
+    expect(describeCheck(failedCycle(null), instances.en, 'en-US').found).toMatch(/^The last directory sync cycle failed at 11\/21\/2026, /);
+    // Garbled facts count as none; a value that looks like a placeholder stays text.
+    expect(describeCheck(failedCycle('{"url": '), instances.nl, 'nl-NL').found).toMatch(/De bronadreslijst is niet bereikbaar\.$/);
+    const sly = JSON.stringify({ url: '{{kind}}', reason: '$t(errors.NETWORK.message)' });
+    expect(describeCheck(failedCycle(sly), instances.nl, 'nl-NL').found).toContain('De adreslijst op {{kind}} is niet bereikbaar: $t(errors.NETWORK.message)');
+  });
+
   it('fills the detailed English text from params, with the date written for a person', () => {
     const described = describeCheck(check({ params: { lastSync: '2026-11-21T18:30:00Z', staleAfterHours: 72 } }), instances.en, 'en-US');
     expect(described.found).toMatch(/11\/21\/2026, \d{1,2}:\d{2}\s?[AP]M/);

@@ -237,6 +237,7 @@ export class AdAdapter implements FlavorAdapter {
             message: `The sync account cannot read the base DN ${base} on ${this.core.config.url}: it does not exist, or the account has no right to read it.`,
             hint: 'Check the base DN, and give the sync account Read on it (README, Active Directory: the rights of the sync account).',
             details: { stage: 'search', baseDn: base },
+            params: { form: 'baseUnreadable', url: this.core.config.url, base },
           });
         }
       }

@@ -112,6 +112,7 @@ function rangeError(dn: string, attribute: string, detail: string): AppError {
   return new AppError('DIR_PROTOCOL_ERROR', {
     message: `The directory answered the ranged read of ${attribute} of ${dn} out of order (${detail}); the cycle was stopped so no membership is lost.`,
     details: { stage: 'search' },
+    params: { form: 'rangedRead', dn, attribute, reason: detail },
   });
 }
 

@@ -187,7 +187,7 @@ class SyncreplSession {
         // A persistent search ends only on error, or when the server asks for a full reload.
         keepCookie(response.cookie);
         if (response.resultCode === E_SYNC_REFRESH_REQUIRED) this.cookies.delete(base);
-        connection.abort(response.resultCode === 0 ? new AppError('DIR_UNREACHABLE', { message: `The directory at ${this.options.config.url} ended the syncrepl search.` }) : connection.resultError(response));
+        connection.abort(response.resultCode === 0 ? new AppError('DIR_UNREACHABLE', { message: `The directory at ${this.options.config.url} ended the syncrepl search.`, params: { form: 'syncreplEnded', url: this.options.config.url } }) : connection.resultError(response));
         return;
       default:
         return;

@@ -27,6 +27,7 @@ import { registrationAgent } from './0028-registration-agent.js';
 import { usersUpnUnique } from './0030-users-upn-unique.js';
 import { agentSourceFlavor } from './0031-agent-source-flavor.js';
 import { errorParams } from './0032-error-params.js';
+import { runErrorParams } from './0033-run-error-params.js';
 
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
@@ -55,6 +56,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0030-users-upn-unique': usersUpnUnique(),
         '0031-agent-source-flavor': agentSourceFlavor(),
         '0032-error-params': errorParams(),
+        '0033-run-error-params': runErrorParams(),
       };
     },
   };

@@ -80,6 +80,7 @@ export class DrsrSession {
       if (coded.code === 'DRSR_AUTH_FAILED' && options.passwordCheck && (await options.passwordCheck().catch(() => false))) {
         throw new AppError('DRSR_NTLM_DISABLED', {
           message: `The domain controller at ${endpoint} refused the sync account over NTLM although the same password is accepted over LDAP: NTLM is disabled or restricted there, and Kerberos is required.`,
+          params: { form: 'restricted', endpoint },
           cause: error,
         });
       }
