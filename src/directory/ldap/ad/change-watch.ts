@@ -159,5 +159,5 @@ export function coalesce(run: () => void, gapMs: number): { call(): void; cancel
 }
 
 function formatSeconds(ms: number): string {
-  return ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Number((ms / 1000).toFixed(1))} s`;
+  return ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Number((ms / 1000).toFixed(3))} s`;
 }
