@@ -18,6 +18,8 @@ const NO_POLL_SECONDS = 600;
 
 let dc: SambaDc;
 let account: SyncAccount;
+/** A plain domain user with no right beyond the defaults: what notifications need. */
+let plain: SyncAccount;
 let ou: string;
 
 beforeAll(async () => {
@@ -26,6 +28,7 @@ beforeAll(async () => {
   account = dc.createSyncAccount('dirbridge-sync');
   await dc.grantReplicationRights(account.dn, { all: true });
   await dc.grantDeletedObjectsRead(account.dn);
+  plain = dc.createSyncAccount('plain-notify');
 }, 120_000);
 
 afterAll(async () => {
@@ -37,10 +40,10 @@ function ldapConfig(overrides: Partial<LdapSourceConfig> = {}): LdapSourceConfig
 }
 
 describe('the AD change watch on a Samba DC', () => {
-  it('is pushed a disable, a delete and a local samba-tool change, with the USN poll at 10 minutes', async () => {
+  it('is pushed a disable, a delete and a local samba-tool change to a plain domain user, with the USN poll at 10 minutes', async () => {
     const [carol = '', dan = ''] = dc.createUsers([{ name: 'carol', parentDn: ou, password: 'Carol-pass-1' }, { name: 'dan', parentDn: ou }]);
     const infos: string[] = [];
-    const source = createLdapSource(ldapConfig(), { warn: (m) => infos.push(m), info: (m) => infos.push(m) });
+    const source = createLdapSource(ldapConfig({ bindDn: plain.userPrincipalName, bindPassword: plain.password }), { warn: (m) => infos.push(m), info: (m) => infos.push(m) });
     const changes: number[] = [];
     const errors: unknown[] = [];
     const stop = source.watch!(() => changes.push(Date.now()), (e) => errors.push(e));
