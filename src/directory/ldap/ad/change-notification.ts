@@ -28,6 +28,7 @@ import { Control } from 'ldapts';
 import { AppError } from '../../../shared/errors.js';
 import type { LdapLogger, LdapSourceConfig } from '../ldap-config.js';
 import { DEFAULT_WATCH_PROBE_MS } from '../ldap-connection.js';
+import { toDirectoryError } from '../ldap-errors.js';
 import { StreamConnection } from '../stream-connection.js';
 import type { LdapResponse } from '../openldap/syncrepl-protocol.js';
 
@@ -197,7 +198,8 @@ class NotificationSession {
     } catch (error) {
       if (refusal) throw refusal;
       connection.close();
-      throw error;
+      // A timeout of the "Who am I?" (a DC that took the search and hangs) becomes DIR_TIMEOUT.
+      throw toDirectoryError(error, 'search', { url: config.url, baseDn: base });
     }
     if (refusal) throw refusal;
     answered = true;

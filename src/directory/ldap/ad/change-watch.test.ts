@@ -3,6 +3,7 @@
  * USN poll takes over, and says so), one that floods notifications (coalesced), one that drops
  * or garbles the notification session (restarted with backoff, reported, never silent).
  */
+import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { afterBind, OP, startMisbehavingLdapServer, type LdapRequest, type MisbehavingLdapServer } from '../../../../test/support/misbehaving-ldap-server.js';
@@ -170,6 +171,48 @@ describe('AD change watch', () => {
     });
     await eventually(async () => sessions === 2 && changes.length === 1, 5_000, 'the second session and one change');
   });
+});
+
+describe('AD change watch on hostile bytes', () => {
+  it('answers random and mutated notification messages with changes or a reported error, never a hang or a throw', async () => {
+    let next: Buffer = Buffer.alloc(0);
+    server = await startMisbehavingLdapServer(fakeDc(() => 1, (request, reply) => {
+      // The bytes under test, with the search's message id where a well-formed entry has it.
+      const bytes = Buffer.from(next);
+      if (bytes.length > 4 && bytes[0] === 0x30 && bytes[2] === 0x02 && bytes[3] === 0x01) bytes[4] = request.messageId & 0x7f;
+      reply(bytes);
+    }));
+    const entry = searchEntryMessage(`CN=u,${NC}`, [['uSNChanged', [Buffer.from('7')]]], 1);
+    const samples = fc.oneof(
+      fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b)),
+      fc.tuple(fc.nat({ max: entry.length - 1 }), fc.integer({ min: 0, max: 255 })).map(([at, value]) => {
+        const b = Buffer.from(entry);
+        b[at] = value;
+        return b;
+      }),
+      fc.nat({ max: entry.length - 1 }).map((cut) => entry.subarray(0, cut)),
+    );
+    await fc.assert(
+      fc.asyncProperty(samples, async (bytes) => {
+        next = bytes;
+        const outcomes: string[] = [];
+        const halt = startAdChangeWatch({
+          config: config(server!.url, { timeouts: { connectMs: 1_000, requestMs: 300, operationMs: 1_000, watchProbeMs: 60_000 } }),
+          logger: { warn: () => undefined }, namingContext: async () => NC, changeMark: async () => '1', pollMs: 60_000,
+          onChange: () => outcomes.push('change'), onError: (e) => outcomes.push(`error ${(e as { code?: string }).code}`),
+          onState: (s) => outcomes.push(s.mode), notification: { backoffMs: [60_000], refusedRetryMs: 60_000 },
+        });
+        try {
+          // Within the request timeout the session is accepted, refused, or failed with a code.
+          await eventually(async () => outcomes.some((o) => o === 'notifications' || o === 'poll' || o.startsWith('error')), 3_000, 'an outcome');
+          expect(outcomes.filter((o) => o.startsWith('error')).every((o) => /^error DIR_[A-Z_]+$/.test(o))).toBe(true);
+        } finally {
+          halt();
+        }
+      }),
+      { numRuns: 40 },
+    );
+  }, 120_000);
 });
 
 describe('coalesce', () => {
