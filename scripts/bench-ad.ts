@@ -8,7 +8,9 @@
  *   directory source's own change watch (n/a while it has none), and through the replication's
  *   highestCommittedUSN poll, which also triggers a directory delta;
  * - the change watch at full scope: a disable on the DC → the tenant showing it, p50/p95, with the
- *   agent syncing every loaded user (no sample filter), as README configures it.
+ *   agent syncing every loaded user (no sample filter), as README configures it;
+ * - a password change → sign-in with change notifications as the only watch (USN polls at 10
+ *   minutes), over LDAP and by samba-tool on the DC's database.
  * The tenant and the agent run in this process (test/support/sync-harness.ts), unlike the slapd
  * part's forked children: these figures are about latency and the DC, not the processes' RSS.
  */
@@ -322,15 +324,85 @@ export async function adFigures(options: AdBenchOptions, io: AdBenchIo): Promise
       await directoryOnly.agent.start();
       await directoryOnly.agent.syncDirectory('delta');
       const viaWatch = await disableLatencies(harness, Array.from({ length: samples - half }, (_, k) => half + k));
-      disableFigure('ad_disable_latency_watch', 'AD. disable on the DC → refused at tenant, via the AD change watch', viaWatch, `${viaWatch.length} disables (LDAPS userAccountControl), directory-only agent, ${kind}`);
+      disableFigure('ad_disable_latency_watch', 'AD. disable on the DC → refused at tenant, via the AD change watch', viaWatch, `${viaWatch.length} disables (LDAPS userAccountControl), directory-only agent (${directoryOnly.source.description}), ${kind}`);
     } else {
       disableFigure('ad_disable_latency_watch', 'AD. disable on the DC → refused at tenant, via the AD change watch', null, 'the AD directory source has no change watch on this branch: a disable waits for the delta interval');
     }
     await directoryOnly.stop();
+
+    // F. Change notifications alone: both USN polls at 10 minutes, so only the DC's push
+    // (LDAP_SERVER_NOTIFICATION_OID) can bring a change within the wait.
+    await pushOnlyLatency(harness, account, options, io, { adSource, sampleFilter, samples, kind, dc: dcRef });
   } finally {
     for (const h of harnesses) await h.close().catch((e: unknown) => say(`closing: ${String(e)}`));
     await dc?.stop();
     rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Password change on the DC → sign-in at the tenant with change notifications as the only watch
+ * (changePollSeconds and passwordReplication.pollSeconds at 600): an LDAPS unicodePwd replace (an
+ * admin's tool: Samba re-runs notification searches 0.1 s after a write through its LDAP server),
+ * and `samba-tool user setpassword` on the DC's own database (no LDAP write: Samba's 5-second
+ * re-run), timed from samba-tool's exit (its 0.7-1.5 s Python start is not the DC's latency).
+ */
+async function pushOnlyLatency(
+  harness: SyncHarness,
+  account: SyncAccount,
+  options: AdBenchOptions,
+  io: AdBenchIo,
+  at: { adSource: Record<string, unknown>; sampleFilter: string; samples: number; kind: string; dc: SambaDc },
+): Promise<void> {
+  const { add, say, problems } = io;
+  const { dc, samples, kind } = at;
+  if (options.skipReplication) return;
+  const NO_POLL = 600;
+  // The disables above left the sample users disabled.
+  for (let i = 0; i < samples; i++) await dc.enable(`CN=${userName(i)},${dc.usersDn}`);
+  const agent = await harness.agent({ ...at.adSource, userFilter: at.sampleFilter, changePollSeconds: NO_POLL, passwordReplication: { user: account.name, domain: NETBIOS_DOMAIN, pollSeconds: NO_POLL } });
+  try {
+    await waitFor(async () => (await agent.agent.connect())?.active === true, 15_000, 'the lease of the notification-only agent');
+    const full = await agent.agent.syncDirectory('full');
+    if (full?.outcome !== 'success') problems.push(`AD notification-only agent: the full sync answered ${full?.outcome ?? 'nothing'}`);
+    await agent.agent.syncPasswords('delta');
+    await agent.agent.start();
+    await agent.agent.syncDirectory('delta');
+    await agent.agent.syncPasswords('delta');
+    await waitFor(async () => agent.source.description.includes('change notifications,'), 15_000, 'change notifications accepted by the DC');
+    const verifiedAt = async (i: number) => {
+      const user = await harness.repo.findUserForSignIn(upn(i));
+      return user ? ((await harness.repo.getPasswordState(user.anchor))?.lastSuccessAt?.getTime() ?? 0) : 0;
+    };
+    const timeChange = async (i: number, round: number, change: () => Promise<unknown> | unknown, startAfter: boolean): Promise<number> => {
+      const before = await verifiedAt(i);
+      // Spread over Samba's 5-second re-run, so the figure is not locked to one phase of it.
+      await sleep(Math.random() * 1_000);
+      let started = performance.now();
+      await change();
+      if (startAfter) started = performance.now();
+      await waitFor(async () => (await verifiedAt(i)) > before, 30_000, `the new verifier of ${userName(i)}`);
+      const status = (await userSignIn(harness.url, upn(i), benchPassword(i, round))).status;
+      if (status !== 200) problems.push(`AD notification latency: sign-in of ${userName(i)} with the new password answered ${status}`);
+      return performance.now() - started;
+    };
+    const viaLdap: number[] = [];
+    for (let i = 0; i < samples; i++) viaLdap.push(await timeChange(i, 2, () => dc.setPassword(`CN=${userName(i)},${dc.usersDn}`, benchPassword(i, 2)), false));
+    const localSamples = Math.min(samples, 20);
+    const viaSambaTool: number[] = [];
+    for (let i = 0; i < localSamples; i++) viaSambaTool.push(await timeChange(i, 3, () => dc.sambaTool(['user', 'setpassword', userName(i), `--newpassword=${benchPassword(i, 3)}`]), true));
+    const load = loadavg()[0]!.toFixed(1);
+    const ldap = summarize(viaLdap);
+    const local = summarize(viaSambaTool);
+    const ldapDetail = `${ldap.samples} changes (LDAPS unicodePwd replace) to a successful sign-in, change notifications only (both USN polls at ${NO_POLL} s), ${kind}; load average ${load}`;
+    add({ id: 'ad_password_latency_notify_p50', label: 'AD. password change on the DC (LDAP) → sign-in, change notifications, p50', value: ldap.p50, unit: 'ms', detail: ldapDetail });
+    add({ id: 'ad_password_latency_notify_p95', label: 'AD. password change on the DC (LDAP) → sign-in, change notifications, p95', value: ldap.p95, unit: 'ms', target: { max: 2000 }, detail: ldapDetail });
+    const localDetail = `${local.samples} changes (samba-tool user setpassword on the DC's database, timed from its exit) to a successful sign-in, change notifications only, ${kind}; Samba re-runs notification searches every 5 s for writes outside its LDAP server; load average ${load}`;
+    add({ id: 'ad_password_latency_notify_local_p50', label: 'AD. password change by samba-tool → sign-in, change notifications only, p50', value: local.p50, unit: 'ms', detail: localDetail });
+    add({ id: 'ad_password_latency_notify_local_p95', label: 'AD. password change by samba-tool → sign-in, change notifications only, p95', value: local.p95, unit: 'ms', detail: localDetail });
+    say(`AD password change → sign-in, change notifications only: over LDAP p50 ${ldap.p50.toFixed(0)} ms, p95 ${ldap.p95.toFixed(0)} ms; by samba-tool p50 ${local.p50.toFixed(0)} ms, p95 ${local.p95.toFixed(0)} ms (load average ${load})`);
+  } finally {
+    await agent.stop();
   }
 }
 

@@ -62,7 +62,7 @@ export function buildSource(source: SourceConfig, logger: Logger, attributes?: s
     maxMessageBytes: source.maxMessageBytes,
     changePollMs: source.changePollSeconds * 1000,
     ...(attributes ? { attributes } : {}),
-  }, { warn: (message: string, meta?: object) => logger.warn(meta ?? {}, message) });
+  }, { warn: (message: string, meta?: object) => logger.warn(meta ?? {}, message), info: (message: string, meta?: object) => logger.info(meta ?? {}, message) });
 }
 
 /** The password source of an AD source with password replication configured, else null (passwords come from `source`). */

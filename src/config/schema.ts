@@ -99,7 +99,7 @@ const ldapSource = z.strictObject({
   }).default({ connectMs: 10_000, requestMs: 30_000, operationMs: 120_000, watchProbeMs: 60_000 }).describe('Timeouts of the directory connection: a server that accepts and then stalls fails the cycle instead of stopping the sync.'),
   maxMessageBytes: z.number().int().min(65_536).default(64 * 1024 * 1024).describe('Largest LDAP message accepted from the server (one entry with all its values), in bytes; a larger one fails the cycle with DIR_PROTOCOL_ERROR. Default 64 MiB.'),
   passwordReplication: passwordReplication.optional(),
-  changePollSeconds: z.number().min(0.2).max(3600).default(2).describe('Active Directory: how often the agent reads the DC\'s highestCommittedUSN to notice a change and run a delta at once (a disable or delete then reaches the tenant within seconds).'),
+  changePollSeconds: z.number().min(0.2).max(3600).default(2).describe('Active Directory: how often the agent reads the DC\'s highestCommittedUSN to notice a change and run a delta at once. Beside the change notifications the DC pushes, this poll is the safety net (Samba notifies writes that did not come through its LDAP server only every 5 s); where the DC refuses notifications it is the change watch alone.'),
 });
 
 const keep = (what: string, days: number, count: number) => z.strictObject({

@@ -15,6 +15,8 @@ export interface FlavorAdapter {
   scopeClosure(): Promise<MemberClosure | undefined>;
   /** Calls `onChange` soon after the directory changes; returns a function that stops watching. */
   watch?(onChange: () => void, onError: (error: unknown) => void): () => void;
+  /** Which change watch runs and why (e.g. AD: notifications or the USN poll), null when none runs. */
+  describeWatch?(): string | null;
   /** Stops what the adapter runs (watches); the core closes the connections. */
   close?(): void;
 }

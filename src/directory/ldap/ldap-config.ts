@@ -52,6 +52,8 @@ export interface LdapSourceConfig {
 
 export interface LdapLogger {
   warn(msg: string, meta?: object): void;
+  /** News that is not a problem (which change watch runs); dropped when absent. */
+  info?(msg: string, meta?: object): void;
 }
 
 export interface FlavorDefaults {

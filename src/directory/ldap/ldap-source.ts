@@ -31,7 +31,7 @@ export function createLdapSource(config: LdapSourceConfig, logger: LdapLogger = 
 }
 
 class LdapSource implements DirectorySource {
-  readonly description: string;
+  private readonly baseDescription: string;
   readonly flavor: LdapFlavor;
   readonly watch?: (onChange: () => void, onError: (error: unknown) => void) => () => void;
 
@@ -41,8 +41,14 @@ class LdapSource implements DirectorySource {
   ) {
     const { config } = core;
     this.flavor = config.flavor;
-    this.description = `${config.url.replace(/\/+$/, '')} (${config.flavor}${config.startTls ? ', StartTLS' : ''})`;
+    this.baseDescription = `${config.url.replace(/\/+$/, '')} (${config.flavor}${config.startTls ? ', StartTLS' : ''})`;
     if (adapter.watch) this.watch = adapter.watch.bind(adapter);
+  }
+
+  /** What the agent reports as its source (status): the URL and flavor, and which change watch runs. */
+  get description(): string {
+    const watch = this.adapter.describeWatch?.();
+    return watch ? `${this.baseDescription.slice(0, -1)}; ${watch})` : this.baseDescription;
   }
 
   async *readAll(purpose: ReadPurpose): AsyncIterable<DirectoryEntry[]> {

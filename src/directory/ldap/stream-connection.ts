@@ -11,7 +11,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 
-import { BindRequest, ExtendedRequest, FilterParser, SearchRequest } from 'ldapts';
+import { BindRequest, ExtendedRequest, FilterParser, SearchRequest, type Control } from 'ldapts';
 
 import { AppError } from '../../shared/errors.js';
 import type { LdapLogger, LdapSourceConfig } from './ldap-config.js';
@@ -34,7 +34,12 @@ export interface SyncSearch {
   filter: string;
   /** '1.1' for none: the entry's DN and its Sync State control (with the entryUUID) still come. */
   attributes: string[];
-  mode: SyncMode;
+  /** The RFC 4533 mode; absent for a long-running search of another kind (AD's change notifications: `controls`). */
+  mode?: SyncMode;
+  /** Further request controls (e.g. LDAP_SERVER_NOTIFICATION_OID). */
+  controls?: Control[];
+  /** What the search is, for a timeout's message; default "the content synchronization search of <base>". */
+  description?: string;
   /** Default 'sub'. 389-DS hands out a cookie for a 'base' search too (see 389ds/contentsync.ts). */
   scope?: 'base' | 'sub';
   cookie?: Buffer | undefined;
@@ -141,6 +146,11 @@ export class StreamConnection {
     check(quietMs);
   }
 
+  /** One "Who am I?" round trip within the request timeout: the server has read everything sent before it. */
+  async ping(): Promise<void> {
+    await this.request(new ExtendedRequest({ messageId: this.id(), oid: WHOAMI_OID }), this.requestTimeoutMs(), 'an answer to "Who am I?"');
+  }
+
   /** Sends a request whose responses go to `onMessage` until `forget(messageId)`. */
   send(request: { messageId: number; write(): Buffer }, onMessage: MessageHandler): void {
     // The server may have closed the connection while nothing was asked (between two pages).
@@ -174,7 +184,7 @@ export class StreamConnection {
       filter: FilterParser.parseString(search.filter),
       attributes: search.attributes,
       timeLimit: 0,
-      controls: [new SyncRequestControl(search.mode, search.cookie)],
+      controls: [...(search.mode ? [new SyncRequestControl(search.mode, search.cookie)] : []), ...(search.controls ?? [])],
     });
     const idleMs = search.idleTimeoutMs ?? this.config.timeouts?.operationMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
     let lastAnswerAt = Date.now();
@@ -184,7 +194,7 @@ export class StreamConnection {
         if (!watching) return;
         const silentMs = Date.now() - lastAnswerAt;
         if (silentMs < idleMs) return watch(idleMs - silentMs);
-        this.abort(new LdapTimeoutError(`the content synchronization search of ${search.base}`, idleMs));
+        this.abort(new LdapTimeoutError(search.description ?? `the content synchronization search of ${search.base}`, idleMs));
       }, delayMs);
     };
     watch(idleMs);

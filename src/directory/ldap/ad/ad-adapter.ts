@@ -14,7 +14,9 @@
  * - Disabled: userAccountControl's ACCOUNTDISABLE (user-account-control.ts) or an accountExpires in
  *   the past (account-expires.ts); an expiry passing changes no USN, so a delta also reads the
  *   accounts that expired since the cursor's time.
- * - Change watch: highestCommittedUSN polled on the root DSE (usn-poll.ts).
+ * - Change watch: change notifications pushed by the DC (LDAP_SERVER_NOTIFICATION_OID, MS-ADTS
+ *   3.1.1.3.4.1.9; change-notification.ts) with highestCommittedUSN polled on the root DSE beside
+ *   them, the poll alone where the DC refuses them (change-watch.ts, usn-poll.ts).
  * - Binary attributes and tombstones: ad-entry.ts.
  */
 import { Control, escapeFilter } from 'ldapts';
@@ -34,7 +36,7 @@ import { toFileTime } from './account-expires.js';
 import { AD_BINARY_ATTRIBUTES } from './ad-entry.js';
 import { fetchRemainingRanges, foldRanges, rangeLimits, rangeRequest } from './ranged-members.js';
 import { decodeUsnCursor, encodeUsnCursor, type UsnCursor } from './usn-cursor.js';
-import { pollForChanges } from './usn-poll.js';
+import { startAdChangeWatch, type AdWatchState } from './change-watch.js';
 
 /** LDAP_SERVER_SHOW_DELETED_OID: tombstones are returned (MS-ADTS 3.1.1.3.4.1.14). */
 export const SHOW_DELETED_OID = '1.2.840.113556.1.4.417';
@@ -73,10 +75,23 @@ export class AdAdapter implements FlavorAdapter {
   readonly watch: FlavorAdapter['watch'];
   private readonly watchers = new Set<() => void>();
   private warnedFallback = false;
+  /** Which change watch runs now (null: none started), for the source's description. */
+  private watchState: AdWatchState | null = null;
 
   constructor(private readonly core: LdapCore) {
     this.watch = (onChange, onError) => {
-      const stop = pollForChanges(() => this.changeMark(), core.config.changePollMs ?? DEFAULT_CHANGE_POLL_MS, onChange, onError);
+      const stop = startAdChangeWatch({
+        config: core.config,
+        logger: core.logger,
+        namingContext: () => this.namingContext(),
+        changeMark: () => this.changeMark(),
+        pollMs: core.config.changePollMs ?? DEFAULT_CHANGE_POLL_MS,
+        onChange,
+        onError,
+        onState: (state) => {
+          this.watchState = state;
+        },
+      });
       const stopAndForget = (): void => {
         this.watchers.delete(stopAndForget);
         stop();
@@ -106,6 +121,19 @@ export class AdAdapter implements FlavorAdapter {
     const filter = and('(objectClass=group)', escapeFilter`(memberOf:${AD_IN_CHAIN}:=${group})`);
     for await (const page of this.core.pages(domain, filter, ['1.1'])) nested.push(...page.map((e) => e.dn));
     this.core.narrowUsers(memberOfAny([group, ...nested]));
+  }
+
+  /** "change watch: ..." while a watch runs, for the source's description (shown in the agent's status). */
+  describeWatch(): string | null {
+    return this.watchState ? `change watch: ${this.watchState.summary}` : null;
+  }
+
+  /** The root of the domain naming context: where subtree change notifications are allowed. */
+  private async namingContext(): Promise<string> {
+    const root = await this.core.withClient((client) => this.core.rootDse(client, ['defaultNamingContext']));
+    const context = root['defaultnamingcontext']?.[0];
+    if (!context) throw new AppError('DIR_SEARCH_FAILED', { message: `The root DSE of ${this.core.config.url} names no defaultNamingContext: it is not an Active Directory domain controller.` });
+    return context;
   }
 
   /** highestCommittedUSN and the DC's name: one root DSE read, what the change watch compares. */
@@ -246,6 +274,7 @@ export class AdAdapter implements FlavorAdapter {
 
   close(): void {
     for (const stop of [...this.watchers]) stop();
+    this.watchState = null;
   }
 }
 
