@@ -25,8 +25,8 @@ export function scopeFilters(config: LdapSourceConfig): ScopeFilters {
   const users = checkFilter(config.userFilter ?? defaults.userFilter, 'userFilter');
   const groups = checkFilter(config.groupFilter ?? defaults.groupFilter, 'groupFilter');
   const extra = config.extraFilter ? checkFilter(config.extraFilter, 'extraFilter') : undefined;
-  // memberOfGroup is applied per read: on AD by memberOfAny() over the group and its nested groups
-  // (ad/ad-adapter.ts), on OpenLDAP and 389-DS by the closure of member lists (member-of.ts).
+  // memberOfGroup is applied per read, by the closure of member lists (member-of.ts); on AD a full
+  // read over few groups also narrows the users' search by memberOfAny() (ad/ad-adapter.ts).
   return { users: and(users, extra), groups };
 }
 
@@ -40,9 +40,10 @@ export function scopeFilters(config: LdapSourceConfig): ScopeFilters {
 export const MEMBER_FILTER_MAX_BYTES = 100_000;
 
 /**
- * Users that are direct members of any of these groups, as one filter or, when a scope group has
- * thousands of nested groups, as several, each at most `maxBytes` long: the reader runs one search
- * per filter and drops the users an earlier one returned. AD's in-chain rule is kept for the few
+ * Users that are direct members of any of these groups, as one filter or, for very long DNs, as
+ * several, each at most `maxBytes` long: the reader runs one search per filter and drops the users
+ * an earlier one returned. AD uses it for a few groups only (MEMBER_FILTER_MAX_GROUPS in
+ * ad/ad-adapter.ts): Samba evaluates each term on every user without an index. AD's in-chain rule is kept for the few
  * groups (which groups nest in G) and not put on the users' search: Samba evaluates it per user
  * against the whole chain, which over a few thousand users overruns its own limits (ldb_wait).
  */

@@ -4,15 +4,15 @@
  * openldap/openldap-adapter.ts, 389ds/389ds-adapter.ts, ad/ad-adapter.ts.
  */
 import type { ChangeSet, ReadPurpose } from '../../sync/ports.js';
-import type { MemberClosure } from './member-of.js';
+import type { MemberScope } from './ldap-core.js';
 
 export interface FlavorAdapter {
   /** The change position now, read before a full cycle; null when there is no delta. */
   currentCursor(): Promise<string | null>;
   /** Changes since a (non-null) cursor; null when the cursor is no use (a full cycle follows). */
   readChanges(cursor: string, purpose: ReadPurpose): Promise<ChangeSet | null>;
-  /** The memberOfGroup closure a read applies itself; undefined where the server filters (AD). */
-  scopeClosure(): Promise<MemberClosure | undefined>;
+  /** Who is in memberOfGroup, for a full read or an anchor listing ({} without memberOfGroup). */
+  memberScope(): Promise<MemberScope>;
   /** Calls `onChange` soon after the directory changes; returns a function that stops watching. */
   watch?(onChange: () => void, onError: (error: unknown) => void): () => void;
   /** Which change watch runs and why (e.g. AD: notifications or the USN poll), null when none runs. */

@@ -32,6 +32,12 @@ export interface ScopeRead {
   /** Extra condition ANDed into both searches (the delta watermark). */
   since?: { attribute: WatermarkAttribute; value: string };
   closure?: MemberClosure;
+  /**
+   * Conditions the users' search is narrowed by, one search each (a user several return is read
+   * once): a server-side form of `closure` where the server evaluates it cheaply (AD: memberOf of a
+   * few groups). The closure is still checked on each user.
+   */
+  usersWhere?: string[];
   /** Last word on each entry (strictly-newer check); also sees every entry, to track the watermark. */
   accept?: (entry: DirectoryEntry) => boolean;
   /** Anchors of changed entries that the read cut from scope (excluded subtree, not in group X): they left it. */
@@ -39,6 +45,9 @@ export interface ScopeRead {
   /** Further entries to read on top of users and groups, by a condition ANDed into that kind's filter (AD: accounts expired since the last delta). */
   extra?: { kind: Kind; condition: string };
 }
+
+/** Who is in memberOfGroup, as a full read applies it (FlavorAdapter.memberScope). */
+export type MemberScope = Pick<ScopeRead, 'closure' | 'usersWhere'>;
 
 /** What a flavor changes in how the core reads (kept with the flavor, e.g. ad/ad-quirks.ts). */
 export interface FlavorQuirks {
@@ -52,15 +61,8 @@ export interface FlavorQuirks {
 
 export class LdapCore {
   readonly flavor: LdapFlavor;
-  /** The scope's filters; the users' one narrowed by a flavor when that fits one search (else as configured: see userFilters). */
-  filters: ScopeFilters;
-  /**
-   * The users' searches: the users' filter, or, narrowed by a flavor, that filter ANDed with each
-   * of several conditions (AD: memberOfGroup over thousands of nested groups takes more than one
-   * search request may hold); a user more than one of them returns is read once.
-   */
-  userFilters: string[];
-  private readonly baseFilters: ScopeFilters;
+  /** The scope's filters, as configured. */
+  readonly filters: ScopeFilters;
   readonly anchor: string;
   private readonly clients = new Set<Client>();
   private readonly streams = new Set<StreamConnection>();
@@ -71,18 +73,11 @@ export class LdapCore {
     private readonly quirks: FlavorQuirks = {},
   ) {
     this.flavor = config.flavor;
-    this.filters = this.baseFilters = scopeFilters(config);
-    this.userFilters = [this.filters.users];
+    this.filters = scopeFilters(config);
     this.anchor = FLAVOR_DEFAULTS[config.flavor].anchor;
   }
 
-  /** Narrows the users to those matching any of these conditions, one search each (undefined: the configured filter alone). */
-  narrowUsers(conditions: string[] | undefined): void {
-    this.userFilters = conditions && conditions.length > 0 ? conditions.map((c) => and(this.baseFilters.users, c)) : [this.baseFilters.users];
-    this.filters = { ...this.baseFilters, users: this.userFilters.length === 1 ? (this.userFilters[0] as string) : this.baseFilters.users };
-  }
-
-  /** Users or groups, as the filter of either (for flavors whose users' filter is one search). */
+  /** Users or groups, as the filter of either. */
   get inScopeFilter(): string {
     return `(|${this.filters.users}${this.filters.groups})`;
   }
@@ -94,7 +89,8 @@ export class LdapCore {
     const bases = this.config.baseDns;
     const kinds: Kind[] = read.mode === 'passwords' ? ['users'] : ['users', 'groups'];
     const withSince = (filter: string): string => (read.since ? changedSince(filter, read.since.attribute, read.since.value) : filter);
-    const filtersOf = (kind: Kind): string[] => (kind === 'users' ? this.userFilters : [this.filters.groups]);
+    const usersWhere = read.usersWhere && read.usersWhere.length > 0 ? read.usersWhere : undefined;
+    const filtersOf = (kind: Kind): string[] => (kind === 'groups' ? [this.filters.groups] : usersWhere ? usersWhere.map((c) => and(this.filters.users, c)) : [this.filters.users]);
     const searches: Array<{ kind: Kind; filter: string }> = kinds.flatMap((kind) => filtersOf(kind).map((filter) => ({ kind, filter: withSince(filter) })));
     if (read.extra && kinds.includes(read.extra.kind)) {
       const condition = read.extra.condition;

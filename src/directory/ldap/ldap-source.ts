@@ -52,12 +52,12 @@ class LdapSource implements DirectorySource {
   }
 
   async *readAll(purpose: ReadPurpose): AsyncIterable<DirectoryEntry[]> {
-    yield* this.core.readScope({ mode: purpose, closure: await this.adapter.scopeClosure() });
+    yield* this.core.readScope({ mode: purpose, ...(await this.adapter.memberScope()) });
   }
 
   async *listAnchors(): AsyncIterable<string[]> {
     const anchor = this.core.anchor.toLowerCase();
-    for await (const page of this.core.readScope({ mode: 'anchors', closure: await this.adapter.scopeClosure() })) {
+    for await (const page of this.core.readScope({ mode: 'anchors', ...(await this.adapter.memberScope()) })) {
       const anchors = page.map((e) => e.attributes[anchor]?.[0]).filter((a): a is string => !!a);
       if (anchors.length) yield anchors;
     }

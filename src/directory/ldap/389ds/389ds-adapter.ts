@@ -9,7 +9,7 @@ import { escapeFilter } from 'ldapts';
 import type { ChangeSet, ReadPurpose } from '../../../sync/ports.js';
 import type { FlavorAdapter } from '../flavor-adapter.js';
 import { and } from '../filters.js';
-import type { LdapCore, ScopeRead } from '../ldap-core.js';
+import type { LdapCore, MemberScope, ScopeRead } from '../ldap-core.js';
 import type { MemberClosure } from '../member-of.js';
 import { syncreplWatch } from '../openldap/syncrepl-watch.js';
 import { ContentSyncDeletes } from './contentsync.js';
@@ -31,8 +31,9 @@ export class Ds389Adapter implements FlavorAdapter {
     });
   }
 
-  scopeClosure(): Promise<MemberClosure | undefined> {
-    return this.core.scopeClosure();
+  async memberScope(): Promise<MemberScope> {
+    const closure = await this.core.scopeClosure();
+    return closure ? { closure } : {};
   }
 
   async currentCursor(): Promise<string | null> {

@@ -8,7 +8,7 @@ import type { Client } from 'ldapts';
 
 import type { ChangeSet, Departures, ReadPurpose } from '../../../sync/ports.js';
 import type { FlavorAdapter } from '../flavor-adapter.js';
-import type { LdapCore, ScopeRead } from '../ldap-core.js';
+import type { LdapCore, MemberScope, ScopeRead } from '../ldap-core.js';
 import { isDnWithin } from '../dn.js';
 import { toDirectoryEntry } from '../entry-conversion.js';
 import { isStalledOrMalformed, toDirectoryError } from '../ldap-errors.js';
@@ -26,8 +26,9 @@ export class OpenLdapAdapter implements FlavorAdapter {
     this.watch = syncreplWatch(core, this.watchers, (bases) => this.initialSyncCookies(bases));
   }
 
-  scopeClosure(): Promise<MemberClosure | undefined> {
-    return this.core.scopeClosure();
+  async memberScope(): Promise<MemberScope> {
+    const closure = await this.core.scopeClosure();
+    return closure ? { closure } : {};
   }
 
   /**
