@@ -711,7 +711,7 @@ export function defineStoreSuite(kind: StoreKind): void {
         await repo.recordRun(run('password', 11, { outcome: 'partial' }), [agentError('a9', 'PASSWORD_SCHEME_UNSUPPORTED', 'password')]);
         expect(await repo.countSyncErrors()).toBe(3);
 
-        const second = run('directory', 20, { outcome: 'failed', errorCode: 'DIR_UNREACHABLE', errorMessage: 'connection refused' });
+        const second = run('directory', 20, { outcome: 'failed', errorCode: 'DIR_UNREACHABLE', errorMessage: 'connection refused', errorParams: null });
         await repo.recordRun(second, [agentError('a1', 'OBJECT_VALUE_INVALID'), agentError('a3', 'OBJECT_VALUE_INVALID')]);
         const errors = (await repo.listSyncErrors({ page: 1, pageSize: 10 })).items;
         expect(errors.map((e) => e.anchor).sort()).toEqual(['a1', 'a3', 'a9']);

@@ -39,6 +39,7 @@ import { AD_BINARY_ATTRIBUTES } from './ad-entry.js';
 import { fetchRemainingRanges, foldRanges, rangeLimits, rangeRequest } from './ranged-members.js';
 import { decodeUsnCursor, encodeUsnCursor, type UsnCursor } from './usn-cursor.js';
 import { startAdChangeWatch, type AdWatchState } from './change-watch.js';
+import { NotificationRefused } from './change-notification.js';
 
 /** LDAP_SERVER_SHOW_DELETED_OID: tombstones are returned (MS-ADTS 3.1.1.3.4.1.14). */
 export const SHOW_DELETED_OID = '1.2.840.113556.1.4.417';
@@ -174,7 +175,8 @@ export class AdAdapter implements FlavorAdapter {
   private async namingContext(): Promise<string> {
     const root = await this.core.withClient((client) => this.core.rootDse(client, ['defaultNamingContext']));
     const context = root['defaultnamingcontext']?.[0];
-    if (!context) throw new AppError('DIR_SEARCH_FAILED', { message: `The root DSE of ${this.core.config.url} names no defaultNamingContext: it is not an Active Directory domain controller.` });
+    // Not a DC (an AD-shaped schema on another server): no notifications, the USN poll alone, quietly.
+    if (!context) throw new NotificationRefused(0, 'the root DSE names no defaultNamingContext, so the server is not an Active Directory domain controller');
     return context;
   }
 
