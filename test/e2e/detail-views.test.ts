@@ -33,6 +33,8 @@ const WORDS = {
     schemeFound: 'SSHA',
     upnClash: 'is already used by', ldifLine: /directory\.ldif: Line \d+: /, // English shows the agent's own, more specific words
     unreachable: 'The directory at ldap://127.0.0.1:1 cannot be reached: ', thresholdRun: 'would delete 1,200 objects, more than the threshold of 1,000',
+    cycleFailed: /The last directory sync cycle \(\d{1,2}\/\d{1,2}\/\d{4}, \d{1,2}:\d{2}\s?[AP]M( \w+)?\) failed \(DIR_UNREACHABLE\): The directory at ldap:\/\/127\.0\.0\.1:1/,
+    objectsInError: /\d+ objects? ha(s|ve) sync errors\./,
   },
   nl: {
     locale: 'nl-NL', timezoneId: 'Europe/Amsterdam', home: 'Startpagina', activeUsers: 'Actieve gebruikers',
@@ -44,6 +46,8 @@ const WORDS = {
     schemeFound: 'SSHA',
     upnClash: 'is al in gebruik bij', ldifLine: /directory\.ldif: regel \d+ kan niet worden gelezen\./,
     unreachable: 'De adreslijst op ldap://127.0.0.1:1 is niet bereikbaar: ', thresholdRun: 'zou 1.200 objecten verwijderen, meer dan de drempel van 1.000',
+    cycleFailed: /De laatste adreslijstsynchronisatiecyclus \(\d{2}-\d{2}-\d{4} \d{2}:\d{2}( \w+)?\) is mislukt \(DIR_UNREACHABLE\): De adreslijst op ldap:\/\/127\.0\.0\.1:1 is niet bereikbaar: /,
+    objectsInError: /Objecten met synchronisatiefouten: \d+\./,
   },
 } as const;
 type Lang = keyof typeof WORDS;
@@ -288,6 +292,9 @@ describe.each(['en', 'nl'] as const)('detail views in %s', (lang) => {
     // The DirSync status names the last cycle's facts the same way.
     await page.getByTestId('nav-dirsync').click();
     expect(await text(page.getByTestId('last-cycle-error'))).toContain(words.unreachable);
+    // Its status warnings state their facts in the admin's language: the failed cycle's local time, code and cause, the count in error.
+    expect(await text(page.locator('[data-testid="status-warning"][data-code="LAST_CYCLE_FAILED"]'))).toMatch(words.cycleFailed);
+    expect(await text(page.locator('[data-testid="status-warning"][data-code="OBJECTS_IN_ERROR"]'))).toMatch(words.objectsInError);
     await expectNoIsoTimes(page);
     await shot(page, lang, 'dirsync-last-cycle-failed');
 
