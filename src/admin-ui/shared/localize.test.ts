@@ -192,3 +192,14 @@ describe('warningText with the warning\'s facts (params)', () => {
     expect(warningText(stale, 72, translators.nl, 'nl')).toMatch(/^De laatste synchronisatie is meer dan drie dagen geleden\. Laatste geslaagde adreslijstsynchronisatie: 20-11-2026 \d{2}:30( \w+)?\.$/);
   });
 });
+
+describe('alert delivery failures in the admin\'s language (ALERT_DELIVERY_FAILED params)', () => {
+  it.each([
+    [{ form: 'webhookStatus', url: 'https://hooks.example.org/x', status: '503', reason: 'busy' }, 'De webhook https://hooks.example.org/x antwoordde met status 503: busy'],
+    [{ form: 'smtp', server: 'mail.example.org:25', to: 'ops@example.org', reason: 'connect ECONNREFUSED 127.0.0.1:25' }, 'De SMTP-server mail.example.org:25 heeft de waarschuwing voor ops@example.org niet aangenomen: connect ECONNREFUSED 127.0.0.1:25'],
+    [{ form: 'webhookTimeout', url: 'https://hooks.example.org/x', seconds: 10 }, 'De webhook https://hooks.example.org/x antwoordde niet binnen 10 s.'],
+    [{ form: 'channelRemoved' }, 'Het kanaal is verwijderd voordat de waarschuwing kon worden verstuurd.'],
+  ])('%j', (params, expected) => {
+    expect(localizeByCode('ALERT_DELIVERY_FAILED', { message: 'English words', hint: '', params }, translators.nl, 'nl').message).toBe(expected);
+  });
+});
