@@ -140,6 +140,32 @@ async function expectNoIsoTimes(page: Page): Promise<void> {
   expect(await page.getByRole('main').innerText()).not.toMatch(ISO);
 }
 
+/**
+ * The words of the matched cells that the browser broke across two lines (a word's box on more
+ * than one line), and whether the page scrolls sideways: a readable table wraps between words only.
+ */
+async function midWordBreaks(page: Page, selector: string): Promise<{ broken: string[]; sideways: boolean }> {
+  return page.evaluate((sel) => {
+    const broken: string[] = [];
+    for (const cell of document.querySelectorAll(sel)) {
+      const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const text = node.textContent ?? '';
+        // Between hyphens too: a line may break after a hyphen ("--allow-" / "deletes"), as in print.
+        for (const match of text.matchAll(/[^\s-]+/g)) {
+          const range = document.createRange();
+          range.setStart(node, match.index);
+          range.setEnd(node, match.index + match[0].length);
+          const lines = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+          if (lines.size > 1) broken.push(match[0]);
+        }
+      }
+    }
+    const main = document.querySelector('main');
+    return { broken, sideways: document.documentElement.scrollWidth > window.innerWidth || (main !== null && main.scrollWidth > main.clientWidth + 1) };
+  }, selector);
+}
+
 describe.each(['en', 'nl'] as const)('detail views in %s', (lang) => {
   const words = WORDS[lang];
   let context: BrowserContext;
@@ -287,6 +313,14 @@ describe.each(['en', 'nl'] as const)('detail views in %s', (lang) => {
     expect(downText).toContain('ECONNREFUSED');
     expect(await text(page.locator('[data-testid="sync-run-error"][data-code="DELETE_THRESHOLD_EXCEEDED"]'))).toContain(words.thresholdRun);
     await expectNoIsoTimes(page);
+    // Readable at the widths admins use: long reasons wrap between words, never inside one, and the page does not scroll sideways.
+    for (const width of [1024, 1366]) {
+      await page.setViewportSize({ width, height: 900 });
+      expect(await midWordBreaks(page, '[data-testid="sync-run-error"]'), `at ${width} px`).toEqual({ broken: [], sideways: false });
+    }
+    await page.setViewportSize({ width: 1024, height: 900 });
+    await shot(page, lang, 'sync-history-failed-runs-1024');
+    await page.setViewportSize({ width: 1366, height: 900 });
     await shot(page, lang, 'sync-history-failed-runs');
 
     // The DirSync status names the last cycle's facts the same way.
