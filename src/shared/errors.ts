@@ -151,6 +151,7 @@ export const ERROR_PARAM_NAMES = {
   PASSWORD_HASH_MALFORMED: ['scheme'],
   PASSWORD_HASH_TOO_COSTLY: ['scheme', 'parameter', 'value', 'bound'],
   ALERT_CHANNEL_INVALID: ['form', 'value', 'url'],
+  ALERT_DELIVERY_FAILED: ['form', 'server', 'to', 'url', 'status', 'reason', 'seconds'],
 } as const satisfies Partial<Record<ErrorCode, readonly string[]>>;
 
 type ParamNameOf<C extends ErrorCode> = C extends keyof typeof ERROR_PARAM_NAMES ? (typeof ERROR_PARAM_NAMES)[C][number] : never;

@@ -33,6 +33,8 @@ const WORDS = {
     schemeFound: 'SSHA',
     upnClash: 'is already used by', ldifLine: /directory\.ldif: Line \d+: /, // English shows the agent's own, more specific words
     unreachable: 'The directory at ldap://127.0.0.1:1 cannot be reached: ', thresholdRun: 'would delete 1,200 objects, more than the threshold of 1,000',
+    cycleFailed: /The last directory sync cycle \(\d{1,2}\/\d{1,2}\/\d{4}, \d{1,2}:\d{2}\s?[AP]M( \w+)?\) failed \(DIR_UNREACHABLE\): The directory at ldap:\/\/127\.0\.0\.1:1/,
+    objectsInError: /\d+ objects? ha(s|ve) sync errors\./,
   },
   nl: {
     locale: 'nl-NL', timezoneId: 'Europe/Amsterdam', home: 'Startpagina', activeUsers: 'Actieve gebruikers',
@@ -44,6 +46,8 @@ const WORDS = {
     schemeFound: 'SSHA',
     upnClash: 'is al in gebruik bij', ldifLine: /directory\.ldif: regel \d+ kan niet worden gelezen\./,
     unreachable: 'De adreslijst op ldap://127.0.0.1:1 is niet bereikbaar: ', thresholdRun: 'zou 1.200 objecten verwijderen, meer dan de drempel van 1.000',
+    cycleFailed: /De laatste adreslijstsynchronisatiecyclus \(\d{2}-\d{2}-\d{4} \d{2}:\d{2}( \w+)?\) is mislukt \(DIR_UNREACHABLE\): De adreslijst op ldap:\/\/127\.0\.0\.1:1 is niet bereikbaar: /,
+    objectsInError: /Objecten met synchronisatiefouten: \d+\./,
   },
 } as const;
 type Lang = keyof typeof WORDS;
@@ -134,6 +138,32 @@ async function text(locator: Locator): Promise<string> {
 /** What a person reads on the page: no raw ISO timestamp anywhere. */
 async function expectNoIsoTimes(page: Page): Promise<void> {
   expect(await page.getByRole('main').innerText()).not.toMatch(ISO);
+}
+
+/**
+ * The words of the matched cells that the browser broke across two lines (a word's box on more
+ * than one line), and whether the page scrolls sideways: a readable table wraps between words only.
+ */
+async function midWordBreaks(page: Page, selector: string): Promise<{ broken: string[]; sideways: boolean }> {
+  return page.evaluate((sel) => {
+    const broken: string[] = [];
+    for (const cell of document.querySelectorAll(sel)) {
+      const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const text = node.textContent ?? '';
+        // Between hyphens too: a line may break after a hyphen ("--allow-" / "deletes"), as in print.
+        for (const match of text.matchAll(/[^\s-]+/g)) {
+          const range = document.createRange();
+          range.setStart(node, match.index);
+          range.setEnd(node, match.index + match[0].length);
+          const lines = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+          if (lines.size > 1) broken.push(match[0]);
+        }
+      }
+    }
+    const main = document.querySelector('main');
+    return { broken, sideways: document.documentElement.scrollWidth > window.innerWidth || (main !== null && main.scrollWidth > main.clientWidth + 1) };
+  }, selector);
 }
 
 describe.each(['en', 'nl'] as const)('detail views in %s', (lang) => {
@@ -283,11 +313,22 @@ describe.each(['en', 'nl'] as const)('detail views in %s', (lang) => {
     expect(downText).toContain('ECONNREFUSED');
     expect(await text(page.locator('[data-testid="sync-run-error"][data-code="DELETE_THRESHOLD_EXCEEDED"]'))).toContain(words.thresholdRun);
     await expectNoIsoTimes(page);
+    // Readable at the widths admins use: long reasons wrap between words, never inside one, and the page does not scroll sideways.
+    for (const width of [1024, 1366]) {
+      await page.setViewportSize({ width, height: 900 });
+      expect(await midWordBreaks(page, '[data-testid="sync-run-error"]'), `at ${width} px`).toEqual({ broken: [], sideways: false });
+    }
+    await page.setViewportSize({ width: 1024, height: 900 });
+    await shot(page, lang, 'sync-history-failed-runs-1024');
+    await page.setViewportSize({ width: 1366, height: 900 });
     await shot(page, lang, 'sync-history-failed-runs');
 
     // The DirSync status names the last cycle's facts the same way.
     await page.getByTestId('nav-dirsync').click();
     expect(await text(page.getByTestId('last-cycle-error'))).toContain(words.unreachable);
+    // Its status warnings state their facts in the admin's language: the failed cycle's local time, code and cause, the count in error.
+    expect(await text(page.locator('[data-testid="status-warning"][data-code="LAST_CYCLE_FAILED"]'))).toMatch(words.cycleFailed);
+    expect(await text(page.locator('[data-testid="status-warning"][data-code="OBJECTS_IN_ERROR"]'))).toMatch(words.objectsInError);
     await expectNoIsoTimes(page);
     await shot(page, lang, 'dirsync-last-cycle-failed');
 

@@ -109,10 +109,13 @@ describe('alerts', () => {
       expect(mail.text).toContain('https://dirbridge.example.test/troubleshooter');
 
       // The webhook answered 503: the delivery waits for its retry, a minute later by the clock.
-      await until('the failed attempt', async () => {
-        const list = JSON.parse((await h.admin(session, 'GET', '/api/v1/alerts')).body) as { deliveries: Array<{ attempts: number; lastError: string | null; state: string }> };
+      const refused = await until('the failed attempt', async () => {
+        const list = JSON.parse((await h.admin(session, 'GET', '/api/v1/alerts')).body) as { deliveries: Array<{ attempts: number; lastError: string | null; lastErrorCode: string | null; lastErrorParams: unknown; state: string }> };
         return list.deliveries.find((d) => d.attempts === 1 && d.state === 'pending' && d.lastError?.includes('503'));
       });
+      // Its facts by name, stored and read back, for the Alerts page in the admin's language.
+      expect(refused.lastErrorCode).toBe('ALERT_DELIVERY_FAILED');
+      expect(refused.lastErrorParams).toEqual({ form: 'webhookStatus', url: `${new URL(receiverUrl).origin}${new URL(receiverUrl).pathname}`, status: '503', reason: 'busy' });
       expect(hooks).toHaveLength(0);
       h.clock.advance(61_000);
       const delivered = await until('the webhook', () => hooks[0]);

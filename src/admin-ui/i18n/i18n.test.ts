@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ERROR_PARAM_NAMES, ERRORS } from '../../shared/errors.js';
+import { WARNING_PARAM_NAMES } from '../../tenant/api/contract.js';
 import en from './en.json' with { type: 'json' };
 import nl from './nl.json' with { type: 'json' };
 import { pickLanguage } from './language.js';
@@ -108,6 +109,29 @@ describe('i18n resources', () => {
       if (match[2] !== undefined && !names.includes('form')) wrong.push(`${key}: ${match[1]} sends no form`);
       for (const name of placeholders(text)) if (!names.includes(name)) wrong.push(`${key}: {{${name}}} is not among ${names.join(', ')}`);
     }
+    expect(wrong).toEqual([]);
+  });
+
+  it('fills status warning templates only with the facts the warning carries (WARNING_PARAM_NAMES), one for every code with facts', () => {
+    const declared = WARNING_PARAM_NAMES as Record<string, readonly string[]>;
+    const wrong: string[] = [];
+    for (const [key, text] of [...english, ...dutch]) {
+      const match = /^warnings\.detail\.([A-Z_]+?)(?:_([a-z]\w*))?$/.exec(key);
+      if (!key.startsWith('warnings.detail.')) continue;
+      const names = match ? declared[match[1] ?? ''] : undefined;
+      if (!names) { wrong.push(`${key}: no entry in WARNING_PARAM_NAMES`); continue; }
+      if (match?.[2] !== undefined && !names.includes('form')) wrong.push(`${key}: sends no form`);
+      for (const name of placeholders(text)) if (!names.includes(name)) wrong.push(`${key}: {{${name}}} is not among ${names.join(', ')}`);
+    }
+    for (const code of Object.keys(declared)) {
+      if (![...english.keys()].some((key) => key.startsWith(`warnings.detail.${code}`))) wrong.push(`warnings.detail.${code}: no template`);
+    }
+    // The forms status.ts names literally.
+    const source = readFileSync(new URL('../../tenant/domain/status.ts', import.meta.url), 'utf8');
+    for (const form of source.matchAll(/warning\('(\w+)',[^;]*?\bform: '(\w+)'/gs)) {
+      if (!english.has(`warnings.detail.${form[1]}_${form[2]}`)) wrong.push(`warnings.detail.${form[1]}_${form[2]}: no template`);
+    }
+    for (const kind of ['directory', 'password']) if (!english.has(`warnings.detail.LAST_CYCLE_FAILED_${kind}`)) wrong.push(`LAST_CYCLE_FAILED_${kind}`);
     expect(wrong).toEqual([]);
   });
 

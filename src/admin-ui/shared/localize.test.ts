@@ -156,3 +156,50 @@ describe('warningText', () => {
     expect(warningText(warning(code), hours, translators[language], language)).toBe(expected);
   });
 });
+
+describe('warningText with the warning\'s facts (params)', () => {
+  const failed: StatusWarning = {
+    code: 'LAST_CYCLE_FAILED', troubleshooterUrl: '/troubleshooter',
+    message: 'The last directory sync cycle failed (DELETE_THRESHOLD_EXCEEDED): This cycle would delete 1200 objects.',
+    params: { form: 'directory', finishedAt: '2026-11-25T11:59:00.000Z', errorCode: 'DELETE_THRESHOLD_EXCEEDED' },
+    cause: { errorCode: 'OBJECTS_IN_ERROR_UNKNOWN', errorMessage: 'This cycle would delete 1200 objects.', errorParams: null },
+  };
+
+  it('names the failed cycle\'s kind, local time and code in Dutch, never the ISO time', () => {
+    const text = warningText(failed, 72, translators.nl, 'nl');
+    expect(text).toMatch(/^De laatste adreslijstsynchronisatiecyclus \(25-11-2026 \d{2}:59( \w+)?\) is mislukt \(DELETE_THRESHOLD_EXCEEDED\):/);
+    expect(text).not.toMatch(/\d{4}-\d{2}-\d{2}T/);
+  });
+
+  it('renders the failed run\'s own error from its template and params', () => {
+    const unreachable = { ...failed, cause: { errorCode: 'DIR_UNREACHABLE', errorMessage: 'The directory at ldap://127.0.0.1:1 cannot be reached: ECONNREFUSED.', errorParams: { url: 'ldap://127.0.0.1:1', reason: 'ECONNREFUSED' } } };
+    expect(warningText(unreachable, 72, translators.nl, 'nl')).toContain('De adreslijst op ldap://127.0.0.1:1 is niet bereikbaar: ECONNREFUSED');
+    expect(warningText(unreachable, 72, translators.en, 'en')).toMatch(/^The last directory sync cycle \(11\/25\/2026, \d{1,2}:59 [AP]M( \w+)?\) failed \(DELETE_THRESHOLD_EXCEEDED\): The directory at ldap:\/\/127\.0\.0\.1:1 cannot be reached/);
+  });
+
+  it.each([
+    ['OBJECTS_IN_ERROR', { errors: 1024 }, 'Objecten met synchronisatiefouten: 1.024.'],
+    ['PASSWORDS_NOT_SYNCED', { users: 9 }, 'Gesynchroniseerde gebruikers zonder wachtwoord in de tenant: 9. De oorzaken staan onder Wachtwoordsynchronisatie.'],
+    ['DELETE_THRESHOLD_EXCEEDED', { pending: 1200, synced: 5000, threshold: 1000, percent: 0 }, 'De laatste adreslijstsynchronisatiecyclus zou 1.200 objecten verwijderen, meer dan de drempel van 1.000 objecten of 0 % van de gesynchroniseerde toestaat; er zijn geen verwijderingen doorgevoerd.'],
+    ['AGENT_SILENT', { form: 'silent', minutes: 5 }, 'Geen enkele agent heeft zich langer dan 5 minuten gemeld.'],
+    ['TLS_VERIFICATION_DISABLED', { hosts: 'dc1.example.org' }, 'De controle van het TLS-certificaat naar de adreslijst staat uit op dc1.example.org.'],
+  ] as const)('nl %s states its facts', (code, params, expected) => {
+    expect(warningText({ code, message: 'server words', troubleshooterUrl: '/troubleshooter', params }, 72, translators.nl, 'nl')).toBe(expected);
+  });
+
+  it('adds the local time of the last sync to the stale reference sentence', () => {
+    const stale: StatusWarning = { code: 'DIRECTORY_SYNC_STALE', message: 'x', troubleshooterUrl: '/t', params: { hours: 72, lastSync: '2026-11-20T10:30:00.000Z' } };
+    expect(warningText(stale, 72, translators.nl, 'nl')).toMatch(/^De laatste synchronisatie is meer dan drie dagen geleden\. Laatste geslaagde adreslijstsynchronisatie: 20-11-2026 \d{2}:30( \w+)?\.$/);
+  });
+});
+
+describe('alert delivery failures in the admin\'s language (ALERT_DELIVERY_FAILED params)', () => {
+  it.each([
+    [{ form: 'webhookStatus', url: 'https://hooks.example.org/x', status: '503', reason: 'busy' }, 'De webhook https://hooks.example.org/x antwoordde met status 503: busy'],
+    [{ form: 'smtp', server: 'mail.example.org:25', to: 'ops@example.org', reason: 'connect ECONNREFUSED 127.0.0.1:25' }, 'De SMTP-server mail.example.org:25 heeft de waarschuwing voor ops@example.org niet aangenomen: connect ECONNREFUSED 127.0.0.1:25'],
+    [{ form: 'webhookTimeout', url: 'https://hooks.example.org/x', seconds: 10 }, 'De webhook https://hooks.example.org/x antwoordde niet binnen 10 s.'],
+    [{ form: 'channelRemoved' }, 'Het kanaal is verwijderd voordat de waarschuwing kon worden verstuurd.'],
+  ])('%j', (params, expected) => {
+    expect(localizeByCode('ALERT_DELIVERY_FAILED', { message: 'English words', hint: '', params }, translators.nl, 'nl').message).toBe(expected);
+  });
+});

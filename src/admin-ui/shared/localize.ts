@@ -60,10 +60,19 @@ export function formatParamValue(value: string | number, locale: string): string
  * i18next interpolation or nesting of what an agent sent), numbers and times in `locale`'s format.
  */
 export function renderErrorParts(code: string, params: ErrorParams | null | undefined, t: TFunction, locale = 'en-US'): MessagePart[] | null {
-  if (!params || checkErrorParams(params) !== null || !CODE_PATTERN.test(code)) return null;
+  if (!CODE_PATTERN.test(code)) return null;
+  return renderTemplateParts(`errors.${code}.detail`, params, t, locale);
+}
+
+/**
+ * `<base>` (or `<base>_<form>` when params name a form) filled with params, on the rules of
+ * `renderErrorParts`: the error templates (`errors.<CODE>.detail`) and the status warnings' (`warnings.detail.<CODE>`).
+ */
+export function renderTemplateParts(base: string, params: ErrorParams | null | undefined, t: TFunction, locale = 'en-US'): MessagePart[] | null {
+  if (!params || checkErrorParams(params) !== null) return null;
   const form = params['form'];
   if (form !== undefined && (typeof form !== 'string' || !FORM_PATTERN.test(form))) return null;
-  const key = `errors.${code}.${form === undefined ? 'detail' : `detail_${form}`}`;
+  const key = form === undefined ? base : `${base}_${form}`;
   const template = t(key, { defaultValue: '', skipInterpolation: true });
   if (!template) return null;
   const parts: MessagePart[] = [];

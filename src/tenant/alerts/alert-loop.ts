@@ -54,7 +54,7 @@ export function startAlertLoop(options: AlertLoopOptions): AlertLoop {
 
   const send = async (delivery: ClaimedDelivery): Promise<void> => {
     if (!delivery.channel) {
-      await alerts.markAttemptFailed(delivery.id, 'The channel was removed.', null, clock.now());
+      await alerts.markAttemptFailed(delivery.id, { message: 'The channel was removed.', code: 'ALERT_DELIVERY_FAILED', params: { form: 'channelRemoved' } }, null, clock.now());
       return;
     }
     const message = alertMessage(delivery, tenantId, delivery.createdAt, options.adminUrl);
@@ -67,7 +67,8 @@ export function startAlertLoop(options: AlertLoopOptions): AlertLoop {
       const now = clock.now();
       const retryAt = attempts >= MAX_DELIVERY_ATTEMPTS || (error instanceof AppError && error.code === 'ALERT_SMTP_NOT_CONFIGURED') ? null : new Date(now.getTime() + retryDelayMs(attempts));
       const text = error instanceof Error ? error.message : String(error);
-      await alerts.markAttemptFailed(delivery.id, text, retryAt, now);
+      const failure = error instanceof AppError ? { message: text, code: error.code, params: error.params ?? null } : { message: text, code: null, params: null };
+      await alerts.markAttemptFailed(delivery.id, failure, retryAt, now);
       log.warn({ code: error instanceof AppError ? error.code : 'ALERT_DELIVERY_FAILED', deliveryId: delivery.id, attempts, retrying: retryAt !== null }, `alert delivery failed: ${text}`);
     }
   };

@@ -50,7 +50,11 @@ export function createAlertSender(smtp: SmtpSettings | null, timeoutMs = ALERT_S
       try {
         await transport.sendMail({ from: smtp.from, to, subject: message.subject, text: message.text });
       } catch (cause) {
-        throw new AppError('ALERT_DELIVERY_FAILED', { message: `The SMTP server ${smtp.host}:${smtp.port} did not accept the alert for ${to}: ${describe(cause)}`, details: { channel: 'email', to }, cause });
+        const server = `${smtp.host}:${smtp.port}`;
+        throw new AppError('ALERT_DELIVERY_FAILED', {
+          message: `The SMTP server ${server} did not accept the alert for ${to}: ${describe(cause)}`, details: { channel: 'email', to }, cause,
+          params: isTimeout(cause) ? { form: 'smtpTimeout', server, to, seconds: timeoutMs / 1000 } : { form: 'smtp', server, to, reason: describe(cause) },
+        });
       }
     },
 
@@ -68,7 +72,10 @@ export function createAlertSender(smtp: SmtpSettings | null, timeoutMs = ALERT_S
         // No redirects: the admin chose this URL, not whatever it points on to.
         response = await fetch(url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
       } catch (cause) {
-        throw new AppError('ALERT_DELIVERY_FAILED', { message: `The webhook ${redactUrl(url)} could not be reached: ${describe(cause)}`, details: { channel: 'webhook' }, cause });
+        throw new AppError('ALERT_DELIVERY_FAILED', {
+          message: `The webhook ${redactUrl(url)} could not be reached: ${describe(cause)}`, details: { channel: 'webhook' }, cause,
+          params: isTimeout(cause) ? { form: 'webhookTimeout', url: redactUrl(url), seconds: timeoutMs / 1000 } : { form: 'webhookUnreachable', url: redactUrl(url), reason: describe(cause) },
+        });
       }
       if (response.status < 200 || response.status > 299) {
         // Only the first chunk: a hostile receiver's endless error body is never buffered.
@@ -76,7 +83,12 @@ export function createAlertSender(smtp: SmtpSettings | null, timeoutMs = ALERT_S
         const first = await reader?.read().catch(() => null);
         await reader?.cancel().catch(() => undefined);
         const text = first?.value ? Buffer.from(first.value).toString('utf8').slice(0, MAX_ERROR_BODY) : '';
-        throw new AppError('ALERT_DELIVERY_FAILED', { message: `The webhook ${redactUrl(url)} answered ${response.status}${text ? `: ${text}` : ''}`, details: { channel: 'webhook', status: response.status } });
+        // The status is an identifier, not a quantity: a string, so it is not grouped (1.024).
+        const status = String(response.status);
+        throw new AppError('ALERT_DELIVERY_FAILED', {
+          message: `The webhook ${redactUrl(url)} answered ${status}${text ? `: ${text}` : ''}`, details: { channel: 'webhook', status: response.status },
+          params: text ? { form: 'webhookStatus', url: redactUrl(url), status, reason: text } : { form: 'webhookStatusOnly', url: redactUrl(url), status },
+        });
       }
       await response.body?.cancel().catch(() => undefined);
     },
@@ -113,6 +125,10 @@ function redactUrl(url: string): string {
   } catch {
     return 'the webhook';
   }
+}
+
+function isTimeout(cause: unknown): boolean {
+  return cause instanceof Error && cause.name === 'TimeoutError';
 }
 
 function describe(cause: unknown): string {

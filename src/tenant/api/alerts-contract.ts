@@ -1,4 +1,5 @@
 /** The alerts API's shapes (GET /api/v1/alerts, POST /api/v1/alerts/channels), shared by the routes and the admin center. */
+import type { ErrorParams } from '../../shared/error-params.js';
 import type { WarningCode } from './contract.js';
 
 export type AlertChannelKindView = 'email' | 'webhook';
@@ -23,6 +24,9 @@ export interface AlertDeliveryView {
   deliveredAt: string | null;
   failedAt: string | null;
   lastError: string | null;
+  /** The last failure's code and facts (errors.<code>.detail in the admin center); null on older failures. */
+  lastErrorCode: string | null;
+  lastErrorParams: ErrorParams | null;
   state: 'delivered' | 'failed' | 'pending';
 }
 

@@ -312,10 +312,33 @@ export type WarningCode =
 export type PasswordProblemCause = 'no_read_right' | 'unsupported_scheme' | 'no_password' | 'source_without_hash_sync' | 'not_synced';
 export interface PasswordProblem { cause: PasswordProblemCause; count: number }
 
+/**
+ * The facts each warning may carry (`params`), so the admin center states them in the admin's
+ * language with `warnings.detail.<CODE>` (or `detail_<form>`); times are ISO strings it shows in
+ * local format. The i18n test holds the templates to these names.
+ */
+export const WARNING_PARAM_NAMES = {
+  DIRECTORY_SYNC_STALE: ['hours', 'lastSync'],
+  PASSWORD_SYNC_STALE: ['hours', 'lastSync'],
+  AGENT_SILENT: ['form', 'minutes'],
+  LAST_CYCLE_FAILED: ['form', 'finishedAt', 'errorCode'],
+  DELETE_THRESHOLD_EXCEEDED: ['pending', 'synced', 'threshold', 'percent'],
+  SOURCE_READ_EMPTY: ['pending'],
+  OBJECTS_IN_ERROR: ['errors'],
+  PASSWORDS_NOT_SYNCED: ['users'],
+  TLS_VERIFICATION_DISABLED: ['hosts'],
+  CLEARTEXT_CONNECTION: ['hosts'],
+} as const satisfies Partial<Record<WarningCode, readonly string[]>>;
+
 export interface StatusWarning {
   code: WarningCode;
+  /** English, for the CLI, logs and older admin centers. */
   message: string;
   troubleshooterUrl: string;
+  /** The warning's facts (WARNING_PARAM_NAMES); absent on warnings that have none. */
+  params?: ErrorParams;
+  /** LAST_CYCLE_FAILED: the failed run's own error, rendered with its code's template. */
+  cause?: { errorCode: string | null; errorMessage: string | null; errorParams: ErrorParams | null };
 }
 
 export interface AgentView {

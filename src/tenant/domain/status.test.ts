@@ -102,7 +102,7 @@ describe('computeDirSyncStatus: stale rule', () => {
   it('says "more than three days" for the default and links the troubleshooter', () => {
     const pw = run('password', ago(80 * HOUR));
     const status = computeDirSyncStatus(input({ lastSuccessfulPasswordRun: pw, lastPasswordRun: pw }), clock.now());
-    expect(status.warnings).toEqual([{ code: 'PASSWORD_SYNC_STALE', message: 'The last password sync was more than three days ago.', troubleshooterUrl: '/troubleshooter' }]);
+    expect(status.warnings).toEqual([{ code: 'PASSWORD_SYNC_STALE', message: 'The last password sync was more than three days ago.', troubleshooterUrl: '/troubleshooter', params: { hours: 72, lastSync: pw.finishedAt.toISOString() } }]);
   });
 
   it('follows a configured staleAfterHours', () => {
@@ -178,5 +178,42 @@ describe('computeDirSyncStatus: agents, cycles and errors', () => {
     const status = computeDirSyncStatus(input({ lastDirectoryRun: dir, lastPasswordRun: pw }), clock.now());
     expect(status.lastCycle?.kind).toBe('password');
     expect(status.lastCycle?.outcome).toBe('partial');
+  });
+});
+
+describe('computeDirSyncStatus: the facts of each warning as params (rendered in the admin\'s language)', () => {
+  const paramsOf = (i: DirSyncStatusInput) => Object.fromEntries(computeDirSyncStatus(i, clock.now()).warnings.map((w) => [w.code, w.params]));
+
+  it('gives a failed cycle its kind, time and code, and the run\'s own error as the cause', () => {
+    const errorParams = { url: 'ldap://127.0.0.1:1', reason: 'ECONNREFUSED' };
+    const failed = run('password', ago(60_000), 'failed', { errorCode: 'DIR_UNREACHABLE', errorMessage: 'The directory cannot be reached.', errorParams });
+    const [w] = computeDirSyncStatus(input({ lastPasswordRun: failed }), clock.now()).warnings;
+    expect(w?.params).toEqual({ form: 'password', finishedAt: failed.finishedAt.toISOString(), errorCode: 'DIR_UNREACHABLE' });
+    expect(w?.cause).toEqual({ errorCode: 'DIR_UNREACHABLE', errorMessage: 'The directory cannot be reached.', errorParams });
+  });
+
+  it('counts, hosts and thresholds', () => {
+    const blocked = run('directory', ago(60_000), 'blocked', { counts: { pendingDeletes: 1200, synced: 5000 } });
+    const params = paramsOf(input({
+      lastDirectoryRun: blocked,
+      syncErrorCount: 7,
+      agents: [agent({ tlsVerificationDisabled: true, cleartextLinks: ['tenant', 'directory'] })],
+      passwordCoverage: { problemsByCode: {}, unexplained: 2, usersWithPassword: 10 },
+      settings: { directorySyncEnabled: true, passwordSyncEnabled: true, staleAfterHours: 72, deleteThreshold: 1000, deleteThresholdPercent: 10 },
+    }));
+    expect(params['DELETE_THRESHOLD_EXCEEDED']).toEqual({ pending: 1200, synced: 5000, threshold: 1000, percent: 10 });
+    expect(params['OBJECTS_IN_ERROR']).toEqual({ errors: 7 });
+    expect(params['PASSWORDS_NOT_SYNCED']).toEqual({ users: 2 });
+    expect(params['TLS_VERIFICATION_DISABLED']).toEqual({ hosts: 'dc1.example.org' });
+    expect(params['CLEARTEXT_CONNECTION']).toEqual({ hosts: 'dc1.example.org (http://, ldap://)' });
+  });
+
+  it('an empty read, a silent agent, a stale sync', () => {
+    const empty = run('directory', ago(60_000), 'blocked', { counts: { pendingDeletes: 31 }, errorCode: 'SOURCE_READ_EMPTY' });
+    expect(paramsOf(input({ lastDirectoryRun: empty }))['SOURCE_READ_EMPTY']).toEqual({ pending: 31 });
+    expect(paramsOf(input({ agents: [agent({ lastHeartbeat: null })], agentSilentAfterMinutes: 7 }))['AGENT_SILENT']).toEqual({ form: 'silent', minutes: 7 });
+    expect(paramsOf(input({ agents: [agent({ state: 'offline' })] }))['AGENT_SILENT']).toEqual({ form: 'offline' });
+    const old = run('directory', ago(100 * HOUR));
+    expect(paramsOf(input({ lastSuccessfulDirectoryRun: old, lastDirectoryRun: old }))['DIRECTORY_SYNC_STALE']).toEqual({ hours: 72, lastSync: old.finishedAt.toISOString() });
   });
 });

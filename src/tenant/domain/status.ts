@@ -3,7 +3,8 @@
  * to the state and warnings the admin center shows. Pure: the caller loads the input and passes
  * the current time, so the rules are tested as a truth table with an injected clock.
  */
-import type { AgentView, DirSyncStatus, StatusWarning, WarningCode } from '../api/contract.js';
+import { WARNING_PARAM_NAMES, type AgentView, type DirSyncStatus, type StatusWarning, type WarningCode } from '../api/contract.js';
+import { boundErrorParams } from '../../shared/error-params.js';
 import { describeDeleteVerdict, judgeDeletes } from '../../sync/delete-guard.js';
 import type { PasswordCoverage, SyncRunRecord, TenantSettings } from '../store/ports.js';
 import { NO_PASSWORD_PROBLEMS, describeProblems, passwordProblems } from './password-flow.js';
@@ -78,8 +79,13 @@ export function isSilent(lastHeartbeat: string | Date | null, now: Date, silentA
   return now.getTime() - new Date(lastHeartbeat).getTime() > silentAfterMinutes * 60_000;
 }
 
-function warning(code: WarningCode, message: string): StatusWarning {
-  return { code, message, troubleshooterUrl: TROUBLESHOOTER_URL };
+type WarningParams = { [C in keyof typeof WARNING_PARAM_NAMES]: Partial<Record<(typeof WARNING_PARAM_NAMES)[C][number], string | number>> };
+
+/** A warning with its English words and, where it has facts, the same facts as params (the admin center renders those). */
+function warning<C extends WarningCode>(code: C, message: string, params?: C extends keyof WarningParams ? WarningParams[C] : never): StatusWarning {
+  const out: StatusWarning = { code, message, troubleshooterUrl: TROUBLESHOOTER_URL };
+  if (params) out.params = boundErrorParams(params);
+  return out;
 }
 
 function latestOf(...runs: Array<SyncRunRecord | null>): SyncRunRecord | null {
@@ -105,28 +111,31 @@ export function computeDirSyncStatus(input: DirSyncStatusInput, now: Date): DirS
   // A switched-off sync is expected to go quiet, so its staleness is not a warning.
   if (settings.directorySyncEnabled) {
     if (lastDirectory === null) warnings.push(warning('DIRECTORY_SYNC_NEVER_RAN', 'Directory sync has never run.'));
-    else if (isStale(lastDirectory, now, staleAfterHours)) warnings.push(warning('DIRECTORY_SYNC_STALE', `The last directory sync was more than ${period} ago.`));
+    else if (isStale(lastDirectory, now, staleAfterHours)) warnings.push(warning('DIRECTORY_SYNC_STALE', `The last directory sync was more than ${period} ago.`, { hours: staleAfterHours, lastSync: lastDirectory.toISOString() }));
   }
   if (settings.passwordSyncEnabled) {
     if (lastPassword === null) warnings.push(warning('PASSWORD_SYNC_NEVER_RAN', 'Password sync has never run.'));
-    else if (isStale(lastPassword, now, staleAfterHours)) warnings.push(warning('PASSWORD_SYNC_STALE', `The last password sync was more than ${period} ago.`));
+    else if (isStale(lastPassword, now, staleAfterHours)) warnings.push(warning('PASSWORD_SYNC_STALE', `The last password sync was more than ${period} ago.`, { hours: staleAfterHours, lastSync: lastPassword.toISOString() }));
   }
 
   if (input.agents.length === 0) {
     warnings.push(warning('NO_AGENT', 'No agent is registered, so nothing is synchronized.'));
   } else if (input.agents.every((agent) => isSilent(agent.lastHeartbeat, now, silentAfter))) {
     // With several agents one silent standby is not an outage; all of them silent is.
-    warnings.push(warning('AGENT_SILENT', `No agent has sent a heartbeat for more than ${plural(silentAfter, 'minute', 'minutes')}.`));
+    warnings.push(warning('AGENT_SILENT', `No agent has sent a heartbeat for more than ${plural(silentAfter, 'minute', 'minutes')}.`, { form: 'silent', minutes: silentAfter }));
   } else if (input.agents.every((agent) => agent.state === 'offline' || agent.state === 'revoked')) {
     // Offline as the agents list shows it (stopped, or missed its heartbeats): nothing syncs, long before the silence period ends.
-    warnings.push(warning('AGENT_SILENT', 'No agent is online: every registered agent stopped or missed its heartbeats, so nothing is synchronized.'));
+    warnings.push(warning('AGENT_SILENT', 'No agent is online: every registered agent stopped or missed its heartbeats, so nothing is synchronized.', { form: 'offline' }));
   }
 
   for (const run of [input.lastDirectoryRun, input.lastPasswordRun]) {
     if (run?.outcome === 'failed') {
       const reason = run.errorMessage ? `: ${run.errorMessage}` : '.';
       const code = run.errorCode ? ` (${run.errorCode})` : '';
-      warnings.push(warning('LAST_CYCLE_FAILED', `The last ${run.kind} sync cycle failed${code}${reason}`));
+      const failed = warning('LAST_CYCLE_FAILED', `The last ${run.kind} sync cycle failed${code}${reason}`,
+        { form: run.kind, finishedAt: run.finishedAt.toISOString(), ...(run.errorCode ? { errorCode: run.errorCode } : {}) });
+      failed.cause = { errorCode: run.errorCode, errorMessage: run.errorMessage, errorParams: run.errorParams ?? null };
+      warnings.push(failed);
     }
   }
 
@@ -135,8 +144,10 @@ export function computeDirSyncStatus(input: DirSyncStatusInput, now: Date): DirS
     const run = input.lastDirectoryRun;
     // An empty read holds deletes whatever the thresholds: its own code, so no one reads it as a threshold to raise.
     warnings.push(run.errorCode === 'SOURCE_READ_EMPTY'
-      ? warning('SOURCE_READ_EMPTY', `The last directory sync cycle read no objects from the source, so it would delete all ${plural(pendingDeletes ?? 0, 'synced object', 'synced objects')}; no deletes were exported. Check the source: it returned nothing; allow the deletes only if the directory is really empty.`)
-      : warning('DELETE_THRESHOLD_EXCEEDED', `The last directory sync cycle would delete ${describeBlockedDeletes(run, settings)}; no deletes were exported.`));
+      ? warning('SOURCE_READ_EMPTY', `The last directory sync cycle read no objects from the source, so it would delete all ${plural(pendingDeletes ?? 0, 'synced object', 'synced objects')}; no deletes were exported. Check the source: it returned nothing; allow the deletes only if the directory is really empty.`,
+        pendingDeletes === null ? undefined : { pending: pendingDeletes })
+      : warning('DELETE_THRESHOLD_EXCEEDED', `The last directory sync cycle would delete ${describeBlockedDeletes(run, settings)}; no deletes were exported.`,
+        pendingDeletes === null ? undefined : { pending: pendingDeletes, threshold: settings.deleteThreshold, percent: settings.deleteThresholdPercent ?? 0, ...(run.counts['synced'] === undefined ? {} : { synced: run.counts['synced'] }) }));
   }
 
   // Passwords that do not arrive are never healthy, whatever the last run's outcome says.
@@ -145,23 +156,25 @@ export function computeDirSyncStatus(input: DirSyncStatusInput, now: Date): DirS
   const withoutPassword = problems.reduce((sum, p) => sum + p.count, 0);
   if (settings.passwordSyncEnabled && withoutPassword > 0) {
     warnings.push(warning('PASSWORDS_NOT_SYNCED',
-      `${plural(withoutPassword, 'synchronized user has', 'synchronized users have')} no password in the tenant (${describeProblems(problems)}).`));
+      `${plural(withoutPassword, 'synchronized user has', 'synchronized users have')} no password in the tenant (${describeProblems(problems)}).`, { users: withoutPassword }));
   }
 
   if (input.syncErrorCount > 0) {
-    warnings.push(warning('OBJECTS_IN_ERROR', `${plural(input.syncErrorCount, 'object has', 'objects have')} sync errors.`));
+    warnings.push(warning('OBJECTS_IN_ERROR', `${plural(input.syncErrorCount, 'object has', 'objects have')} sync errors.`, { errors: input.syncErrorCount }));
   }
 
   const insecure = input.agents.filter((agent) => agent.tlsVerificationDisabled);
   if (insecure.length > 0) {
     warnings.push(warning('TLS_VERIFICATION_DISABLED',
-      `TLS certificate verification towards the directory is switched off on ${insecure.map((agent) => agent.host).join(', ')}.`));
+      `TLS certificate verification towards the directory is switched off on ${insecure.map((agent) => agent.host).join(', ')}.`, { hosts: insecure.map((agent) => agent.host).join(', ') }));
   }
 
   const cleartext = input.agents.filter((agent) => (agent.cleartextLinks?.length ?? 0) > 0);
   if (cleartext.length > 0) {
     warnings.push(warning('CLEARTEXT_CONNECTION',
-      `Credentials or password hashes travel unencrypted: ${cleartext.map((agent) => `${agent.host} (${cleartextLinksText(agent.cleartextLinks ?? [])})`).join(', ')}.`));
+      `Credentials or password hashes travel unencrypted: ${cleartext.map((agent) => `${agent.host} (${cleartextLinksText(agent.cleartextLinks ?? [])})`).join(', ')}.`,
+      // The schemes, not the English link words: the same facts read in any language.
+      { hosts: cleartext.map((agent) => `${agent.host} (${(agent.cleartextLinks ?? []).map((link) => (link === 'tenant' ? 'http://' : 'ldap://')).join(', ')})`).join(', ') }));
   }
 
   const reporting = activeOrLatestAgent(input.agents);

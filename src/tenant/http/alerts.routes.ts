@@ -34,6 +34,7 @@ function deliveryView(d: AlertDelivery): AlertDeliveryView {
   return {
     id: d.id, channelId: d.channelId, event: d.event, code: d.code, message: d.message, createdAt: d.createdAt.toISOString(),
     attempts: d.attempts, deliveredAt: d.deliveredAt?.toISOString() ?? null, failedAt: d.failedAt?.toISOString() ?? null, lastError: d.lastError,
+    lastErrorCode: d.lastErrorCode, lastErrorParams: d.lastErrorParams,
     state: d.deliveredAt ? 'delivered' : d.failedAt ? 'failed' : 'pending',
   };
 }

@@ -8,6 +8,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { WarningCode } from '../api/contract.js';
 import type { AlertEvent, AlertNotice, OpenAlert } from '../domain/alerts.js';
+import { readStoredErrorParams, storedErrorParams, type ErrorParams } from '../../shared/error-params.js';
 import { newId } from '../../shared/ids.js';
 import { toDate, toNumber } from './dialect.js';
 import type { StoreDatabase } from './schema.js';
@@ -36,6 +37,16 @@ export interface AlertDelivery {
   deliveredAt: Date | null;
   failedAt: Date | null;
   lastError: string | null;
+  /** The last failure's code and facts, so the admin center states it in the admin's language. */
+  lastErrorCode: string | null;
+  lastErrorParams: ErrorParams | null;
+}
+
+/** A failed attempt: the English words (CLI, logs) and, where known, the code and its facts. */
+export interface DeliveryFailure {
+  message: string;
+  code: string | null;
+  params: ErrorParams | null;
 }
 
 /** A delivery claimed for sending, with what the sender needs. */
@@ -57,7 +68,7 @@ export interface AlertRepository {
   claimDue(now: Date, leaseMs: number, limit: number): Promise<ClaimedDelivery[]>;
   markDelivered(id: string, now: Date): Promise<void>;
   /** Records a failed attempt: retried at `retryAt`, or given up when it is null. */
-  markAttemptFailed(id: string, error: string, retryAt: Date | null, now: Date): Promise<void>;
+  markAttemptFailed(id: string, failure: DeliveryFailure, retryAt: Date | null, now: Date): Promise<void>;
   listDeliveries(limit: number): Promise<AlertDelivery[]>;
   findDelivery(id: string): Promise<AlertDelivery | null>;
   /** Removes delivered and given-up deliveries finished before `before`. */
@@ -170,14 +181,15 @@ export class KyselyAlertRepository implements AlertRepository {
 
   async markDelivered(id: string, now: Date): Promise<void> {
     await this.db.updateTable('alert_deliveries')
-      .set((eb) => ({ delivered_at: now.getTime(), locked_until: null, attempts: eb('attempts', '+', 1), last_error: null }))
+      .set((eb) => ({ delivered_at: now.getTime(), locked_until: null, attempts: eb('attempts', '+', 1), last_error: null, last_error_code: null, last_error_params: null }))
       .where('tenant_id', '=', this.tenantId).where('id', '=', id).execute();
   }
 
-  async markAttemptFailed(id: string, error: string, retryAt: Date | null, now: Date): Promise<void> {
+  async markAttemptFailed(id: string, failure: DeliveryFailure, retryAt: Date | null, now: Date): Promise<void> {
     await this.db.updateTable('alert_deliveries')
       .set((eb) => ({
-        attempts: eb('attempts', '+', 1), last_error: error.slice(0, 500), locked_until: null,
+        attempts: eb('attempts', '+', 1), last_error: failure.message.slice(0, 500), locked_until: null,
+        last_error_code: failure.code, last_error_params: storedErrorParams(failure.params),
         ...(retryAt ? { next_attempt_at: retryAt.getTime() } : { failed_at: now.getTime() }),
       }))
       .where('tenant_id', '=', this.tenantId).where('id', '=', id).execute();
@@ -207,9 +219,10 @@ function toChannel(r: { id: string; kind: string; target: string; secret: string
   return { id: r.id, kind: r.kind as AlertChannelKind, target: r.target, signed: r.secret !== null, createdBy: r.created_by, createdAt: toDate(r.created_at) };
 }
 
-function toDelivery(r: { id: string; channel_id: string; event: string; code: string; message: string; created_at: number | string; attempts: number | string; delivered_at: number | string | null; failed_at: number | string | null; last_error: string | null }): AlertDelivery {
+function toDelivery(r: { id: string; channel_id: string; event: string; code: string; message: string; created_at: number | string; attempts: number | string; delivered_at: number | string | null; failed_at: number | string | null; last_error: string | null; last_error_code?: string | null; last_error_params?: string | null }): AlertDelivery {
   return {
     id: r.id, channelId: r.channel_id, event: r.event as AlertEvent | 'test', code: r.code as WarningCode | 'TEST', message: r.message,
     createdAt: toDate(r.created_at), attempts: toNumber(r.attempts), deliveredAt: toDate(r.delivered_at), failedAt: toDate(r.failed_at), lastError: r.last_error,
+    lastErrorCode: r.last_error_code ?? null, lastErrorParams: readStoredErrorParams(r.last_error_params),
   };
 }

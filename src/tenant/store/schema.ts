@@ -263,4 +263,7 @@ export interface AlertDeliveriesTable {
   delivered_at: Big | null;
   failed_at: Big | null;
   last_error: string | null;
+  last_error_code: string | null;
+  /** JSON object (shared/error-params.ts); null before migration 0034 and for failures without facts. */
+  last_error_params: string | null;
 }

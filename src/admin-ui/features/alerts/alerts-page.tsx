@@ -31,6 +31,7 @@ import { AddRegular, DeleteRegular, SendRegular } from '@fluentui/react-icons';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AlertChannelKindView, AlertChannelView, AlertDeliveryView, AlertsView } from '../../../tenant/api/alerts-contract.js';
+import { localizeByCode } from '../../shared/localize.js';
 import { useSession } from '../../shared/session.js';
 import { DateTime, ErrorBar, Loading, PageHeader } from '../../shared/ui.js';
 import { useApi } from '../../shared/use-api.js';
@@ -87,6 +88,16 @@ export function AlertsPage() {
 }
 
 /** The words for a warning code in the admin's language (the stale rules share one sentence). */
+/** A delivery's last failure in the admin's language: its code's template with its facts, else the stored English. */
+function useDeliveryError(): (delivery: AlertDeliveryView) => string {
+  const { t, i18n } = useTranslation();
+  return (delivery) => {
+    if (!delivery.lastError) return '';
+    if (!delivery.lastErrorCode) return delivery.lastError;
+    return localizeByCode(delivery.lastErrorCode, { message: delivery.lastError, hint: '', params: delivery.lastErrorParams }, t, i18n.language).message;
+  };
+}
+
 function useDescribe() {
   const { t } = useTranslation();
   return (code: string): string => (code === 'TEST' ? t('alerts.testMessage') : t(`warnings.message.${code}`, { defaultValue: t('warnings.stale') }));
@@ -121,6 +132,7 @@ function OpenAlerts({ open }: { open: AlertsView['open'] }) {
 function Channels({ data, canChange, onChanged }: { data: AlertsView; canChange: boolean; onChanged(text: string | null, intent?: 'success' | 'error'): void }) {
   const styles = useStyles();
   const { t } = useTranslation();
+  const deliveryError = useDeliveryError();
   const [confirming, setConfirming] = useState<AlertChannelView | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(undefined);
@@ -131,7 +143,7 @@ function Channels({ data, canChange, onChanged }: { data: AlertsView; canChange:
       const delivery = await alertsApi.test(channel.id);
       onChanged(delivery.state === 'delivered'
         ? t('alerts.testDelivered', { target: channel.target })
-        : t('alerts.testFailed', { target: channel.target, error: delivery.lastError ?? '' }), delivery.state === 'delivered' ? 'success' : 'error');
+        : t('alerts.testFailed', { target: channel.target, error: deliveryError(delivery) }), delivery.state === 'delivered' ? 'success' : 'error');
     } catch (caught) {
       onChanged(caught instanceof Error ? caught.message : String(caught), 'error');
     } finally {
@@ -258,6 +270,7 @@ function Deliveries({ data }: { data: AlertsView }) {
   const styles = useStyles();
   const { t } = useTranslation();
   const describe = useDescribe();
+  const deliveryError = useDeliveryError();
   const targets = new Map(data.channels.map((c) => [c.id, c.target]));
   if (data.deliveries.length === 0) return <Text data-testid="alerts-no-deliveries">{t('alerts.noDeliveries')}</Text>;
   return (
@@ -282,7 +295,7 @@ function Deliveries({ data }: { data: AlertsView }) {
             <TableCell className={styles.wrap}>{describe(d.code)}</TableCell>
             <TableCell>{t(`alerts.states.${d.state}`)}</TableCell>
             <TableCell>{d.attempts}</TableCell>
-            <TableCell className={styles.wrap} title={d.lastError ?? ''}>{d.lastError ?? ''}</TableCell>
+            <TableCell className={styles.wrap} title={deliveryError(d)} data-testid="alert-delivery-error" data-code={d.lastErrorCode ?? ''}>{deliveryError(d)}</TableCell>
           </TableRow>
         ))}
       </TableBody>

@@ -1,5 +1,5 @@
 import { Badge, Card, CardHeader, ProgressBar, Subtitle2, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, makeStyles, tokens } from '@fluentui/react-components';
-import { useEffect, useState } from 'react';
+import { Fragment, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { RunningSync, SyncRunView } from '../../../tenant/api/detail-contract.js';
 import { adminApi } from '../../api/endpoints.js';
@@ -17,13 +17,25 @@ const REFRESH_IDLE_MS = 10_000;
 const useStyles = makeStyles({
   running: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM, marginBottom: tokens.spacingVerticalL },
   progress: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXS, padding: `0 ${tokens.spacingHorizontalM} ${tokens.spacingVerticalM}` },
-  table: {}, // no minimum width: at 1024 px the columns wrap instead of the page scrolling sideways
-  number: { textAlign: 'right', fontVariantNumeric: 'tabular-nums' },
-  error: { maxWidth: '28rem', overflowWrap: 'anywhere' },
-  start: { minWidth: '12rem' },
-  badge: { whiteSpace: 'nowrap' },
+  // Sized by content, not Fluent's fixed layout of equal columns (which squeezed the reasons into
+  // narrow columns); no minimum width: at 1024 px the columns wrap instead of the page scrolling sideways.
+  // Five columns, not eleven: kind with mode, start with duration, the counts in one cell, so at
+  // 1024 px every word fits whole and the reason keeps a readable width.
+  table: {
+    tableLayout: 'auto',
+    '& td': { overflowWrap: 'break-word', wordBreak: 'normal', verticalAlign: 'top' },
+    '& th': { overflowWrap: 'break-word', wordBreak: 'normal' },
+  },
+  secondary: { display: 'block', color: tokens.colorNeutralForeground3, fontSize: tokens.fontSizeBase200 },
+  counts: { display: 'grid', gridTemplateColumns: 'auto auto', columnGap: tokens.spacingHorizontalS, margin: 0, whiteSpace: 'nowrap' },
+  count: { margin: 0, textAlign: 'right', fontVariantNumeric: 'tabular-nums' },
+  // Wide enough that ordinary words fit whole: a reason wraps between words (only a token longer than
+  // the whole cell breaks). 'anywhere' let the column shrink until words broke mid-way at 1024 px.
+  error: { minWidth: '14rem', maxWidth: '28rem', overflowWrap: 'break-word' },
+  badge: { whiteSpace: 'normal', height: 'auto', textAlign: 'center' },
 });
 
+const COUNT_NAMES = ['added', 'updated', 'deleted', 'derived', 'errors'] as const;
 const OUTCOME_COLOR = { success: 'success', partial: 'warning', failed: 'danger', blocked: 'warning' } as const;
 
 export function SyncHistoryPage() {
@@ -64,33 +76,36 @@ export function SyncHistoryPage() {
             <TableHeader>
               <TableRow>
                 <TableHeaderCell>{t('syncHistory.kindLabel')}</TableHeaderCell>
-                <TableHeaderCell>{t('syncHistory.modeLabel')}</TableHeaderCell>
                 <TableHeaderCell>{t('syncHistory.outcomeLabel')}</TableHeaderCell>
                 <TableHeaderCell>{t('syncHistory.start')}</TableHeaderCell>
-                <TableHeaderCell>{t('syncHistory.duration')}</TableHeaderCell>
-                <TableHeaderCell>{t('syncHistory.added')}</TableHeaderCell>
-                <TableHeaderCell>{t('syncHistory.updated')}</TableHeaderCell>
-                <TableHeaderCell>{t('syncHistory.deleted')}</TableHeaderCell>
-                <TableHeaderCell>{t('syncHistory.derived')}</TableHeaderCell>
-                <TableHeaderCell>{t('syncHistory.errors')}</TableHeaderCell>
-                <TableHeaderCell>{t('syncHistory.error')}</TableHeaderCell>
+                <TableHeaderCell>{t('syncHistory.countsLabel')}</TableHeaderCell>
+                <TableHeaderCell className={styles.error}>{t('syncHistory.error')}</TableHeaderCell>
               </TableRow>
             </TableHeader>
             <TableBody>
               {history.data.items.map((run) => (
                 <TableRow key={run.id} data-testid="sync-run-row" data-kind={run.kind} data-mode={run.mode ?? ''} data-outcome={run.outcome}>
-                  <TableCell>{t(`syncHistory.kind.${run.kind}`)}</TableCell>
-                  <TableCell>{t(`syncHistory.mode.${run.mode ?? 'none'}`, { defaultValue: run.mode ?? '—' })}</TableCell>
+                  <TableCell>
+                    {t(`syncHistory.kind.${run.kind}`)}
+                    <span className={styles.secondary}>{t('syncHistory.modeLabel')}: {t(`syncHistory.mode.${run.mode ?? 'none'}`, { defaultValue: run.mode ?? '—' })}</span>
+                  </TableCell>
                   <TableCell>
                     <Badge appearance="tint" className={styles.badge} color={OUTCOME_COLOR[run.outcome]}>{t(`syncHistory.outcome.${run.outcome}`)}</Badge>
                   </TableCell>
-                  <TableCell className={styles.start}><DateTime value={run.startedAt} testId="sync-run-start" /></TableCell>
-                  <TableCell data-testid="sync-run-duration">{formatDuration(run.durationMs, locale)}</TableCell>
-                  <TableCell className={styles.number} data-testid="sync-run-added">{number.format(run.counts.added)}</TableCell>
-                  <TableCell className={styles.number}>{number.format(run.counts.updated)}</TableCell>
-                  <TableCell className={styles.number}>{number.format(run.counts.deleted)}</TableCell>
-                  <TableCell className={styles.number} data-testid="sync-run-derived">{number.format(run.counts.derived)}</TableCell>
-                  <TableCell className={styles.number} data-testid="sync-run-errors">{number.format(run.counts.errors)}</TableCell>
+                  <TableCell>
+                    <DateTime value={run.startedAt} testId="sync-run-start" />
+                    <span className={styles.secondary}>{t('syncHistory.duration')}: <span data-testid="sync-run-duration">{formatDuration(run.durationMs, locale)}</span></span>
+                  </TableCell>
+                  <TableCell>
+                    <dl className={styles.counts}>
+                      {COUNT_NAMES.map((name) => (
+                        <Fragment key={name}>
+                          <dt>{t(`syncHistory.${name}`)}</dt>
+                          <dd className={styles.count} data-testid={`sync-run-${name}`}>{number.format(run.counts[name])}</dd>
+                        </Fragment>
+                      ))}
+                    </dl>
+                  </TableCell>
                   <TableCell className={styles.error} data-testid="sync-run-error" data-code={run.errorCode ?? ''}>{errorText(run) ?? '—'}</TableCell>
                 </TableRow>
               ))}

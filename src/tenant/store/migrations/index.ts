@@ -28,6 +28,7 @@ import { usersUpnUnique } from './0030-users-upn-unique.js';
 import { agentSourceFlavor } from './0031-agent-source-flavor.js';
 import { errorParams } from './0032-error-params.js';
 import { runErrorParams } from './0033-run-error-params.js';
+import { alertErrorParams } from './0034-alert-error-params.js';
 
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
@@ -57,6 +58,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0031-agent-source-flavor': agentSourceFlavor(),
         '0032-error-params': errorParams(),
         '0033-run-error-params': runErrorParams(),
+        '0034-alert-error-params': alertErrorParams(),
       };
     },
   };
