@@ -123,7 +123,15 @@ beforeAll(async () => {
   hookServer = createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => { body += c.toString('utf8'); });
-    req.on('end', () => { hookBodies.push({ path: req.url ?? '', body }); res.writeHead(204).end(); });
+    req.on('end', () => {
+      // Under /busy-… it is a receiver that is down for maintenance: 503, as a proxy answers then.
+      if ((req.url ?? '').startsWith('/busy-')) {
+        res.writeHead(503).end('busy');
+        return;
+      }
+      hookBodies.push({ path: req.url ?? '', body });
+      res.writeHead(204).end();
+    });
   });
   await new Promise<void>((resolve) => hookServer.listen(0, '127.0.0.1', resolve));
   // The first directory and password cycles of the sample directory take a few seconds.
@@ -417,6 +425,35 @@ describe.each(['en', 'nl'] as const)('admin center in %s', (lang) => {
     await row.getByTestId('alert-channel-remove').click();
     await page.getByTestId('alert-channel-remove-confirm').click();
     await eventually(async () => (await page.getByTestId('alert-channel-row').filter({ hasText: url }).count()) === 0, 30_000, 'the removed channel to leave the list');
+  });
+
+  it('names a failed delivery\'s facts (webhook URL, status 503) in the admin\'s language (alert error params)', async () => {
+    await page.getByTestId('nav-alerts').click();
+    await page.getByTestId('alert-channel-form').waitFor();
+    const origin = `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}`;
+    // The query may carry the receiver's token: the error names the URL without it.
+    const shown = `${origin}/busy-${lang}`;
+    const url = `${shown}?token=not-for-the-page`;
+    await page.getByTestId('alert-channel-target').fill(url);
+    await page.getByTestId('alert-channel-add').click();
+    const row = page.getByTestId('alert-channel-row').filter({ hasText: shown });
+    await row.waitFor();
+    await row.getByTestId('alert-channel-test').click();
+    // English shows the sender's own words; Dutch the code's template filled with the stored facts.
+    const expected = lang === 'en' ? `The webhook ${shown} answered 503: busy` : `De webhook ${shown} antwoordde met status 503: busy`;
+    const notice = page.getByTestId('alert-notice').filter({ hasText: lang === 'en' ? 'The test did not reach ' : 'De test is niet aangekomen bij ' });
+    expect(await text(notice)).toContain(expected);
+    const failed = page.locator('[data-testid="alert-delivery-row"][data-event="test"]').filter({ hasText: shown });
+    const error = failed.locator('[data-testid="alert-delivery-error"][data-code="ALERT_DELIVERY_FAILED"]');
+    expect(await text(error)).toBe(expected);
+    expect(await text(error)).not.toContain('not-for-the-page');
+    // The page's own words around it: the state in the admin's language, times as local dates.
+    expect(await text(failed)).toContain(lang === 'en' ? 'Waiting to retry' : 'Wacht op nieuwe poging');
+    expect(await main(page)).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
+    await shot(page, lang, 'alerts-delivery-failed');
+    await row.getByTestId('alert-channel-remove').click();
+    await page.getByTestId('alert-channel-remove-confirm').click();
+    await eventually(async () => (await page.getByTestId('alert-channel-row').filter({ hasText: shown }).count()) === 0, 30_000, 'the removed channel to leave the list');
   });
 
   it('lists sync errors with what to do and exports them as CSV', async () => {
