@@ -19,7 +19,7 @@ import type { DirSyncStatus } from '../../src/tenant/api/contract.js';
 import type { OidcClientCreated } from '../../src/tenant/oidc/client-contract.js';
 import { AdminApi } from '../support/admin-api.js';
 import { eventually } from '../support/all-in-one.js';
-import { startRelyingPartyServer, type RelyingPartyServer } from '../support/relying-party.js';
+import { authorizationRequest, startRelyingPartyServer, type RelyingPartyServer } from '../support/relying-party.js';
 import { startSambaDc, NETBIOS_DOMAIN, type SambaDc, type SyncAccount } from '../support/samba-dc.js';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
 
@@ -79,17 +79,7 @@ describe.each([['sqlite', 'en'], ['postgres', 'nl']] as const)('OIDC sign-in wit
 
   /** Opens the relying party's authorization URL in Chromium: the tenant's sign-in page. */
   async function startSignIn() {
-    const config = await oidcClient.discovery(new URL(`${harness.url}/oidc`), registered.clientId, undefined, oidcClient.ClientSecretBasic(registered.clientSecret!), {
-      execute: [oidcClient.allowInsecureRequests], // the test tenant listens on http://127.0.0.1
-    });
-    oidcClient.enableNonRepudiationChecks(config);
-    const codeVerifier = oidcClient.randomPKCECodeVerifier();
-    const state = oidcClient.randomState();
-    const nonce = oidcClient.randomNonce();
-    const url = oidcClient.buildAuthorizationUrl(config, {
-      redirect_uri: rp.redirectUri, scope: 'openid profile email',
-      code_challenge: await oidcClient.calculatePKCECodeChallenge(codeVerifier), code_challenge_method: 'S256', state, nonce,
-    });
+    const { config, codeVerifier, state, nonce, url } = await authorizationRequest(`${harness.url}/oidc`, registered, rp.redirectUri, 'openid profile email');
     const context = await browser.newContext({ locale: language === 'nl' ? 'nl-NL' : 'en-US' });
     const page = await context.newPage();
     await page.goto(url.toString());

@@ -16,7 +16,7 @@ import type { RunningAgent } from '../../src/cli/agent-wiring.js';
 import type { OidcClientCreated } from '../../src/tenant/oidc/client-contract.js';
 import { AdminApi } from '../support/admin-api.js';
 import { eventually } from '../support/all-in-one.js';
-import { startRelyingPartyServer, type RelyingPartyServer } from '../support/relying-party.js';
+import { authorizationRequest, startRelyingPartyServer, type RelyingPartyServer } from '../support/relying-party.js';
 import { startSlapd, type Slapd } from '../support/slapd.js';
 import { startSyncHarness, untilWatching, type SyncHarness } from '../support/sync-harness.js';
 
@@ -74,23 +74,8 @@ describe('OpenID Connect login with a just-changed on-premises password', () => 
   });
 
   it('signs in through Chromium with the new password, and the relying party verifies the ID token', async () => {
-    // The relying party, as an application would set it up.
-    const config = await oidcClient.discovery(new URL(`${harness.url}/oidc`), registered.clientId, undefined, oidcClient.ClientSecretBasic(registered.clientSecret!), {
-      execute: [oidcClient.allowInsecureRequests], // the test tenant listens on http://127.0.0.1
-    });
-    // Verify the ID token's signature against the provider's JWKS too, not only its claims.
-    oidcClient.enableNonRepudiationChecks(config);
-    const codeVerifier = oidcClient.randomPKCECodeVerifier();
-    const state = oidcClient.randomState();
-    const nonce = oidcClient.randomNonce();
-    const authorizationUrl = oidcClient.buildAuthorizationUrl(config, {
-      redirect_uri: rp.redirectUri,
-      scope: 'openid profile email groups',
-      code_challenge: await oidcClient.calculatePKCECodeChallenge(codeVerifier),
-      code_challenge_method: 'S256',
-      state,
-      nonce,
-    });
+    // The relying party, as an application would set it up (ID token signatures checked against the JWKS too).
+    const { config, codeVerifier, state, nonce, url: authorizationUrl } = await authorizationRequest(`${harness.url}/oidc`, registered, rp.redirectUri, 'openid profile email groups');
 
     // The user changes their password on premises; the agent's syncrepl watch pushes it.
     const before = JSON.stringify((await harness.repo.findUserForSignIn('noor@example.test'))?.verifiers);

@@ -10,6 +10,7 @@
  * await rp.close();
  */
 import { createServer, type Server } from 'node:http';
+import * as oidcClient from 'openid-client';
 
 export interface RelyingPartyServer {
   server: Server;
@@ -40,4 +41,23 @@ export function startRelyingPartyServer(): Promise<RelyingPartyServer> {
       });
     });
   });
+}
+
+/**
+ * An authorization code request with PKCE, state and nonce, as an application starts a sign-in:
+ * the provider's configuration (ID token signatures checked against its JWKS too), the URL to open,
+ * and what the code exchange must check (`oidcClient.authorizationCodeGrant`).
+ */
+export async function authorizationRequest(issuer: string, client: { clientId: string; clientSecret?: string | null }, redirectUri: string, scope: string) {
+  const config = await oidcClient.discovery(new URL(issuer), client.clientId, undefined, oidcClient.ClientSecretBasic(client.clientSecret!), {
+    execute: [oidcClient.allowInsecureRequests], // the test tenant listens on http://127.0.0.1
+  });
+  oidcClient.enableNonRepudiationChecks(config);
+  const codeVerifier = oidcClient.randomPKCECodeVerifier();
+  const state = oidcClient.randomState();
+  const nonce = oidcClient.randomNonce();
+  const url = oidcClient.buildAuthorizationUrl(config, {
+    redirect_uri: redirectUri, scope, code_challenge: await oidcClient.calculatePKCECodeChallenge(codeVerifier), code_challenge_method: 'S256', state, nonce,
+  });
+  return { config, codeVerifier, state, nonce, url };
 }

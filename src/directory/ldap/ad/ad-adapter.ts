@@ -162,8 +162,12 @@ export class AdAdapter implements FlavorAdapter {
   }
 
   private async defaultNamingContext(): Promise<string> {
+    return (await this.readDefaultNamingContext()) ?? this.core.config.baseDns[0] ?? '';
+  }
+
+  private async readDefaultNamingContext(): Promise<string | undefined> {
     const root = await this.core.withClient((client) => this.core.rootDse(client, ['defaultNamingContext']));
-    return root['defaultnamingcontext']?.[0] ?? this.core.config.baseDns[0] ?? '';
+    return root['defaultnamingcontext']?.[0];
   }
 
   /** "change watch: ..." while a watch runs, for the source's description (shown in the agent's status). */
@@ -173,8 +177,7 @@ export class AdAdapter implements FlavorAdapter {
 
   /** The root of the domain naming context: where subtree change notifications are allowed. */
   private async namingContext(): Promise<string> {
-    const root = await this.core.withClient((client) => this.core.rootDse(client, ['defaultNamingContext']));
-    const context = root['defaultnamingcontext']?.[0];
+    const context = await this.readDefaultNamingContext();
     // Not a DC (an AD-shaped schema on another server): no notifications, the USN poll alone, quietly.
     if (!context) throw new NotificationRefused(0, 'the root DSE names no defaultNamingContext, so the server is not an Active Directory domain controller');
     return context;
