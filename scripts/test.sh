@@ -8,6 +8,8 @@ bash scripts/test-env.sh
 npm run --silent build
 mkdir -p test-output
 status=0
-npx vitest run --reporter=default --reporter=json --outputFile.json=test-output/vitest.json "$@" || status=$?
-node scripts/print-test-summary.mjs test-output/vitest.json || status=1
+rm -f test-output/unhandled-errors.json
+npx vitest run --reporter=default --reporter=json --outputFile.json=test-output/vitest.json \
+  --reporter=./test/support/unhandled-errors-reporter.ts "$@" || status=$?
+node scripts/print-test-summary.mjs test-output/vitest.json test-output/unhandled-errors.json || status=1
 exit $status

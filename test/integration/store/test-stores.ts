@@ -82,7 +82,12 @@ export async function createTestStore(kind: StoreKind, opts: TestStoreOptions = 
 // Kysely<any>: it sees the database as it is, not as today's schema types say.
 export function openDatabase(options: TestStore['options']): Kysely<any> {
   if (options.databaseUrl !== undefined) {
-    return new Kysely({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: options.databaseUrl, max: 1 }) }) });
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 1 });
+    // pg's pool.end() resolves before its sockets close: the `drop database ... with (force)` of a
+    // cleanup right after can reach a connection still open, whose FATAL the idle client then emits
+    // on the pool. Without a listener that is an uncaught exception in whatever test runs next.
+    pool.on('error', () => {});
+    return new Kysely({ dialect: new PostgresDialect({ pool }) });
   }
   const database = new Database(join(options.dataDir, SQLITE_FILE_NAME));
   database.pragma('busy_timeout = 5000');
