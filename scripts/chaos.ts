@@ -242,9 +242,21 @@ async function runOnStore(kind: 'sqlite' | 'postgres', slapd: Slapd, o: Options,
       const body = await admin.get<{ lastDirectorySync: string | null; lastPasswordSync: string | null }>('/api/v1/dirsync/status');
       return { directory: Date.parse(body.lastDirectorySync ?? '') || 0, password: Date.parse(body.lastPasswordSync ?? '') || 0 };
     };
+    // A first password sync of 100,000 users runs for most of an hour on 2 cores: say how far it is.
+    const progress = async (): Promise<string> => {
+      const body = await admin.get<{ running: Array<{ password: { processed: number; total: number; derived: number } | null }> }>('/api/v1/sync-runs?page=1&pageSize=1');
+      const p = body.running.find((r) => r.password !== null)?.password;
+      return p ? `password run at ${p.processed.toLocaleString('en-US')} of ${p.total.toLocaleString('en-US')} users (${p.derived.toLocaleString('en-US')} derived)` : 'no password run in progress';
+    };
+    let nextReport = Date.now() + 60_000;
     const first = await waitFor('a directory and a password run after the last disturbance', async () => {
       const s = await status();
-      return s.directory > disturbedUntil && s.password > disturbedUntil ? s : undefined;
+      if (s.directory > disturbedUntil && s.password > disturbedUntil) return s;
+      if (Date.now() >= nextReport) {
+        nextReport = Date.now() + 60_000;
+        say(`${kind}: waiting for runs after the last disturbance; ${await progress().catch((e: unknown) => String(e))}`);
+      }
+      return undefined;
     }, o.timeoutSeconds * 1000, [tenant, agent]);
     await waitFor('one more directory and password run', async () => {
       const s = await status();
@@ -260,8 +272,10 @@ async function runOnStore(kind: 'sqlite' | 'postgres', slapd: Slapd, o: Options,
     const differences = compareWithDirectory(dir, await readTenantState(location));
     Object.assign(figures, { objectsCompared: differences.objectsCompared, missing: differences.missing, duplicated: differences.duplicated, different: differences.different, extra: differences.extra });
     figures.examples.push(...differences.examples);
+    say(`${kind}: compared ${differences.objectsCompared.toLocaleString('en-US')} objects; signing in every password user`);
     let next = 0;
     const users = [...dir.users.values()].filter((u) => u.password !== null);
+    const reporter = setInterval(() => say(`${kind}: signed in ${Math.min(next, users.length).toLocaleString('en-US')} of ${users.length.toLocaleString('en-US')} users (${figures.signInsFailed} failed)`), 60_000);
     await Promise.all(Array.from({ length: 4 }, async () => {
       for (let j = next++; j < users.length; j = next++) {
         const u = users[j]!;
@@ -271,7 +285,7 @@ async function runOnStore(kind: 'sqlite' | 'postgres', slapd: Slapd, o: Options,
           if (figures.examples.length < 10) figures.examples.push(`sign-in of ${u.mail}: ${status}`);
         }
       }
-    }));
+    })).finally(() => clearInterval(reporter));
   } catch (error) {
     figures.examples.push(`run failed: ${error instanceof Error ? error.message : String(error)}`);
     figures.examples.push(`agent log: ${agent?.output.slice(-1500) ?? ''}`);
@@ -284,6 +298,12 @@ async function runOnStore(kind: 'sqlite' | 'postgres', slapd: Slapd, o: Options,
   }
   figures.seconds = (Date.now() - started) / 1000;
   return figures;
+}
+
+const HEADER = ['store', 'kills', 'slapd restarts', 'objects compared', 'missing', 'duplicated', 'different', 'extra', 'sign-ins failed', 'seconds'];
+
+function resultRow(f: Figures): string {
+  return [f.store, f.kills, f.slapdRestarts, f.objectsCompared, f.missing, f.duplicated, f.different, f.extra, f.signInsFailed, f.seconds.toFixed(0)].join(' | ');
 }
 
 async function main(): Promise<void> {
@@ -299,15 +319,16 @@ async function main(): Promise<void> {
   try {
     for (const kind of o.stores) {
       say(`${kind}: starting`);
-      results.push(await runOnStore(kind, slapd, o, workDir, rnd));
+      const result = await runOnStore(kind, slapd, o, workDir, rnd);
+      results.push(result);
+      // Each store's row as soon as it is known: at 100,000 users one store takes hours.
+      say(`${kind}: done: ${HEADER.map((h, i) => `${h} ${resultRow(result).split(' | ')[i]}`).slice(1).join(', ')}`);
     }
   } finally {
     await slapd.stop();
     if (!o.keep) rmSync(workDir, { recursive: true, force: true });
   }
-  const header = ['store', 'kills', 'slapd restarts', 'objects compared', 'missing', 'duplicated', 'different', 'extra', 'sign-ins failed', 'seconds'];
-  const lines = [header.join(' | '), header.map(() => '---').join(' | ')];
-  for (const f of results) lines.push([f.store, f.kills, f.slapdRestarts, f.objectsCompared, f.missing, f.duplicated, f.different, f.extra, f.signInsFailed, f.seconds.toFixed(0)].join(' | '));
+  const lines = [HEADER.join(' | '), HEADER.map(() => '---').join(' | '), ...results.map(resultRow)];
   process.stdout.write(`\ndirbridge chaos: ${o.users} users (${mailOf(0, SUFFIX)} ...), seed ${o.seed}\n\n${lines.join('\n')}\n`);
   if (o.json) writeFileSync(o.json, `${JSON.stringify({ users: o.users, seed: o.seed, results }, null, 2)}\n`);
   const bad = results.filter((f) => !(isClean(f) && f.signInsFailed === 0));
