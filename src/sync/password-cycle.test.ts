@@ -60,6 +60,28 @@ describe('runPasswordCycle', () => {
     expect(JSON.stringify(tenant.passwordBatches)).not.toContain('{SSHA}');
   });
 
+  it('counts "of how many" again while the directory cycle beside it exports more users', async () => {
+    for (let i = 0; i < 600; i++) directory.put(person(`p${String(i).padStart(3, '0')}`, [ssha(`Pass-${i}`)]));
+    directory.pageSize = 50;
+    await runDirectoryCycle(directory, exported, tenant, { mode: 'full', mapping: { flavor: 'openldap' }, deleteThreshold: 5000, allowedDeletes: 0 });
+    // The first password sync starts while half of them are exported; the rest follow during it.
+    const later = [...exported.records.values()].filter((r) => r.kind === 'user' && r.uid !== undefined && /^p[3-5]/.test(r.uid));
+    for (const r of later) exported.records.delete(r.anchor);
+    const seen: Array<{ processed: number; total: number }> = [];
+    const result = await runPasswordCycle(directory, exported, state, tenant, deriver, {
+      ...options, mode: 'full',
+      onProgress: (p) => {
+        if (seen.length === 0) exported.commit(later, []);
+        seen.push({ processed: p.processed, total: p.total });
+      },
+    });
+    expect(result.counts.derived).toBe(602);
+    expect(seen[0]!.total).toBe(304);
+    // Once counted again the total is every user: no event says the run is done before it is.
+    expect(seen.at(-1)).toEqual({ processed: 604, total: 604 });
+    expect(seen.filter((p) => p.processed < 604 && p.processed >= p.total)).toEqual([]);
+  });
+
   it('reports a hash beyond the cost bounds as a per-user error with its own code, and never derives it', async () => {
     // A user allowed to write their own userPassword can store a hash that takes seconds per check.
     directory.put(person('fay', [`{CRYPT}$6$rounds=999999999$salt$${'a'.repeat(86)}`]));

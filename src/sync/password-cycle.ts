@@ -117,7 +117,13 @@ export async function runPasswordCycle(
   let processed = 0;
   let total = 0;
   let derivedSoFar = 0;
-  const progress = () => options.onProgress?.({ mode, startedAt, processed, total: Math.max(total, processed), derived: derivedSoFar, errors: errors.length });
+  const progress = () => {
+    // A first password sync runs beside the first directory sync, which is still exporting users:
+    // "of how many" is counted again as it goes, or the admin would read "62,000 of 62,000" with
+    // 38,000 users to go. A count on the agent's own state, every 256 users.
+    if (mode === 'full' && processed % 256 === 0) total = exported.count('user');
+    options.onProgress?.({ mode, startedAt, processed, total: Math.max(total, processed), derived: derivedSoFar, errors: errors.length });
+  };
 
   const send = async (results: WorkResult[]): Promise<void> => {
     const outcome = await sink.pushPasswords(randomUUID(), results.map((r) => r.item));
@@ -170,7 +176,6 @@ export async function runPasswordCycle(
       : await source.readChanges(state.getCursor(CURSOR), 'passwords');
     if (!changeSet) mode = 'full';
     const held = mode === 'full' ? await readTenantVerifiers(sink) : null;
-    if (mode === 'full') total = exported.count('user');
     progress();
     const pages = changeSet ? changeSet.changed : source.readAll('passwords');
 
