@@ -65,7 +65,7 @@ describe('runPasswordCycle', () => {
     directory.pageSize = 50;
     await runDirectoryCycle(directory, exported, tenant, { mode: 'full', mapping: { flavor: 'openldap' }, deleteThreshold: 5000, allowedDeletes: 0 });
     // The first password sync starts while half of them are exported; the rest follow during it.
-    const later = [...exported.records.values()].filter((r) => r.kind === 'user' && r.uid !== undefined && /^p[3-5]/.test(r.uid));
+    const later = [...exported.records.values()].filter((r) => r.kind === 'user' && /^p[3-5]/.test(r.uid ?? ''));
     for (const r of later) exported.records.delete(r.anchor);
     const seen: Array<{ processed: number; total: number }> = [];
     const result = await runPasswordCycle(directory, exported, state, tenant, deriver, {
