@@ -1,5 +1,5 @@
 // Prints the suite's closing line in the plain form "Tests: N passed, N failed, N skipped", and
-// after it any unhandled errors of the run (written by test/support/unhandled-errors-reporter.ts):
+// just above it any unhandled errors of the run (written by test/support/unhandled-errors-reporter.ts):
 // an unhandled error fails the run as Vitest does, and a CI log's tail must say which and where.
 import { existsSync, readFileSync } from 'node:fs';
 
@@ -25,7 +25,7 @@ const failed = (report.numFailedTests ?? 0) + (report.numRuntimeErrorTestSuites 
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 const errors = unhandled.length > 0 ? `, ${unhandled.length} unhandled error${unhandled.length === 1 ? '' : 's'}` : '';
 for (const e of unhandled) {
-  console.log(`\n${e.type ?? "Unhandled error"} during ${e.testPath ?? 'the run'}${e.testName ? ` (last test: "${e.testName}")` : ''}:`);
+  console.log(`\n${e.type ?? 'Unhandled error'} during ${e.testPath ?? 'the run'}${e.testName ? ` (last test: "${e.testName}")` : ''}:`);
   console.log(e.stack || `${e.name}: ${e.message}`);
 }
 console.log(`Tests: ${passed} passed, ${failed} failed, ${skipped} skipped${errors}`);
