@@ -302,8 +302,8 @@ async function runOnStore(kind: 'sqlite' | 'postgres', slapd: Slapd, o: Options,
 
 const HEADER = ['store', 'kills', 'slapd restarts', 'objects compared', 'missing', 'duplicated', 'different', 'extra', 'sign-ins failed', 'seconds'];
 
-function resultRow(f: Figures): string {
-  return [f.store, f.kills, f.slapdRestarts, f.objectsCompared, f.missing, f.duplicated, f.different, f.extra, f.signInsFailed, f.seconds.toFixed(0)].join(' | ');
+function resultCells(f: Figures): Array<string | number> {
+  return [f.store, f.kills, f.slapdRestarts, f.objectsCompared, f.missing, f.duplicated, f.different, f.extra, f.signInsFailed, f.seconds.toFixed(0)];
 }
 
 async function main(): Promise<void> {
@@ -322,13 +322,14 @@ async function main(): Promise<void> {
       const result = await runOnStore(kind, slapd, o, workDir, rnd);
       results.push(result);
       // Each store's row as soon as it is known: at 100,000 users one store takes hours.
-      say(`${kind}: done: ${HEADER.map((h, i) => `${h} ${resultRow(result).split(' | ')[i]}`).slice(1).join(', ')}`);
+      const cells = resultCells(result);
+      say(`${kind}: done: ${HEADER.slice(1).map((h, i) => `${h} ${cells[i + 1]}`).join(', ')}`);
     }
   } finally {
     await slapd.stop();
     if (!o.keep) rmSync(workDir, { recursive: true, force: true });
   }
-  const lines = [HEADER.join(' | '), HEADER.map(() => '---').join(' | '), ...results.map(resultRow)];
+  const lines = [HEADER.join(' | '), HEADER.map(() => '---').join(' | '), ...results.map((f) => resultCells(f).join(' | '))];
   process.stdout.write(`\ndirbridge chaos: ${o.users} users (${mailOf(0, SUFFIX)} ...), seed ${o.seed}\n\n${lines.join('\n')}\n`);
   if (o.json) writeFileSync(o.json, `${JSON.stringify({ users: o.users, seed: o.seed, results }, null, 2)}\n`);
   const bad = results.filter((f) => !(isClean(f) && f.signInsFailed === 0));
