@@ -260,8 +260,8 @@ export class Agent {
     }
     const elapsed = (Date.now() - progress.startedAt.getTime()) / 1000;
     const remaining = Math.max(0, progress.total - progress.processed);
-    // Estimated from the pace so far, once there is one to go by.
-    const etaSeconds = progress.processed > 0 && elapsed >= 1 ? Math.round((remaining * elapsed) / progress.processed) : null;
+    // Estimated from the pace so far, once there is one to go by; a delta's size is not known ahead.
+    const etaSeconds = progress.mode === 'full' && progress.processed > 0 && elapsed >= 1 ? Math.round((remaining * elapsed) / progress.processed) : null;
     this.passwordProgress = {
       mode: progress.mode, startedAt: progress.startedAt.toISOString(), processed: progress.processed, total: progress.total, derived: progress.derived, etaSeconds,
     };

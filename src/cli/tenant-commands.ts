@@ -37,9 +37,10 @@ export async function withExistingTenant<T>(config: DirbridgeConfig, work: (repo
   return withTenant(config, work);
 }
 
-/** "45,000 of 100,000 users (12,000 derived), about 3 min left" */
+/** "45,000 of 100,000 users (12,000 derived), about 3 min left"; a delta, whose size is known only once read: "12 changed so far (12 derived)". */
 export function describePasswordProgress(p: PasswordProgressView): string {
   const n = (v: number) => v.toLocaleString('en-US');
+  if (p.mode !== 'full') return `${n(p.processed)} changed so far (${n(p.derived)} derived)`;
   const eta = p.etaSeconds === null ? '' : `, about ${p.etaSeconds >= 90 ? `${Math.round(p.etaSeconds / 60)} min` : `${p.etaSeconds} s`} left`;
   return `${n(p.processed)} of ${n(p.total)} users (${n(p.derived)} derived)${eta}`;
 }

@@ -28,7 +28,7 @@ const WORDS = {
     trueWord: 'True', overview: 'Overview', attributes: 'Attributes as synced', groups: 'Groups', passwordSync: 'Password sync',
     history: 'History', firstSynced: 'First synchronized', passwordSynced: 'Password synchronized', members: 'Members',
     nested: 'Group (nested)', syncHistory: 'Sync history', directory: 'Directory', password: 'Password', full: 'Full',
-    running: 'of about 5,000 objects read', runningAfter: '4,200 of about 5,000', passwords: '300 of 1,000 passwords',
+    running: 'of about 5,000 objects read', runningAfter: '4,200 of about 5,000', passwords: '300 of 1,000 passwords', passwordsSoFar: '12 changed passwords so far', ofWord: ' of ',
     date: /\d{1,2}\/\d{1,2}\/\d{4}, \d{1,2}:\d{2}\s?[AP]M/,
     schemeFound: 'SSHA',
     upnClash: 'is already used by', ldifLine: /directory\.ldif: Line \d+: /, // English shows the agent's own, more specific words
@@ -41,7 +41,7 @@ const WORDS = {
     trueWord: 'Waar', overview: 'Overzicht', attributes: 'Kenmerken zoals gesynchroniseerd', groups: 'Groepen', passwordSync: 'Wachtwoordsynchronisatie',
     history: 'Geschiedenis', firstSynced: 'Voor het eerst gesynchroniseerd', passwordSynced: 'Wachtwoord gesynchroniseerd', members: 'Leden',
     nested: 'Groep (genest)', syncHistory: 'Synchronisatiegeschiedenis', directory: 'Adreslijst', password: 'Wachtwoord', full: 'Volledig',
-    running: 'van ongeveer 5.000 objecten gelezen', runningAfter: '4.200 van ongeveer 5.000', passwords: '300 van 1.000 wachtwoorden',
+    running: 'van ongeveer 5.000 objecten gelezen', runningAfter: '4.200 van ongeveer 5.000', passwords: '300 van 1.000 wachtwoorden', passwordsSoFar: '12 gewijzigde wachtwoorden tot nu toe', ofWord: ' van ',
     date: /\d{2}-\d{2}-\d{4} \d{2}:\d{2}/,
     schemeFound: 'SSHA',
     upnClash: 'is al in gebruik bij', ldifLine: /directory\.ldif: regel \d+ kan niet worden gelezen\./,
@@ -111,14 +111,17 @@ function reportFailedRuns(): Promise<void> {
 }
 
 /** A heartbeat of the reporting agent, as an agent in the middle of a first full sync sends it. */
-async function reportProgress(read: number, processed: number | null): Promise<void> {
+async function reportProgress(read: number, processed: number | null, passwordMode: 'full' | 'delta' = 'full'): Promise<void> {
   const startedAt = new Date(Date.now() - 120_000).toISOString();
   const response = await fetch(`${aio.url}/api/v1/agent/heartbeat`, {
     method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${reporter.credential}` },
     body: JSON.stringify({
       host: 'dc-big.example.org', version: '0.1.0',
       directoryProgress: { mode: 'full', startedAt, phase: 'reading', read, expected: 5000, exported: read - 100, errors: 3, etaSeconds: 300 },
-      passwordProgress: processed === null ? null : { mode: 'full', startedAt, processed, total: 1000, derived: processed - 10, etaSeconds: 600 },
+      // A delta knows no total ahead: the agent sends what it read so far, and no time left.
+      passwordProgress: processed === null ? null : passwordMode === 'full'
+        ? { mode: 'full', startedAt, processed, total: 1000, derived: processed - 10, etaSeconds: 600 }
+        : { mode: 'delta', startedAt, processed, total: processed, derived: processed - 1, etaSeconds: null },
     }),
     signal: AbortSignal.timeout(10_000),
   });
@@ -270,6 +273,14 @@ describe.each(['en', 'nl'] as const)('detail views in %s', (lang) => {
     await eventually(async () => (await directory.textContent())?.includes(words.runningAfter) ?? false, 15_000, 'the progress to refresh');
     expect(await page.getByTestId('running-password').count()).toBe(0);
     await shot(page, lang, 'sync-history-progress');
+
+    // A password delta: no "12 of 12" with a full bar while it may still be reading.
+    await reportProgress(4200, 12, 'delta');
+    const passwords = page.getByTestId('running-password-counts');
+    await eventually(async () => (await passwords.textContent().catch(() => null))?.includes(words.passwordsSoFar) ?? false, 15_000, 'the delta progress');
+    expect(await text(passwords)).not.toContain(words.ofWord);
+    expect(await page.getByTestId('running-password').getByRole('progressbar').getAttribute('aria-valuenow')).toBeNull();
+    await reportProgress(4200, null);
   });
 
   it('names both objects of a UPN clash in the admin\'s language, on the user and in Sync errors (error params)', async () => {

@@ -79,6 +79,7 @@ export const passwordProgressSchema = z.object({
   startedAt: z.string().datetime(),
   /** Exported users whose password was looked at so far, of `total`. */
   processed: z.number().int().min(0),
+  /** Users in scope for a full read; for a delta (whose size is known only once read) what it read so far. */
   total: z.number().int().min(0),
   /** Verifiers derived so far. */
   derived: z.number().int().min(0),

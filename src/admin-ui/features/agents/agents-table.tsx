@@ -52,7 +52,7 @@ export function AgentsTable({ agents, showAccount = false, onRevoke }: { agents:
                 {agent.source ?? '—'}
                 {agent.passwordProgress ? (
                   <Text block size={200} data-testid="password-progress">
-                    {t('agents.passwordProgress', {
+                    {t(agent.passwordProgress.mode === 'full' ? 'agents.passwordProgress' : 'agents.passwordProgressSoFar', {
                       processed: agent.passwordProgress.processed.toLocaleString(),
                       total: agent.passwordProgress.total.toLocaleString(),
                       derived: agent.passwordProgress.derived.toLocaleString(),

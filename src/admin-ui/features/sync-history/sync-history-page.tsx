@@ -146,9 +146,12 @@ function RunningProgress({ run }: { run: RunningSync }) {
       {p ? (
         <div className={styles.progress} data-testid="running-password">
           <Text weight="semibold">{t('syncHistory.passwordRunning', { mode: t(`syncHistory.mode.${p.mode}`), host: run.host })}</Text>
-          <ProgressBar value={p.total > 0 ? Math.min(1, p.processed / p.total) : undefined} thickness="large" />
+          {/* Only a full read knows "of how many"; a delta learns its size as it reads, so no bar can fill. */}
+          <ProgressBar value={p.mode === 'full' && p.total > 0 ? Math.min(1, p.processed / p.total) : undefined} thickness="large" />
           <Text data-testid="running-password-counts">
-            {t('syncHistory.passwordsOf', { processed: n(p.processed), total: n(p.total), derived: n(p.derived) })}{' · '}{eta(p.etaSeconds)}
+            {p.mode === 'full'
+              ? <>{t('syncHistory.passwordsOf', { processed: n(p.processed), total: n(p.total), derived: n(p.derived) })}{' · '}{eta(p.etaSeconds)}</>
+              : t('syncHistory.passwordsSoFar', { processed: n(p.processed), derived: n(p.derived) })}
           </Text>
           <Text size={200}>{t('syncHistory.startedAt')}: <DateTime value={p.startedAt} /></Text>
         </div>
