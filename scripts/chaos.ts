@@ -4,7 +4,8 @@
  * Proof under crashes. A private slapd holds N generated users (each with an {SSHA} password) and
  * N/50 groups; the tenant service (`dirbridge serve`) and the agent (`dirbridge agent`) run as
  * separate processes, exactly as shipped. During the first full sync and the first password sync
- * one of them is killed with SIGKILL at K random moments and started again; slapd itself is
+ * one of them is killed with SIGKILL at K random moments and started again (half of them in the
+ * first seconds, half at random points of the first password sync's progress); slapd itself is
  * restarted once mid-cycle. Then, once the agent reports a successful directory and password run
  * after the last disturbance, the tenant's store is compared with the directory object by object
  * (users with UPN, display name, mail and enabled flag; groups with their name; every membership),
@@ -215,14 +216,62 @@ async function runOnStore(kind: 'sqlite' | 'postgres', slapd: Slapd, o: Options,
     // As an operator would: the token is used once, later starts use the saved credential.
     agent.withoutOption('--token');
 
-    // Disturb the first full sync and the first password sync: K kills at random moments, one slapd restart.
+    // One admin session for the run, signed in again when a tenant restart ended it.
+    let session: AdminApi | null = null;
+    const adminGet = async <T>(path: string): Promise<T> => {
+      session ??= await AdminApi.signIn(tenantUrl, 'admin', env['DIRBRIDGE_INITIAL_ADMIN_PASSWORD']!);
+      try {
+        return await session.get<T>(path);
+      } catch (error) {
+        session = null;
+        throw error;
+      }
+    };
+    const status = async () => {
+      const body = await adminGet<{ lastDirectorySync: string | null; lastPasswordSync: string | null }>('/api/v1/dirsync/status');
+      return { directory: Date.parse(body.lastDirectorySync ?? '') || 0, password: Date.parse(body.lastPasswordSync ?? '') || 0 };
+    };
+    type Progress = { mode: string; startedAt: string; processed: number; total: number; derived: number };
+    const passwordProgress = async (): Promise<Progress | null> => {
+      const body = await adminGet<{ running: Array<{ password: Progress | null }> }>('/api/v1/sync-runs?page=1&pageSize=1');
+      return body.running.find((r) => r.password !== null)?.password ?? null;
+    };
+    const n = (v: number) => v.toLocaleString('en-US');
+
+    // Disturb the first full sync and the first password sync. Half the kills fall at random
+    // moments of the first seconds (the first full sync, and the password sync's start); the
+    // rest at random points of the first password sync's progress, so that at any size a kill can
+    // land late in a long derivation. One slapd restart among them.
+    const early = Math.ceil(o.kills / 2);
+    const marks = Array.from({ length: o.kills - early }, () => 0.05 + rnd() * 0.9).sort((a, b) => a - b);
     const restartAt = Math.floor(rnd() * Math.max(1, o.kills));
+    let earlyUntil = Date.now();
+    // The tenant shows a killed agent's last progress until the restarted one reports: only a run
+    // started after the agent's last kill says where the sync is.
+    let agentKilledAt = 0;
     for (let k = 0; k < o.kills; k++) {
-      await sleep(300 + rnd() * 2_500);
-      const victim = rnd() < 0.6 ? agent : tenant;
+      let where = '';
+      if (k < early) {
+        await sleep(300 + rnd() * 2_500);
+        earlyUntil = Date.now();
+      } else {
+        const mark = marks[k - early]!;
+        // A small directory's first password sync is over before its marks: then the kill falls
+        // after a password run that succeeded since the early kills.
+        where = await waitFor(`the first password sync to pass ${Math.round(mark * 100)} %`, async () => {
+          const p = await passwordProgress();
+          if (p?.mode === 'full' && Date.parse(p.startedAt) >= agentKilledAt && p.total > 0 && p.processed / p.total >= mark) {
+            return ` at ${n(p.processed)} of ${n(p.total)} passwords (${n(p.derived)} derived by this run)`;
+          }
+          if (p?.mode !== 'full' && (await status()).password > earlyUntil) return ' after a password run';
+          return undefined;
+        }, o.timeoutSeconds * 1000, [tenant, agent]);
+      }
+      const victim: Proc = rnd() < 0.6 ? agent : tenant;
       await victim.kill();
+      if (victim === agent) agentKilledAt = Date.now();
       figures.kills++;
-      say(`${kind}: killed the ${victim.name} (${k + 1}/${o.kills})`);
+      say(`${kind}: killed the ${victim.name} (${k + 1}/${o.kills})${where}`);
       await sleep(rnd() * 500);
       victim.start();
       if (k === restartAt) {
@@ -235,18 +284,12 @@ async function runOnStore(kind: 'sqlite' | 'postgres', slapd: Slapd, o: Options,
     const disturbedUntil = Date.now();
 
     // Converged: a successful directory and password run that started after the last disturbance.
-    const admin = await waitFor('an admin session', () => AdminApi.signIn(tenantUrl, 'admin', env['DIRBRIDGE_INITIAL_ADMIN_PASSWORD']!), 60_000);
     // Runs of one pipeline follow each other: the second one to finish after the last disturbance
     // started after it, so the comparison sees a whole cycle of each kind run undisturbed.
-    const status = async () => {
-      const body = await admin.get<{ lastDirectorySync: string | null; lastPasswordSync: string | null }>('/api/v1/dirsync/status');
-      return { directory: Date.parse(body.lastDirectorySync ?? '') || 0, password: Date.parse(body.lastPasswordSync ?? '') || 0 };
-    };
     // A first password sync of 100,000 users runs for most of an hour on 2 cores: say how far it is.
     const progress = async (): Promise<string> => {
-      const body = await admin.get<{ running: Array<{ password: { processed: number; total: number; derived: number } | null }> }>('/api/v1/sync-runs?page=1&pageSize=1');
-      const p = body.running.find((r) => r.password !== null)?.password;
-      return p ? `password run at ${p.processed.toLocaleString('en-US')} of ${p.total.toLocaleString('en-US')} users (${p.derived.toLocaleString('en-US')} derived)` : 'no password run in progress';
+      const p = await passwordProgress();
+      return p ? `password run at ${n(p.processed)} of ${n(p.total)} users (${n(p.derived)} derived)` : 'no password run in progress';
     };
     let nextReport = Date.now() + 60_000;
     const first = await waitFor('a directory and a password run after the last disturbance', async () => {
