@@ -63,19 +63,30 @@ export async function runSyncCommand(agent: Agent, options: { mode: 'full' | 'de
   if (result.failure) throw result.failure;
 }
 
+/**
+ * The password bar's line: a full read fills towards its users in scope, with the time left; a
+ * delta knows its size only once it has read it, so it counts ("12 of 12" would claim it done).
+ */
+export const passwordBarFormat: cliProgress.GenericFormatter = (options, params, payload: { mode?: string }) => cliProgress.Format.Formatter({
+  ...options,
+  format: payload.mode === 'full'
+    ? ' passwords |{bar}| {value} of {total} users · {derived} derived · {eta_formatted} left'
+    : ' passwords | {value} changed so far · {derived} derived',
+}, params, payload);
+
 /** A password cycle alone (with --full, a reconciliation), with its progress: derived so far, of how many, ETA. */
 async function runPasswordsOnly(agent: Agent, options: { mode: 'full' | 'delta'; json: boolean }): Promise<void> {
   const bar = options.json || !process.stderr.isTTY ? null : new cliProgress.SingleBar({
-    format: ' passwords |{bar}| {value} of {total} users · {derived} derived · {eta_formatted} left',
+    format: passwordBarFormat,
     stream: process.stderr,
     hideCursor: true,
   }, cliProgress.Presets.shades_classic);
-  bar?.start(1, 0, { derived: 0 });
+  bar?.start(1, 0, { derived: 0, mode: options.mode });
   const timer = setInterval(() => {
     const p = agent.currentPasswordProgress;
     if (!p) return;
     bar?.setTotal(Math.max(p.total, 1));
-    bar?.update(p.processed, { derived: p.derived });
+    bar?.update(p.processed, { derived: p.derived, mode: p.mode });
   }, 250);
   const passwords = await agent.syncPasswords(options.mode).finally(() => { clearInterval(timer); bar?.stop(); });
   if (!passwords) throw new AppError('PASSWORD_SYNC_DISABLED', { message: 'Password sync is switched off for this tenant: no password cycle ran.' });
